@@ -1,0 +1,56 @@
+# vpcprobe — every entry point a person or CI uses. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ARCH ?= x86_64
+PYTHON ?= 3.13
+SYSTEM_PACKAGES := dnsmasq-base nftables iproute2
+PYTEST_ARGS ?=
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(STAMP) ## create .venv and install vpcprobe with its development tools
+
+system-deps: ## install the lab's Debian packages (dnsmasq-base, nftables, iproute2) when root
+	@if [ "$$(id -u)" != 0 ]; then \
+	  echo "system-deps: not root; lab tests will be skipped"; \
+	elif ! command -v apt-get >/dev/null; then \
+	  echo "system-deps: no apt-get here; install $(SYSTEM_PACKAGES) yourself"; \
+	else \
+	  missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	  if [ -n "$$missing" ]; then \
+	    echo "system-deps: installing" $$missing; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  fi; \
+	fi
+
+lint: $(STAMP) ## ruff, mypy (strict) and cfn-lint
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	@if [ -f template.yaml ]; then $(BIN)/cfn-lint template.yaml; fi
+
+format: $(STAMP) ## rewrite the code in the project's format
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: $(STAMP) system-deps lint ## run every test (lab tests need root)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+layer: $(STAMP) ## build dist/vpcprobe-layer-python$(PYTHON)-$(ARCH).zip (ARCH=x86_64|arm64 PYTHON=3.12|3.13|3.14)
+	$(BIN)/python layer/build_layer.py --arch $(ARCH) --python $(PYTHON) --output dist
+
+.PHONY: help venv system-deps lint format test layer

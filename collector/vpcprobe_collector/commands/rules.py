@@ -1,0 +1,18 @@
+"""`vpcprobe rules`: not built yet (see the open issues)."""
+
+from __future__ import annotations
+
+import argparse
+
+from vpcprobe_collector.errors import BadInputError
+
+NAME = "rules"
+HELP = "(not available yet)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """No arguments yet."""
+
+
+def run(args: argparse.Namespace) -> int:
+    raise BadInputError("'vpcprobe rules' is not available in this version yet")

@@ -1,0 +1,18 @@
+"""`vpcprobe wrap`: not built yet (see the open issues)."""
+
+from __future__ import annotations
+
+import argparse
+
+from vpcprobe_collector.errors import BadInputError
+
+NAME = "wrap"
+HELP = "(not available yet)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """No arguments yet."""
+
+
+def run(args: argparse.Namespace) -> int:
+    raise BadInputError("'vpcprobe wrap' is not available in this version yet")

@@ -1,0 +1,36 @@
+"""Errors the collector raises for what cannot become a finding, each with its exit code."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The `vpcprobe` command's exit codes."""
+
+    OK = 0
+    FINDINGS = 1
+    BAD_INPUT = 2
+    AWS_ACCESS = 3
+
+
+class VpcprobeError(Exception):
+    """Base of every error the collector raises on purpose; the CLI prints `message`."""
+
+    exit_code: ExitCode = ExitCode.BAD_INPUT
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadInputError(VpcprobeError):
+    """The user's input (arguments, files, names) cannot be used."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+
+class AwsAccessError(VpcprobeError):
+    """AWS credentials are missing or a call the run cannot do without was denied."""
+
+    exit_code = ExitCode.AWS_ACCESS

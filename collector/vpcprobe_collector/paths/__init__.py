@@ -1,0 +1,1 @@
+"""Static path evaluation over a VpcSnapshot: routes, security groups, NACLs, DNS, endpoints."""

@@ -1,0 +1,1 @@
+"""Snapshot of a Lambda function's VPC: the model and the AWS readers that fill it."""

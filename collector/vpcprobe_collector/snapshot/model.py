@@ -1,0 +1,375 @@
+"""VpcSnapshot: everything a function's traffic depends on, as read from the AWS APIs.
+
+Facts only, in AWS's terms, snake_case. Readers fill it; path evaluation and rules read it.
+A snapshot saved as JSON can be re-analysed offline, later, by someone without access.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SNAPSHOT_SCHEMA_VERSION: Literal[1] = 1
+
+
+class _Fact(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------------------- bookkeeping
+
+
+class ApiCall(_Fact):
+    """One AWS API call the snapshot made (each page counts as one call)."""
+
+    api: str  # "ec2:DescribeSubnets"
+    ok: bool
+    error_code: str | None = None
+
+
+class SkippedRead(_Fact):
+    """A read that failed; what depends on it is `unknown`, never clean."""
+
+    api: str  # "ec2:DescribeNetworkAcls"
+    error_code: str  # "UnauthorizedOperation", "AccessDenied", "Throttling", "NotFound", ...
+    message: str
+    resource_ids: list[str] = Field(default_factory=list)
+
+    @property
+    def reason(self) -> str:
+        return f"{self.error_code} on {self.api}"
+
+
+# ---------------------------------------------------------------------------- function
+
+
+class FunctionVpcConfig(_Fact):
+    vpc_id: str | None = None
+    subnet_ids: list[str] = Field(default_factory=list)
+    security_group_ids: list[str] = Field(default_factory=list)
+    ipv6_allowed_for_dual_stack: bool = False
+
+
+class FunctionInfo(_Fact):
+    """lambda:GetFunction (+ GetFunctionConcurrency): the suspect function."""
+
+    name: str
+    arn: str
+    role_arn: str | None = None
+    runtime: str | None = None
+    handler: str | None = None
+    package_type: str | None = None
+    architectures: list[str] = Field(default_factory=list)
+    memory_mb: int | None = None
+    timeout_s: int | None = None
+    state: str | None = None  # Pending | Active | Inactive | Failed
+    state_reason: str | None = None
+    state_reason_code: str | None = None
+    last_update_status: str | None = None
+    last_update_status_reason: str | None = None
+    last_update_status_reason_code: str | None = None
+    reserved_concurrency: int | None = None
+    vpc_config: FunctionVpcConfig | None = None
+    layers: list[str] = Field(default_factory=list)
+    environment_variable_names: list[str] = Field(default_factory=list)  # names only, never values
+    log_group: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------- VPC
+
+
+class DhcpOptions(_Fact):
+    dhcp_options_id: str
+    domain_name_servers: list[str] = Field(default_factory=list)  # IPs or "AmazonProvidedDNS"
+    domain_name: str | None = None
+    configurations: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class Vpc(_Fact):
+    vpc_id: str
+    cidr_blocks: list[str] = Field(default_factory=list)
+    ipv6_cidr_blocks: list[str] = Field(default_factory=list)
+    instance_tenancy: str | None = None  # default | dedicated | host
+    enable_dns_support: bool | None = None  # None: attribute could not be read
+    enable_dns_hostnames: bool | None = None
+    dhcp_options_id: str | None = None
+    is_default: bool = False
+    owner_id: str | None = None
+
+
+class Subnet(_Fact):
+    subnet_id: str
+    vpc_id: str
+    cidr_block: str | None = None
+    ipv6_cidr_blocks: list[str] = Field(default_factory=list)
+    ipv6_native: bool = False
+    availability_zone: str | None = None
+    availability_zone_id: str | None = None
+    available_ip_address_count: int | None = None
+    map_public_ip_on_launch: bool = False
+    state: str | None = None
+
+
+class RouteTargetType(StrEnum):
+    LOCAL = "local"
+    INTERNET_GATEWAY = "internet_gateway"
+    EGRESS_ONLY_INTERNET_GATEWAY = "egress_only_internet_gateway"
+    NAT_GATEWAY = "nat_gateway"
+    GATEWAY_ENDPOINT = "gateway_endpoint"  # vpce-… (S3, DynamoDB)
+    PEERING = "peering"
+    TRANSIT_GATEWAY = "transit_gateway"
+    VIRTUAL_PRIVATE_GATEWAY = "virtual_private_gateway"
+    NETWORK_INTERFACE = "network_interface"
+    INSTANCE = "instance"
+    LOCAL_GATEWAY = "local_gateway"
+    CARRIER_GATEWAY = "carrier_gateway"
+    CORE_NETWORK = "core_network"
+    UNKNOWN = "unknown"
+
+
+class Route(_Fact):
+    """One route; exactly one destination field is set."""
+
+    destination_cidr: str | None = None
+    destination_ipv6_cidr: str | None = None
+    destination_prefix_list_id: str | None = None
+    target_type: RouteTargetType
+    target_id: str | None = None  # igw-…, nat-…, vpce-…, pcx-…, tgw-…, "local"
+    state: Literal["active", "blackhole"] = "active"
+    origin: str | None = None
+
+    @property
+    def destination(self) -> str:
+        return (
+            self.destination_cidr
+            or self.destination_ipv6_cidr
+            or self.destination_prefix_list_id
+            or "?"
+        )
+
+
+class RouteTableAssociation(_Fact):
+    association_id: str | None = None
+    subnet_id: str | None = None
+    gateway_id: str | None = None
+    main: bool = False
+
+
+class RouteTable(_Fact):
+    route_table_id: str
+    vpc_id: str
+    routes: list[Route] = Field(default_factory=list)
+    associations: list[RouteTableAssociation] = Field(default_factory=list)
+
+    @property
+    def is_main(self) -> bool:
+        return any(a.main for a in self.associations)
+
+
+class NaclEntry(_Fact):
+    """One NACL rule. `protocol` is AWS's: "-1" (all), "6" (tcp), "17" (udp), "1", "58"."""
+
+    rule_number: int  # 32767 is the default "*" rule
+    egress: bool
+    protocol: str
+    rule_action: Literal["allow", "deny"]
+    cidr_block: str | None = None
+    ipv6_cidr_block: str | None = None
+    port_from: int | None = None  # None: all ports
+    port_to: int | None = None
+
+
+class NetworkAcl(_Fact):
+    network_acl_id: str
+    vpc_id: str
+    is_default: bool = False
+    entries: list[NaclEntry] = Field(default_factory=list)
+    subnet_ids: list[str] = Field(default_factory=list)
+
+
+class SecurityGroupRule(_Fact):
+    """One security group permission for one peer, flattened from IpPermissions.
+
+    `protocol` is AWS's IpProtocol: "-1" (all), "tcp", "udp", "icmp", "icmpv6" or a number.
+    `peer_kind` says what `peer` is: a CIDR, a prefix list ID or a security group ID.
+    """
+
+    protocol: str
+    from_port: int | None = None
+    to_port: int | None = None
+    peer_kind: Literal["cidr_ipv4", "cidr_ipv6", "prefix_list", "security_group"]
+    peer: str
+    peer_owner_id: str | None = None
+    description: str | None = None
+    rule_id: str | None = None  # sgr-… when known
+
+
+class SecurityGroup(_Fact):
+    group_id: str
+    group_name: str | None = None
+    vpc_id: str | None = None
+    owner_id: str | None = None
+    ingress: list[SecurityGroupRule] = Field(default_factory=list)
+    egress: list[SecurityGroupRule] = Field(default_factory=list)
+
+
+class NatGateway(_Fact):
+    nat_gateway_id: str
+    subnet_id: str | None = None
+    vpc_id: str | None = None
+    state: str  # pending | available | failed | deleting | deleted
+    connectivity_type: str = "public"
+    private_ips: list[str] = Field(default_factory=list)
+    public_ips: list[str] = Field(default_factory=list)
+    failure_code: str | None = None
+    failure_message: str | None = None
+
+
+class InternetGateway(_Fact):
+    internet_gateway_id: str
+    attached_vpc_ids: list[str] = Field(default_factory=list)  # attachments in state available
+
+
+class EgressOnlyInternetGateway(_Fact):
+    egress_only_internet_gateway_id: str
+    attached_vpc_ids: list[str] = Field(default_factory=list)
+
+
+class VpcEndpoint(_Fact):
+    vpc_endpoint_id: str
+    vpc_id: str
+    service_name: str  # com.amazonaws.us-east-1.logs
+    endpoint_type: str  # Interface | Gateway | GatewayLoadBalancer
+    state: str | None = None
+    private_dns_enabled: bool = False
+    subnet_ids: list[str] = Field(default_factory=list)
+    security_group_ids: list[str] = Field(default_factory=list)
+    route_table_ids: list[str] = Field(default_factory=list)
+    network_interface_ids: list[str] = Field(default_factory=list)
+    dns_names: list[str] = Field(default_factory=list)
+
+
+class PrefixList(_Fact):
+    prefix_list_id: str
+    name: str | None = None
+    address_family: str | None = None
+    cidrs: list[str] = Field(default_factory=list)
+
+
+class NetworkInterface(_Fact):
+    network_interface_id: str
+    subnet_id: str | None = None
+    vpc_id: str | None = None
+    interface_type: str | None = None  # interface | lambda | vpc_endpoint | nat_gateway | ...
+    status: str | None = None
+    description: str | None = None
+    requester_id: str | None = None
+    private_ip_addresses: list[str] = Field(default_factory=list)
+    ipv6_addresses: list[str] = Field(default_factory=list)
+    public_ip: str | None = None
+    security_group_ids: list[str] = Field(default_factory=list)
+    attachment_instance_id: str | None = None
+
+
+# ---------------------------------------------------------------------------- account level
+
+
+class PermissionDecision(StrEnum):
+    ALLOWED = "allowed"
+    IMPLICIT_DENY = "implicit_deny"
+    EXPLICIT_DENY = "explicit_deny"
+    UNKNOWN = "unknown"
+
+
+class RolePermissions(_Fact):
+    """Whether the execution role may do the three ENI actions Lambda needs."""
+
+    role_arn: str
+    method: Literal["simulate", "local", "unavailable"]
+    decisions: dict[str, PermissionDecision] = Field(default_factory=dict)
+    detail: str | None = None  # e.g. why simulation was not possible
+
+
+class EniQuota(_Fact):
+    """Lambda's Hyperplane ENI quota per VPC and how many are in use."""
+
+    value: int | None = None
+    source: Literal["service-quotas", "default", "unavailable"] = "default"
+    quota_code: str | None = None
+    in_use: int | None = None  # Lambda Hyperplane ENIs found in the VPC
+    note: str | None = None
+
+
+# ---------------------------------------------------------------------------- the snapshot
+
+
+class VpcSnapshot(_Fact):
+    """One function's network world at one moment."""
+
+    schema_version: Literal[1] = SNAPSHOT_SCHEMA_VERSION
+    collector_version: str
+    taken_at: datetime
+    region: str
+    account_id: str | None = None
+    function: FunctionInfo | None = None  # None when the function itself could not be read
+    vpc: Vpc | None = None
+    dhcp_options: DhcpOptions | None = None
+    subnets: list[Subnet] = Field(default_factory=list)
+    route_tables: list[RouteTable] = Field(default_factory=list)
+    network_acls: list[NetworkAcl] = Field(default_factory=list)
+    security_groups: list[SecurityGroup] = Field(default_factory=list)
+    nat_gateways: list[NatGateway] = Field(default_factory=list)
+    internet_gateways: list[InternetGateway] = Field(default_factory=list)
+    egress_only_internet_gateways: list[EgressOnlyInternetGateway] = Field(default_factory=list)
+    vpc_endpoints: list[VpcEndpoint] = Field(default_factory=list)
+    prefix_lists: list[PrefixList] = Field(default_factory=list)
+    network_interfaces: list[NetworkInterface] = Field(default_factory=list)  # targets', endpoints'
+    lambda_enis: list[NetworkInterface] = Field(default_factory=list)  # Hyperplane ENIs in the VPC
+    role_permissions: RolePermissions | None = None
+    eni_quota: EniQuota | None = None
+    target_addresses: list[str] = Field(default_factory=list)  # addresses looked up for ENIs
+    api_calls: list[ApiCall] = Field(default_factory=list)
+    skipped: list[SkippedRead] = Field(default_factory=list)
+
+    @property
+    def api_call_count(self) -> int:
+        return len(self.api_calls)
+
+    def skipped_for(self, api: str) -> SkippedRead | None:
+        """The failed read of `api` ("ec2:DescribeNetworkAcls"), if it failed."""
+        return next((s for s in self.skipped if s.api == api), None)
+
+    def subnet(self, subnet_id: str) -> Subnet | None:
+        return next((s for s in self.subnets if s.subnet_id == subnet_id), None)
+
+    def security_group(self, group_id: str) -> SecurityGroup | None:
+        return next((g for g in self.security_groups if g.group_id == group_id), None)
+
+    def prefix_list(self, prefix_list_id: str) -> PrefixList | None:
+        return next((p for p in self.prefix_lists if p.prefix_list_id == prefix_list_id), None)
+
+    def nat_gateway(self, nat_gateway_id: str) -> NatGateway | None:
+        return next((n for n in self.nat_gateways if n.nat_gateway_id == nat_gateway_id), None)
+
+    def route_table_for(self, subnet_id: str) -> RouteTable | None:
+        """The subnet's explicitly associated route table, else the VPC's main table."""
+        for table in self.route_tables:
+            if any(a.subnet_id == subnet_id for a in table.associations):
+                return table
+        subnet = self.subnet(subnet_id)
+        vpc_id = subnet.vpc_id if subnet else (self.vpc.vpc_id if self.vpc else None)
+        return next((t for t in self.route_tables if t.is_main and t.vpc_id == vpc_id), None)
+
+    def network_acl_for(self, subnet_id: str) -> NetworkAcl | None:
+        return next((n for n in self.network_acls if subnet_id in n.subnet_ids), None)
+
+    def interface_with_address(self, address: str) -> NetworkInterface | None:
+        """The ENI (target's, endpoint's, ...) that holds `address`, if it was read."""
+        for eni in (*self.network_interfaces, *self.lambda_enis):
+            if address in eni.private_ip_addresses or address in eni.ipv6_addresses:
+                return eni
+        return None

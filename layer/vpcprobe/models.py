@@ -1,0 +1,324 @@
+"""The probe's wire contract: what it is asked (ProbeRequest) and what it reports (ProbeReport)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SCHEMA_VERSION: Literal[1] = 1
+MAX_TARGETS = 64
+MAX_DNS_NAMES = 64
+MAX_NAMESERVERS = 16
+DEFAULT_TIMEOUT_S = 2.0
+MAX_TIMEOUT_S = 10.0
+SYSTEM_RESOLVER = "system"
+LAMBDA_DNS_FORWARDER = "169.254.78.1"
+
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")
+
+
+class Transport(StrEnum):
+    """How a DNS query travels; `system` is getaddrinfo, as application code sees it."""
+
+    UDP = "udp"
+    TCP = "tcp"
+    SYSTEM = "system"
+
+
+class RecordType(StrEnum):
+    A = "A"
+    AAAA = "AAAA"
+    CNAME = "CNAME"
+    TXT = "TXT"
+    MX = "MX"
+    SRV = "SRV"
+
+
+class DnsStatus(StrEnum):
+    OK = "ok"
+    NXDOMAIN = "nxdomain"
+    NO_ANSWER = "no_answer"
+    SERVFAIL = "servfail"
+    REFUSED = "refused"
+    TIMEOUT = "timeout"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+
+class TcpStatus(StrEnum):
+    OPEN = "open"
+    REFUSED = "refused"
+    TIMEOUT = "timeout"
+    UNREACHABLE = "unreachable"
+    DNS_FAILED = "dns_failed"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+
+class AwsStatus(StrEnum):
+    OK = "ok"
+    ACCESS_DENIED = "access_denied"
+    TIMEOUT = "timeout"
+    DNS_FAILED = "dns_failed"
+    CONNECT_FAILED = "connect_failed"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+
+class SkipReason(StrEnum):
+    """Why a step produced no observation."""
+
+    DEADLINE = "deadline"
+    DISABLED = "disabled"
+
+
+class ReportStatus(StrEnum):
+    OK = "ok"
+    INVALID_REQUEST = "invalid_request"
+
+
+# ---------------------------------------------------------------------------- request
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def validate_hostname(host: str) -> str:
+    """Return `host` if it is an IP literal or a valid DNS name (trailing dot allowed)."""
+    host = host.strip()
+    if _is_ip(host):
+        return host
+    name = host[:-1] if host.endswith(".") else host
+    if not name or len(name) > 253:
+        raise ValueError(f"{host!r} is not a valid host name")
+    for label in name.split("."):
+        if not _LABEL.match(label):
+            raise ValueError(f"{host!r} is not a valid host name")
+    return host
+
+
+def parse_host_port(text: str) -> tuple[str, int]:
+    """Split "host:port" or "[v6]:port" into (host, port); raise ValueError saying why not."""
+    text = text.strip()
+    if text.startswith("["):
+        host, sep, rest = text[1:].partition("]")
+        if not sep or not rest.startswith(":"):
+            raise ValueError(f"{text!r}: write an IPv6 target as [address]:port")
+        port_text = rest[1:]
+    else:
+        host, sep, port_text = text.rpartition(":")
+        if not sep:
+            raise ValueError(f"{text!r}: expected host:port")
+        if ":" in host:
+            raise ValueError(f"{text!r}: write an IPv6 target as [address]:port")
+    if not port_text.isdigit():
+        raise ValueError(f"{text!r}: port must be a number from 1 to 65535")
+    port = int(port_text)
+    if not 1 <= port <= 65535:
+        raise ValueError(f"{text!r}: port must be a number from 1 to 65535")
+    return validate_hostname(host), port
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=False)
+
+
+class Target(_Model):
+    """One place to connect to. Accepted as an object or as a "host:port" string."""
+
+    host: str
+    port: Annotated[int, Field(ge=1, le=65535)]
+    label: Annotated[str | None, Field(max_length=64)] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            host, port = parse_host_port(value)
+            return {"host": host, "port": port}
+        return value
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        return validate_hostname(value)
+
+    @property
+    def display(self) -> str:
+        """The label if given, else host:port (IPv6 in brackets)."""
+        if self.label:
+            return self.label
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+QueryTransport = Literal[Transport.UDP, Transport.TCP]
+
+
+def _default_transports() -> list[QueryTransport]:
+    return [Transport.UDP, Transport.TCP]
+
+
+class AwsRequest(_Model):
+    """Which AWS API calls the probe makes to test reachability of AWS endpoints."""
+
+    logs: bool = True
+    log_group: Annotated[str | None, Field(max_length=512)] = None
+    sts: bool = False
+
+
+class ProbeRequest(_Model):
+    """What to probe. Every field is optional: `{}` runs the default probe."""
+
+    targets: Annotated[list[Target], Field(max_length=MAX_TARGETS)] = Field(default_factory=list)
+    dns_names: Annotated[list[str], Field(max_length=MAX_DNS_NAMES)] = Field(default_factory=list)
+    nameservers: Annotated[list[str], Field(max_length=MAX_NAMESERVERS)] = Field(
+        default_factory=list
+    )
+    record_types: Annotated[list[RecordType], Field(min_length=1, max_length=6)] = Field(
+        default_factory=lambda: [RecordType.A, RecordType.AAAA]
+    )
+    dns_transports: Annotated[list[QueryTransport], Field(min_length=1, max_length=2)] = Field(
+        default_factory=_default_transports
+    )
+    system_resolver: bool = True
+    default_names: bool = True
+    aws: AwsRequest = Field(default_factory=AwsRequest)
+    timeout_s: Annotated[float, Field(gt=0, le=MAX_TIMEOUT_S)] = DEFAULT_TIMEOUT_S
+
+    @field_validator("dns_names")
+    @classmethod
+    def _names(cls, values: list[str]) -> list[str]:
+        return [validate_hostname(v) for v in values]
+
+    @field_validator("nameservers")
+    @classmethod
+    def _servers(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not _is_ip(value):
+                raise ValueError(f"nameserver {value!r} must be an IP address")
+        return values
+
+
+# ---------------------------------------------------------------------------- report
+
+
+class Environment(BaseModel):
+    """Where the probe ran: values from a fixed allow-list only, never a secret."""
+
+    in_lambda: bool
+    region: str | None = None
+    function_name: str | None = None
+    function_version: str | None = None
+    function_arn: str | None = None
+    request_id: str | None = None
+    memory_mb: int | None = None
+    runtime: str | None = None
+    architecture: str | None = None
+    log_group: str | None = None
+    log_stream: str | None = None
+    python_version: str | None = None
+    hostname: str | None = None
+
+
+class ResolvConf(BaseModel):
+    """What /etc/resolv.conf said, parsed tolerantly, with the raw text kept."""
+
+    path: str
+    found: bool
+    error: str | None = None
+    nameservers: list[str] = Field(default_factory=list)
+    configured_nameservers: list[str] = Field(default_factory=list)
+    search: list[str] = Field(default_factory=list)
+    domain: str | None = None
+    options: dict[str, int | bool | str] = Field(default_factory=dict)
+    unparsed_lines: list[str] = Field(default_factory=list)
+    raw: str = ""
+
+
+class DnsResult(BaseModel):
+    """One name asked of one server over one transport, and what happened."""
+
+    name: str
+    record_type: RecordType
+    server: str  # an IP address, or "system" for getaddrinfo
+    transport: Transport
+    status: DnsStatus
+    answers: list[str] = Field(default_factory=list)
+    rcode: str | None = None
+    elapsed_ms: float = 0.0
+    error: str | None = None
+    skip_reason: SkipReason | None = None
+
+
+class TcpResult(BaseModel):
+    """One TCP connect to one address of one target."""
+
+    label: str
+    host: str
+    port: int
+    address: str | None = None
+    status: TcpStatus
+    errno: int | None = None
+    elapsed_ms: float = 0.0
+    error: str | None = None
+    skip_reason: SkipReason | None = None
+
+
+class AwsResult(BaseModel):
+    """One AWS API call made to prove (or disprove) that an endpoint is reachable."""
+
+    service: str
+    operation: str
+    endpoint: str | None = None
+    status: AwsStatus
+    error_code: str | None = None
+    http_status: int | None = None
+    elapsed_ms: float = 0.0
+    error: str | None = None
+    skip_reason: SkipReason | None = None
+
+
+class Deadline(BaseModel):
+    """How much time the probe had and whether it ran out."""
+
+    budget_ms: float
+    margin_ms: float
+    remaining_at_start_ms: float | None = None
+    hit: bool = False
+
+
+class ProbeError(BaseModel):
+    """Something that went wrong outside a single step's result (or a request error)."""
+
+    step: str
+    message: str
+    location: str | None = None
+
+
+class ProbeReport(BaseModel):
+    """The probe's answer: facts only, every judgement is the collector's."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    probe_version: str
+    status: ReportStatus = ReportStatus.OK
+    started_at: datetime
+    duration_ms: float
+    request: ProbeRequest | None = None
+    environment: Environment
+    resolv_conf: ResolvConf | None = None
+    dns: list[DnsResult] = Field(default_factory=list)
+    tcp: list[TcpResult] = Field(default_factory=list)
+    aws: list[AwsResult] = Field(default_factory=list)
+    deadline: Deadline
+    errors: list[ProbeError] = Field(default_factory=list)
