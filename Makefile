@@ -54,3 +54,8 @@ layer: $(STAMP) ## build dist/vpcprobe-layer-python$(PYTHON)-$(ARCH).zip (ARCH=x
 	$(BIN)/python layer/build_layer.py --arch $(ARCH) --python $(PYTHON) --output dist
 
 .PHONY: help venv system-deps lint format test layer
+
+bench: $(STAMP) system-deps ## run the benchmarks in bench/ and print their figures
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+.PHONY: bench
