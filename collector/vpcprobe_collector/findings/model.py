@@ -96,6 +96,25 @@ def fingerprint(code: str, resource_ids: list[str], *key: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+class TargetSpec(BaseModel):
+    """A target the user asked about (--target HOST:PORT[=LABEL] or --config), with its contract."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str  # a name or an address
+    port: int
+    label: str | None = None
+    protocol: Literal["tcp", "udp"] = "tcp"
+    expect: Literal["reachable", "blocked"] | None = None
+
+    @property
+    def display(self) -> str:
+        if self.label:
+            return self.label
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
 class TargetJoin(BaseModel):
     """One target: what the probe observed against what the configuration allows."""
 
