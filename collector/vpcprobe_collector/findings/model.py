@@ -96,6 +96,31 @@ def fingerprint(code: str, resource_ids: list[str], *key: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+class ProbeFailureKind(StrEnum):
+    THROTTLED = "throttled"  # TooManyRequestsException after botocore's retries
+    FUNCTION_ERROR = "function_error"  # FunctionError with the runtime's error payload
+    TIMED_OUT = "timed_out"  # "Task timed out after N seconds"
+    NOT_READY = "not_ready"  # ResourceNotReadyException: Inactive / Pending function
+    VPC_ERROR = "vpc_error"  # ENILimitReachedException, SubnetIPAddressLimitReachedException, ...
+    ACCESS_DENIED = "access_denied"  # lambda:InvokeFunction denied to the caller
+    NOT_FOUND = "not_found"  # the probe function does not exist
+    BAD_PAYLOAD = "bad_payload"  # not a ProbeReport
+    SCHEMA_MISMATCH = "schema_mismatch"  # a ProbeReport of another schema_version
+    OTHER = "other"
+
+
+class ProbeFailure(BaseModel):
+    """An attempt to get a probe report that produced none: a fact the rules judge."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str  # "function:NAME", "wrapped:NAME", "file:PATH", "local"
+    kind: ProbeFailureKind
+    error_code: str | None = None  # "ENILimitReachedException", "Runtime.ImportModuleError", ...
+    message: str
+    payload_excerpt: str | None = None  # at most a few hundred characters
+
+
 class TargetSpec(BaseModel):
     """A target the user asked about (--target HOST:PORT[=LABEL] or --config), with its contract."""
 
@@ -145,6 +170,8 @@ class DiagnosisReport(BaseModel):
     probe_source: str  # "function:NAME", "wrapped:NAME", "files", "local", "none"
     snapshot: VpcSnapshot
     probe_reports: list[ProbeReport] = Field(default_factory=list)
+    probe_failures: list[ProbeFailure] = Field(default_factory=list)
+    targets: list[TargetSpec] = Field(default_factory=list)
     joins: list[TargetJoin] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
