@@ -37,6 +37,16 @@ system-deps: ## install the lab's Debian packages (dnsmasq-base, nftables, iprou
 	  fi; \
 	fi
 
+browser-deps: ## install Debian chromium (the HTML report test opens it headless) when root
+	@if [ "$$(id -u)" != 0 ]; then \
+	  echo "browser-deps: not root; the HTML report browser test will be skipped"; \
+	elif ! command -v apt-get >/dev/null; then \
+	  echo "browser-deps: no apt-get here; install chromium yourself"; \
+	elif ! dpkg -s chromium >/dev/null 2>&1; then \
+	  echo "browser-deps: installing chromium"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
 lint: $(STAMP) ## ruff, mypy (strict) and cfn-lint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -47,13 +57,13 @@ format: $(STAMP) ## rewrite the code in the project's format
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(STAMP) system-deps lint ## run every test (lab tests need root)
+test: $(STAMP) system-deps browser-deps lint ## run every test (lab tests need root)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 layer: $(STAMP) ## build dist/vpcprobe-layer-python$(PYTHON)-$(ARCH).zip (ARCH=x86_64|arm64 PYTHON=3.12|3.13|3.14)
 	$(BIN)/python layer/build_layer.py --arch $(ARCH) --python $(PYTHON) --output dist
 
-.PHONY: help venv system-deps lint format test layer
+.PHONY: help venv system-deps browser-deps lint format test layer
 
 bench: $(STAMP) system-deps ## run the benchmarks in bench/ and print their figures
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
