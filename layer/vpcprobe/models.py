@@ -256,6 +256,7 @@ class DnsResult(BaseModel):
     status: DnsStatus
     answers: list[str] = Field(default_factory=list)
     rcode: str | None = None
+    errno: int | None = None  # when the query failed with an OS error (e.g. TCP refused)
     elapsed_ms: float = 0.0
     error: str | None = None
     skip_reason: SkipReason | None = None

@@ -1,0 +1,149 @@
+"""The Lambda entry point: validate the event, run the probe in its deadline, return the report."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from pydantic import ValidationError
+
+from vpcprobe import __version__, environment
+from vpcprobe.models import (
+    Deadline,
+    DnsResult,
+    Environment,
+    ProbeError,
+    ProbeReport,
+    ProbeRequest,
+    ReportStatus,
+    TcpResult,
+)
+from vpcprobe.runner import Result, run_probe, safety_margin_ms
+
+PROBE_EVENT_KEY = "vpcprobe"
+SERVICE = "vpcprobe"
+# Off Lambda (a context without remaining time), the probe allows itself this long.
+DEFAULT_BUDGET_MS = 30_000.0
+
+
+@lru_cache(maxsize=1)
+def logger() -> Any:
+    """The probe's Powertools Logger (JSON lines on stdout; level from POWERTOOLS_LOG_LEVEL)."""
+    from aws_lambda_powertools import Logger
+
+    return Logger(service=SERVICE)
+
+
+def _summary(result: Result) -> str:
+    status = result.status.value
+    if isinstance(result, DnsResult):
+        via = f"{result.server}/{result.transport.value}"
+        return f"dns {result.name} {result.record_type.value} via {via}: {status}"
+    if isinstance(result, TcpResult):
+        where = f" ({result.address})" if result.address else ""
+        return f"tcp {result.label}{where}: {status}"
+    return f"aws {result.service} {result.operation}: {status}"
+
+
+def log_step(kind: str, result: Result) -> None:
+    """One structured log line per step, with the outcome; secrets scrubbed."""
+    try:
+        fields = json.loads(environment.redact(result.model_dump_json(exclude_none=True)))
+        logger().info(environment.redact(_summary(result)), extra={"step": kind, "result": fields})
+    except Exception:  # noqa: S110 - logging must never cost the report
+        pass
+
+
+def parse_event(event: Any) -> tuple[ProbeRequest | None, list[ProbeError]]:
+    """The request in `event` (also wrapped as {"vpcprobe": {...}}), or readable errors."""
+    if event is None:
+        event = {}
+    if isinstance(event, dict) and len(event) == 1 and PROBE_EVENT_KEY in event:
+        event = event[PROBE_EVENT_KEY] if event[PROBE_EVENT_KEY] is not None else {}
+    try:
+        return ProbeRequest.model_validate(event), []
+    except ValidationError as exc:
+        errors = []
+        for error in exc.errors(include_url=False, include_input=False):
+            location = ".".join(str(part) for part in error.get("loc", ())) or None
+            message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+            errors.append(ProbeError(step="request", message=message[:500], location=location))
+        return None, errors
+
+
+def _remaining_ms(context: Any) -> float | None:
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    if not callable(remaining):
+        return None
+    try:
+        return float(remaining())
+    except Exception:
+        return None
+
+
+def _finish(report: ProbeReport) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(environment.redact(report.model_dump_json()))
+    return data
+
+
+def _invalid(errors: list[ProbeError], context: Any, started: float) -> ProbeReport:
+    return ProbeReport(
+        probe_version=__version__,
+        status=ReportStatus.INVALID_REQUEST,
+        started_at=datetime.now(UTC),
+        duration_ms=round((time.monotonic() - started) * 1000, 1),
+        environment=environment.gather(context),
+        deadline=Deadline(budget_ms=0, margin_ms=0),
+        errors=errors,
+    )
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    """Lambda handler: always returns a ProbeReport as a dict, never raises."""
+    started = time.monotonic()
+    try:
+        request, errors = parse_event(event)
+        if request is None:
+            report = _invalid(errors, context, started)
+            logger().warning("invalid probe request", extra={"errors": _finish(report)["errors"]})
+            return _finish(report)
+        remaining = _remaining_ms(context)
+        available = DEFAULT_BUDGET_MS if remaining is None else remaining
+        margin = safety_margin_ms(available)
+        elapsed = (time.monotonic() - started) * 1000
+        report = run_probe(
+            request,
+            budget_s=max(0.0, available - margin - elapsed) / 1000,
+            margin_ms=margin,
+            remaining_at_start_ms=remaining,
+            context=context,
+            listener=log_step,
+        )
+        return _finish(report)
+    except Exception as exc:
+        return _crashed(exc, started)
+
+
+def _crashed(exc: Exception, started: float) -> dict[str, Any]:
+    """The report for a bug in the probe itself: still a report, never an exception."""
+    message = environment.redact(f"{type(exc).__name__}: {exc}")[:500]
+    try:
+        report = ProbeReport(
+            probe_version=__version__,
+            started_at=datetime.now(UTC),
+            duration_ms=round((time.monotonic() - started) * 1000, 1),
+            environment=Environment(in_lambda=environment.in_lambda()),
+            deadline=Deadline(budget_ms=0, margin_ms=0),
+            errors=[ProbeError(step="handler", message=message)],
+        )
+        return _finish(report)
+    except Exception:
+        return {
+            "schema_version": 1,
+            "probe_version": __version__,
+            "status": ReportStatus.OK.value,
+            "errors": [{"step": "handler", "message": message}],
+        }

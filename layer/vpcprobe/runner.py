@@ -1,0 +1,357 @@
+"""Runs every probe step concurrently inside a deadline and assembles the ProbeReport."""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from vpcprobe import __version__, aws_call, dns_lookup, environment, resolv_conf, tcp_connect
+from vpcprobe.models import (
+    LAMBDA_DNS_FORWARDER,
+    SYSTEM_RESOLVER,
+    AwsResult,
+    AwsStatus,
+    Deadline,
+    DnsResult,
+    DnsStatus,
+    ProbeError,
+    ProbeReport,
+    ProbeRequest,
+    SkipReason,
+    Target,
+    TcpResult,
+    TcpStatus,
+    Transport,
+)
+
+FORWARDER_VARIABLE = "VPCPROBE_FORWARDER"
+MAX_WORKERS = 64  # 50 targets that all time out must take one timeout, not several
+MAX_DNS_QUERIES = 1024  # keeps the report far below Lambda's 6 MB response limit
+MIN_STEP_S = 0.05  # a step with less time than this left is not started
+
+Result = DnsResult | TcpResult | AwsResult
+# Called once per finished (or skipped) step, on the calling thread, for logging.
+StepListener = Callable[[str, Result], None]
+
+
+@dataclass(frozen=True)
+class _Step:
+    kind: str  # "dns", "tcp", "aws"; "resolve" turns into "tcp" steps when it finishes
+    key: tuple[int, ...]  # position in the report
+    run: Callable[[float], Any]  # given the time it may take, returns a result
+    skip: Callable[[SkipReason], Result]
+    fail: Callable[[str], Result]
+
+
+def forwarder() -> str | None:
+    """The Lambda DNS forwarder to query: $VPCPROBE_FORWARDER if set ("" = none), else 169.254.78.1.
+
+    The variable is a test and diagnosis knob: tests point it at loopback.
+    """
+    value = os.environ.get(FORWARDER_VARIABLE)
+    return LAMBDA_DNS_FORWARDER if value is None else (value.strip() or None)
+
+
+def _unique(values: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for value in values:
+        if value.lower() not in seen:
+            seen.add(value.lower())
+            out.append(value)
+    return out
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+def dns_names(request: ProbeRequest, region: str | None) -> list[str]:
+    """Names to resolve: target hosts, extra names, then the AWS endpoints the probe calls."""
+    names = [t.host for t in request.targets] + list(request.dns_names)
+    if request.default_names:
+        services = [aws_call.LOGS] + ([aws_call.STS] if request.aws.sts else [])
+        names += [h for s in services if (h := aws_call.endpoint_host(s, region))]
+    return _unique([n for n in names if not _is_ip(n)])
+
+
+def dns_servers(request: ProbeRequest, conf: Any, errors: list[ProbeError]) -> list[str]:
+    """Servers to ask directly: the forwarder, resolv.conf's (even commented) and extra ones."""
+    servers: list[str] = []
+    fwd = forwarder()
+    if fwd and _is_ip(fwd):
+        servers.append(fwd)
+    elif fwd:
+        errors.append(
+            ProbeError(step="dns", message=f"{FORWARDER_VARIABLE}={fwd!r} is not an IP address")
+        )
+    servers += conf.nameservers + conf.configured_nameservers + list(request.nameservers)
+    return _unique(servers)
+
+
+class _Plan:
+    """The steps of one probe, built from the request."""
+
+    def __init__(self, request: ProbeRequest, conf: Any, region: str | None) -> None:
+        self.request = request
+        self.errors: list[ProbeError] = []
+        self.steps: list[_Step] = []
+        self._plan_dns(dns_names(request, region), dns_servers(request, conf, self.errors))
+        for index, target in enumerate(request.targets):
+            if tcp_connect.is_ip(target.host):
+                self.steps.append(self.connect_step(target, index, 0, target.host))
+            else:
+                self.steps.append(self._resolve_step(target, index))
+        self._plan_aws(region)
+
+    def _plan_dns(self, names: list[str], servers: list[str]) -> None:
+        request = self.request
+        planned = 0
+        for n, name in enumerate(names):
+            for r, record_type in enumerate(request.record_types):
+                if request.system_resolver and dns_lookup.system_supports(record_type):
+                    self.steps.append(
+                        _dns_step(
+                            name, record_type, SYSTEM_RESOLVER, Transport.SYSTEM, (n, r, 0, 0)
+                        )
+                    )
+                for s, server in enumerate(servers, start=1):
+                    for t, transport in enumerate(request.dns_transports):
+                        if planned >= MAX_DNS_QUERIES:
+                            continue
+                        planned += 1
+                        key = (n, r, s, t)
+                        self.steps.append(_dns_step(name, record_type, server, transport, key))
+        wanted = len(names) * len(request.record_types) * len(servers) * len(request.dns_transports)
+        if wanted > planned:
+            message = f"{wanted} direct DNS queries asked for; only the first {planned} were sent"
+            self.errors.append(ProbeError(step="dns", message=message))
+
+    def _resolve_step(self, target: Target, index: int) -> _Step:
+        def fail(message: str) -> Result:
+            return TcpResult(
+                label=target.display,
+                host=target.host,
+                port=target.port,
+                status=TcpStatus.ERROR,
+                error=message,
+            )
+
+        return _Step(
+            kind="resolve",
+            key=(index, 0),
+            run=lambda _timeout: tcp_connect.resolve(target),
+            skip=lambda reason: tcp_connect.skipped(target, reason),
+            fail=fail,
+        )
+
+    def connect_step(self, target: Target, index: int, position: int, address: str) -> _Step:
+        """The step that connects to one address of one target."""
+
+        def fail(message: str) -> Result:
+            return TcpResult(
+                label=target.display,
+                host=target.host,
+                port=target.port,
+                address=address,
+                status=TcpStatus.ERROR,
+                error=message,
+            )
+
+        return _Step(
+            kind="tcp",
+            key=(index, position),
+            run=lambda timeout: tcp_connect.connect(target, address, timeout=timeout),
+            skip=lambda reason: tcp_connect.skipped(target, reason, address),
+            fail=fail,
+        )
+
+    def _plan_aws(self, region: str | None) -> None:
+        aws = self.request.aws
+        log_group = aws.log_group or environment.log_group()
+        services = [aws_call.LOGS] + ([aws_call.STS] if aws.sts else [])
+        for index, service in enumerate(services):
+            operation = aws_call.operation_for(service, log_group)
+            if service == aws_call.LOGS and not aws.logs:
+                self.steps.append(_disabled_aws_step(service, operation, index))
+                continue
+            self.steps.append(_aws_step(service, operation, region, log_group, index))
+
+
+def _dns_step(
+    name: str, record_type: Any, server: str, transport: Transport, key: tuple[int, ...]
+) -> _Step:
+    def run(timeout: float) -> DnsResult:
+        if transport == Transport.SYSTEM:
+            return dns_lookup.system_lookup(name, record_type)
+        return dns_lookup.query(name, record_type, server, transport, timeout=timeout)
+
+    def fail(message: str) -> Result:
+        return DnsResult(
+            name=name,
+            record_type=record_type,
+            server=server,
+            transport=transport,
+            status=DnsStatus.ERROR,
+            error=message,
+        )
+
+    return _Step(
+        kind="dns",
+        key=key,
+        run=run,
+        skip=lambda reason: dns_lookup.skipped(name, record_type, server, transport, reason),
+        fail=fail,
+    )
+
+
+def _aws_step(
+    service: str, operation: str, region: str | None, log_group: str | None, index: int
+) -> _Step:
+    def run(timeout: float) -> AwsResult:
+        return aws_call.call(
+            service,
+            region=region,
+            log_group=log_group,
+            connect_timeout=timeout,
+            read_timeout=timeout,
+        )
+
+    def fail(message: str) -> Result:
+        return AwsResult(
+            service=service, operation=operation, status=AwsStatus.ERROR, error=message
+        )
+
+    return _Step(
+        kind="aws",
+        key=(index,),
+        run=run,
+        skip=lambda reason: aws_call.skipped(service, operation, reason),
+        fail=fail,
+    )
+
+
+def _disabled_aws_step(service: str, operation: str, index: int) -> _Step:
+    step = _aws_step(service, operation, None, None, index)
+    return _Step(
+        kind="aws",
+        key=step.key,
+        run=lambda _timeout: aws_call.skipped(service, operation, SkipReason.DISABLED),
+        skip=step.skip,
+        fail=step.fail,
+    )
+
+
+def safety_margin_ms(remaining_ms: float) -> float:
+    """Time kept back from the invocation for building and returning the report."""
+    return min(2000.0, max(300.0, remaining_ms * 0.1))
+
+
+def run_probe(
+    request: ProbeRequest,
+    *,
+    budget_s: float,
+    margin_ms: float = 0.0,
+    remaining_at_start_ms: float | None = None,
+    context: Any = None,
+    listener: StepListener | None = None,
+    max_workers: int = MAX_WORKERS,
+) -> ProbeReport:
+    """Run the whole probe and return its report within `budget_s` seconds.
+
+    Steps still running at the deadline are reported as skipped (reason `deadline`) and
+    left behind: their own timeouts end them later, and nobody waits for them.
+    """
+    started_at = datetime.now(UTC)
+    started = time.monotonic()
+    end = started + max(0.0, budget_s)
+    env = environment.gather(context)
+    conf = resolv_conf.read()
+    plan = _Plan(request, conf, env.region)
+    results: dict[str, dict[tuple[int, ...], Result]] = {"dns": {}, "tcp": {}, "aws": {}}
+    hit = False
+
+    def record(step: _Step, result: Result) -> None:
+        kind = "tcp" if step.kind == "resolve" else step.kind
+        results[kind][step.key] = result
+        if listener is not None:
+            listener(kind, result)
+
+    def guarded(step: _Step) -> Any:
+        left = end - time.monotonic()
+        if left < MIN_STEP_S:
+            return step.skip(SkipReason.DEADLINE)
+        return step.run(min(request.timeout_s, left))
+
+    if any(s.kind == "dns" and s.key[2] > 0 for s in plan.steps):
+        # Once, here, rather than in a dozen threads at once; a failure is reported per query.
+        with contextlib.suppress(ImportError):
+            dns_lookup.load_dnspython()
+    workers = max(1, min(max_workers, len(plan.steps) + len(request.targets)))
+    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vpcprobe")
+    pending: dict[Future[Any], _Step] = {}
+    try:
+        for step in plan.steps:
+            pending[executor.submit(guarded, step)] = step
+        while pending:
+            left = end - time.monotonic()
+            if left <= 0:
+                break
+            done, _ = wait(list(pending), timeout=left, return_when=FIRST_COMPLETED)
+            for future in done:
+                step = pending.pop(future)
+                try:
+                    outcome = future.result()
+                except Exception as exc:  # a bug in a step must not cost the whole report
+                    outcome = step.fail(f"internal error: {type(exc).__name__}: {exc}"[:300])
+                if step.kind == "resolve" and isinstance(outcome, list):
+                    target = request.targets[step.key[0]]
+                    for position, address in enumerate(outcome):
+                        follow = plan.connect_step(target, step.key[0], position, address)
+                        pending[executor.submit(guarded, follow)] = follow
+                else:
+                    record(step, outcome)
+        for future, step in pending.items():
+            future.cancel()
+            hit = True
+            record(step, step.skip(SkipReason.DEADLINE))
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    def ordered(kind: str) -> list[Any]:
+        return [results[kind][key] for key in sorted(results[kind])]
+
+    hit = hit or any(
+        getattr(r, "skip_reason", None) == SkipReason.DEADLINE
+        for kind in results
+        for r in results[kind].values()
+    )
+    return ProbeReport(
+        probe_version=__version__,
+        started_at=started_at,
+        duration_ms=round((time.monotonic() - started) * 1000, 1),
+        request=request,
+        environment=env,
+        resolv_conf=conf,
+        dns=ordered("dns"),
+        tcp=ordered("tcp"),
+        aws=ordered("aws"),
+        deadline=Deadline(
+            budget_ms=round(budget_s * 1000, 1),
+            margin_ms=round(margin_ms, 1),
+            remaining_at_start_ms=remaining_at_start_ms,
+            hit=hit,
+        ),
+        errors=plan.errors,
+    )
