@@ -15,6 +15,9 @@ class Verdict(StrEnum):
     blocked: a hop denies it (`decided_by` names which).
     unknown: a hop could not be evaluated (a read was denied, an ENI is in another account).
     leaves_vpc: allowed as far as the VPC goes; beyond (peering, TGW, VPN, internet) is unseen.
+
+    A NACL that allows only part of the return ports makes a path `blocked` with
+    `PathResult.intermittent` set: some connections work, others time out.
     """
 
     REACHABLE = "reachable"
@@ -38,6 +41,12 @@ class HopKind(StrEnum):
     TARGET_NACL_OUTBOUND_RETURN = "target_nacl_outbound_return"
     TARGET_SECURITY_GROUP_INGRESS = "target_security_group_ingress"
     DESTINATION = "destination"
+    # The NAT gateway's own subnet: its route onwards and its NACL, both ways.
+    NAT_ROUTE = "nat_route"
+    NAT_NACL_INBOUND = "nat_nacl_inbound"  # function -> NAT
+    NAT_NACL_OUTBOUND = "nat_nacl_outbound"  # NAT -> destination
+    NAT_NACL_INBOUND_RETURN = "nat_nacl_inbound_return"  # destination -> NAT, ports 1024-65535
+    NAT_NACL_OUTBOUND_RETURN = "nat_nacl_outbound_return"  # NAT -> function, ports 1024-65535
 
 
 class HopOutcome(StrEnum):
@@ -83,4 +92,56 @@ class PathResult(BaseModel):
     hops: list[Hop] = Field(default_factory=list)
     decided_by: Hop | None = None  # the hop that blocked it, or made it unknown
     intermittent: bool = False  # a partial NACL range: some connections fail
+    notes: list[str] = Field(default_factory=list)
+
+
+class DnsServerCheck(BaseModel):
+    """One DNS server of the VPC's DHCP options set and whether the function can use it.
+
+    AmazonProvidedDNS cannot be filtered by security groups or NACLs but needs the VPC's
+    `enableDnsSupport`; a custom server is a destination like any other, on UDP and TCP 53,
+    from each function subnet (`results`).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    server: str  # "AmazonProvidedDNS" or the server's IP address
+    kind: Literal["amazon", "custom"]
+    dhcp_options_id: str | None = None
+    verdict: Verdict  # the worst over `results` (or the attribute check for Amazon's)
+    detail: str  # one sentence, real values
+    decided_by: Hop | None = None
+    intermittent: bool = False
+    results: list[PathResult] = Field(default_factory=list)  # custom: UDP and TCP 53 per subnet
+
+
+class ServiceSubnetAccess(BaseModel):
+    """How one function subnet reaches an AWS service, and the verdict for it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    subnet_id: str
+    via: Literal["interface_endpoint", "gateway_endpoint", "public", "none"]
+    endpoint_id: str | None = None
+    address: str | None = None  # the address the path was evaluated to
+    verdict: Verdict
+    detail: str
+    result: PathResult | None = None
+
+
+class ServiceAccess(BaseModel):
+    """Whether the function can reach an AWS service ("logs", "sts", "s3", ...), per subnet."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    service: str  # "logs"
+    service_name: str  # "com.amazonaws.us-east-1.logs"
+    verdict: Verdict  # the worst over `subnets`
+    interface_endpoint_id: str | None = None
+    gateway_endpoint_id: str | None = None
+    private_dns_enabled: bool | None = None
+    resolves_to: Literal["endpoint", "public", "unknown"] = "unknown"
+    decided_by: Hop | None = None
+    intermittent: bool = False
+    subnets: list[ServiceSubnetAccess] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)

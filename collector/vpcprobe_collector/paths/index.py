@@ -1,0 +1,174 @@
+"""SnapshotIndex: a snapshot's resources by ID with networks parsed once, for fast evaluation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vpcprobe_collector.paths.cidr import (
+    IPAddress,
+    IPNetwork,
+    contains,
+    parse_address,
+    parse_network,
+)
+from vpcprobe_collector.snapshot.model import (
+    EgressOnlyInternetGateway,
+    InternetGateway,
+    NatGateway,
+    NetworkAcl,
+    NetworkInterface,
+    Route,
+    RouteTable,
+    SecurityGroup,
+    SkippedRead,
+    Subnet,
+    VpcEndpoint,
+    VpcSnapshot,
+)
+
+
+@dataclass(frozen=True)
+class PreparedRoute:
+    """A route with its destination parsed: a network, or a prefix list's entries."""
+
+    route: Route
+    network: IPNetwork | None  # None for a prefix-list route
+    prefix_list_id: str | None
+
+
+class SnapshotIndex:
+    """Lookups over one VpcSnapshot; build it once per batch of evaluations.
+
+    The snapshot must not change while an index built from it is in use.
+    """
+
+    def __init__(self, snapshot: VpcSnapshot) -> None:
+        self.snapshot = snapshot
+        self.vpc = snapshot.vpc
+        self.subnets: dict[str, Subnet] = {s.subnet_id: s for s in snapshot.subnets}
+        self.security_groups: dict[str, SecurityGroup] = {
+            g.group_id: g for g in snapshot.security_groups
+        }
+        self.prefix_lists: dict[str, tuple[IPNetwork, ...]] = {
+            p.prefix_list_id: tuple(parse_network(c) for c in p.cidrs)
+            for p in snapshot.prefix_lists
+        }
+        self.nat_gateways: dict[str, NatGateway] = {
+            n.nat_gateway_id: n for n in snapshot.nat_gateways
+        }
+        self.internet_gateways: dict[str, InternetGateway] = {
+            g.internet_gateway_id: g for g in snapshot.internet_gateways
+        }
+        self.egress_only_gateways: dict[str, EgressOnlyInternetGateway] = {
+            g.egress_only_internet_gateway_id: g for g in snapshot.egress_only_internet_gateways
+        }
+        self.endpoints: dict[str, VpcEndpoint] = {
+            e.vpc_endpoint_id: e for e in snapshot.vpc_endpoints
+        }
+        self.skipped: dict[str, SkippedRead] = {}
+        for read in snapshot.skipped:
+            self.skipped.setdefault(read.api, read)
+
+        # Route tables: explicit association first, else the VPC's main table.
+        self._explicit_table: dict[str, RouteTable] = {}
+        self._main_table: dict[str, RouteTable] = {}
+        for table in snapshot.route_tables:
+            for assoc in table.associations:
+                if assoc.subnet_id:
+                    self._explicit_table.setdefault(assoc.subnet_id, table)
+                if assoc.main:
+                    self._main_table.setdefault(table.vpc_id, table)
+        self._prepared_routes: dict[str, tuple[PreparedRoute, ...]] = {}
+
+        self._nacl_by_subnet: dict[str, NetworkAcl] = {}
+        for acl in snapshot.network_acls:
+            for subnet_id in acl.subnet_ids:
+                self._nacl_by_subnet.setdefault(subnet_id, acl)
+
+        # Endpoint ENIs carry the endpoint's groups even when the ENI read left them out.
+        endpoint_groups = {
+            eni_id: endpoint.security_group_ids
+            for endpoint in snapshot.vpc_endpoints
+            for eni_id in endpoint.network_interface_ids
+        }
+        self.eni_by_address: dict[str, NetworkInterface] = {}
+        self.enis: dict[str, NetworkInterface] = {}
+        for eni in (*snapshot.network_interfaces, *snapshot.lambda_enis):
+            groups = endpoint_groups.get(eni.network_interface_id)
+            if groups and not eni.security_group_ids:
+                eni = eni.model_copy(update={"security_group_ids": list(groups)})
+            self.enis.setdefault(eni.network_interface_id, eni)
+            for address in (*eni.private_ip_addresses, *eni.ipv6_addresses):
+                self.eni_by_address.setdefault(_canonical(address), eni)
+
+        self.lambda_enis = snapshot.lambda_enis
+        self.subnet_networks: list[tuple[IPNetwork, Subnet]] = []
+        for subnet in snapshot.subnets:
+            for cidr in (subnet.cidr_block, *subnet.ipv6_cidr_blocks):
+                if cidr:
+                    self.subnet_networks.append((parse_network(cidr), subnet))
+        self.vpc_networks: tuple[IPNetwork, ...] = (
+            tuple(parse_network(c) for c in (*self.vpc.cidr_blocks, *self.vpc.ipv6_cidr_blocks))
+            if self.vpc
+            else ()
+        )
+
+    def skipped_for(self, api: str) -> SkippedRead | None:
+        """The failed read of `api`, if it failed."""
+        return self.skipped.get(api)
+
+    def route_table_for(self, subnet_id: str) -> RouteTable | None:
+        """The subnet's explicitly associated route table, else its VPC's main table."""
+        table = self._explicit_table.get(subnet_id)
+        if table is not None:
+            return table
+        subnet = self.subnets.get(subnet_id)
+        vpc_id = subnet.vpc_id if subnet else (self.vpc.vpc_id if self.vpc else None)
+        return self._main_table.get(vpc_id) if vpc_id else None
+
+    def routes(self, table: RouteTable) -> tuple[PreparedRoute, ...]:
+        """The table's routes with their destinations parsed (cached per table)."""
+        prepared = self._prepared_routes.get(table.route_table_id)
+        if prepared is None:
+            prepared = tuple(
+                PreparedRoute(
+                    route=route,
+                    network=(
+                        parse_network(route.destination_cidr or route.destination_ipv6_cidr or "")
+                        if (route.destination_cidr or route.destination_ipv6_cidr)
+                        else None
+                    ),
+                    prefix_list_id=route.destination_prefix_list_id,
+                )
+                for route in table.routes
+            )
+            self._prepared_routes[table.route_table_id] = prepared
+        return prepared
+
+    def network_acl_for(self, subnet_id: str) -> NetworkAcl | None:
+        """The subnet's network ACL, if it was read."""
+        return self._nacl_by_subnet.get(subnet_id)
+
+    def interface_with_address(self, address: IPAddress) -> NetworkInterface | None:
+        """The ENI holding `address`, if it was read."""
+        return self.eni_by_address.get(str(address))
+
+    def subnet_containing(self, address: IPAddress) -> Subnet | None:
+        """The snapshot's subnet whose CIDR holds `address`."""
+        best: tuple[int, Subnet] | None = None
+        for network, subnet in self.subnet_networks:
+            if contains(network, address) and (best is None or network.prefixlen > best[0]):
+                best = (network.prefixlen, subnet)
+        return best[1] if best else None
+
+    def in_vpc(self, address: IPAddress) -> bool:
+        """Whether `address` is inside one of the VPC's CIDRs."""
+        return any(contains(n, address) for n in self.vpc_networks)
+
+
+def _canonical(address: str) -> str:
+    """The address in Python's canonical spelling, so IPv6 forms compare equal."""
+    try:
+        return str(parse_address(address))
+    except ValueError:
+        return address

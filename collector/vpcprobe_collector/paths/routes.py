@@ -1,0 +1,69 @@
+"""Route lookup: longest prefix match over CIDR and prefix-list routes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from vpcprobe_collector.paths.cidr import IPAddress, contains
+from vpcprobe_collector.paths.index import SnapshotIndex
+from vpcprobe_collector.snapshot.model import Route, RouteTable, RouteTargetType
+
+API = "ec2:DescribeRouteTables"
+
+TARGET_WORDS = {
+    RouteTargetType.LOCAL: "the VPC itself",
+    RouteTargetType.INTERNET_GATEWAY: "internet gateway",
+    RouteTargetType.EGRESS_ONLY_INTERNET_GATEWAY: "egress-only internet gateway",
+    RouteTargetType.NAT_GATEWAY: "NAT gateway",
+    RouteTargetType.GATEWAY_ENDPOINT: "gateway endpoint",
+    RouteTargetType.PEERING: "VPC peering connection",
+    RouteTargetType.TRANSIT_GATEWAY: "transit gateway",
+    RouteTargetType.VIRTUAL_PRIVATE_GATEWAY: "virtual private gateway (VPN)",
+    RouteTargetType.NETWORK_INTERFACE: "network interface",
+    RouteTargetType.INSTANCE: "instance",
+    RouteTargetType.LOCAL_GATEWAY: "local gateway",
+    RouteTargetType.CARRIER_GATEWAY: "carrier gateway",
+    RouteTargetType.CORE_NETWORK: "Cloud WAN core network",
+    RouteTargetType.UNKNOWN: "an unrecognised target",
+}
+
+
+@dataclass
+class RouteMatch:
+    """The route that carries a destination, and prefix lists that could not be checked."""
+
+    route: Route | None
+    prefix_length: int = -1
+    unresolved_prefix_lists: list[str] = field(default_factory=list)
+
+
+def route_text(route: Route) -> str:
+    """ "0.0.0.0/0 -> nat-0abc" (with "blackhole " in front when the route is one)."""
+    text = f"{route.destination} -> {route.target_id or route.target_type.value}"
+    return f"blackhole {text}" if route.state == "blackhole" else text
+
+
+def longest_match(index: SnapshotIndex, table: RouteTable, destination: IPAddress) -> RouteMatch:
+    """The most specific route for `destination`; at equal length a CIDR route beats a
+    prefix-list route, as AWS documents."""
+    best: Route | None = None
+    best_key = (-1, -1)
+    unresolved: list[str] = []
+    for prepared in index.routes(table):
+        if prepared.network is not None:
+            if not contains(prepared.network, destination):
+                continue
+            key = (prepared.network.prefixlen, 1)
+        else:
+            plid = prepared.prefix_list_id or ""
+            entries = index.prefix_lists.get(plid)
+            if entries is None:
+                unresolved.append(plid)
+                continue
+            lengths = [n.prefixlen for n in entries if contains(n, destination)]
+            if not lengths:
+                continue
+            key = (max(lengths), 0)
+        if key > best_key:
+            best, best_key = prepared.route, key
+    return RouteMatch(best, best_key[0], unresolved)

@@ -1,0 +1,162 @@
+"""Security group evaluation: allow-only rules, the union across a set of groups."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from vpcprobe_collector.paths.cidr import (
+    Cover,
+    IPAddress,
+    IPNetwork,
+    contains,
+    cover,
+    cover_any,
+    parse_network,
+)
+from vpcprobe_collector.paths.index import SnapshotIndex
+from vpcprobe_collector.paths.model import HopOutcome
+from vpcprobe_collector.snapshot.model import SecurityGroupRule
+
+API = "ec2:DescribeSecurityGroups"
+_PROTOCOL_NAMES = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "-1": "all", "all": "all"}
+
+
+@dataclass
+class SgDecision:
+    """Whether a set of groups allows some traffic, and which rule did (or why unknown)."""
+
+    outcome: HopOutcome  # ALLOW, DENY or UNKNOWN
+    group_id: str | None = None  # the allowing group
+    rule: SecurityGroupRule | None = None
+    missing: list[str] = field(default_factory=list)  # groups not in the snapshot
+    uncertain: list[str] = field(default_factory=list)  # why a rule could not be decided
+
+
+def protocol_name(protocol: str) -> str:
+    """AWS's IpProtocol ("6", "tcp", "-1") as a plain name ("tcp", "all")."""
+    return _PROTOCOL_NAMES.get(protocol.lower(), protocol.lower())
+
+
+def _matches_port(rule: SecurityGroupRule, protocol: str, port: int) -> bool:
+    name = protocol_name(rule.protocol)
+    if name == "all":
+        return True
+    if name != protocol:
+        return False
+    if rule.from_port is None or rule.from_port < 0:
+        return True
+    to_port = rule.to_port if rule.to_port is not None and rule.to_port >= 0 else rule.from_port
+    return rule.from_port <= port <= to_port
+
+
+def rule_text(rule: SecurityGroupRule, direction: str) -> str:
+    """ "tcp 443 to 0.0.0.0/0", "all traffic from sg-0abc"."""
+    name = protocol_name(rule.protocol)
+    if name == "all":
+        what = "all traffic"
+    elif rule.from_port is None or rule.from_port < 0:
+        what = f"{name} all ports"
+    elif rule.to_port is None or rule.to_port == rule.from_port:
+        what = f"{name} {rule.from_port}"
+    else:
+        what = f"{name} {rule.from_port}-{rule.to_port}"
+    return f"{what} {direction} {rule.peer}"
+
+
+def egress(
+    index: SnapshotIndex,
+    group_ids: Sequence[str],
+    protocol: str,
+    port: int,
+    destination: IPAddress,
+    destination_groups: frozenset[str] | None,
+) -> SgDecision:
+    """Whether any of `group_ids` allows outbound traffic to `destination`:`port`.
+
+    `destination_groups` are the destination ENI's groups, None when that ENI is unknown
+    (then a rule that names a group cannot be decided).
+    """
+    decision = SgDecision(HopOutcome.DENY)
+    for group_id in group_ids:
+        group = index.security_groups.get(group_id)
+        if group is None:
+            decision.missing.append(group_id)
+            continue
+        for rule in group.egress:
+            if not _matches_port(rule, protocol, port):
+                continue
+            if rule.peer_kind in ("cidr_ipv4", "cidr_ipv6"):
+                hit = contains(parse_network(rule.peer), destination)
+            elif rule.peer_kind == "prefix_list":
+                entries = index.prefix_lists.get(rule.peer)
+                if entries is None:
+                    decision.uncertain.append(
+                        f"{group_id} allows {rule_text(rule, 'to')} but prefix list "
+                        f"{rule.peer} was not read"
+                    )
+                    continue
+                hit = any(contains(n, destination) for n in entries)
+            elif destination_groups is None:
+                decision.uncertain.append(
+                    f"{group_id} allows {rule_text(rule, 'to')} but the destination's "
+                    "network interface is not in the snapshot"
+                )
+                continue
+            else:
+                hit = rule.peer in destination_groups
+            if hit:
+                decision.outcome = HopOutcome.ALLOW
+                decision.group_id = group_id
+                decision.rule = rule
+                return decision
+    if decision.uncertain or (decision.missing and index.skipped_for(API)):
+        decision.outcome = HopOutcome.UNKNOWN
+    return decision
+
+
+def ingress(
+    index: SnapshotIndex,
+    group_ids: Sequence[str],
+    protocol: str,
+    port: int,
+    sources: Sequence[IPNetwork],
+    source_groups: frozenset[str],
+) -> SgDecision:
+    """Whether any of `group_ids` allows inbound traffic on `port` from every address in
+    `sources` (Lambda's ENI addresses, or its whole subnet) or from `source_groups`."""
+    decision = SgDecision(HopOutcome.DENY)
+    for group_id in group_ids:
+        group = index.security_groups.get(group_id)
+        if group is None:
+            decision.missing.append(group_id)
+            continue
+        for rule in group.ingress:
+            if not _matches_port(rule, protocol, port):
+                continue
+            if rule.peer_kind == "security_group":
+                covered = Cover.ALL if rule.peer in source_groups else Cover.NONE
+            elif rule.peer_kind == "prefix_list":
+                entries = index.prefix_lists.get(rule.peer)
+                if entries is None:
+                    decision.uncertain.append(
+                        f"{group_id} allows {rule_text(rule, 'from')} but prefix list "
+                        f"{rule.peer} was not read"
+                    )
+                    continue
+                covered = cover_any(entries, sources)
+            else:
+                covered = cover(parse_network(rule.peer), sources)
+            if covered is Cover.ALL:
+                decision.outcome = HopOutcome.ALLOW
+                decision.group_id = group_id
+                decision.rule = rule
+                return decision
+            if covered is Cover.SOME:
+                decision.uncertain.append(
+                    f"{group_id} allows {rule_text(rule, 'from')}, which covers only part of "
+                    "the addresses Lambda's network interface may have"
+                )
+    if decision.uncertain or (decision.missing and index.skipped_for(API)):
+        decision.outcome = HopOutcome.UNKNOWN
+    return decision
