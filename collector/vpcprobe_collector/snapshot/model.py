@@ -334,6 +334,7 @@ class VpcSnapshot(_Fact):
     target_addresses: list[str] = Field(default_factory=list)  # addresses looked up for ENIs
     api_calls: list[ApiCall] = Field(default_factory=list)
     skipped: list[SkippedRead] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)  # how facts were obtained, when it matters
 
     @property
     def api_call_count(self) -> int:

@@ -1,0 +1,246 @@
+"""take_snapshot: read one Lambda function's VPC through the AWS APIs into a VpcSnapshot."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from vpcprobe import __version__
+from vpcprobe_collector.aws import CLIENT_CONFIG
+from vpcprobe_collector.errors import AwsAccessError, BadInputError
+from vpcprobe_collector.snapshot.model import (
+    NetworkInterface,
+    RouteTargetType,
+    SecurityGroup,
+    VpcSnapshot,
+)
+from vpcprobe_collector.snapshot.readers import ec2_network as ec2r
+from vpcprobe_collector.snapshot.readers.calls import (
+    CREDENTIAL_ERROR_CODES,
+    CallRecorder,
+    ReadFailedError,
+)
+from vpcprobe_collector.snapshot.readers.iam_reader import read_role_permissions
+from vpcprobe_collector.snapshot.readers.lambda_reader import read_function
+from vpcprobe_collector.snapshot.readers.quotas_reader import read_eni_quota
+
+# Lambda's Hyperplane ENIs have interface type "lambda"; their description is
+# "AWS Lambda VPC ENI-<function>" (the only mark moto gives them).
+LAMBDA_ENI_DESCRIPTION_PREFIX = "AWS Lambda VPC ENI"
+
+_DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
+
+
+def is_lambda_eni(eni: NetworkInterface) -> bool:
+    """A Lambda Hyperplane ENI, by interface type or (as moto shows it) by description."""
+    return eni.interface_type == "lambda" or (eni.description or "").startswith(
+        LAMBDA_ENI_DESCRIPTION_PREFIX
+    )
+
+
+def function_region(function: str, default: str | None) -> str | None:
+    """The region of a function ARN, else `default`."""
+    parts = function.split(":")
+    if function.startswith("arn:") and len(parts) >= 7 and parts[3]:
+        return parts[3]
+    return default
+
+
+def take_snapshot(
+    session: Any,
+    function: str,
+    *,
+    target_addresses: Sequence[str] = (),
+    progress: Callable[[str], None] | None = None,
+) -> VpcSnapshot:
+    """Read `function` (name or ARN) and everything its traffic depends on.
+
+    Raises BadInputError when the function does not exist, AwsAccessError when credentials
+    are missing or lambda:GetFunction itself is denied; any other failed read is recorded in
+    `snapshot.skipped` and the run goes on.
+    """
+    say = progress or (lambda _message: None)
+    region = function_region(function, session.region_name)
+    if not region:
+        raise AwsAccessError("no AWS region set: pass --region or set AWS_REGION")
+
+    def client(service: str) -> Any:
+        return session.client(service, region_name=region, config=CLIENT_CONFIG)
+
+    recorder = CallRecorder()
+    snapshot = VpcSnapshot(
+        collector_version=__version__,
+        taken_at=datetime.now(UTC),
+        region=region,
+        target_addresses=list(dict.fromkeys(target_addresses)),
+    )
+    say(f"reading function {function}")
+    snapshot.function = _read_function_or_raise(recorder, client("lambda"), function, region)
+    arn_parts = snapshot.function.arn.split(":")
+    snapshot.account_id = arn_parts[4] if len(arn_parts) > 4 and arn_parts[4] else None
+    config = snapshot.function.vpc_config
+    if config is None or not (config.subnet_ids or config.vpc_id):
+        snapshot.notes.append("the function is not attached to a VPC")
+        return _finish(snapshot, recorder)
+
+    ec2 = client("ec2")
+    say("reading subnets and VPC")
+    snapshot.subnets = ec2r.read_subnets_by_id(recorder, ec2, config.subnet_ids)
+    vpc_id = _vpc_id(snapshot, config.vpc_id)
+    if vpc_id is None:
+        snapshot.notes.append("no subnet of the function's VpcConfig could be read")
+        return _finish(snapshot, recorder)
+    snapshot.vpc = ec2r.read_vpc(recorder, ec2, vpc_id)
+    if snapshot.vpc and snapshot.vpc.dhcp_options_id:
+        snapshot.dhcp_options = ec2r.read_dhcp_options(recorder, ec2, snapshot.vpc.dhcp_options_id)
+
+    say("reading route tables, network ACLs, gateways and endpoints")
+    snapshot.route_tables = ec2r.read_route_tables(recorder, ec2, vpc_id)
+    snapshot.network_acls = ec2r.read_network_acls(recorder, ec2, vpc_id)
+    snapshot.nat_gateways = ec2r.read_nat_gateways(recorder, ec2, vpc_id)
+    snapshot.internet_gateways = ec2r.read_internet_gateways(recorder, ec2, vpc_id)
+    snapshot.egress_only_internet_gateways = ec2r.read_egress_only_gateways(
+        recorder,
+        ec2,
+        (
+            r.target_id
+            for t in snapshot.route_tables
+            for r in t.routes
+            if r.target_type is RouteTargetType.EGRESS_ONLY_INTERNET_GATEWAY and r.target_id
+        ),
+    )
+    snapshot.vpc_endpoints = ec2r.read_vpc_endpoints(recorder, ec2, vpc_id)
+
+    say("reading network interfaces")
+    _read_interfaces(snapshot, recorder, ec2, vpc_id)
+    known = {s.subnet_id for s in snapshot.subnets}
+    more = {eni.subnet_id for eni in snapshot.network_interfaces if eni.subnet_id}
+    more |= {n.subnet_id for n in snapshot.nat_gateways if n.subnet_id}
+    more |= {s for e in snapshot.vpc_endpoints for s in e.subnet_ids}
+    snapshot.subnets += ec2r.read_subnets_by_id(recorder, ec2, more - known)
+
+    say("reading security groups and prefix lists")
+    _read_security_groups(snapshot, recorder, ec2, config.security_group_ids)
+    prefix_lists = {
+        r.destination_prefix_list_id
+        for t in snapshot.route_tables
+        for r in t.routes
+        if r.destination_prefix_list_id
+    } | {
+        rule.peer
+        for g in snapshot.security_groups
+        for rule in (*g.ingress, *g.egress)
+        if rule.peer_kind == "prefix_list"
+    }
+    snapshot.prefix_lists = ec2r.read_prefix_lists(recorder, ec2, prefix_lists)
+
+    if snapshot.function.role_arn:
+        say("checking the execution role's ENI permissions")
+        snapshot.role_permissions = read_role_permissions(
+            recorder, client("iam"), snapshot.function.role_arn
+        )
+    say("reading the ENI quota")
+    in_use = (
+        None
+        if recorder_failed(recorder, "ec2:DescribeNetworkInterfaces")
+        else len(snapshot.lambda_enis)
+    )
+    snapshot.eni_quota = read_eni_quota(recorder, client("service-quotas"), in_use)
+    return _finish(snapshot, recorder)
+
+
+def recorder_failed(recorder: CallRecorder, api: str) -> bool:
+    """Whether a read of `api` was skipped (its facts are incomplete)."""
+    return any(s.api == api for s in recorder.skipped)
+
+
+def _read_function_or_raise(
+    recorder: CallRecorder, lambda_client: Any, function: str, region: str
+) -> Any:
+    try:
+        return read_function(recorder, lambda_client, function)
+    except ReadFailedError as failure:
+        if failure.code == "ResourceNotFoundException":
+            raise BadInputError(f"function '{function}' not found in {region}") from failure
+        if failure.code in ("ValidationException", "InvalidParameterValueException"):
+            raise BadInputError(
+                f"'{function}' is not a valid function name or ARN: {failure.message}"
+            ) from failure
+        if failure.code in _DENIED or failure.code in CREDENTIAL_ERROR_CODES:
+            raise AwsAccessError(
+                f"cannot read function '{function}' ({failure.code}): {failure.message}"
+            ) from failure
+        raise AwsAccessError(
+            f"cannot read function '{function}' in {region} ({failure.code}): {failure.message}"
+        ) from failure
+
+
+def _vpc_id(snapshot: VpcSnapshot, configured: str | None) -> str | None:
+    """The VPC the function's subnets are in; VpcConfig.VpcId when no subnet could be read."""
+    found = Counter(s.vpc_id for s in snapshot.subnets)
+    if not found:
+        return configured
+    vpc_id = found.most_common(1)[0][0]
+    if configured and configured != vpc_id:
+        snapshot.notes.append(
+            f"VpcConfig names VPC {configured} but the function's subnets are in {vpc_id}; "
+            f"read {vpc_id}"
+        )
+    return vpc_id
+
+
+def _read_interfaces(snapshot: VpcSnapshot, recorder: CallRecorder, ec2: Any, vpc_id: str) -> None:
+    """One whole-VPC read classifies Lambda, endpoint and target ENIs; targets outside the VPC
+    are then looked up by address (one batched call per address family)."""
+    wanted = set(snapshot.target_addresses)
+    endpoint_enis = {i for e in snapshot.vpc_endpoints for i in e.network_interface_ids}
+    in_vpc = ec2r.read_network_interfaces(recorder, ec2, ec2r.vpc_filter(vpc_id))
+    kept: dict[str, NetworkInterface] = {}
+    for eni in in_vpc or []:
+        if is_lambda_eni(eni):
+            snapshot.lambda_enis.append(eni)
+        addresses = {*eni.private_ip_addresses, *eni.ipv6_addresses}
+        if eni.network_interface_id in endpoint_enis or addresses & wanted:
+            kept[eni.network_interface_id] = eni
+    by_description = [e for e in snapshot.lambda_enis if e.interface_type != "lambda"]
+    if by_description:
+        snapshot.notes.append(
+            f"{len(by_description)} Lambda ENI(s) recognised by their description "
+            f"'{LAMBDA_ENI_DESCRIPTION_PREFIX}...' (interface type "
+            f"'{by_description[0].interface_type}', not 'lambda')"
+        )
+    resolved = {
+        a for eni in kept.values() for a in (*eni.private_ip_addresses, *eni.ipv6_addresses)
+    }
+    missing = sorted(wanted - resolved)
+    for filters in ec2r.address_filters(missing):
+        for eni in ec2r.read_network_interfaces(recorder, ec2, filters) or []:
+            kept.setdefault(eni.network_interface_id, eni)
+    snapshot.network_interfaces = list(kept.values())
+
+
+def _read_security_groups(
+    snapshot: VpcSnapshot, recorder: CallRecorder, ec2: Any, function_groups: Iterable[str]
+) -> None:
+    """The function's, target ENIs' and endpoints' groups, then (one more call) the groups
+    their rules reference."""
+    wanted = set(function_groups)
+    wanted |= {g for eni in snapshot.network_interfaces for g in eni.security_group_ids}
+    wanted |= {g for e in snapshot.vpc_endpoints for g in e.security_group_ids}
+    groups: list[SecurityGroup] = ec2r.read_security_groups(recorder, ec2, wanted)
+    referenced = {
+        rule.peer
+        for g in groups
+        for rule in (*g.ingress, *g.egress)
+        if rule.peer_kind == "security_group"
+    }
+    groups += ec2r.read_security_groups(recorder, ec2, referenced - wanted)
+    snapshot.security_groups = groups
+
+
+def _finish(snapshot: VpcSnapshot, recorder: CallRecorder) -> VpcSnapshot:
+    snapshot.api_calls = recorder.api_calls
+    snapshot.skipped = recorder.skipped
+    return snapshot

@@ -1,0 +1,181 @@
+"""Reads whether the execution role may do the ENI actions Lambda needs (simulated or local)."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from vpcprobe_collector.snapshot.model import PermissionDecision, RolePermissions
+from vpcprobe_collector.snapshot.readers.calls import CallRecorder, ReadFailedError
+
+ENI_ACTIONS: tuple[str, ...] = (
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DeleteNetworkInterface",
+)
+
+_SIMULATED = {
+    "allowed": PermissionDecision.ALLOWED,
+    "explicitDeny": PermissionDecision.EXPLICIT_DENY,
+    "implicitDeny": PermissionDecision.IMPLICIT_DENY,
+}
+
+
+def role_name(role_arn: str) -> str:
+    """The role's name from its ARN (the path, if any, is dropped)."""
+    return role_arn.rsplit("/", 1)[-1]
+
+
+def read_role_permissions(
+    recorder: CallRecorder, iam: Any, role_arn: str, actions: Sequence[str] = ENI_ACTIONS
+) -> RolePermissions:
+    """iam:SimulatePrincipalPolicy when allowed, else the role's own policies evaluated here."""
+    try:
+        pages = recorder.pages_or_raise(
+            iam,
+            "simulate_principal_policy",
+            "iam:SimulatePrincipalPolicy",
+            PolicySourceArn=role_arn,
+            ActionNames=list(actions),
+        )
+    except ReadFailedError as failure:
+        recorder.skip(failure, [role_arn])
+        simulate_failure = failure
+    else:
+        decisions = {
+            r["EvalActionName"]: _SIMULATED.get(
+                r.get("EvalDecision", ""), PermissionDecision.UNKNOWN
+            )
+            for page in pages
+            for r in page.get("EvaluationResults") or []
+        }
+        return RolePermissions(
+            role_arn=role_arn,
+            method="simulate",
+            decisions={a: decisions.get(a, PermissionDecision.UNKNOWN) for a in actions},
+            detail="iam:SimulatePrincipalPolicy (identity policies and permissions boundary)",
+        )
+    documents = _read_role_policies(recorder, iam, role_name(role_arn))
+    if documents is None:
+        return RolePermissions(
+            role_arn=role_arn,
+            method="unavailable",
+            decisions={a: PermissionDecision.UNKNOWN for a in actions},
+            detail=(
+                f"simulation failed ({simulate_failure.code}) and the role's policies "
+                "could not be read"
+            ),
+        )
+    return RolePermissions(
+        role_arn=role_arn,
+        method="local",
+        decisions={a: evaluate_action(documents, a) for a in actions},
+        detail=(
+            f"simulation failed ({simulate_failure.code}); evaluated the role's "
+            f"{len(documents)} attached and inline policies locally (conditions, permissions "
+            "boundaries and organisation SCPs not evaluated)"
+        ),
+    )
+
+
+def _read_role_policies(recorder: CallRecorder, iam: Any, name: str) -> list[dict[str, Any]] | None:
+    """The role's policy documents: attached managed (default version) and inline."""
+    attached = recorder.items(
+        iam,
+        "list_attached_role_policies",
+        "iam:ListAttachedRolePolicies",
+        "AttachedPolicies",
+        RoleName=name,
+    )
+    inline = recorder.items(
+        iam, "list_role_policies", "iam:ListRolePolicies", "PolicyNames", RoleName=name
+    )
+    if attached is None or inline is None:
+        return None
+    documents: list[dict[str, Any]] = []
+    for policy in attached:
+        arn = policy["PolicyArn"]
+        meta = recorder.call(iam, "get_policy", "iam:GetPolicy", PolicyArn=arn)
+        version = (meta or {}).get("Policy", {}).get("DefaultVersionId")
+        if not version:
+            return None
+        body = recorder.call(
+            iam, "get_policy_version", "iam:GetPolicyVersion", PolicyArn=arn, VersionId=version
+        )
+        if body is None:
+            return None
+        documents.append(parse_document(body["PolicyVersion"]["Document"]))
+    for policy_name in inline:
+        body = recorder.call(
+            iam, "get_role_policy", "iam:GetRolePolicy", RoleName=name, PolicyName=policy_name
+        )
+        if body is None:
+            return None
+        documents.append(parse_document(body["PolicyDocument"]))
+    return documents
+
+
+def parse_document(document: Any) -> dict[str, Any]:
+    """A policy document as a dict (botocore decodes IAM's URL-encoded JSON; be tolerant)."""
+    if isinstance(document, dict):
+        return document
+    text = str(document)
+    if text.lstrip().startswith("%"):
+        text = urllib.parse.unquote(text)
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError:
+        parsed = json.loads(urllib.parse.unquote(text))
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def _matches(pattern: str, value: str) -> bool:
+    """IAM wildcard match: `*` any run, `?` one character, case-insensitive."""
+    regex = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
+    return re.fullmatch(regex, value, flags=re.IGNORECASE) is not None
+
+
+def _covers_action(statement: dict[str, Any], action: str) -> bool:
+    if "NotAction" in statement:
+        return not any(_matches(p, action) for p in _as_list(statement["NotAction"]))
+    return any(_matches(p, action) for p in _as_list(statement.get("Action")))
+
+
+def _covers_any_resource(statement: dict[str, Any]) -> bool:
+    """ENI actions need `Resource: "*"` (or an ec2 ARN pattern wide enough)."""
+    if "NotResource" in statement:
+        return "*" not in _as_list(statement["NotResource"])
+    resources = _as_list(statement.get("Resource"))
+    probe = "arn:aws:ec2:us-east-1:123456789012:network-interface/eni-0"
+    return any(r == "*" or _matches(r, probe) for r in resources)
+
+
+def _statements(documents: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for document in documents:
+        statement = document.get("Statement") or []
+        found.extend([statement] if isinstance(statement, dict) else statement)
+    return found
+
+
+def evaluate_action(documents: Iterable[dict[str, Any]], action: str) -> PermissionDecision:
+    """IAM's identity-policy logic for one action: an explicit Deny wins, then any Allow."""
+    applicable = [
+        s for s in _statements(documents) if _covers_action(s, action) and _covers_any_resource(s)
+    ]
+    if any(str(s.get("Effect")).lower() == "deny" for s in applicable):
+        return PermissionDecision.EXPLICIT_DENY
+    if any(str(s.get("Effect")).lower() == "allow" for s in applicable):
+        return PermissionDecision.ALLOWED
+    return PermissionDecision.IMPLICIT_DENY
