@@ -57,13 +57,32 @@ format: $(STAMP) ## rewrite the code in the project's format
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(STAMP) system-deps browser-deps lint ## run every test (lab tests need root)
+test: $(STAMP) system-deps browser-deps sam-venv lint ## run every test (lab tests need root)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 layer: $(STAMP) ## build dist/vpcprobe-layer-python$(PYTHON)-$(ARCH).zip (ARCH=x86_64|arm64 PYTHON=3.12|3.13|3.14)
 	$(BIN)/python layer/build_layer.py --arch $(ARCH) --python $(PYTHON) --output dist
 
-.PHONY: help venv system-deps browser-deps lint format test layer
+# `sam build` runs these (BuildMethod: makefile) from a scratch directory with ARTIFACTS_DIR
+# set, so paths are taken from this Makefile's own location. For arm64: ARCH=arm64 sam build.
+REPO := $(patsubst %/,%,$(dir $(abspath $(firstword $(MAKEFILE_LIST)))))
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+
+build-ProbeLayer: ## (run by sam build) the layer's content into $(ARTIFACTS_DIR)
+	$(PY) $(REPO)/layer/build_layer.py --arch $(ARCH) --python $(PYTHON) --layer-dir $(ARTIFACTS_DIR)
+
+build-ProbeFunction: ## (run by sam build) the probe function's code into $(ARTIFACTS_DIR)
+	cp $(REPO)/probe_function/app.py $(ARTIFACTS_DIR)/
+
+$(SAM):
+	$(PY) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli
+
+sam-venv: $(SAM) ## create .venv-sam: aws-sam-cli in its own environment (for the sam build test)
+
+.PHONY: help venv system-deps browser-deps lint format test layer sam-venv build-ProbeLayer build-ProbeFunction
 
 bench: $(STAMP) system-deps ## run the benchmarks in bench/ and print their figures
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

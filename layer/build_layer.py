@@ -1,0 +1,166 @@
+"""Builds the vpcprobe Lambda layer for one architecture and Python version (zip or directory)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import NoReturn
+
+LAYER = Path(__file__).resolve().parent
+PACKAGE = LAYER / "vpcprobe"
+REQUIREMENTS = LAYER / "requirements.txt"
+WRAPPER = LAYER / "vpcprobe-wrapper"  # lands at /opt/vpcprobe-wrapper
+PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
+MACHINES = {"x86_64": "x86_64", "arm64": "aarch64"}
+PYTHONS = ("3.11", "3.12", "3.13", "3.14")
+# Installer bookkeeping nobody reads inside Lambda; METADATA and licences stay (importlib.metadata).
+DIST_INFO_BLOAT = {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"}
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so the same input gives the same zip
+
+
+class BuildError(Exception):
+    """The layer could not be built; the message says why."""
+
+
+def _fail(message: str) -> NoReturn:
+    print(f"build_layer: error: {message}", file=sys.stderr)
+    raise SystemExit(1)
+
+
+def install_dependencies(site: Path, arch: str, python: str) -> None:
+    """Install the pinned requirements for the target platform into `site` (wheels only)."""
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-compile",
+        "--no-deps",  # requirements.txt pins every dependency itself
+        "--only-binary=:all:",
+        "--platform",
+        PLATFORMS[arch],
+        "--implementation",
+        "cp",
+        "--python-version",
+        python,
+        "--target",
+        str(site),
+        "--requirement",
+        str(REQUIREMENTS),
+    ]
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        detail = (completed.stderr or completed.stdout).strip().splitlines()
+        raise BuildError("pip install failed: " + (detail[-1] if detail else "no output"))
+
+
+def strip(site: Path) -> None:
+    """Remove bytecode caches, console scripts and installer bookkeeping."""
+    for cache in sorted(site.rglob("__pycache__"), reverse=True):
+        shutil.rmtree(cache, ignore_errors=True)
+    for compiled in site.rglob("*.py[co]"):
+        compiled.unlink()
+    shutil.rmtree(site / "bin", ignore_errors=True)
+    for info in site.glob("*.dist-info"):
+        for name in DIST_INFO_BLOAT:
+            (info / name).unlink(missing_ok=True)
+
+
+def check_native(site: Path, arch: str, python: str) -> None:
+    """Fail unless pydantic's compiled core matches the target Python and architecture."""
+    tag = f"cpython-{python.replace('.', '')}-{MACHINES[arch]}-linux-gnu"
+    cores = [p.name for p in site.glob("pydantic_core/_pydantic_core*.so")]
+    if not any(tag in name for name in cores):
+        raise BuildError(f"pydantic_core for {tag} not found (got {cores or 'nothing'})")
+
+
+def build_tree(root: Path, arch: str, python: str) -> None:
+    """Lay out the layer's content in `root`: python/ with everything, the wrapper at the top."""
+    site = root / "python"
+    site.mkdir(parents=True, exist_ok=True)
+    install_dependencies(site, arch, python)
+    target = site / "vpcprobe"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(PACKAGE, target, ignore=shutil.ignore_patterns("__pycache__", "*.py[co]"))
+    strip(site)
+    check_native(site, arch, python)
+    if WRAPPER.is_file():
+        shutil.copyfile(WRAPPER, root / WRAPPER.name)
+        (root / WRAPPER.name).chmod(0o755)
+
+
+def write_zip(root: Path, archive: Path) -> tuple[int, int, int]:
+    """Zip `root` deterministically (sorted, fixed dates, modes kept); return files, sizes."""
+    files = sorted(p for p in root.rglob("*") if p.is_file())
+    unzipped = 0
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    partial = archive.with_suffix(".zip.partial")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zipped:
+        for path in files:
+            info = zipfile.ZipInfo(path.relative_to(root).as_posix(), date_time=ZIP_DATE)
+            executable = path.stat().st_mode & stat.S_IXUSR
+            info.external_attr = (stat.S_IFREG | (0o755 if executable else 0o644)) << 16
+            info.create_system = 3  # unix, so Lambda keeps the modes
+            info.compress_type = zipfile.ZIP_DEFLATED
+            data = path.read_bytes()
+            unzipped += len(data)
+            zipped.writestr(info, data, compresslevel=9)
+    partial.replace(archive)
+    return len(files), unzipped, archive.stat().st_size
+
+
+def archive_name(arch: str, python: str) -> str:
+    """dist file name: the Python version and the architecture are part of it."""
+    return f"vpcprobe-layer-python{python}-{arch}.zip"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the layer zip into --output, or the layer tree into --layer-dir (sam build)."""
+    parser = _Parser(prog="build_layer.py", description=__doc__)
+    parser.add_argument("--arch", choices=sorted(PLATFORMS), default="x86_64")
+    parser.add_argument("--python", choices=PYTHONS, default="3.13")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--output", type=Path, default=Path("dist"), help="zip into this folder")
+    where.add_argument(
+        "--layer-dir", type=Path, help="write the layer's content here instead of a zip"
+    )
+    args = parser.parse_args(argv)
+    if not re.fullmatch(r"3\.1[1-4]", args.python):
+        parser.error(f"unsupported Python {args.python}")
+    try:
+        if args.layer_dir is not None:
+            build_tree(args.layer_dir, args.arch, args.python)
+            print(f"layer for python{args.python} {args.arch} written to {args.layer_dir}")
+            return 0
+        with tempfile.TemporaryDirectory(prefix="vpcprobe-layer-") as scratch:
+            build_tree(Path(scratch), args.arch, args.python)
+            archive = args.output / archive_name(args.arch, args.python)
+            count, unzipped, zipped = write_zip(Path(scratch), archive)
+    except BuildError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{exc.strerror or exc}: {exc.filename or ''}".strip())
+    print(
+        f"{archive}: {count} files, {zipped / 1e6:.2f} MB zipped, {unzipped / 1e6:.2f} MB unzipped"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    os.umask(0o022)
+    sys.exit(main())
