@@ -1,0 +1,189 @@
+"""Invoke a probe function (or a suspect in wrapper mode) N times at once and read every outcome."""
+
+from __future__ import annotations
+
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import botocore.config
+import botocore.exceptions
+
+from vpcprobe.models import ProbeReport, ProbeRequest
+from vpcprobe_collector.errors import AwsAccessError, BadInputError
+from vpcprobe_collector.findings.model import ProbeFailure, ProbeFailureKind
+from vpcprobe_collector.probing.outcome import ProbeOutcome
+from vpcprobe_collector.probing.payload import excerpt, parse_report
+
+# Throttling (TooManyRequestsException, EC2ThrottledException) is retried by botocore's
+# adaptive mode, which also slows the client down; never a hand-written loop. Invoke waits
+# for the function to finish, up to Lambda's 15-minute maximum, hence the long read timeout.
+INVOKE_CONFIG = botocore.config.Config(
+    retries={"mode": "adaptive", "max_attempts": 6},
+    connect_timeout=10,
+    read_timeout=910,
+    user_agent_extra="vpcprobe",
+)
+MAX_PARALLEL = 10
+
+# Lambda's errors when it cannot start an execution environment in the VPC.
+VPC_ERRORS = frozenset(
+    {
+        "ENILimitReachedException",
+        "SubnetIPAddressLimitReachedException",
+        "EC2AccessDeniedException",
+        "EC2ThrottledException",
+        "EC2UnexpectedException",
+        "InvalidSubnetIDException",
+        "InvalidSecurityGroupIDException",
+        "ENINotReadyException",
+    }
+)
+NOT_READY_ERRORS = frozenset(
+    {"ResourceNotReadyException", "ResourceConflictException", "SnapStartNotReadyException"}
+)
+ACCESS_ERRORS = frozenset(
+    {
+        "AccessDeniedException",
+        "AccessDenied",
+        "UnrecognizedClientException",
+        "InvalidSignatureException",
+        "ExpiredTokenException",
+        "ExpiredToken",
+        "InvalidClientTokenId",
+    }
+)
+_TIMED_OUT = re.compile(r"Task timed out after [0-9.]+ seconds")
+
+
+def lambda_client(session: Any) -> Any:
+    """A Lambda client for invoking probes (adaptive retries, long read timeout)."""
+    return session.client("lambda", config=INVOKE_CONFIG)
+
+
+def _function_error(source: str, function_error: str, text: str) -> ProbeFailure:
+    """A FunctionError answer: the runtime's {errorType, errorMessage} or a timeout."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    error_type = message = None
+    if isinstance(value, dict):
+        error_type = value.get("errorType")
+        message = value.get("errorMessage")
+    message = str(message) if message is not None else text.strip()
+    if _TIMED_OUT.search(message) or error_type == "Sandbox.Timedout":
+        return ProbeFailure(
+            source=source,
+            kind=ProbeFailureKind.TIMED_OUT,
+            error_code=str(error_type) if error_type else "Task.TimedOut",
+            message=f"the function timed out before the probe answered: {excerpt(message)}",
+            payload_excerpt=excerpt(text),
+        )
+    return ProbeFailure(
+        source=source,
+        kind=ProbeFailureKind.FUNCTION_ERROR,
+        error_code=str(error_type) if error_type else function_error,
+        message=f"the function failed ({function_error}): {excerpt(message)}",
+        payload_excerpt=excerpt(text),
+    )
+
+
+def _client_error(source: str, error: botocore.exceptions.ClientError) -> ProbeFailure:
+    code = str(error.response.get("Error", {}).get("Code", "Unknown"))
+    message = str(error.response.get("Error", {}).get("Message", "")) or str(error)
+    if code in ACCESS_ERRORS:
+        kind = ProbeFailureKind.ACCESS_DENIED
+    elif code == "ResourceNotFoundException":
+        kind = ProbeFailureKind.NOT_FOUND
+    elif code == "TooManyRequestsException":
+        kind = ProbeFailureKind.THROTTLED
+    elif code in VPC_ERRORS:
+        kind = ProbeFailureKind.VPC_ERROR
+    elif code in NOT_READY_ERRORS:
+        kind = ProbeFailureKind.NOT_READY
+    else:
+        kind = ProbeFailureKind.OTHER
+    return ProbeFailure(source=source, kind=kind, error_code=code, message=f"{code}: {message}")
+
+
+def invoke_once(
+    client: Any, function: str, body: bytes, *, source: str
+) -> ProbeReport | ProbeFailure:
+    """One synchronous Invoke; every outcome becomes a report or a ProbeFailure, never raises."""
+    try:
+        response = client.invoke(
+            FunctionName=function, InvocationType="RequestResponse", Payload=body
+        )
+        raw = response["Payload"].read()
+    except botocore.exceptions.ClientError as error:
+        return _client_error(source, error)
+    except botocore.exceptions.NoCredentialsError as error:
+        return ProbeFailure(
+            source=source,
+            kind=ProbeFailureKind.ACCESS_DENIED,
+            error_code="NoCredentials",
+            message=str(error),
+        )
+    except botocore.exceptions.BotoCoreError as error:
+        return ProbeFailure(
+            source=source,
+            kind=ProbeFailureKind.OTHER,
+            error_code=type(error).__name__,
+            message=f"the Invoke call failed: {error}",
+        )
+    text = raw.decode("utf-8", errors="replace")
+    if response.get("FunctionError"):
+        return _function_error(source, str(response["FunctionError"]), text)
+    result = parse_report(text, source=source)
+    if isinstance(result, ProbeFailure) and source.startswith("wrapped:"):
+        result.message += (
+            " — is wrapper mode on? Run `vpcprobe wrap FUNCTION` (the vpcprobe layer plus "
+            'AWS_LAMBDA_EXEC_WRAPPER) so the function answers {"vpcprobe": ...} events'
+        )
+    return result
+
+
+def invoke_probe(
+    client: Any,
+    function: str,
+    request: ProbeRequest,
+    *,
+    invocations: int = 3,
+    wrapped: bool = False,
+) -> ProbeOutcome:
+    """Invoke `function` `invocations` times concurrently to sample several execution environments.
+
+    Raises AwsAccessError when the caller may not invoke it (or has no credentials) and
+    BadInputError when the function does not exist; every other outcome is a report or a
+    ProbeFailure in the result.
+    """
+    event: dict[str, Any] = request.model_dump(mode="json", exclude_defaults=True)
+    if wrapped:
+        event = {"vpcprobe": event}
+    body = json.dumps(event).encode()
+    source = f"{'wrapped' if wrapped else 'function'}:{function}"
+    with ThreadPoolExecutor(max_workers=max(1, min(invocations, MAX_PARALLEL))) as pool:
+        results = list(
+            pool.map(
+                lambda _: invoke_once(client, function, body, source=source), range(invocations)
+            )
+        )
+    failures = [r for r in results if isinstance(r, ProbeFailure)]
+    for failure in failures:
+        if failure.kind == ProbeFailureKind.ACCESS_DENIED:
+            raise AwsAccessError(f"cannot invoke {function}: {failure.message}")
+    for failure in failures:
+        if failure.kind == ProbeFailureKind.NOT_FOUND:
+            hint = (
+                "check the name and region"
+                if wrapped
+                else "deploy one with `vpcprobe deploy --like SUSPECT` or check the name"
+            )
+            raise BadInputError(f"the function {function} was not found ({hint})")
+    return ProbeOutcome(
+        source=source,
+        reports=[r for r in results if isinstance(r, ProbeReport)],
+        failures=failures,
+    )

@@ -1,0 +1,41 @@
+"""Reports: one DiagnosisReport rendered as terminal text, JSON, Markdown or HTML."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from vpcprobe_collector.findings.model import DiagnosisReport
+from vpcprobe_collector.report.redact import redact as redact_model
+
+Format = Literal["text", "json", "markdown", "html"]
+FORMATS: tuple[Format, ...] = ("text", "json", "markdown", "html")
+
+
+def render(
+    diagnosis: DiagnosisReport,
+    fmt: Format,
+    *,
+    redact: bool = False,
+    redact_addresses: bool = False,
+    color: bool = False,
+) -> str:
+    """`diagnosis` in format `fmt`; masked first (on the model) so every format is covered."""
+    if redact or redact_addresses:
+        diagnosis = redact_model(diagnosis, addresses=redact_addresses)
+    if fmt == "text":
+        from vpcprobe_collector.report.text import render_text
+
+        return render_text(diagnosis, color=color)
+    if fmt == "json":
+        from vpcprobe_collector.report.json_report import render_json
+
+        return render_json(diagnosis)
+    if fmt == "markdown":
+        from vpcprobe_collector.report.markdown import render_markdown
+
+        return render_markdown(diagnosis)
+    if fmt == "html":
+        from vpcprobe_collector.report.html import render_html
+
+        return render_html(diagnosis)
+    raise ValueError(f"unknown report format {fmt!r}")
