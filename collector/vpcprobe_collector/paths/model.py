@@ -105,8 +105,8 @@ class DnsServerCheck(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    server: str  # "AmazonProvidedDNS" or the server's IP address
-    kind: Literal["amazon", "custom"]
+    server: str  # "AmazonProvidedDNS", the server's IP address, or "?" when none could be read
+    kind: Literal["amazon", "custom", "unknown"]
     dhcp_options_id: str | None = None
     verdict: Verdict  # the worst over `results` (or the attribute check for Amazon's)
     detail: str  # one sentence, real values
