@@ -1,18 +1,41 @@
-"""`vpcprobe unwrap`: not built yet (see the open issues)."""
+"""`vpcprobe unwrap FUNCTION`: undo `vpcprobe wrap`, restoring exactly what was there."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
-from vpcprobe_collector.errors import BadInputError
+from vpcprobe_collector.aws import make_session
+from vpcprobe_collector.deploy.wrap import unwrap
 
 NAME = "unwrap"
-HELP = "(not available yet)"
+HELP = "remove what 'vpcprobe wrap' added to a function"
+DESCRIPTION = """\
+Remove the probe layer (and AWS_LAMBDA_EXEC_WRAPPER, if wrap added it) from FUNCTION, as
+recorded by 'vpcprobe wrap' in the function's vpcprobe:wrapped tag. Layers and variables
+changed by others since are kept.
+
+example:
+  vpcprobe unwrap orders-api
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """No arguments yet."""
+    """unwrap's arguments."""
+    parser.add_argument("function", metavar="FUNCTION", help="function name or ARN")
+    parser.add_argument("--region", help="AWS region (default: AWS_REGION or the profile's)")
+    parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE)")
+
+
+def _progress(message: str) -> None:
+    print(f"vpcprobe: {message}", file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise BadInputError("'vpcprobe unwrap' is not available in this version yet")
+    """Unwrap and say what changed; a function vpcprobe did not wrap is left alone."""
+    result = unwrap(make_session(args.profile, args.region), args.function, progress=_progress)
+    if not result.actions:
+        print(f"{result.function_name} was not wrapped by vpcprobe: nothing changed")
+    for action in result.actions:
+        print(action)
+    return 0

@@ -1,18 +1,54 @@
-"""`vpcprobe wrap`: not built yet (see the open issues)."""
+"""`vpcprobe wrap FUNCTION`: wrapper mode, the suspect itself answers probe events."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
-from vpcprobe_collector.errors import BadInputError
+from vpcprobe_collector.aws import make_session
+from vpcprobe_collector.deploy.wrap import wrap
 
 NAME = "wrap"
-HELP = "(not available yet)"
+HELP = "add the probe layer and its wrapper script to a function (undo with unwrap)"
+DESCRIPTION = """\
+Add the probe layer and AWS_LAMBDA_EXEC_WRAPPER=/opt/vpcprobe-wrapper to FUNCTION, keeping
+its other layers and variables. The function then answers {"vpcprobe": {...}} events with a
+probe report (with its own role, ENIs and environment) and handles every other event exactly
+as before. 'vpcprobe diagnose FUNCTION --wrapped' uses it; 'vpcprobe unwrap FUNCTION' restores
+the function's previous configuration. See the README for the trade-offs.
+
+example:
+  vpcprobe wrap orders-api
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """No arguments yet."""
+    """wrap's arguments."""
+    parser.add_argument("function", metavar="FUNCTION", help="function name or ARN")
+    parser.add_argument("--layer-arn", metavar="ARN", help="use this probe layer version")
+    parser.add_argument(
+        "--layer-zip", type=Path, metavar="FILE", help="the probe layer zip (else dist/ or built)"
+    )
+    parser.add_argument("--region", help="AWS region (default: AWS_REGION or the profile's)")
+    parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE)")
+
+
+def _progress(message: str) -> None:
+    print(f"vpcprobe: {message}", file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise BadInputError("'vpcprobe wrap' is not available in this version yet")
+    """Wrap and say what changed."""
+    result = wrap(
+        make_session(args.profile, args.region),
+        args.function,
+        layer_arn=args.layer_arn,
+        layer_zip=args.layer_zip,
+        progress=_progress,
+    )
+    if not result.actions:
+        print(f"{result.function_name} is already wrapped: nothing changed")
+    for action in result.actions:
+        print(action)
+    return 0

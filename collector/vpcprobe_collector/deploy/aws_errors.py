@@ -1,0 +1,63 @@
+"""Turn a failed AWS call during deploy/wrap into an error that names what was missing."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+import botocore.exceptions
+
+from vpcprobe_collector.errors import AwsAccessError, ExitCode, VpcprobeError
+
+DENIED_CODES = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "ExpiredToken",
+    }
+)
+
+
+class DeployFailedError(VpcprobeError):
+    """The probe function was created but Lambda could not make it Active."""
+
+    exit_code = ExitCode.FINDINGS
+
+
+def error_code(error: BaseException) -> str:
+    """The AWS error code of a ClientError, or "" for anything else."""
+    if isinstance(error, botocore.exceptions.ClientError):
+        return str(error.response.get("Error", {}).get("Code", ""))
+    return ""
+
+
+def raise_aws_error(error: Exception, permission: str, hint: str | None = None) -> NoReturn:
+    """Raise AwsAccessError naming `permission` (e.g. "iam:CreateRole") and what to do."""
+    if isinstance(error, botocore.exceptions.NoCredentialsError):
+        raise AwsAccessError(
+            "no AWS credentials found: set AWS_PROFILE or pass --profile"
+        ) from error
+    if isinstance(error, botocore.exceptions.EndpointConnectionError):
+        raise AwsAccessError(f"cannot reach the AWS endpoint for {permission}: {error}") from error
+    code = error_code(error)
+    if code in DENIED_CODES:
+        advice = hint or f"grant {permission} to the identity running vpcprobe"
+        raise AwsAccessError(f"{permission} denied: {advice}") from error
+    message = (
+        error.response.get("Error", {}).get("Message", "")
+        if isinstance(error, botocore.exceptions.ClientError)
+        else str(error)
+    )
+    raise AwsAccessError(
+        f"{permission} failed: {code or type(error).__name__}: {message}"
+    ) from error
+
+
+AwsErrors = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
+
+
+def response_fields(response: dict[str, Any], *names: str) -> dict[str, Any]:
+    """The named fields of a response that are present (for comparisons and records)."""
+    return {name: response[name] for name in names if name in response}

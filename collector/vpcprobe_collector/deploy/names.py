@@ -1,0 +1,51 @@
+"""Names and tags of everything vpcprobe creates, within AWS's length limits."""
+
+from __future__ import annotations
+
+import hashlib
+
+TAG_LIKE = "vpcprobe:like"
+TAG_MANAGED = "vpcprobe:managed"
+TAG_WRAPPED = "vpcprobe:wrapped"
+PROBE_PREFIX = "vpcprobe-probe-"
+CANARY_PREFIX = "vpcprobe-canary-"
+LAYER_PREFIX = "vpcprobe-python"
+# Function, role and EventBridge rule names are all limited to 64 characters.
+NAME_LIMIT = 64
+
+
+def bounded_name(prefix: str, suspect: str, limit: int = NAME_LIMIT) -> str:
+    """`prefix + suspect`, or a shortened form with a hash of the suspect when too long."""
+    name = prefix + suspect
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha256(suspect.encode()).hexdigest()[:8]
+    return f"{prefix}{suspect[: limit - len(prefix) - 9]}-{digest}"
+
+
+def probe_function_name(suspect: str) -> str:
+    """The probe function deployed beside `suspect` (also its role's name)."""
+    return bounded_name(PROBE_PREFIX, suspect)
+
+
+def canary_rule_name(suspect: str) -> str:
+    """The EventBridge rule that runs the probe beside `suspect` on a schedule."""
+    return bounded_name(CANARY_PREFIX, suspect)
+
+
+def layer_name(python: str, architecture: str) -> str:
+    """The layer for one Python version and architecture, e.g. vpcprobe-python313-arm64."""
+    return f"{LAYER_PREFIX}{python.replace('.', '')}-{architecture}"
+
+
+def function_name_from(function: str) -> str:
+    """The function name from a name, a partial ARN or a full ARN (qualifier dropped)."""
+    if function.startswith("arn:"):
+        parts = function.split(":")
+        return parts[6] if len(parts) > 6 else function
+    return function
+
+
+def managed_tags(suspect: str) -> dict[str, str]:
+    """The tags on everything `vpcprobe deploy --like suspect` creates."""
+    return {TAG_LIKE: suspect, TAG_MANAGED: "true"}
