@@ -1,18 +1,59 @@
-"""`vpcprobe probe`: not built yet (see the open issues)."""
+"""`vpcprobe probe`: run the probe on this host and write its report (for --probe-result later)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
+from vpcprobe_collector.contract import parse_target
+from vpcprobe_collector.diagnosis import write_file
 from vpcprobe_collector.errors import BadInputError
+from vpcprobe_collector.probing.local import run_local
+from vpcprobe_collector.probing.request import build_request
 
 NAME = "probe"
-HELP = "(not available yet)"
+HELP = "run the probe on this host and write its report (JSON)"
+DESCRIPTION = """\
+Run the probe on this host (for example an EC2 instance in the suspect's subnet and
+security group: the classic way to tell a Lambda problem from a network problem) and
+write the ProbeReport JSON, for `vpcprobe diagnose --probe-result FILE` later.
+"""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """No arguments yet."""
+    """Targets, extra names and servers, timeout, output file."""
+    parser.add_argument(
+        "--target", action="append", default=[], metavar="HOST:PORT[=LABEL]", help="connect here"
+    )
+    parser.add_argument(
+        "--dns-name", action="append", default=[], metavar="NAME", help="also resolve this name"
+    )
+    parser.add_argument(
+        "--nameserver", action="append", default=[], metavar="IP", help="also ask this server"
+    )
+    parser.add_argument("--timeout", type=float, metavar="S", help="per-step timeout in seconds")
+    parser.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the report here")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise BadInputError("'vpcprobe probe' is not available in this version yet")
+    """Probe, print or write the report; 0 unless the input was bad."""
+    targets = []
+    for text in args.target:
+        try:
+            targets.append(parse_target(text))
+        except ValueError as error:
+            raise BadInputError(f"--target {error}") from error
+    if args.timeout is not None and not 0 < args.timeout <= 10:
+        raise BadInputError(f"--timeout {args.timeout}: must be more than 0 and at most 10 seconds")
+    request = build_request(
+        targets, timeout_s=args.timeout, dns_names=args.dns_name, nameservers=args.nameserver
+    )
+    report = run_local(request).reports[0]
+    text = report.model_dump_json(indent=2) + "\n"
+    if args.output is not None:
+        write_file(args.output, text)
+        print(f"probe report written to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0

@@ -1,0 +1,289 @@
+"""The pipeline `diagnose` and `analyze` share: targets in, judgement, one DiagnosisReport out.
+
+Output streams (pip-audit's split): the report goes to stdout (or --output FILE); progress
+and, when the report is not terminal text on stdout, a one-line summary go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import ipaddress
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import cast
+
+from vpcprobe import __version__
+from vpcprobe.models import ProbeReport, RecordType
+from vpcprobe_collector.contract import Contract, load_contract, parse_target
+from vpcprobe_collector.errors import BadInputError, VpcprobeError
+from vpcprobe_collector.findings.model import (
+    DiagnosisReport,
+    Finding,
+    FindingStatus,
+    ProbeFailure,
+    Severity,
+    TargetJoin,
+    TargetSpec,
+)
+from vpcprobe_collector.probing.outcome import ProbeOutcome
+from vpcprobe_collector.report import FORMATS, Format, render
+from vpcprobe_collector.report.summary import summary_line
+from vpcprobe_collector.snapshot.model import VpcSnapshot
+
+Progress = Callable[[str], None]
+_STATUS_ORDER = {
+    FindingStatus.FAIL: 0,
+    FindingStatus.ERROR: 1,
+    FindingStatus.SKIPPED: 2,
+    FindingStatus.PASS: 3,
+}
+
+
+# ---------------------------------------------------------------------------- arguments
+
+
+def add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    """--target and --config, shared by diagnose and analyze."""
+    parser.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        metavar="HOST:PORT[=LABEL]",
+        help="a place the function should reach (repeatable); IPv6 as [ADDR]:PORT",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="a connectivity contract (TOML or YAML): targets with labels and expectations",
+    )
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    """Report format, destination, redaction, bundle and exit-code threshold."""
+    parser.add_argument("--format", choices=FORMATS, default="text", help="report format")
+    parser.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the report here")
+    parser.add_argument(
+        "--redact", action="store_true", help="mask account IDs (also inside ARNs) in the report"
+    )
+    parser.add_argument(
+        "--redact-addresses",
+        action="store_true",
+        help="also mask IP addresses (implies --redact)",
+    )
+    parser.add_argument(
+        "--bundle",
+        type=Path,
+        metavar="FILE.zip",
+        help="also write snapshot, probe reports and the JSON and Markdown reports into a zip",
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=[s.value for s in Severity],
+        default=None,
+        help="exit 1 when a problem of this severity or worse is found (default: high)",
+    )
+    parser.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="no progress or summary on stderr; nothing on stdout when healthy (text format)",
+    )
+
+
+def read_contract(args: argparse.Namespace) -> Contract:
+    """The --config file, or an empty contract."""
+    return load_contract(args.config) if args.config else Contract()
+
+
+def resolve_targets(cli_targets: Sequence[str], contract: Contract) -> list[TargetSpec]:
+    """Targets from the contract, then --target ones (a repeated host:port keeps the first)."""
+    specs = contract.target_specs()
+    for text in cli_targets:
+        try:
+            specs.append(parse_target(text))
+        except ValueError as error:
+            raise BadInputError(f"--target {error}") from error
+    unique: dict[tuple[str, int, str], TargetSpec] = {}
+    for spec in specs:
+        unique.setdefault((spec.host.lower().rstrip("."), spec.port, spec.protocol), spec)
+    return list(unique.values())
+
+
+def fail_on(args: argparse.Namespace, contract: Contract) -> Severity:
+    """--fail-on, else the contract's fail_on, else high."""
+    if args.fail_on:
+        return Severity(args.fail_on)
+    return contract.fail_on or Severity.HIGH
+
+
+def is_address(host: str) -> bool:
+    """True for an IPv4 or IPv6 literal."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------- progress
+
+
+@contextlib.contextmanager
+def progress(quiet: bool) -> Iterator[Progress]:
+    """A spinner on stderr while reading and invoking, only when stderr is a terminal."""
+    if quiet or not sys.stderr.isatty():
+        yield lambda _message: None
+        return
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    with console.status("starting…") as status:
+        yield lambda message: status.update(message)
+
+
+# ---------------------------------------------------------------------------- judgement
+
+
+def resolved_addresses(reports: Sequence[ProbeReport], targets: Sequence[TargetSpec]) -> list[str]:
+    """Every address the user gave or the probe resolved for a target, in first-seen order."""
+    hosts = {t.host.lower().rstrip(".") for t in targets}
+    found: list[str] = [t.host for t in targets if is_address(t.host)]
+    for report in reports:
+        for tcp in report.tcp:
+            if tcp.address and tcp.host.lower().rstrip(".") in hosts:
+                found.append(tcp.address)
+        for dns in report.dns:
+            if dns.record_type in (RecordType.A, RecordType.AAAA) and (
+                dns.name.lower().rstrip(".") in hosts
+            ):
+                found.extend(a for a in dns.answers if is_address(a))
+    return list(dict.fromkeys(found))
+
+
+def judge_facts(
+    snapshot: VpcSnapshot,
+    reports: Sequence[ProbeReport],
+    targets: Sequence[TargetSpec],
+    failures: Sequence[ProbeFailure],
+) -> tuple[list[TargetJoin], list[Finding]]:
+    """The rules' verdict (rules.engine.judge), imported here so tests can stand in for it."""
+    try:
+        engine = importlib.import_module("vpcprobe_collector.rules.engine")
+    except ImportError as error:
+        raise VpcprobeError(f"the rules are not available in this build ({error})") from error
+    result = engine.judge(snapshot, reports, targets, probe_failures=failures)
+    return cast(tuple[list[TargetJoin], list[Finding]], result)
+
+
+def _finding_key(finding: Finding) -> tuple[int, int, str, str, str, str]:
+    return (
+        _STATUS_ORDER[finding.status],
+        -finding.severity.rank,
+        finding.code,
+        finding.target or "",
+        finding.subnet_id or "",
+        finding.fingerprint,
+    )
+
+
+def build_diagnosis(
+    *,
+    snapshot: VpcSnapshot,
+    outcome: ProbeOutcome,
+    targets: Sequence[TargetSpec],
+    function_name: str,
+    region: str | None,
+    notes: Sequence[str] = (),
+    judge: Callable[..., tuple[list[TargetJoin], list[Finding]]] | None = None,
+) -> DiagnosisReport:
+    """Judge the facts and gather everything into one DiagnosisReport (stable ordering)."""
+    joins, findings = (judge or judge_facts)(snapshot, outcome.reports, targets, outcome.failures)
+    return DiagnosisReport(
+        vpcprobe_version=__version__,
+        generated_at=datetime.now(UTC),
+        function_name=function_name,
+        region=region,
+        probe_source=outcome.source,
+        snapshot=snapshot,
+        probe_reports=list(outcome.reports),
+        probe_failures=list(outcome.failures),
+        targets=list(targets),
+        joins=list(joins),
+        findings=sorted(findings, key=_finding_key),
+        notes=[*outcome.notes, *notes],
+    )
+
+
+def exit_code(diagnosis: DiagnosisReport, threshold: Severity) -> int:
+    """1 when a failed (or crashed) check is at or above `threshold`, else 0."""
+    worst = [f for f in diagnosis.problems if f.severity.rank >= threshold.rank]
+    return 1 if worst else 0
+
+
+# ---------------------------------------------------------------------------- output
+
+
+def _use_color(args: argparse.Namespace) -> bool:
+    return (
+        args.format == "text"
+        and args.output is None
+        and sys.stdout.isatty()
+        and not os.environ.get("NO_COLOR")
+    )
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write `text` to `path`; a path that cannot be written is bad input, not a traceback."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise BadInputError(f"{path}: cannot write: {error.strerror}") from error
+
+
+def emit(diagnosis: DiagnosisReport, args: argparse.Namespace, threshold: Severity) -> int:
+    """Render, write (stdout or --output, plus --bundle) and return the exit code."""
+    redact = bool(args.redact or args.redact_addresses)
+    fmt = cast(Format, args.format)
+    text = render(
+        diagnosis,
+        fmt,
+        redact=redact,
+        redact_addresses=bool(args.redact_addresses),
+        color=_use_color(args),
+    )
+    healthy = not diagnosis.problems
+    if args.output is not None:
+        write_file(args.output, text)
+    elif not (args.quiet and healthy and fmt == "text"):
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    if args.bundle is not None:
+        from vpcprobe_collector.bundle import write_bundle
+
+        write_bundle(
+            args.bundle, diagnosis, redact=redact, redact_addresses=bool(args.redact_addresses)
+        )
+    if not args.quiet and (fmt != "text" or args.output is not None):
+        shown = render_summary(diagnosis, redact=redact, addresses=bool(args.redact_addresses))
+        print(("✓ " if healthy else "✗ ") + shown, file=sys.stderr)
+        if args.output is not None:
+            print(f"report written to {args.output}", file=sys.stderr)
+    if args.bundle is not None and not args.quiet:
+        print(f"bundle written to {args.bundle}", file=sys.stderr)
+    return exit_code(diagnosis, threshold)
+
+
+def render_summary(diagnosis: DiagnosisReport, *, redact: bool, addresses: bool) -> str:
+    """The summary line, masked like the report."""
+    line = summary_line(diagnosis)
+    if redact:
+        from vpcprobe_collector.report.redact import redact_text
+
+        line = redact_text(line, addresses=addresses)
+    return line
