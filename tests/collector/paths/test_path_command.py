@@ -1,0 +1,137 @@
+"""`vpcprobe path` with --snapshot FILE: text, JSON, exit codes and bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.collector.paths.builder import DB_IP, FN_SG, group, healthy, sg_rule
+from vpcprobe_collector.cli import main
+from vpcprobe_collector.snapshot.model import VpcSnapshot
+
+
+def _save(tmp_path: Path, snapshot: VpcSnapshot) -> str:
+    file = tmp_path / "snapshot.json"
+    file.write_text(snapshot.model_dump_json(), encoding="utf-8")
+    return str(file)
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["path", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_reachable_everywhere_exits_0_with_each_subnet_and_its_hops(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = _save(tmp_path, healthy())
+    code, out, err = _run(capsys, "orders", "--to", f"{DB_IP}:5432", "--snapshot", file)
+    assert code == 0, err
+    assert f"orders -> {DB_IP}:5432 (TCP)" in out
+    assert "subnet-0fa (us-east-1a): REACHABLE" in out
+    assert "subnet-0fb (us-east-1b): REACHABLE" in out
+    assert "Security group sg-0db of eni-0db allows inbound TCP 5432 from the function" in out
+    assert out.rstrip().endswith("2 subnet(s): 2 reachable")
+
+
+def test_blocked_exits_1_and_names_the_component_and_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snapshot = healthy()
+    group(snapshot, FN_SG).egress = [sg_rule("0.0.0.0/0", "tcp", (443, 443))]
+    file = _save(tmp_path, snapshot)
+    code, out, _ = _run(capsys, "orders", "--to", f"{DB_IP}:5432", "--snapshot", file)
+    assert code == 1
+    assert (
+        f"subnet-0fa (us-east-1a): BLOCKED by {FN_SG} no egress rule allows tcp 5432 to {DB_IP}"
+        in out
+    )
+    assert f"  Security group {FN_SG} allows no outbound TCP to {DB_IP}:5432." in out
+
+
+def test_leaves_vpc_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = _save(tmp_path, healthy())
+    code, out, _ = _run(
+        capsys, "orders", "--to", "[2001:db8::10]:443", "--snapshot", file, "--protocol", "tcp"
+    )
+    assert code == 0
+    assert "LEAVES THE VPC" in out
+    assert "[2001:db8::10]:443 (TCP)" in out
+
+
+def test_json_gives_the_same_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = _save(tmp_path, healthy())
+    code, out, _ = _run(
+        capsys,
+        "arn:aws:lambda:us-east-1:123456789012:function:orders",
+        "--to",
+        "10.0.3.99:53",
+        "--protocol",
+        "udp",
+        "--format",
+        "json",
+        "--snapshot",
+        file,
+    )
+    assert code == 1  # unknown: the destination's ENI is not in the snapshot
+    data = json.loads(out)
+    assert [d["query"]["subnet_id"] for d in data] == ["subnet-0fa", "subnet-0fb"]
+    assert {d["verdict"] for d in data} == {"unknown"}
+    assert data[0]["query"]["protocol"] == "udp"
+    assert data[0]["decided_by"]["kind"] == "target_security_group_ingress"
+    assert data[0]["hops"][0]["kind"] == "source"
+
+
+def test_function_outside_a_vpc_says_so_and_exits_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snapshot = healthy()
+    assert snapshot.function is not None
+    snapshot.function.vpc_config = None
+    code, out, err = _run(
+        capsys, "orders", "--to", "10.0.3.10:5432", "--snapshot", _save(tmp_path, snapshot)
+    )
+    assert code == 0
+    assert out == ""
+    assert "orders is not attached to a VPC" in err
+
+
+@pytest.mark.parametrize(
+    ("to", "message"),
+    [
+        ("db.internal:5432", "'db.internal' is not an IP address"),
+        ("10.0.3.10", "expected ADDRESS:PORT"),
+        ("10.0.3.10:99999", "the port must be a number from 1 to 65535"),
+        ("10.0.3.10:http", "the port must be a number from 1 to 65535"),
+        ("2001:db8::10:443", "write an IPv6 destination as [ADDRESS]:PORT"),
+    ],
+)
+def test_bad_destination_is_one_clear_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], to: str, message: str
+) -> None:
+    code, out, err = _run(capsys, "orders", "--to", to, "--snapshot", _save(tmp_path, healthy()))
+    assert code == 2
+    assert out == ""
+    assert err.startswith("vpcprobe: error: --to ")
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_snapshot_file_problems_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = str(tmp_path / "nope.json")
+    code, _, err = _run(capsys, "orders", "--to", "10.0.3.10:5432", "--snapshot", missing)
+    assert code == 2
+    assert err == f"vpcprobe: error: cannot read snapshot {missing}: No such file or directory\n"
+    garbage = tmp_path / "garbage.json"
+    garbage.write_text('{"schema_version": 1}', encoding="utf-8")
+    code, _, err = _run(capsys, "orders", "--to", "10.0.3.10:5432", "--snapshot", str(garbage))
+    assert code == 2
+    assert "is not a vpcprobe snapshot" in err
+    code, _, err = _run(
+        capsys, "billing", "--to", "10.0.3.10:5432", "--snapshot", _save(tmp_path, healthy())
+    )
+    assert code == 2
+    assert "is a snapshot of orders, not billing" in err
