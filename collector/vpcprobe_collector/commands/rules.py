@@ -1,18 +1,52 @@
-"""`vpcprobe rules`: not built yet (see the open issues)."""
+"""`vpcprobe rules`: list every finding code with its severity, name and title."""
 
 from __future__ import annotations
 
 import argparse
-
-from vpcprobe_collector.errors import BadInputError
+import json
+import os
+import sys
 
 NAME = "rules"
-HELP = "(not available yet)"
+HELP = "list the finding codes vpcprobe can report"
+DESCRIPTION = (
+    "List every finding code with its default severity, name and title.\n"
+    "`vpcprobe explain CODE` prints one rule's documentation."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """No arguments yet."""
+    """--format text|json."""
+    parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise BadInputError("'vpcprobe rules' is not available in this version yet")
+    """Print the registry."""
+    try:
+        _print(args.format)
+    except BrokenPipeError:  # `vpcprobe rules | head`: the reader left, which is fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def _print(fmt: str) -> None:
+    from vpcprobe_collector.rules.registry import ALL_RULES
+
+    if fmt == "json":
+        rows = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "severity": r.severity.value,
+                "title": r.title,
+                "causes": list(r.causes),
+                "doc_url": r.doc_url,
+            }
+            for r in ALL_RULES
+        ]
+        print(json.dumps(rows, indent=2))
+        return
+    width = max(len(r.name) for r in ALL_RULES)
+    for r in ALL_RULES:
+        print(f"{r.code}  {r.severity.value:<8}  {r.name:<{width}}  {r.title}")
+    sys.stdout.flush()

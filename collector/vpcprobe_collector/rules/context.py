@@ -1,0 +1,199 @@
+"""RuleContext: what every rule reads — the snapshot, probe reports, targets and their joins."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from vpcprobe.models import DnsResult, ProbeReport, TcpResult
+from vpcprobe_collector.findings.model import ProbeFailure, TargetJoin, TargetSpec
+from vpcprobe_collector.paths.endpoints import service_access
+from vpcprobe_collector.paths.evaluate import evaluate_function_paths
+from vpcprobe_collector.paths.index import SnapshotIndex
+from vpcprobe_collector.paths.model import PathResult, ServiceAccess
+from vpcprobe_collector.snapshot.model import (
+    RouteTable,
+    SecurityGroup,
+    Subnet,
+    VpcSnapshot,
+)
+
+Protocol = Literal["tcp", "udp"]
+PathFunction = Callable[..., list[PathResult]]
+
+# What each kind of fact is read with; a rule names these to find its skipped reads.
+EC2_SUBNETS = "ec2:DescribeSubnets"
+EC2_ROUTES = "ec2:DescribeRouteTables"
+EC2_NACLS = "ec2:DescribeNetworkAcls"
+EC2_SGS = "ec2:DescribeSecurityGroups"
+EC2_NATS = "ec2:DescribeNatGateways"
+EC2_ENDPOINTS = "ec2:DescribeVpcEndpoints"
+EC2_DHCP = "ec2:DescribeDhcpOptions"
+EC2_VPCS = "ec2:DescribeVpcs"
+EC2_VPC_ATTR = "ec2:DescribeVpcAttribute"
+EC2_ENIS = "ec2:DescribeNetworkInterfaces"
+IAM_SIMULATE = "iam:SimulatePrincipalPolicy"
+QUOTAS = "service-quotas:GetServiceQuota"
+
+
+def _default_path_function() -> PathFunction | None:
+    return evaluate_function_paths
+
+
+@dataclass
+class TargetFacts:
+    """One target: the user's spec, the probe's observations, the static paths."""
+
+    spec: TargetSpec
+    addresses: list[str]
+    tcp: list[TcpResult]  # every probe TCP result for this host and port
+    dns: list[DnsResult]  # every probe DNS result for this host
+    paths: dict[str, list[PathResult]]  # address -> one result per function subnet
+    join: TargetJoin
+
+    @property
+    def label(self) -> str:
+        return self.spec.display
+
+    @property
+    def probed(self) -> bool:
+        return bool(self.tcp)
+
+    def statuses(self, address: str | None = None) -> list[str]:
+        """Observed TCP statuses (skipped steps left out), optionally for one address."""
+        return [
+            r.status.value
+            for r in self.tcp
+            if r.status.value != "skipped" and (address is None or r.address == address)
+        ]
+
+    def all_paths(self) -> list[PathResult]:
+        return [p for results in self.paths.values() for p in results]
+
+
+@dataclass
+class RuleContext:
+    """The facts one diagnosis is judged on, with small lookups the rules share."""
+
+    snapshot: VpcSnapshot
+    reports: Sequence[ProbeReport] = ()
+    targets: Sequence[TargetSpec] = ()
+    probe_failures: Sequence[ProbeFailure] = ()
+    facts: list[TargetFacts] = field(default_factory=list)
+    # Replaceable so tests can judge without the evaluator; None means "not available".
+    path_function: PathFunction | None = field(default_factory=_default_path_function)
+    _path_cache: dict[tuple[str, int, str], list[PathResult]] = field(default_factory=dict)
+    _service_cache: dict[str, ServiceAccess] = field(default_factory=dict)
+    _index: SnapshotIndex | None = None
+
+    @property
+    def index(self) -> SnapshotIndex:
+        """The snapshot indexed once for every path evaluation of this diagnosis."""
+        if self._index is None:
+            self._index = SnapshotIndex(self.snapshot)
+        return self._index
+
+    # ------------------------------------------------------------------ function
+
+    @property
+    def function_name(self) -> str:
+        fn = self.snapshot.function
+        return fn.name if fn else "FUNCTION"
+
+    @property
+    def function_subnet_ids(self) -> list[str]:
+        fn = self.snapshot.function
+        return list(fn.vpc_config.subnet_ids) if fn and fn.vpc_config else []
+
+    @property
+    def function_sg_ids(self) -> list[str]:
+        fn = self.snapshot.function
+        return list(fn.vpc_config.security_group_ids) if fn and fn.vpc_config else []
+
+    @property
+    def in_vpc(self) -> bool:
+        return bool(self.function_subnet_ids)
+
+    @property
+    def vpc_id(self) -> str | None:
+        if self.snapshot.vpc:
+            return self.snapshot.vpc.vpc_id
+        fn = self.snapshot.function
+        return fn.vpc_config.vpc_id if fn and fn.vpc_config else None
+
+    def function_subnets(self) -> list[Subnet]:
+        return [s for sid in self.function_subnet_ids if (s := self.snapshot.subnet(sid))]
+
+    def function_groups(self) -> list[SecurityGroup]:
+        return [g for gid in self.function_sg_ids if (g := self.snapshot.security_group(gid))]
+
+    def route_table(self, subnet_id: str) -> RouteTable | None:
+        return self.snapshot.route_table_for(subnet_id)
+
+    # ------------------------------------------------------------------ reads
+
+    def skipped_reason(self, *apis: str) -> str | None:
+        """ "AccessDenied on ec2:DescribeNetworkAcls" when one of `apis` could not be read."""
+        for api in apis:
+            read = self.snapshot.skipped_for(api)
+            if read:
+                return read.reason
+        return None
+
+    # ------------------------------------------------------------------ paths
+
+    @property
+    def can_evaluate_paths(self) -> bool:
+        return self.path_function is not None
+
+    def paths_to(self, address: str, port: int, protocol: Protocol = "tcp") -> list[PathResult]:
+        """Static verdicts from every function subnet to address:port (cached)."""
+        if self.path_function is None:
+            return []
+        key = (address, port, protocol)
+        if key not in self._path_cache:
+            self._path_cache[key] = self.path_function(
+                self.snapshot, address, port, protocol, index=self.index
+            )
+        return self._path_cache[key]
+
+    def service(self, service: str) -> ServiceAccess:
+        """How each function subnet reaches an AWS service ("logs"), per the configuration."""
+        if service not in self._service_cache:
+            self._service_cache[service] = service_access(self.snapshot, service, index=self.index)
+        return self._service_cache[service]
+
+    # ------------------------------------------------------------------ probe
+
+    @property
+    def probed(self) -> bool:
+        return bool(self.reports)
+
+    def dns_results(self) -> list[DnsResult]:
+        return [r for report in self.reports for r in report.dns]
+
+
+def is_ip(text: str) -> bool:
+    """True for an IPv4 or IPv6 literal."""
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def is_public(address: str) -> bool:
+    """True for an address routed on the internet (not private, link-local, loopback, ...)."""
+    try:
+        return ipaddress.ip_address(address).is_global
+    except ValueError:
+        return False
+
+
+def is_ipv6(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).version == 6
+    except ValueError:
+        return False

@@ -1,0 +1,451 @@
+"""AWS service access rules: VPC endpoints, their private DNS and security groups, the Logs API."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from vpcprobe.models import AwsResult, AwsStatus
+from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
+from vpcprobe_collector.paths.model import Verdict
+from vpcprobe_collector.rules import remedies
+from vpcprobe_collector.rules.base import Rule
+from vpcprobe_collector.rules.context import (
+    EC2_ENDPOINTS,
+    EC2_NATS,
+    EC2_ROUTES,
+    EC2_SGS,
+    RuleContext,
+)
+from vpcprobe_collector.snapshot.model import SecurityGroup, VpcEndpoint
+
+FLAGS = {"enableDnsSupport": "enable-dns-support", "enableDnsHostnames": "enable-dns-hostnames"}
+UNREACHABLE = (AwsStatus.TIMEOUT, AwsStatus.DNS_FAILED, AwsStatus.CONNECT_FAILED)
+
+
+def service_name(ctx: RuleContext, service: str) -> str:
+    return f"com.amazonaws.{ctx.snapshot.region}.{service}"
+
+
+def endpoint_for(ctx: RuleContext, service: str) -> VpcEndpoint | None:
+    """The VPC's endpoint for an AWS service ("logs"), if any."""
+    wanted = service_name(ctx, service)
+    for endpoint in sorted(ctx.snapshot.vpc_endpoints, key=lambda e: e.vpc_endpoint_id):
+        if (
+            endpoint.service_name == wanted
+            and (endpoint.state or "available").lower() == "available"
+        ):
+            return endpoint
+    return None
+
+
+def dns_attributes_on(ctx: RuleContext) -> bool:
+    vpc = ctx.snapshot.vpc
+    return bool(vpc and vpc.enable_dns_support and vpc.enable_dns_hostnames)
+
+
+def sg_allows_443_from_function(ctx: RuleContext, group: SecurityGroup) -> bool:
+    """Whether `group`'s inbound rules let the function's traffic in on TCP 443."""
+    function_sgs = set(ctx.function_sg_ids)
+    cidrs = [s.cidr_block for s in ctx.function_subnets() if s.cidr_block]
+    for rule in group.ingress:
+        if rule.protocol not in ("-1", "tcp", "6"):
+            continue
+        if rule.protocol != "-1" and not (
+            (rule.from_port or 0) <= 443 <= (rule.to_port if rule.to_port is not None else 65535)
+        ):
+            continue
+        if rule.peer_kind == "security_group" and rule.peer in function_sgs:
+            return True
+        if rule.peer_kind == "cidr_ipv4":
+            peer = ipaddress.ip_network(rule.peer, strict=False)
+            if cidrs and all(
+                ipaddress.ip_network(c, strict=False).subnet_of(peer)  # type: ignore[arg-type]
+                for c in cidrs
+            ):
+                return True
+    return False
+
+
+@dataclass
+class ServiceRoute:
+    """How the function reaches one AWS service, per the configuration, in words."""
+
+    service: str
+    via: str  # "interface endpoint vpce-…", "gateway endpoint vpce-…", "the internet via nat-…"
+    missing_subnets: list[str] = field(default_factory=list)  # subnets with a blocked path
+    unknown: bool = False
+    resources: list[ResourceRef] = field(default_factory=list)
+    explanation: str = ""
+
+
+def service_route(ctx: RuleContext, service: str) -> ServiceRoute:
+    """Summarise the path evaluator's ServiceAccess for one service."""
+    access = ctx.service(service)
+    missing = [s.subnet_id for s in access.subnets if s.verdict is Verdict.BLOCKED]
+    unknown = any(s.verdict is Verdict.UNKNOWN for s in access.subnets)
+    ok = [s for s in access.subnets if s.verdict in (Verdict.REACHABLE, Verdict.LEAVES_VPC)]
+    via = ""
+    if ok:
+        first = ok[0]
+        via = {
+            "interface_endpoint": f"interface endpoint {first.endpoint_id}",
+            "gateway_endpoint": f"gateway endpoint {first.endpoint_id}",
+            "public": "its public endpoint (NAT)",
+        }.get(first.via, first.via)
+    resources: list[ResourceRef] = []
+    hop = access.decided_by
+    if missing and hop:
+        resources.append(ResourceRef(id=hop.component, rule=hop.rule))
+    resources.extend(ResourceRef(id=s) for s in missing)
+    parts = []
+    if missing:
+        blocked = next(s for s in access.subnets if s.verdict is Verdict.BLOCKED)
+        parts.append(blocked.detail.rstrip("."))
+    parts.extend(n.rstrip(".") for n in access.notes)
+    return ServiceRoute(
+        service=service,
+        via=via,
+        missing_subnets=missing,
+        unknown=unknown and not missing,
+        resources=resources,
+        explanation="; ".join(parts),
+    )
+
+
+def _endpoint_commands(ctx: RuleContext, service: str) -> list[str]:
+    subnets = " ".join(ctx.function_subnet_ids) or "SUBNET_ID"
+    return [
+        f"aws ec2 create-vpc-endpoint --vpc-id {ctx.vpc_id or 'VPC_ID'} --vpc-endpoint-type "
+        f"Interface "
+        f"--service-name {service_name(ctx, service)} --subnet-ids {subnets} "
+        "--security-group-ids ENDPOINT_SG_ID --private-dns-enabled",
+    ]
+
+
+def _aws_evidence(results: list[AwsResult]) -> list[Evidence]:
+    out = []
+    for result in results[:3]:
+        detail = f"{result.service}:{result.operation} {result.status.value}"
+        if result.endpoint:
+            detail += f" at {result.endpoint}"
+        detail += f" after {result.elapsed_ms:.0f} ms"
+        if result.error:
+            detail += f" ({result.error})"
+        out.append(
+            Evidence(
+                source="probe.aws",
+                resource=result.endpoint,
+                observed=detail,
+                expected="a response from the API (even AccessDenied proves the path)",
+                data={"status": result.status.value, "error_code": result.error_code},
+            )
+        )
+    return out
+
+
+class ServiceApiRule(Rule):
+    """Judges the probe's AWS API calls for some services against the service route."""
+
+    def services(self, ctx: RuleContext) -> list[str]:
+        raise NotImplementedError
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        for service in self.services(ctx):
+            results = [r for report in ctx.reports for r in report.aws if r.service == service]
+            observed = [r for r in results if r.status is not AwsStatus.SKIPPED]
+            route = service_route(ctx, service)
+            failed = [r for r in observed if r.status in UNREACHABLE]
+            if observed and not failed:
+                yield self.passed(
+                    f"The probe reached the {service} API ({observed[0].status.value})"
+                    + (f" via {route.via}." if route.via else "."),
+                    key=(service,),
+                )
+                continue
+            if not observed and not route.missing_subnets:
+                if route.unknown:
+                    yield self.skipped(
+                        route.explanation or "the path could not be evaluated", key=(service,)
+                    )
+                elif route.via:
+                    yield self.passed(
+                        f"The configuration gives a path to the {service} API via {route.via}.",
+                        key=(service,),
+                    )
+                continue
+            reason = ctx.skipped_reason(EC2_ROUTES, EC2_ENDPOINTS)
+            if not observed and reason:
+                yield self.skipped(reason, key=(service,))
+                continue
+            if failed and route.missing_subnets:
+                why = route.explanation
+            elif failed:
+                why = (
+                    f"the configuration allows it via {route.via}, so the block is outside the "
+                    f"VPC configuration"
+                    if route.via
+                    else "no path was found"
+                )
+            else:
+                why = route.explanation
+            seen = (
+                f"the probe's {service} call got {failed[0].status.value}"
+                if failed
+                else "not probed"
+            )
+            yield self.fail(
+                f"{self.lead(service)}: {seen}; {why}.",
+                resources=[ResourceRef(id=ctx.service(service).service_name), *route.resources],
+                evidence=[
+                    *_aws_evidence(failed),
+                    Evidence(source="path", observed=why, expected="an endpoint or a NAT route"),
+                ],
+                remediation=Remediation(
+                    text=(
+                        f"Create an interface endpoint for {service_name(ctx, service)} with "
+                        "private DNS (its security group must allow TCP 443 from the function), "
+                        "or route the function's subnets to a NAT gateway."
+                    ),
+                    commands=_endpoint_commands(ctx, service),
+                ),
+                severity=None if failed else Severity.LOW,
+                key=(service,),
+            )
+
+    def lead(self, service: str) -> str:
+        return f"The function cannot reach the {service} API"
+
+
+class NoPathToAwsService(ServiceApiRule):
+    code = "EPT001"
+    name = "no-path-to-aws-service"
+    title = "No NAT gateway and no VPC endpoint lead to an AWS service the function calls"
+    severity = Severity.HIGH
+    causes = ("C07",)
+    summary = (
+        "For each AWS API the probe called (other than CloudWatch Logs, see API001): whether "
+        "the call got through and, per the configuration, an interface or gateway endpoint or "
+        "a NAT route leads to the service."
+    )
+    why = (
+        "AWS APIs have public addresses. From a VPC they are reachable only through a NAT "
+        "gateway or a VPC endpoint; without either, SDK calls hang until the SDK's timeout."
+    )
+    how_to_fix = (
+        "Create a VPC endpoint for the service (interface, or gateway for S3 and DynamoDB) or "
+        "route through a NAT gateway."
+    )
+    inputs = ("probe.aws", EC2_ENDPOINTS, EC2_ROUTES, EC2_NATS)
+    limits = (
+        "Only services the probe calls (STS when asked) are judged: the function's own code is "
+        "not read."
+    )
+
+    def services(self, ctx: RuleContext) -> list[str]:
+        return sorted(
+            {r.service for report in ctx.reports for r in report.aws if r.service != "logs"}
+        )
+
+
+class LogsApiUnreachable(ServiceApiRule):
+    code = "API001"
+    name = "logs-api-unreachable"
+    title = "The function's code cannot reach the CloudWatch Logs API"
+    severity = Severity.MEDIUM
+    causes = ("C23", "C07")
+    summary = (
+        "Whether the probe's CloudWatch Logs API call got a response and, per the "
+        "configuration, a `logs` interface endpoint or a NAT route leads to the service."
+    )
+    why = (
+        "A function's stdout still reaches CloudWatch because Lambda ships it outside the VPC, "
+        "so logs look fine; but code that calls the Logs API itself (log shippers, "
+        "PutLogEvents, metric libraries) hangs without a NAT gateway or a `logs` endpoint."
+    )
+    how_to_fix = (
+        "Create an interface endpoint for com.amazonaws.REGION.logs with private DNS, or route "
+        "through a NAT gateway."
+    )
+    inputs = ("probe.aws", EC2_ENDPOINTS, EC2_ROUTES, EC2_NATS)
+
+    def services(self, ctx: RuleContext) -> list[str]:
+        return ["logs"] if ctx.in_vpc else []
+
+    def lead(self, service: str) -> str:
+        return (
+            "The function's code cannot reach the CloudWatch Logs API "
+            "(its stdout logs still arrive)"
+        )
+
+
+class EndpointPrivateDnsOff(Rule):
+    code = "EPT002"
+    name = "endpoint-private-dns-off"
+    title = (
+        "An interface endpoint's private DNS is off, so its service name resolves to public "
+        "addresses"
+    )
+    severity = Severity.MEDIUM
+    causes = ("C08",)
+    summary = (
+        "For each interface endpoint of an AWS service in the VPC: whether private DNS is on, "
+        "and whether the VPC's enableDnsSupport and enableDnsHostnames let it work."
+    )
+    why = (
+        "Without private DNS the SDK's default endpoint name resolves to the public service "
+        "addresses: traffic goes to the NAT gateway (or nowhere) instead of the endpoint."
+    )
+    how_to_fix = "Enable private DNS on the endpoint and both DNS attributes on the VPC."
+    inputs = (EC2_ENDPOINTS, "ec2:DescribeVpcAttribute")
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        reason = ctx.skipped_reason(EC2_ENDPOINTS)
+        if reason:
+            yield self.skipped(reason)
+            return
+        vpc = ctx.snapshot.vpc
+        for endpoint in sorted(ctx.snapshot.vpc_endpoints, key=lambda e: e.vpc_endpoint_id):
+            if endpoint.endpoint_type != "Interface" or not endpoint.service_name.startswith(
+                "com.amazonaws."
+            ):
+                continue
+            ref = endpoint.vpc_endpoint_id
+            if not endpoint.private_dns_enabled:
+                yield self.fail(
+                    f"Interface endpoint {ref} for {endpoint.service_name} has private DNS off, so "
+                    "the service's usual name resolves to public addresses and bypasses it.",
+                    resources=[ResourceRef(id=ref, rule="PrivateDnsEnabled=false")],
+                    evidence=[
+                        Evidence(
+                            source=EC2_ENDPOINTS,
+                            resource=ref,
+                            observed="PrivateDnsEnabled=false",
+                            expected="PrivateDnsEnabled=true",
+                        )
+                    ],
+                    remediation=Remediation(
+                        text=f"Turn on private DNS for {ref}.",
+                        commands=[
+                            f"aws ec2 modify-vpc-endpoint --vpc-endpoint-id {ref} "
+                            f"--private-dns-enabled"
+                        ],
+                    ),
+                )
+            elif vpc is not None and (
+                vpc.enable_dns_support is False or vpc.enable_dns_hostnames is False
+            ):
+                attrs = [
+                    a
+                    for a, v in (
+                        ("enableDnsSupport", vpc.enable_dns_support),
+                        ("enableDnsHostnames", vpc.enable_dns_hostnames),
+                    )
+                    if v is False
+                ]
+                yield self.fail(
+                    f"Interface endpoint {ref} for {endpoint.service_name} has private DNS on, but "
+                    f"VPC {vpc.vpc_id} has {' and '.join(a + '=false' for a in attrs)}, so it "
+                    f"does not take effect.",
+                    resources=[ref, ResourceRef(id=vpc.vpc_id, rule=", ".join(attrs))],
+                    evidence=[
+                        Evidence(
+                            source="ec2:DescribeVpcAttribute",
+                            resource=vpc.vpc_id,
+                            observed=", ".join(a + "=false" for a in attrs),
+                            expected="enableDnsSupport=true, enableDnsHostnames=true",
+                        )
+                    ],
+                    remediation=Remediation(
+                        text=f"Turn on {' and '.join(attrs)} for {vpc.vpc_id}.",
+                        commands=[
+                            f"aws ec2 modify-vpc-attribute --vpc-id {vpc.vpc_id} "
+                            f"--{FLAGS[a]} Value=true"
+                            for a in attrs
+                        ],
+                    ),
+                )
+            else:
+                yield self.passed(
+                    f"Interface endpoint {ref} for {endpoint.service_name} has private DNS on.",
+                    resources=[ref],
+                )
+
+
+class EndpointSgDenies443(Rule):
+    code = "EPT003"
+    name = "endpoint-security-group-denies-443"
+    title = "An interface endpoint's security groups do not allow HTTPS from the function"
+    severity = Severity.HIGH
+    causes = ("C09",)
+    summary = (
+        "For each interface endpoint of an AWS service: whether one of its security groups "
+        "allows TCP 443 in from the function's security groups or subnets."
+    )
+    why = (
+        "The endpoint's network interfaces are guarded by their own security groups. Without "
+        "an inbound 443 rule for the function, SDK calls to the service time out."
+    )
+    how_to_fix = (
+        "Allow TCP 443 in the endpoint's security group from the function's security group."
+    )
+    inputs = (EC2_ENDPOINTS, EC2_SGS)
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        reason = ctx.skipped_reason(EC2_ENDPOINTS, EC2_SGS)
+        if not ctx.in_vpc:
+            return
+        for endpoint in sorted(ctx.snapshot.vpc_endpoints, key=lambda e: e.vpc_endpoint_id):
+            if endpoint.endpoint_type != "Interface":
+                continue
+            ref = endpoint.vpc_endpoint_id
+            if reason:
+                yield self.skipped(reason, resources=[ref])
+                continue
+            groups = [
+                g for gid in endpoint.security_group_ids if (g := ctx.snapshot.security_group(gid))
+            ]
+            if len(groups) < len(endpoint.security_group_ids):
+                unread = [
+                    g for g in endpoint.security_group_ids if not ctx.snapshot.security_group(g)
+                ]
+                yield self.skipped(
+                    f"security group {', '.join(unread)} of {ref} was not read", resources=[ref]
+                )
+                continue
+            if any(sg_allows_443_from_function(ctx, g) for g in groups):
+                yield self.passed(
+                    f"Endpoint {ref} allows TCP 443 from the function.", resources=[ref]
+                )
+                continue
+            group = (
+                endpoint.security_group_ids[0] if endpoint.security_group_ids else "ENDPOINT_SG_ID"
+            )
+            source = ctx.function_sg_ids[0] if ctx.function_sg_ids else "FUNCTION_SG_ID"
+            yield self.fail(
+                f"Interface endpoint {ref} for {endpoint.service_name}: its security groups "
+                f"{', '.join(endpoint.security_group_ids)} allow no inbound TCP 443 from the "
+                f"function's groups {', '.join(ctx.function_sg_ids)} or subnets.",
+                resources=[
+                    ref,
+                    *[ResourceRef(id=g, rule="ingress") for g in endpoint.security_group_ids],
+                ],
+                evidence=[
+                    Evidence(
+                        source=EC2_SGS,
+                        resource=g.group_id,
+                        observed="; ".join(
+                            f"{r.protocol} {r.from_port}-{r.to_port} from {r.peer}"
+                            for r in g.ingress
+                        )
+                        or "no inbound rules",
+                        expected=f"tcp 443 from {source}",
+                    )
+                    for g in groups
+                ],
+                remediation=Remediation(
+                    text=f"Allow TCP 443 into {group} from the function's security group {source}.",
+                    commands=[remedies.sg_ingress_from_group(group, "tcp", 443, source)],
+                ),
+            )

@@ -1,0 +1,80 @@
+"""judge(): join probe observations with the configuration, run every rule, collect findings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from vpcprobe.models import ProbeReport
+from vpcprobe_collector.findings.model import (
+    Finding,
+    FindingStatus,
+    ProbeFailure,
+    TargetJoin,
+    TargetSpec,
+)
+from vpcprobe_collector.rules.base import Rule, crashed
+from vpcprobe_collector.rules.context import RuleContext
+from vpcprobe_collector.rules.join import build_facts
+from vpcprobe_collector.rules.registry import ALL_RULES
+from vpcprobe_collector.snapshot.model import VpcSnapshot
+
+STATUS_ORDER = {
+    FindingStatus.ERROR: 0,
+    FindingStatus.FAIL: 1,
+    FindingStatus.SKIPPED: 2,
+    FindingStatus.PASS: 3,
+}
+
+
+def run_rules(ctx: RuleContext, rules: Sequence[type[Rule]] = ALL_RULES) -> list[Finding]:
+    """Every rule's findings; a rule that raises becomes one `error` finding and the rest run."""
+    findings: list[Finding] = []
+    for rule in rules:
+        try:
+            findings.extend(rule().check(ctx))
+        except Exception as error:
+            findings.append(crashed(rule, error))
+    return findings
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    """Stable order: problems first, worst first, then by code, target and fingerprint."""
+    return sorted(
+        findings,
+        key=lambda f: (
+            STATUS_ORDER[f.status],
+            -f.severity.rank if f.status in (FindingStatus.FAIL, FindingStatus.ERROR) else 0,
+            f.code,
+            f.target or "",
+            f.subnet_id or "",
+            f.fingerprint,
+        ),
+    )
+
+
+def judge(
+    snapshot: VpcSnapshot,
+    reports: Sequence[ProbeReport],
+    targets: Sequence[TargetSpec],
+    *,
+    probe_failures: Sequence[ProbeFailure] = (),
+    rules: Sequence[type[Rule]] = ALL_RULES,
+) -> tuple[list[TargetJoin], list[Finding]]:
+    """Per-target joins and every rule's findings (pass, fail, skipped, error) for one diagnosis."""
+    ctx = RuleContext(
+        snapshot=snapshot,
+        reports=list(reports),
+        targets=list(targets),
+        probe_failures=list(probe_failures),
+    )
+    ctx.facts = build_facts(ctx)
+    findings = sort_findings(run_rules(ctx, rules))
+    joins = [fact.join for fact in ctx.facts]
+    for join in joins:
+        codes = [
+            f.code
+            for f in findings
+            if f.target == join.label and f.status in (FindingStatus.FAIL, FindingStatus.ERROR)
+        ]
+        join.finding_codes = sorted(set(codes))
+    return joins, findings

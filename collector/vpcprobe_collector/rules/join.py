@@ -1,0 +1,186 @@
+"""The join: per target, what the probe observed against what the configuration allows."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from vpcprobe.models import DnsResult, DnsStatus, ProbeReport, RecordType, TcpResult
+from vpcprobe_collector.findings.model import TargetJoin, TargetSpec
+from vpcprobe_collector.paths.model import PathResult, Verdict
+from vpcprobe_collector.rules.context import RuleContext, TargetFacts, is_ip
+
+FAILED = ("timeout", "unreachable", "error")
+
+
+def _same_host(a: str, b: str) -> bool:
+    return a.rstrip(".").lower() == b.rstrip(".").lower()
+
+
+def target_tcp(spec: TargetSpec, reports: Sequence[ProbeReport]) -> list[TcpResult]:
+    """Every TCP result, across reports, for this target's host and port."""
+    return [
+        r
+        for report in reports
+        for r in report.tcp
+        if r.port == spec.port and _same_host(r.host, spec.host)
+    ]
+
+
+def target_dns(spec: TargetSpec, reports: Sequence[ProbeReport]) -> list[DnsResult]:
+    """Every DNS result, across reports, for this target's name."""
+    if is_ip(spec.host):
+        return []
+    return [r for report in reports for r in report.dns if _same_host(r.name, spec.host)]
+
+
+def resolved_addresses(spec: TargetSpec, tcp: list[TcpResult], dns: list[DnsResult]) -> list[str]:
+    """The addresses the probe actually used or resolved (the host itself for an IP)."""
+    if is_ip(spec.host):
+        return [spec.host]
+    found = {r.address for r in tcp if r.address and is_ip(r.address)}
+    if not found:
+        for result in dns:
+            if result.status is DnsStatus.OK and result.record_type in (
+                RecordType.A,
+                RecordType.AAAA,
+            ):
+                found.update(a for a in result.answers if is_ip(a))
+    return sorted(found)
+
+
+def build_facts(ctx: RuleContext) -> list[TargetFacts]:
+    """Join every target: resolve its addresses, evaluate its paths, conclude in one sentence."""
+    facts = []
+    for spec in ctx.targets:
+        tcp = target_tcp(spec, ctx.reports)
+        dns = target_dns(spec, ctx.reports)
+        addresses = resolved_addresses(spec, tcp, dns)
+        paths = {a: ctx.paths_to(a, spec.port, spec.protocol) for a in addresses}
+        observed = Counter(r.status.value for r in tcp)
+        join = TargetJoin(
+            label=spec.display,
+            host=spec.host,
+            port=spec.port,
+            protocol=spec.protocol,
+            addresses=addresses,
+            observed=dict(sorted(observed.items())),
+            paths=[p for a in addresses for p in paths[a]],
+            expect=spec.expect,
+            conclusion="",
+        )
+        fact = TargetFacts(spec=spec, addresses=addresses, tcp=tcp, dns=dns, paths=paths, join=join)
+        join.conclusion = conclude(ctx, fact)
+        facts.append(fact)
+    return facts
+
+
+def blocked_paths(paths: Sequence[PathResult]) -> list[PathResult]:
+    return [p for p in paths if p.verdict is Verdict.BLOCKED]
+
+
+def _where(path: PathResult) -> str:
+    return path.decided_by.detail.rstrip(".") if path.decided_by else "a hop denies it"
+
+
+def _subnets(paths: Sequence[PathResult]) -> str:
+    return ", ".join(sorted({p.query.subnet_id for p in paths}))
+
+
+def static_phrase(fact: TargetFacts, ctx: RuleContext) -> str:
+    """What the configuration alone says about this target, in a few words."""
+    paths = fact.all_paths()
+    if not fact.addresses:
+        return "no address to evaluate"
+    if not ctx.can_evaluate_paths:
+        return "no static path evaluation is available in this build"
+    if not paths:
+        return "the function has no VPC subnets to evaluate from"
+    blocked = blocked_paths(paths)
+    if blocked:
+        suffix = "" if len(blocked) == len(paths) else f" (from {_subnets(blocked)})"
+        return f"the configuration blocks it: {_where(blocked[0])}{suffix}"
+    unknown = [p for p in paths if p.verdict is Verdict.UNKNOWN]
+    if unknown:
+        return f"the configuration could not be fully checked: {_where(unknown[0])}"
+    if any(p.verdict is Verdict.LEAVES_VPC for p in paths):
+        return "the configuration allows it as far as the VPC goes"
+    return "the configuration allows it"
+
+
+def verified_and_beyond(paths: Sequence[PathResult]) -> tuple[list[str], str]:
+    """What the configuration check verified (hop details) and where the unseen part begins."""
+    verified: list[str] = []
+    for path in paths[:1]:
+        verified = [h.detail for h in path.hops if h.outcome.value == "allow"]
+    leaves = [p for p in paths if p.verdict is Verdict.LEAVES_VPC]
+    if leaves:
+        beyond = "beyond the VPC (" + "; ".join(leaves[0].notes or ["the far side"]) + ")"
+    else:
+        beyond = "at the target host itself (its own firewall, or a device in front of it)"
+    return verified, beyond
+
+
+def conclude(ctx: RuleContext, fact: TargetFacts) -> str:
+    """One plain sentence: what happened to this target and why."""
+    spec = fact.spec
+    statuses = fact.statuses()
+    if not statuses:
+        if not ctx.probed:
+            if not fact.addresses:
+                return (
+                    f"Not evaluated: {spec.host} is a name and there is no probe report "
+                    "to say what it resolves to inside the VPC."
+                )
+            return f"Not probed; {static_phrase(fact, ctx)}."
+        return f"The probe did not report on {spec.display}; {static_phrase(fact, ctx)}."
+    count = Counter(statuses)
+    total = len(statuses)
+    if count["dns_failed"] == total:
+        return f"The name {spec.host} did not resolve inside the function ({dns_summary(fact)})."
+    paths = fact.all_paths()
+    blocked = blocked_paths(paths)
+    failed = sum(count[s] for s in FAILED)
+    if count["open"] == total:
+        if blocked:
+            return (
+                f"Connected {total} of {total} times, yet the configuration read says "
+                f"{_where(blocked[0])}: the probe and the snapshot disagree."
+            )
+        return f"Reachable: connected {total} of {total} times; {static_phrase(fact, ctx)}."
+    if count["refused"] and not failed:
+        return (
+            f"The network path works but {spec.host}:{spec.port} refused the connection "
+            f"{count['refused']} of {total} times: nothing listens on port {spec.port}."
+        )
+    if count["open"] and failed:
+        partial = [p for p in paths if p.intermittent]
+        why = f": {_where(partial[0])}" if partial and partial[0].decided_by else ""
+        if not why and blocked:
+            why = f": {_where(blocked[0])} (from {_subnets(blocked)} only)"
+        return f"Intermittent: {failed} of {total} connections failed{why}."
+    if blocked:
+        suffix = "" if len(blocked) == len(paths) else f" (from {_subnets(blocked)})"
+        return f"Times out: {_where(blocked[0])}{suffix}."
+    if not ctx.can_evaluate_paths or not paths:
+        return f"Times out ({failed} of {total}); {static_phrase(fact, ctx)}."
+    unknown = [p for p in paths if p.verdict is Verdict.UNKNOWN]
+    if unknown:
+        return f"Times out; the configuration could not be fully checked: {_where(unknown[0])}."
+    _, beyond = verified_and_beyond(paths)
+    return (
+        f"Times out although every part of the VPC configuration allows it: "
+        f"the block lies {beyond}."
+    )
+
+
+def dns_summary(fact: TargetFacts) -> str:
+    """Which server failed how: "169.254.78.1/udp timeout, 10.1.1.10/tcp timeout"."""
+    parts: list[str] = []
+    for result in fact.dns:
+        if result.status in (DnsStatus.OK, DnsStatus.SKIPPED):
+            continue
+        text = f"{result.server}/{result.transport.value} {result.status.value}"
+        if text not in parts:
+            parts.append(text)
+    return ", ".join(parts) if parts else "no DNS result was reported"

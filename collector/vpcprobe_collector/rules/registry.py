@@ -1,0 +1,97 @@
+"""ALL_RULES: the explicit tuple of every rule, in report order; `rule_by_code` looks one up."""
+
+from __future__ import annotations
+
+from vpcprobe_collector.rules.base import Rule
+from vpcprobe_collector.rules.consistency import SubnetsDiffer
+from vpcprobe_collector.rules.endpoints import (
+    EndpointPrivateDnsOff,
+    EndpointSgDenies443,
+    LogsApiUnreachable,
+    NoPathToAwsService,
+)
+from vpcprobe_collector.rules.filtering import (
+    FunctionEgressDenied,
+    NaclDeniesRequest,
+    NaclDeniesReturn,
+    NaclReturnPortsPartial,
+    TargetIngressDenied,
+)
+from vpcprobe_collector.rules.function_setup import (
+    DedicatedTenancy,
+    FunctionNotActive,
+    HyperplaneEniQuotaReached,
+    RoleLacksEniPermissions,
+    SubnetOutOfIps,
+    VpcConfigMissingResource,
+)
+from vpcprobe_collector.rules.name_resolution import (
+    CustomDnsBlocked,
+    CustomDnsUnreachable,
+    PrivateNameNotResolved,
+    TargetNameNotFound,
+    VpcDnsSupportOff,
+)
+from vpcprobe_collector.rules.probe_outcomes import ProbeDeadlineHit, ProbeInvokeFailed
+from vpcprobe_collector.rules.routing import (
+    FunctionInPublicSubnet,
+    NatGatewayUnusable,
+    NoRouteToDestination,
+    NoRouteToInternet,
+)
+from vpcprobe_collector.rules.targets import (
+    BlockedOutsideVpcConfig,
+    ExpectationViolated,
+    Ipv6PathUnavailable,
+    NothingListening,
+    ProbeConfigDisagreement,
+)
+
+ALL_RULES: tuple[type[Rule], ...] = (
+    # setup: the function cannot attach to the VPC at all
+    FunctionNotActive,
+    VpcConfigMissingResource,
+    RoleLacksEniPermissions,
+    SubnetOutOfIps,
+    HyperplaneEniQuotaReached,
+    DedicatedTenancy,
+    # routing
+    NoRouteToInternet,
+    FunctionInPublicSubnet,
+    NatGatewayUnusable,
+    NoRouteToDestination,
+    SubnetsDiffer,
+    # filtering
+    FunctionEgressDenied,
+    TargetIngressDenied,
+    NaclDeniesRequest,
+    NaclDeniesReturn,
+    NaclReturnPortsPartial,
+    # DNS
+    VpcDnsSupportOff,
+    CustomDnsUnreachable,
+    CustomDnsBlocked,
+    PrivateNameNotResolved,
+    TargetNameNotFound,
+    # AWS services
+    NoPathToAwsService,
+    EndpointPrivateDnsOff,
+    EndpointSgDenies443,
+    LogsApiUnreachable,
+    # targets
+    Ipv6PathUnavailable,
+    NothingListening,
+    BlockedOutsideVpcConfig,
+    ExpectationViolated,
+    # the probe itself
+    ProbeInvokeFailed,
+    ProbeConfigDisagreement,
+    ProbeDeadlineHit,
+)
+
+_BY_CODE = {rule.code: rule for rule in ALL_RULES}
+
+
+def rule_by_code(code: str) -> type[Rule] | None:
+    """The rule with this code (case-insensitive), or None."""
+    return _BY_CODE.get(code.strip().upper())

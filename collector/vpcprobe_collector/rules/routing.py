@@ -1,0 +1,417 @@
+"""Route table and NAT gateway rules: can each function subnet reach the internet at all?"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
+from vpcprobe_collector.paths.model import Hop, HopKind
+from vpcprobe_collector.rules import remedies
+from vpcprobe_collector.rules.base import Rule
+from vpcprobe_collector.rules.context import (
+    EC2_NATS,
+    EC2_ROUTES,
+    EC2_SUBNETS,
+    RuleContext,
+    TargetFacts,
+    is_public,
+)
+from vpcprobe_collector.rules.target_paths import PathHopRule
+from vpcprobe_collector.snapshot.model import NatGateway, Route, RouteTable, RouteTargetType
+
+ONWARD = (
+    RouteTargetType.NAT_GATEWAY,
+    RouteTargetType.TRANSIT_GATEWAY,
+    RouteTargetType.PEERING,
+    RouteTargetType.VIRTUAL_PRIVATE_GATEWAY,
+    RouteTargetType.NETWORK_INTERFACE,
+    RouteTargetType.INSTANCE,
+    RouteTargetType.CORE_NETWORK,
+    RouteTargetType.LOCAL_GATEWAY,
+)
+
+
+def default_route(table: RouteTable | None) -> Route | None:
+    """The table's IPv4 default route (0.0.0.0/0), if any."""
+    if table is None:
+        return None
+    return next((r for r in table.routes if r.destination_cidr == "0.0.0.0/0"), None)
+
+
+def routes_to_igw(table: RouteTable | None) -> bool:
+    route = default_route(table)
+    return bool(
+        route and route.state == "active" and route.target_type is RouteTargetType.INTERNET_GATEWAY
+    )
+
+
+def usable_nat(ctx: RuleContext) -> NatGateway | None:
+    """An available public NAT gateway whose own subnet routes to an internet gateway."""
+    for nat in sorted(ctx.snapshot.nat_gateways, key=lambda n: n.nat_gateway_id):
+        if nat.state != "available" or nat.connectivity_type != "public" or not nat.subnet_id:
+            continue
+        if routes_to_igw(ctx.route_table(nat.subnet_id)):
+            return nat
+    return None
+
+
+def _route_ref(table: RouteTable, route: Route | None) -> ResourceRef:
+    if route is None:
+        return ResourceRef(id=table.route_table_id, rule="no 0.0.0.0/0 route")
+    return ResourceRef(
+        id=table.route_table_id, rule=f"{route.destination} -> {route.target_id or '?'}"
+    )
+
+
+def _route_evidence(table: RouteTable, route: Route | None, expected: str) -> Evidence:
+    observed = (
+        f"{route.destination} -> {route.target_id} ({route.state})"
+        if route
+        else "no route for 0.0.0.0/0"
+    )
+    return Evidence(
+        source=EC2_ROUTES,
+        resource=table.route_table_id,
+        observed=observed,
+        expected=expected,
+        data={"routes": [f"{r.destination} -> {r.target_id} ({r.state})" for r in table.routes]},
+    )
+
+
+class SubnetRule(Rule):
+    """A static rule judged once per function subnet from its route table."""
+
+    def per_subnet(self, ctx: RuleContext, subnet_id: str, table: RouteTable) -> Iterable[Finding]:
+        raise NotImplementedError
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        reason = ctx.skipped_reason(EC2_ROUTES)
+        for subnet_id in ctx.function_subnet_ids:
+            if reason:
+                yield self.skipped(reason, resources=[subnet_id], subnet_id=subnet_id)
+                continue
+            table = ctx.route_table(subnet_id)
+            if table is None:
+                why = ctx.skipped_reason(EC2_SUBNETS) or f"no route table was found for {subnet_id}"
+                yield self.skipped(why, resources=[subnet_id], subnet_id=subnet_id)
+                continue
+            yield from self.per_subnet(ctx, subnet_id, table)
+
+
+class NoRouteToInternet(SubnetRule):
+    code = "RTE001"
+    name = "no-route-to-internet"
+    title = "A function subnet has no route to the internet"
+    severity = Severity.HIGH
+    causes = ("C01",)
+    summary = (
+        "For each function subnet, whether its route table (explicit association, else the "
+        "VPC's main table) has a 0.0.0.0/0 route to a NAT gateway or another onward hop."
+    )
+    why = (
+        "Without a default route the function reaches only the VPC and what its routes name: "
+        "calls to public addresses and to AWS APIs without a VPC endpoint time out."
+    )
+    how_to_fix = (
+        "Add a 0.0.0.0/0 route to a NAT gateway that sits in a public subnet, or create VPC "
+        "endpoints for every AWS service the function calls."
+    )
+    inputs = ("lambda:GetFunction", EC2_ROUTES, EC2_NATS)
+    limits = "A function meant to be isolated (endpoints only) is reported at medium severity."
+
+    def per_subnet(self, ctx: RuleContext, subnet_id: str, table: RouteTable) -> Iterable[Finding]:
+        route = default_route(table)
+        if route is not None and route.target_type in (*ONWARD, RouteTargetType.INTERNET_GATEWAY):
+            yield self.passed(
+                f"Route table {table.route_table_id} of {subnet_id} sends 0.0.0.0/0 to "
+                f"{route.target_id}.",
+                resources=[_route_ref(table, route), subnet_id],
+                subnet_id=subnet_id,
+            )
+            return
+        nat = usable_nat(ctx)
+        commands = []
+        if nat:
+            commands.append(
+                remedies.create_default_route(
+                    table.route_table_id, nat_gateway_id=nat.nat_gateway_id
+                )
+            )
+            fix = (
+                f"Route 0.0.0.0/0 from {table.route_table_id} to the NAT gateway "
+                f"{nat.nat_gateway_id}."
+            )
+        else:
+            fix = (
+                "Create a NAT gateway in a public subnet (one whose route table sends 0.0.0.0/0 "
+                f"to an internet gateway), then route 0.0.0.0/0 from {table.route_table_id} to it."
+            )
+            commands.append(
+                "aws ec2 create-nat-gateway --subnet-id PUBLIC_SUBNET_ID --allocation-id "
+                "EIP_ALLOCATION_ID"
+            )
+            commands.append(
+                remedies.create_default_route(table.route_table_id, nat_gateway_id="NAT_GATEWAY_ID")
+            )
+        isolated = any(e.endpoint_type == "Interface" for e in ctx.snapshot.vpc_endpoints)
+        yield self.fail(
+            f"Route table {table.route_table_id} of {subnet_id} has no route for 0.0.0.0/0, so "
+            "the function cannot reach public addresses or AWS APIs without an endpoint.",
+            resources=[_route_ref(table, None), subnet_id],
+            evidence=[_route_evidence(table, None, "0.0.0.0/0 -> nat-…")],
+            remediation=Remediation(text=fix, commands=commands),
+            subnet_id=subnet_id,
+            severity=Severity.MEDIUM if isolated else None,
+        )
+
+
+class FunctionInPublicSubnet(SubnetRule):
+    code = "RTE002"
+    name = "function-in-public-subnet"
+    title = "The function is in a public subnet: its traffic to the internet goes nowhere"
+    severity = Severity.HIGH
+    causes = ("C02",)
+    summary = "For each function subnet, whether its default route points at an internet gateway."
+    why = (
+        "Lambda's network interfaces never get a public IP address, so an internet gateway "
+        "drops their traffic: a function in a public subnet cannot reach the internet. It "
+        "needs a private subnet whose default route goes to a NAT gateway in a public subnet."
+    )
+    how_to_fix = (
+        "Attach the function to private subnets that route 0.0.0.0/0 to a NAT gateway (or give "
+        "this subnet its own route table with that route)."
+    )
+    inputs = ("lambda:GetFunction", EC2_ROUTES)
+
+    def per_subnet(self, ctx: RuleContext, subnet_id: str, table: RouteTable) -> Iterable[Finding]:
+        route = default_route(table)
+        if not routes_to_igw(table) or route is None:
+            yield self.passed(
+                f"{subnet_id} does not route 0.0.0.0/0 to an internet gateway.",
+                resources=[subnet_id, table.route_table_id],
+                subnet_id=subnet_id,
+            )
+            return
+        nat = usable_nat(ctx)
+        nat_id = nat.nat_gateway_id if nat else "NAT_GATEWAY_ID"
+        shared = [
+            a.subnet_id for a in table.associations if a.subnet_id and a.subnet_id != subnet_id
+        ]
+        commands = [
+            f"aws ec2 create-route-table --vpc-id {table.vpc_id}",
+            remedies.create_default_route("NEW_ROUTE_TABLE_ID", nat_gateway_id=nat_id),
+            f"aws ec2 associate-route-table --route-table-id NEW_ROUTE_TABLE_ID --subnet-id "
+            f"{subnet_id}",
+        ]
+        if nat is None:
+            commands.insert(
+                0,
+                "aws ec2 create-nat-gateway --subnet-id PUBLIC_SUBNET_ID --allocation-id "
+                "EIP_ALLOCATION_ID",
+            )
+        note = (
+            f" ({table.route_table_id} is shared with {', '.join(shared)}: do not change it)"
+            if shared
+            else ""
+        )
+        yield self.fail(
+            f"Route table {table.route_table_id} of {subnet_id} sends 0.0.0.0/0 to the internet "
+            f"gateway {route.target_id}, but Lambda's network interfaces have no public IP, so "
+            "that traffic is dropped.",
+            resources=[_route_ref(table, route), subnet_id],
+            evidence=[_route_evidence(table, route, "0.0.0.0/0 -> nat-… (a NAT gateway)")],
+            remediation=Remediation(
+                text=(
+                    f"Give {subnet_id} a route table that sends 0.0.0.0/0 to a NAT gateway in a "
+                    f"public subnet{note}, or move the function to private subnets."
+                ),
+                commands=commands,
+            ),
+            subnet_id=subnet_id,
+        )
+
+
+class NatGatewayUnusable(SubnetRule):
+    code = "NAT001"
+    name = "nat-gateway-unusable"
+    title = "The NAT gateway a function subnet routes to cannot carry its traffic"
+    severity = Severity.HIGH
+    causes = ("C03",)
+    summary = (
+        "For each function subnet whose default route goes to a NAT gateway: whether the route "
+        "is active (not a blackhole), the NAT gateway exists and is available, it is a public "
+        "NAT gateway, and its own subnet routes 0.0.0.0/0 to an internet gateway."
+    )
+    why = (
+        "A deleted or failed NAT gateway leaves a blackhole route; a NAT gateway in a subnet "
+        "without an internet gateway route forwards traffic nowhere. Either way, the function "
+        "times out on everything outside the VPC."
+    )
+    how_to_fix = (
+        "Point the default route at an available NAT gateway that sits in a public subnet, or "
+        "add the internet gateway route to the NAT gateway's subnet."
+    )
+    inputs = ("lambda:GetFunction", EC2_ROUTES, EC2_NATS)
+
+    def per_subnet(self, ctx: RuleContext, subnet_id: str, table: RouteTable) -> Iterable[Finding]:
+        route = default_route(table)
+        if route is None or route.target_type is not RouteTargetType.NAT_GATEWAY:
+            return
+        nat_id = route.target_id or "?"
+        good = usable_nat(ctx)
+        replace = remedies.create_default_route(
+            table.route_table_id,
+            nat_gateway_id=good.nat_gateway_id if good else "NAT_GATEWAY_ID",
+            replace=True,
+        )
+        refs: list[ResourceRef | str] = [_route_ref(table, route), nat_id, subnet_id]
+        evidence = [_route_evidence(table, route, "0.0.0.0/0 -> an available NAT gateway")]
+        if route.state == "blackhole":
+            yield self.fail(
+                f"Route table {table.route_table_id} of {subnet_id} sends 0.0.0.0/0 to {nat_id}, "
+                "a blackhole: that NAT gateway no longer exists.",
+                resources=refs,
+                evidence=evidence,
+                remediation=Remediation(
+                    text="Point the default route at an available NAT gateway.", commands=[replace]
+                ),
+                subnet_id=subnet_id,
+            )
+            return
+        nat = ctx.snapshot.nat_gateway(nat_id)
+        if nat is None:
+            reason = ctx.skipped_reason(EC2_NATS)
+            if reason:
+                yield self.skipped(reason, resources=[nat_id], subnet_id=subnet_id)
+            else:
+                yield self.fail(
+                    f"Route table {table.route_table_id} of {subnet_id} sends 0.0.0.0/0 to "
+                    f"{nat_id}, which does not exist.",
+                    resources=refs,
+                    evidence=evidence,
+                    remediation=Remediation(
+                        text="Point the default route at an available NAT gateway.",
+                        commands=[replace],
+                    ),
+                    subnet_id=subnet_id,
+                )
+            return
+        nat_evidence = Evidence(
+            source=EC2_NATS,
+            resource=nat_id,
+            observed=f"state {nat.state}, {nat.connectivity_type}, in {nat.subnet_id}"
+            + (f", {nat.failure_code}: {nat.failure_message}" if nat.failure_code else ""),
+            expected="state available, public, in a subnet routing to an internet gateway",
+        )
+        if nat.state != "available":
+            failure = f" ({nat.failure_code}: {nat.failure_message})" if nat.failure_code else ""
+            yield self.fail(
+                f"NAT gateway {nat_id}, the default route of {subnet_id}, is {nat.state}{failure}.",
+                resources=refs,
+                evidence=[*evidence, nat_evidence],
+                remediation=Remediation(
+                    text=(
+                        f"Replace {nat_id} with a working NAT gateway in a public subnet and "
+                        f"point {table.route_table_id} at it."
+                    ),
+                    commands=(
+                        [replace]
+                        if good
+                        else [
+                            f"aws ec2 create-nat-gateway --subnet-id "
+                            f"{nat.subnet_id or 'PUBLIC_SUBNET_ID'} "
+                            "--allocation-id EIP_ALLOCATION_ID",
+                            replace,
+                        ]
+                    ),
+                ),
+                subnet_id=subnet_id,
+            )
+            return
+        if nat.connectivity_type != "public":
+            yield self.fail(
+                f"NAT gateway {nat_id}, the default route of {subnet_id}, is a private NAT "
+                "gateway: it cannot reach the internet.",
+                resources=refs,
+                evidence=[*evidence, nat_evidence],
+                remediation=Remediation(
+                    text="Route 0.0.0.0/0 to a public NAT gateway.", commands=[replace]
+                ),
+                subnet_id=subnet_id,
+            )
+            return
+        nat_table = ctx.route_table(nat.subnet_id) if nat.subnet_id else None
+        if nat_table is not None and not routes_to_igw(nat_table):
+            igw = next(
+                (
+                    g.internet_gateway_id
+                    for g in ctx.snapshot.internet_gateways
+                    if table.vpc_id in g.attached_vpc_ids
+                ),
+                "INTERNET_GATEWAY_ID",
+            )
+            yield self.fail(
+                f"NAT gateway {nat_id} sits in {nat.subnet_id}, whose route table "
+                f"{nat_table.route_table_id} has no 0.0.0.0/0 route to an internet gateway.",
+                resources=[*refs, _route_ref(nat_table, default_route(nat_table))],
+                evidence=[
+                    *evidence,
+                    nat_evidence,
+                    _route_evidence(nat_table, default_route(nat_table), "0.0.0.0/0 -> igw-…"),
+                ],
+                remediation=Remediation(
+                    text=f"Route 0.0.0.0/0 from {nat_table.route_table_id} to {igw}.",
+                    commands=[
+                        f"aws ec2 create-route --route-table-id {nat_table.route_table_id} "
+                        f"--destination-cidr-block 0.0.0.0/0 --gateway-id {igw}"
+                    ],
+                ),
+                subnet_id=subnet_id,
+            )
+            return
+        yield self.passed(
+            f"{subnet_id} routes 0.0.0.0/0 to {nat_id}, available, in a public subnet.",
+            resources=refs,
+            subnet_id=subnet_id,
+        )
+
+
+class NoRouteToDestination(PathHopRule):
+    code = "RTE003"
+    name = "no-route-to-destination"
+    title = "No route takes the function's traffic to a private destination"
+    severity = Severity.HIGH
+    causes = ("C01",)
+    summary = (
+        "For each target with a private address outside the subnet's local range, whether the "
+        "function subnet's route table has a route to it (peering, transit gateway, VPN)."
+    )
+    why = (
+        "Traffic to a private address with no matching route (or a blackhole route) is dropped: "
+        "the function times out. Common after a peering or transit gateway attachment is removed."
+    )
+    how_to_fix = (
+        "Add a route for the destination's range to the peering connection, transit gateway or "
+        "virtual private gateway."
+    )
+    inputs = (EC2_ROUTES, "probe.tcp", "probe.dns")
+    hop_kinds = frozenset({HopKind.ROUTE})
+    checked = "The route tables"
+    reads = (EC2_ROUTES,)
+
+    def applies(self, ctx: RuleContext, fact: TargetFacts, address: str) -> bool:
+        # Public destinations are judged per subnet by RTE001, RTE002 and NAT001.
+        return not is_public(address)
+
+    def remedy(self, ctx: RuleContext, fact: TargetFacts, address: str, hop: Hop) -> Remediation:
+        return Remediation(
+            text=(
+                f"Add a route for {address}'s network to {hop.component} towards the peering "
+                "connection, transit gateway or virtual private gateway that leads to it."
+            ),
+            commands=[
+                f"aws ec2 create-route --route-table-id {hop.component} "
+                f"--destination-cidr-block {remedies.host_cidr(address)} --transit-gateway-id "
+                f"TRANSIT_GATEWAY_ID"
+            ],
+        )

@@ -1,0 +1,129 @@
+"""PathHopRule: a rule that blames one kind of hop when a target's static path is blocked."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from typing import ClassVar
+
+from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef
+from vpcprobe_collector.paths.model import Hop, HopKind, HopOutcome, PathResult, Verdict
+from vpcprobe_collector.rules.base import Rule
+from vpcprobe_collector.rules.context import RuleContext, TargetFacts
+
+NO_EVALUATOR = "static path evaluation is not available in this build"
+
+
+def observed_summary(fact: TargetFacts) -> str:
+    """ "timeout 3 of 3" / "not probed"."""
+    statuses = fact.statuses()
+    if not statuses:
+        return "not probed"
+    counts = Counter(statuses)
+    return ", ".join(f"{s} {n} of {len(statuses)}" for s, n in sorted(counts.items()))
+
+
+def rule_number(hop: Hop) -> int:
+    """ "rule 90" -> 90; the default "*" rule -> 32767."""
+    match = re.search(r"(\d+)", hop.rule or "")
+    return int(match.group(1)) if match else 32767
+
+
+def probe_evidence(fact: TargetFacts) -> Evidence:
+    counts = Counter(fact.statuses())
+    return Evidence(
+        source="probe.tcp",
+        resource=fact.label,
+        observed=observed_summary(fact),
+        expected="open",
+        data={"statuses": dict(sorted(counts.items())), "addresses": fact.addresses},
+    )
+
+
+class PathHopRule(Rule):
+    """Fails per target when a path is blocked by a hop of `hop_kinds` (and the probe agrees)."""
+
+    hop_kinds: ClassVar[frozenset[HopKind]]
+    reads: ClassVar[tuple[str, ...]] = ()  # snapshot APIs whose failed read makes this unknown
+    report_when_open: ClassVar[bool] = False
+    checked: ClassVar[str] = "The configuration"  # who allows it, for the pass message
+
+    def matching_hop(self, path: PathResult) -> Hop | None:
+        """The hop this rule blames in `path`, if any."""
+        hop = path.decided_by
+        if path.verdict is Verdict.BLOCKED and hop and hop.kind in self.hop_kinds:
+            return hop
+        return None
+
+    def applies(self, ctx: RuleContext, fact: TargetFacts, address: str) -> bool:
+        """Whether this rule judges this target address at all."""
+        return True
+
+    def remedy(self, ctx: RuleContext, fact: TargetFacts, address: str, hop: Hop) -> Remediation:
+        raise NotImplementedError
+
+    def message(self, fact: TargetFacts, hop: Hop, subnets: list[str]) -> str:
+        where = f"from {', '.join(subnets)}"
+        return (
+            f"{hop.detail.rstrip('.')} ({where}; target {fact.label}); "
+            f"the probe saw: {observed_summary(fact)}."
+        )
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        reason = ctx.skipped_reason(*self.reads)
+        for fact in ctx.facts:
+            addresses = [a for a in fact.addresses if self.applies(ctx, fact, a)]
+            if not addresses:
+                continue
+            if not ctx.can_evaluate_paths:
+                yield self.skipped(NO_EVALUATOR, target=fact.label)
+                continue
+            hits: dict[tuple[str, str, str | None], tuple[Hop, list[str]]] = {}
+            for address in addresses:
+                for path in fact.paths.get(address, []):
+                    hop = self.matching_hop(path)
+                    if hop:
+                        key = (address, hop.component, hop.rule)
+                        hits.setdefault(key, (hop, []))[1].append(path.query.subnet_id)
+            statuses = fact.statuses()
+            all_open = bool(statuses) and all(s == "open" for s in statuses)
+            if hits and all_open and not self.report_when_open:
+                continue  # the probe connected: that disagreement is PRB002's to report
+            if hits:
+                for (address, component, rule), (hop, subnets) in sorted(
+                    hits.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")
+                ):
+                    yield self.fail(
+                        self.message(fact, hop, sorted(subnets)),
+                        resources=[ResourceRef(id=component, rule=rule), *sorted(subnets)],
+                        evidence=[
+                            Evidence(
+                                source=hop.source_api or "path",
+                                resource=component,
+                                observed=hop.detail,
+                                expected=f"allows {fact.spec.protocol} {address}:{fact.spec.port}",
+                                data={"rule": rule, "subnets": sorted(subnets), "address": address},
+                            ),
+                            probe_evidence(fact),
+                        ],
+                        remediation=self.remedy(ctx, fact, address, hop),
+                        target=fact.label,
+                        key=(address,),
+                    )
+            elif reason:
+                yield self.skipped(reason, target=fact.label)
+            elif any(p.verdict is not Verdict.UNKNOWN for p in fact.all_paths()):
+                yield self.passed(
+                    f"{self.checked} allow {fact.spec.protocol.upper()} to "
+                    f"{', '.join(addresses)} port {fact.spec.port} ({fact.label}).",
+                    target=fact.label,
+                )
+
+
+def partial_hop(path: PathResult, kinds: frozenset[HopKind]) -> Hop | None:
+    """The hop that allows only part of a range (intermittent failures), if any."""
+    for hop in path.hops:
+        if hop.kind in kinds and hop.outcome is HopOutcome.PARTIAL:
+            return hop
+    return None
