@@ -7,6 +7,7 @@ one setting the cause is about. `CAUSE_BUILDERS` maps cause codes to builders.
 from __future__ import annotations
 
 import io
+import ipaddress
 import json
 import zipfile
 from collections.abc import Callable, Sequence
@@ -131,12 +132,14 @@ def build_healthy(session: Any, layout: Layout = Layout()) -> Scenario:
     if layout.ipv6:
         ec2.associate_vpc_cidr_block(VpcId=vpc_id, AmazonProvidedIpv6CidrBlock=True)
         described = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]
-        ipv6_block = described["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"]
+        ipv6_block = ipaddress.ip_network(
+            described["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"]
+        )
 
     def subnet(cidr: str, az: str, index: int) -> str:
         params: dict[str, Any] = {"VpcId": vpc_id, "CidrBlock": cidr, "AvailabilityZone": az}
         if ipv6_block:
-            params["Ipv6CidrBlock"] = ipv6_block.replace("00::/56", f"{index:02x}::/64")
+            params["Ipv6CidrBlock"] = str(list(ipv6_block.subnets(new_prefix=64))[index])
         return str(ec2.create_subnet(**params)["Subnet"]["SubnetId"])
 
     public = subnet(PUBLIC_CIDR, AZS[0], 0)

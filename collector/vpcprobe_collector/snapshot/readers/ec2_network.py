@@ -36,8 +36,12 @@ def _filter(name: str, values: Iterable[str]) -> dict[str, Any]:
     return {"Name": name, "Values": sorted(set(values))}
 
 
+_GONE_STATES = frozenset({"disassociating", "disassociated", "failing", "failed"})
+
+
 def _associated(state: dict[str, Any] | None) -> bool:
-    return str((state or {}).get("State", "associated")) == "associated"
+    """A CIDR or route table association still in force (anything but going or gone)."""
+    return str((state or {}).get("State", "associated")) not in _GONE_STATES
 
 
 # ---------------------------------------------------------------------------- VPC
