@@ -278,16 +278,23 @@ def deploy(
     existing = find_probe(lambda_client, suspect.name)
     if existing is None:
         _refuse_foreign_function(lambda_client, name)
-    layer = publish_layer(
-        lambda_client,
-        _layer_zip(network.architecture, layer_zip, progress),
-        progress,
-    )
+    # Local checks first, then the role (the call most often denied), then the rest, so a
+    # refusal leaves as little as possible behind.
+    zip_file = _layer_zip(network.architecture, layer_zip, progress)
     result = DeployResult(name, "")
+    role_created = False
+    if existing is None and role_arn is None:
+        group_arn = log_group_arn(suspect.region, suspect.account, name)
+        role_arn, role_created = ensure_role(
+            client(session, "iam"), name, group_arn, tags, progress
+        )
+        if role_created:
+            result.actions.append(f"created IAM role {name} with inline policy vpcprobe-probe")
+    layer = publish_layer(lambda_client, zip_file, progress)
     if layer.published:
         result.actions.append(f"published layer version {layer.arn}")
     handler = CANARY_HANDLER if schedule else PROBE_HANDLER
-    if existing is None:
+    if existing is None and role_arn is not None:  # the role is always known when creating
         result.function_arn = _create(
             session,
             lambda_client,
@@ -297,11 +304,12 @@ def deploy(
             layer.arn,
             handler,
             role_arn,
+            role_created,
             progress,
             sleep,
             result,
         )
-    else:
+    elif existing is not None:
         result.function_arn = str(existing["FunctionArn"])
         _update(lambda_client, existing, network, layer.arn, role_arn, schedule, progress, result)
     if schedule is not None:
@@ -345,21 +353,13 @@ def _create(
     tags: dict[str, str],
     layer_arn: str,
     handler: str,
-    role_arn: str | None,
+    role_arn: str,
+    role_created: bool,
     progress: Progress,
     sleep: Callable[[float], None],
     result: DeployResult,
 ) -> str:
-    group = f"/aws/lambda/{name}"
-    _ensure_log_group(client(session, "logs"), group, tags, progress)
-    role_created = False
-    if role_arn is None:
-        group_arn = log_group_arn(suspect.region, suspect.account, name)
-        role_arn, role_created = ensure_role(
-            client(session, "iam"), name, group_arn, tags, progress
-        )
-        if role_created:
-            result.actions.append(f"created IAM role {name} with inline policy vpcprobe-probe")
+    _ensure_log_group(client(session, "logs"), f"/aws/lambda/{name}", tags, progress)
     progress(f"creating probe function {name} in {', '.join(suspect.network.subnet_ids)}")
     created = _create_function(
         lambda_client,

@@ -104,9 +104,7 @@ def _layer_size(lambda_client: Any, arn: str, known: dict[str, int]) -> int:
     return int(details.get("Content", {}).get("CodeSize", 0))
 
 
-def check_limits(
-    lambda_client: Any, configuration: dict[str, Any], layer_arn: str, layer_bytes: int
-) -> None:
+def check_limits(lambda_client: Any, configuration: dict[str, Any], layer_bytes: int) -> None:
     """Refuse when adding the layer would pass 5 layers or the 250 MB unzipped size."""
     name = configuration["FunctionName"]
     layers = configuration.get("Layers") or []
@@ -165,17 +163,17 @@ def wrap(
         if parts and parts[0].startswith(LAYER_PREFIX):
             raise BadInputError(f"{name} already has a vpcprobe layer ({arn})")
     if len(layers) >= MAX_LAYERS:  # before building or publishing anything
-        check_limits(lambda_client, configuration, "", 0)
+        check_limits(lambda_client, configuration, 0)
     architecture = (configuration.get("Architectures") or ["x86_64"])[0]
     if layer_arn is None:
         zip_file = locate_layer_zip(python, architecture, given=layer_zip, progress=progress)
+        check_limits(lambda_client, configuration, zip_file.unzipped_size())
         published = publish_layer(lambda_client, zip_file, progress)
-        layer_arn, layer_bytes = published.arn, zip_file.unzipped_size()
+        layer_arn = published.arn
         if published.published:
             result.actions.append(f"published layer version {layer_arn}")
     else:
-        layer_bytes = _layer_size(lambda_client, layer_arn, {})
-    check_limits(lambda_client, configuration, layer_arn, layer_bytes)
+        check_limits(lambda_client, configuration, _layer_size(lambda_client, layer_arn, {}))
     record = WrapRecord(layer=layer_arn, added_variable=current_wrapper is None)
     try:
         lambda_client.tag_resource(

@@ -1,0 +1,158 @@
+"""Deploy errors as the user sees them: one clear line and the documented exit code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.awsrequest import AWSResponse
+
+from tests.deploy.conftest import SUSPECT, Suspect, code_zip
+from vpcprobe_collector.commands import deploy as deploy_command
+from vpcprobe_collector.deploy import layer_publish
+
+pytestmark = pytest.mark.moto
+PROBE = f"vpcprobe-probe-{SUSPECT}"
+
+
+def _respond(status: int, parsed: dict[str, Any]) -> tuple[AWSResponse, dict[str, Any]]:
+    # A response returned from a before-call hook short-circuits the HTTP request: botocore
+    # then raises (or returns) exactly as it would for a real answer, like Stubber does.
+    return AWSResponse("http://127.0.0.1/", status, {}, None), parsed
+
+
+def session_with(monkeypatch: pytest.MonkeyPatch, hooks: dict[str, Any]) -> Any:
+    """Make `vpcprobe deploy` use a session whose calls pass through `hooks` first."""
+    session = boto3.Session(region_name="us-east-1")
+    for event, hook in hooks.items():
+        session.events.register(event, hook)
+    monkeypatch.setattr(deploy_command, "make_session", lambda *_args: session)
+    return session
+
+
+def denied(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+    return _respond(403, {"Error": {"Code": "AccessDenied", "Message": "not authorized"}})
+
+
+def function_names(suspect: Suspect) -> list[str]:
+    return sorted(f["FunctionName"] for f in suspect.client("lambda").list_functions()["Functions"])
+
+
+def test_suspect_not_found(aws: Any, vpcprobe: Any) -> None:
+    result = vpcprobe("deploy", "--like", "no-such-function", "--print-sam-parameters")
+
+    assert result.code == 2
+    assert result.err == "vpcprobe: error: function no-such-function not found in us-east-1\n"
+
+
+def test_suspect_not_in_a_vpc(suspect: Suspect, layer_zip: Path, vpcprobe: Any) -> None:
+    suspect.client("lambda").create_function(
+        FunctionName="public-fn",
+        Runtime="python3.12",
+        Role=suspect.role_arn,
+        Handler="app.handler",
+        Code={"ZipFile": code_zip()},
+    )
+
+    result = vpcprobe("deploy", "--like", "public-fn", "--layer-zip", str(layer_zip))
+
+    assert result.code == 2
+    assert result.err.startswith("vpcprobe: error: public-fn is not attached to a VPC")
+    assert function_names(suspect) == ["orders-api", "public-fn"]
+
+
+def test_create_role_denied_names_the_permission_and_the_way_out(
+    suspect: Suspect, layer_zip: Path, vpcprobe: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session_with(monkeypatch, {"before-call.iam.CreateRole": denied})
+
+    result = vpcprobe("deploy", "--like", SUSPECT, "--layer-zip", str(layer_zip))
+
+    assert result.code == 3
+    assert result.err.splitlines()[-1] == (
+        "vpcprobe: error: iam:CreateRole denied: pass --role ARN of an existing role "
+        "or grant iam:CreateRole"
+    )
+    # Refused before anything was created.
+    assert function_names(suspect) == [SUSPECT]
+    assert suspect.client("lambda").list_layers()["Layers"] == []
+    assert suspect.client("logs").describe_log_groups()["logGroups"] == []
+
+
+def test_create_function_denied(
+    suspect: Suspect, layer_zip: Path, vpcprobe: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session_with(monkeypatch, {"before-call.lambda.CreateFunction": denied})
+
+    result = vpcprobe("deploy", "--like", SUSPECT, "--layer-zip", str(layer_zip))
+
+    assert result.code == 3
+    assert result.err.splitlines()[-1] == (
+        "vpcprobe: error: lambda:CreateFunction denied: grant lambda:CreateFunction "
+        "and iam:PassRole on the probe's role"
+    )
+
+
+def test_failed_state_is_reported_with_its_reason_code(
+    suspect: Suspect, layer_zip: Path, vpcprobe: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created: list[str] = []
+
+    def remember(**_: Any) -> None:
+        created.append(PROBE)
+
+    def failed(params: dict[str, Any], **_: Any) -> Any:
+        # `params` is the serialised request: the function name is in the URL path.
+        if not created or PROBE not in params.get("url_path", ""):
+            return None  # the real call
+        configuration = {
+            "FunctionName": PROBE,
+            "State": "Failed",
+            "StateReasonCode": "SubnetOutOfIPAddresses",
+            "StateReason": "All subnets have no free IP addresses.",
+        }
+        return _respond(200, {"Configuration": configuration})
+
+    session_with(
+        monkeypatch,
+        {"after-call.lambda.CreateFunction": remember, "before-call.lambda.GetFunction": failed},
+    )
+
+    result = vpcprobe("deploy", "--like", SUSPECT, "--layer-zip", str(layer_zip))
+
+    assert result.code == 1
+    assert result.err.splitlines()[-1] == (
+        f"vpcprobe: error: the probe function {PROBE} failed to become ready: "
+        "SubnetOutOfIPAddresses: All subnets have no free IP addresses."
+    )
+    assert "Failed (SubnetOutOfIPAddresses)" in result.err  # the progress line
+
+
+def test_no_layer_zip_and_no_build_tool_says_how_to_build(
+    suspect: Suspect,
+    vpcprobe: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(layer_publish, "_source_root", lambda: tmp_path)
+
+    result = vpcprobe("deploy", "--like", SUSPECT)
+
+    assert result.code == 2
+    assert result.err == (
+        "vpcprobe: error: no probe layer for python3.13 arm64: in a vpcprobe checkout run "
+        "'make layer ARCH=arm64 PYTHON=3.13', then pass "
+        "--layer-zip dist/vpcprobe-layer-python3.13-arm64.zip\n"
+    )
+    assert function_names(suspect) == [SUSPECT]
+
+
+def test_missing_layer_zip_file(suspect: Suspect, vpcprobe: Any, tmp_path: Path) -> None:
+    missing = tmp_path / "nope.zip"
+
+    result = vpcprobe("deploy", "--like", SUSPECT, "--layer-zip", str(missing))
+
+    assert (result.code, result.err) == (2, f"vpcprobe: error: layer zip not found: {missing}\n")

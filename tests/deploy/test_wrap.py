@@ -1,0 +1,189 @@
+"""`vpcprobe wrap/unwrap` against moto: the function's configuration round-trips exactly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.deploy.conftest import SUSPECT, Suspect, code_zip
+from vpcprobe_collector.deploy import wrap as wrap_module
+
+pytestmark = pytest.mark.moto
+
+# Fields that record *that* an update happened rather than what the function is: Lambda
+# (and moto) may move LastModified and RevisionId on every UpdateFunctionConfiguration even
+# when the end state equals the start. Everything else must come back exactly.
+VOLATILE = {"LastModified", "RevisionId", "ResponseMetadata"}
+
+
+def configuration(suspect: Suspect, name: str = SUSPECT) -> dict[str, Any]:
+    response = suspect.client("lambda").get_function_configuration(FunctionName=name)
+    return {k: v for k, v in response.items() if k not in VOLATILE}
+
+
+def tags(suspect: Suspect, name: str = SUSPECT) -> dict[str, str]:
+    result: dict[str, str] = suspect.client("lambda").get_function(FunctionName=name)["Tags"]
+    return result
+
+
+def user_layers(suspect: Suspect, count: int) -> list[str]:
+    lam = suspect.client("lambda")
+    return [
+        lam.publish_layer_version(LayerName=f"team-layer-{i}", Content={"ZipFile": code_zip()})[
+            "LayerVersionArn"
+        ]
+        for i in range(count)
+    ]
+
+
+def test_wrap_then_unwrap_restores_layers_and_variables_exactly(
+    suspect: Suspect, layer_zip: Path, vpcprobe: Any
+) -> None:
+    lam = suspect.client("lambda")
+    theirs = user_layers(suspect, 2)
+    lam.update_function_configuration(
+        FunctionName=SUSPECT,
+        Layers=theirs,
+        Environment={"Variables": {"DB_HOST": "db.internal", "LOG_LEVEL": "debug"}},
+    )
+    before, tags_before = configuration(suspect), tags(suspect)
+
+    wrapped = vpcprobe("wrap", SUSPECT, "--layer-zip", str(layer_zip))
+
+    assert wrapped.code == 0, wrapped.err
+    during = configuration(suspect)
+    layers = [layer["Arn"] for layer in during["Layers"]]
+    assert ":layer:vpcprobe-python312-arm64:" in layers[0]  # the function's runtime and arch
+    assert layers[1:] == theirs  # theirs kept, after ours: theirs win on a file clash
+    assert during["Environment"]["Variables"] == {
+        "DB_HOST": "db.internal",
+        "LOG_LEVEL": "debug",
+        "AWS_LAMBDA_EXEC_WRAPPER": "/opt/vpcprobe-wrapper",
+    }
+    assert "vpcprobe:wrapped" in tags(suspect)
+    assert "set AWS_LAMBDA_EXEC_WRAPPER=/opt/vpcprobe-wrapper" in wrapped.out
+
+    unwrapped = vpcprobe("unwrap", SUSPECT)
+
+    assert unwrapped.code == 0, unwrapped.err
+    assert configuration(suspect) == before
+    assert tags(suspect) == tags_before
+    assert "removed AWS_LAMBDA_EXEC_WRAPPER" in unwrapped.out
+
+
+def test_round_trip_of_a_function_without_environment_or_layers(
+    suspect: Suspect, layer_zip: Path, vpcprobe: Any
+) -> None:
+    before = configuration(suspect)
+    assert "Environment" not in before and not before.get("Layers")
+
+    assert vpcprobe("wrap", SUSPECT, "--layer-zip", str(layer_zip)).code == 0
+    assert vpcprobe("unwrap", SUSPECT).code == 0
+
+    assert configuration(suspect) == before
+
+
+def test_wrap_twice_changes_nothing_the_second_time(
+    suspect: Suspect, layer_zip: Path, vpcprobe: Any
+) -> None:
+    assert vpcprobe("wrap", SUSPECT, "--layer-zip", str(layer_zip)).code == 0
+    once = configuration(suspect)
+
+    again = vpcprobe("wrap", SUSPECT, "--layer-zip", str(layer_zip))
+
+    assert (again.code, again.out) == (0, f"{SUSPECT} is already wrapped: nothing changed\n")
+    assert configuration(suspect) == once
+
+
+def test_unwrap_of_a_function_vpcprobe_did_not_wrap_changes_nothing(
+    suspect: Suspect, vpcprobe: Any
+) -> None:
+    before = configuration(suspect)
+
+    result = vpcprobe("unwrap", SUSPECT)
+
+    assert (result.code, result.out) == (
+        0,
+        f"{SUSPECT} was not wrapped by vpcprobe: nothing changed\n",
+    )
+    assert configuration(suspect) == before
+
+
+def test_wrap_refuses_a_sixth_layer(suspect: Suspect, layer_zip: Path, vpcprobe: Any) -> None:
+    lam = suspect.client("lambda")
+    lam.update_function_configuration(FunctionName=SUSPECT, Layers=user_layers(suspect, 5))
+    before = configuration(suspect)
+
+    result = vpcprobe("wrap", SUSPECT, "--layer-zip", str(layer_zip))
+
+    assert result.code == 2
+    assert result.err == (
+        f"vpcprobe: error: {SUSPECT} already has 5 layers, Lambda's maximum is 5: wrapper mode "
+        "needs one more; use 'vpcprobe deploy --like' instead\n"
+    )
+    assert configuration(suspect) == before
+    assert not [
+        layer for layer in lam.list_layers()["Layers"] if layer["LayerName"].startswith("vpcprobe")
+    ]
+
+
+def test_wrap_refuses_another_wrapper_script(
+    suspect: Suspect, layer_zip: Path, vpcprobe: Any
+) -> None:
+    suspect.client("lambda").update_function_configuration(
+        FunctionName=SUSPECT,
+        Environment={"Variables": {"AWS_LAMBDA_EXEC_WRAPPER": "/opt/otel-instrument"}},
+    )
+    before = configuration(suspect)
+
+    result = vpcprobe("wrap", SUSPECT, "--layer-zip", str(layer_zip))
+
+    assert result.code == 2
+    assert "already sets AWS_LAMBDA_EXEC_WRAPPER=/opt/otel-instrument" in result.err
+    assert configuration(suspect) == before
+
+
+def test_wrap_refuses_when_the_unzipped_size_limit_would_be_passed(
+    suspect: Suspect, layer_zip: Path, vpcprobe: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A 250 MB function cannot be made in a test; the limit is lowered to just above the
+    # function's code so that the layer is what passes it.
+    code_size = configuration(suspect)["CodeSize"]
+    monkeypatch.setattr(wrap_module, "MAX_UNZIPPED_BYTES", code_size + 10)
+    before = configuration(suspect)
+
+    result = vpcprobe("wrap", SUSPECT, "--layer-zip", str(layer_zip))
+
+    assert result.code == 2
+    assert "unzipped, over Lambda's 0 MB limit" in result.err
+    assert configuration(suspect) == before
+    assert "vpcprobe:wrapped" not in tags(suspect)
+    assert suspect.client("lambda").list_layers()["Layers"] == []  # checked before publishing
+
+
+def test_wrap_refuses_a_function_that_does_not_run_python(
+    suspect: Suspect, layer_zip: Path, vpcprobe: Any
+) -> None:
+    suspect.client("lambda").create_function(
+        FunctionName="node-fn",
+        Runtime="nodejs20.x",
+        Role=suspect.role_arn,
+        Handler="index.handler",
+        Code={"ZipFile": code_zip()},
+    )
+
+    result = vpcprobe("wrap", "node-fn", "--layer-zip", str(layer_zip))
+
+    assert result.code == 2
+    assert "node-fn runs nodejs20.x: wrapper mode needs a Python runtime" in result.err
+
+
+def test_wrap_unknown_function(aws: Any, vpcprobe: Any) -> None:
+    result = vpcprobe("wrap", "ghost", "--layer-arn", "arn:aws:lambda:us-east-1:1:layer:x:1")
+
+    assert (result.code, result.err) == (
+        2,
+        "vpcprobe: error: function ghost not found in us-east-1\n",
+    )
