@@ -40,3 +40,9 @@ def lab(lab_host: None) -> Iterator[Lab]:
 def vpc(lab: Lab) -> Vpc:
     """The usual VPC, healthy: tests break one thing in it."""
     return standard_vpc(lab)
+
+
+@pytest.fixture
+def vpc_without_logs(lab: Lab) -> Vpc:
+    """The usual VPC with no moto behind the Logs endpoint's name: for probes run --no-aws."""
+    return standard_vpc(lab, logs=False)

@@ -813,10 +813,58 @@ class Lab:
         argv.append(str(remaining_ms))
         return self.run_in_function(argv, env=self.probe_env(lambda_env), stdin=json.dumps(event))
 
+    def probe(
+        self,
+        way: Literal["cli", "handler"],
+        *,
+        targets: Iterable[str] = (),
+        dns_names: Iterable[str] = (),
+        nameservers: Iterable[str] = (),
+        timeout_s: float = 1.0,
+        aws: bool = True,
+        system_resolver: bool = True,
+        deadline_s: float = 10.0,
+    ) -> ProbeRun:
+        """The same probe either way: `python -m vpcprobe --deadline S`, or the handler
+        given the remaining time whose budget (after the probe's safety margin) is S.
+        """
+        targets, dns_names, nameservers = list(targets), list(dns_names), list(nameservers)
+        if way == "cli":
+            args = [f"--target={t}" for t in targets]
+            args += [f"--dns-name={n}" for n in dns_names]
+            args += [f"--nameserver={n}" for n in nameservers]
+            args += [f"--timeout={timeout_s:g}", f"--deadline={deadline_s:g}"]
+            args += [] if aws else ["--no-aws"]
+            args += [] if system_resolver else ["--no-system-resolver"]
+            return self.run_probe_cli(args)
+        event = {
+            "targets": targets,
+            "dns_names": dns_names,
+            "nameservers": nameservers,
+            "timeout_s": timeout_s,
+            "system_resolver": system_resolver,
+            "aws": {"logs": aws},
+        }
+        return self.run_probe_handler(event, remaining_ms=remaining_ms_for(deadline_s))
+
     def log(self, name: str) -> str:
         """What a lab process (a DNS server, the forwarder, moto) wrote, for failure messages."""
         path = self.workdir / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+
+def remaining_ms_for(budget_s: float) -> int:
+    """The remaining time to give the handler so that its probe budget is `budget_s`.
+
+    The handler keeps back min(2 s, max(0.3 s, 10 %)) of the remaining time
+    (`vpcprobe.runner.safety_margin_ms`); this inverts that.
+    """
+    budget_ms = budget_s * 1000
+    if budget_ms <= 2700:
+        return round(budget_ms + 300)
+    if budget_ms <= 18000:
+        return round(budget_ms / 0.9)
+    return round(budget_ms + 2000)
 
 
 def _base_env(workdir: Path) -> dict[str, str]:
@@ -848,7 +896,7 @@ class Vpc:
     dhcp_dns: Host  # the custom DNS server of the VPC's DHCP options set
     db: Host
     web: Host
-    logs: Host | None
+    logs: Host  # moto runs there only when standard_vpc(logs=True)
     db_name: str = "db.corp.internal"
     web_name: str = "web.corp.internal"
     db_port: int = 5432
@@ -879,15 +927,19 @@ def standard_vpc(
     """
     db = lab.add_target("db", ports=[5432], address="10.0.50.10")
     web = lab.add_target("web", ports=[443], address="10.0.60.10")
-    logs_host = lab.add_logs_endpoint(address="10.0.70.10") if logs else None
+    # Without `logs`, the endpoint's host is there and its name resolves, but nothing
+    # listens: cheaper (no moto) for scenarios that leave the Logs call out.
+    if logs:
+        logs_host = lab.add_logs_endpoint(address="10.0.70.10")
+    else:
+        logs_host = lab.add_host("logs", address="10.0.70.10")
     records: dict[str, str | Sequence[str]] = {
         "db.corp.internal": _addresses(db),
         "web.corp.internal": _addresses(web),
-    }
-    if logs_host is not None:
         # moto serves every service: STS lives on the same endpoint.
-        records[lab.logs_hostname] = _addresses(logs_host)
-        records[lab.sts_hostname] = _addresses(logs_host)
+        lab.logs_hostname: _addresses(logs_host),
+        lab.sts_hostname: _addresses(logs_host),
+    }
     resolver = lab.add_dns_server(
         "vpcdns",
         address="10.0.0.2/24",
