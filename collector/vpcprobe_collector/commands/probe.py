@@ -9,7 +9,7 @@ from pathlib import Path
 from vpcprobe_collector.contract import parse_target
 from vpcprobe_collector.diagnosis import write_file
 from vpcprobe_collector.errors import BadInputError
-from vpcprobe_collector.probing.local import run_local
+from vpcprobe_collector.probing.local import DEFAULT_DEADLINE_S, run_local
 from vpcprobe_collector.probing.request import build_request
 
 NAME = "probe"
@@ -33,6 +33,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--nameserver", action="append", default=[], metavar="IP", help="also ask this server"
     )
     parser.add_argument("--timeout", type=float, metavar="S", help="per-step timeout in seconds")
+    parser.add_argument(
+        "--deadline",
+        type=float,
+        default=DEFAULT_DEADLINE_S,
+        metavar="S",
+        help=f"the whole probe ends after S seconds (default {DEFAULT_DEADLINE_S:g})",
+    )
     parser.add_argument("--output", "-o", type=Path, metavar="FILE", help="write the report here")
 
 
@@ -49,7 +56,12 @@ def run(args: argparse.Namespace) -> int:
     request = build_request(
         targets, timeout_s=args.timeout, dns_names=args.dns_name, nameservers=args.nameserver
     )
-    report = run_local(request).reports[0]
+    if not 0 < args.deadline <= 900:
+        raise BadInputError(f"--deadline {args.deadline}: must be more than 0 and at most 900")
+    outcome = run_local(request, deadline_s=args.deadline)
+    if not outcome.reports:
+        raise BadInputError(f"the probe gave no report: {outcome.failures[0].message}")
+    report = outcome.reports[0]
     text = report.model_dump_json(indent=2) + "\n"
     if args.output is not None:
         write_file(args.output, text)
