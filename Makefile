@@ -88,3 +88,8 @@ bench: $(STAMP) system-deps ## run the benchmarks in bench/ and print their figu
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 .PHONY: bench
+
+lab: $(STAMP) system-deps ## run only the lab tests (the probe in a namespaced VPC; needs root)
+	$(BIN)/pytest tests/lab $(PYTEST_ARGS)
+
+.PHONY: lab
