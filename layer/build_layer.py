@@ -101,7 +101,7 @@ def build_tree(root: Path, arch: str, python: str) -> None:
 
 def write_zip(root: Path, archive: Path) -> tuple[int, int, int]:
     """Zip `root` deterministically (sorted, fixed dates, modes kept); return files, sizes."""
-    files = sorted(p for p in root.rglob("*") if p.is_file())
+    files = sorted((p for p in root.rglob("*") if p.is_file()), key=lambda p: p.as_posix())
     unzipped = 0
     archive.parent.mkdir(parents=True, exist_ok=True)
     partial = archive.with_suffix(".zip.partial")

@@ -32,12 +32,23 @@ def _elapsed_ms(started: float) -> float:
     return round((time.monotonic() - started) * 1000, 1)
 
 
+# botocore's service-specific variables follow the service ID ("CloudWatch Logs");
+# the short AWS_ENDPOINT_URL_LOGS is accepted too, as people (and our docs) write it.
+_ENDPOINT_VARIABLES = {
+    LOGS: ("AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", "AWS_ENDPOINT_URL_LOGS"),
+    STS: ("AWS_ENDPOINT_URL_STS",),
+}
+
+
 def endpoint_url(service: str) -> str | None:
-    """The endpoint override botocore will use for `service`, if any is set."""
+    """The endpoint override for `service` (specific variable first, then AWS_ENDPOINT_URL)."""
     if os.environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() == "true":
         return None
-    specific = f"AWS_ENDPOINT_URL_{service.upper()}"
-    return os.environ.get(specific) or os.environ.get("AWS_ENDPOINT_URL") or None
+    for name in (*_ENDPOINT_VARIABLES.get(service, ()), "AWS_ENDPOINT_URL"):
+        value = os.environ.get(name, "").strip()
+        if value:
+            return value
+    return None
 
 
 def endpoint_host(service: str, region: str | None) -> str | None:
@@ -122,7 +133,9 @@ def call(
             read_timeout=read_timeout,
             retries={"total_max_attempts": 1},
         )
-        client: Any = boto3.session.Session().client(service, config=config)
+        client: Any = boto3.session.Session().client(
+            service, config=config, endpoint_url=endpoint_url(service)
+        )
         result.endpoint = str(client.meta.endpoint_url)
         if service == STS:
             client.get_caller_identity()

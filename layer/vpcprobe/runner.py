@@ -107,6 +107,7 @@ class _Plan:
         self.request = request
         self.errors: list[ProbeError] = []
         self.steps: list[_Step] = []
+        self.disabled: list[tuple[str, tuple[int, ...], Result]] = []  # reported, never run
         self._plan_dns(dns_names(request, region), dns_servers(request, conf, self.errors))
         for index, target in enumerate(request.targets):
             if tcp_connect.is_ip(target.host):
@@ -184,7 +185,9 @@ class _Plan:
         for index, service in enumerate(services):
             operation = aws_call.operation_for(service, log_group)
             if service == aws_call.LOGS and not aws.logs:
-                self.steps.append(_disabled_aws_step(service, operation, index))
+                self.disabled.append(
+                    ("aws", (index,), aws_call.skipped(service, operation, SkipReason.DISABLED))
+                )
                 continue
             self.steps.append(_aws_step(service, operation, region, log_group, index))
 
@@ -242,17 +245,6 @@ def _aws_step(
     )
 
 
-def _disabled_aws_step(service: str, operation: str, index: int) -> _Step:
-    step = _aws_step(service, operation, None, None, index)
-    return _Step(
-        kind="aws",
-        key=step.key,
-        run=lambda _timeout: aws_call.skipped(service, operation, SkipReason.DISABLED),
-        skip=step.skip,
-        fail=step.fail,
-    )
-
-
 def safety_margin_ms(remaining_ms: float) -> float:
     """Time kept back from the invocation for building and returning the report."""
     return min(2000.0, max(300.0, remaining_ms * 0.1))
@@ -266,7 +258,7 @@ def run_probe(
     remaining_at_start_ms: float | None = None,
     context: Any = None,
     listener: StepListener | None = None,
-    max_workers: int = MAX_WORKERS,
+    max_workers: int | None = None,
 ) -> ProbeReport:
     """Run the whole probe and return its report within `budget_s` seconds.
 
@@ -294,11 +286,15 @@ def run_probe(
             return step.skip(SkipReason.DEADLINE)
         return step.run(min(request.timeout_s, left))
 
+    for kind, key, result in plan.disabled:
+        results[kind][key] = result
+        if listener is not None:
+            listener(kind, result)
     if any(s.kind == "dns" and s.key[2] > 0 for s in plan.steps):
         # Once, here, rather than in a dozen threads at once; a failure is reported per query.
         with contextlib.suppress(ImportError):
             dns_lookup.load_dnspython()
-    workers = max(1, min(max_workers, len(plan.steps) + len(request.targets)))
+    workers = max(1, min(max_workers or MAX_WORKERS, len(plan.steps) + len(request.targets)))
     executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vpcprobe")
     pending: dict[Future[Any], _Step] = {}
     try:

@@ -1,0 +1,193 @@
+"""The handler end to end: every server from resolv.conf, TCP, Logs, logs, deadline, bad events."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.probe.loopback_servers import closed_port, dns_server, listener, silent_dns
+from tests.support.moto_server import MotoServer
+from vpcprobe import dns_lookup, runner
+from vpcprobe.handler import handler, logger
+from vpcprobe.models import ProbeReport
+
+
+class Context:
+    """What the Lambda runtime passes: remaining time that really runs down."""
+
+    function_name = "suspect"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:suspect"
+    aws_request_id = "8f5e-request"
+    memory_limit_in_mb = "256"
+
+    def __init__(self, remaining_ms: float) -> None:
+        import time
+
+        self._end = time.monotonic() + remaining_ms / 1000
+        self._clock = time.monotonic
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._end - self._clock()) * 1000))
+
+
+@pytest.fixture
+def log_lines() -> Iterator[io.StringIO]:
+    """Whatever the Powertools logger writes while the test runs."""
+    stream = io.StringIO()
+    handler_ = logger().registered_handler
+    previous = handler_.setStream(stream)
+    try:
+        yield stream
+    finally:
+        handler_.setStream(previous)
+
+
+def _write_resolv_conf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    path = tmp_path / "resolv.conf"
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("VPCPROBE_RESOLV_CONF", str(path))
+
+
+@pytest.mark.moto
+def test_full_probe_through_every_server(
+    aws: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, log_lines: io.StringIO
+) -> None:
+    aws.client("logs").create_log_group(logGroupName="/aws/lambda/suspect")
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "suspect")
+    monkeypatch.setenv("AWS_EXECUTION_ENV", "AWS_Lambda_python3.13")
+    with dns_server() as server, silent_dns() as silent, listener() as open_port:
+        # As Lambda writes it: the VPC's server in a comment, the forwarder as nameserver.
+        _write_resolv_conf(
+            tmp_path,
+            monkeypatch,
+            f"options timeout:1 attempts:1\n; configured nameserver {silent}\n"
+            f"nameserver {server.address}\n",
+        )
+        monkeypatch.setenv("VPCPROBE_FORWARDER", server.address)
+        refused_port = closed_port()
+        event = {
+            "targets": [
+                f"127.0.0.1:{open_port}",
+                {"host": "127.0.0.1", "port": refused_port, "label": "db"},
+            ],
+            "dns_names": ["ok.test"],
+            "record_types": ["A"],
+            "system_resolver": False,  # the host's resolver is off limits in tests
+            "timeout_s": 0.5,
+        }
+        report = handler(event, Context(10_000))
+
+    parsed = ProbeReport.model_validate(report)  # the contract round-trips
+    assert report["status"] == "ok"
+    assert report["resolv_conf"]["configured_nameservers"] == [silent]
+    dns = {(d["server"], d["transport"]): (d["status"], d["answers"]) for d in report["dns"]}
+    assert dns == {
+        (server.address, "udp"): ("ok", ["192.0.2.10"]),
+        (server.address, "tcp"): ("ok", ["192.0.2.10"]),
+        (silent, "udp"): ("timeout", []),
+        (silent, "tcp"): ("timeout", []),
+    }
+    assert [(t["label"], t["status"]) for t in report["tcp"]] == [
+        (f"127.0.0.1:{open_port}", "open"),
+        ("db", "refused"),
+    ]
+    assert [(a["service"], a["operation"], a["status"]) for a in report["aws"]] == [
+        ("logs", "DescribeLogStreams", "ok")
+    ]
+    assert parsed.environment.in_lambda is True
+    assert parsed.environment.function_name == "suspect"
+    assert parsed.environment.request_id == "8f5e-request"
+    assert parsed.environment.memory_mb == 256
+    assert parsed.deadline.hit is False
+    assert 0 < parsed.deadline.budget_ms < 10_000
+
+    lines = [json.loads(line) for line in log_lines.getvalue().splitlines()]
+    steps = [line for line in lines if "step" in line]
+    assert len(steps) == len(report["dns"]) + len(report["tcp"]) + len(report["aws"])
+    assert {line["level"] for line in steps} == {"INFO"}
+    assert any(line["message"] == "tcp db (127.0.0.1): refused" for line in steps)
+    assert all(line["service"] == "vpcprobe" for line in steps)
+
+
+def test_deadline_reports_unfinished_steps_as_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One worker, stuck in the system resolver: the handler answers anyway, in time."""
+    _write_resolv_conf(tmp_path, monkeypatch, "")
+    monkeypatch.setenv("VPCPROBE_FORWARDER", "")
+    monkeypatch.setattr(runner, "MAX_WORKERS", 1)
+    release = threading.Event()
+    entered = threading.Event()
+
+    def stuck(name: str, record_type: Any) -> Any:
+        entered.set()
+        release.wait(30)  # getaddrinfo with an unreachable server: no timeout of its own
+        raise AssertionError("the probe must not wait for a stuck step")
+
+    monkeypatch.setattr(dns_lookup, "system_lookup", stuck)
+    try:
+        with listener() as port:
+            event = {
+                "dns_names": ["slow.example"],
+                "record_types": ["A"],
+                "targets": [f"127.0.0.1:{port}", "127.0.0.2:443"],
+                "aws": {"logs": False},
+                "timeout_s": 10,
+            }
+            report = handler(event, Context(1500))
+            still_stuck = not release.is_set() and entered.is_set()
+    finally:
+        release.set()
+
+    assert still_stuck
+    assert report["status"] == "ok"
+    assert report["deadline"]["hit"] is True
+    assert report["deadline"]["remaining_at_start_ms"] <= 1500
+    assert report["deadline"]["budget_ms"] < 1500 - report["deadline"]["margin_ms"] + 1
+    assert [(d["name"], d["status"], d["skip_reason"]) for d in report["dns"]] == [
+        ("slow.example", "skipped", "deadline")
+    ]
+    assert [(t["host"], t["status"], t["skip_reason"]) for t in report["tcp"]] == [
+        ("127.0.0.1", "skipped", "deadline"),
+        ("127.0.0.2", "skipped", "deadline"),
+    ]
+    assert [(a["status"], a["skip_reason"]) for a in report["aws"]] == [("skipped", "disabled")]
+
+
+def test_no_time_left_at_all_still_answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _write_resolv_conf(tmp_path, monkeypatch, "")
+    report = handler({"targets": ["127.0.0.1:9"], "aws": {"logs": False}}, Context(0))
+    assert report["deadline"]["budget_ms"] == 0
+    assert [t["status"] for t in report["tcp"]] == ["skipped"]
+
+
+def test_invalid_event_returns_a_report_with_errors(log_lines: io.StringIO) -> None:
+    report = handler({"targets": ["db"], "timeout_s": "soon", "color": "red"}, Context(3000))
+    assert report["status"] == "invalid_request"
+    assert report["dns"] == [] and report["tcp"] == [] and report["aws"] == []
+    where = {e["location"]: e["message"] for e in report["errors"]}
+    assert where == {
+        "targets.0": "'db': expected host:port",
+        "timeout_s": "Input should be a valid number, unable to parse string as a number",
+        "color": "Extra inputs are not permitted",
+    }
+    assert "invalid probe request" in log_lines.getvalue()
+
+
+def test_a_bug_in_the_probe_still_returns_a_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr("vpcprobe.handler.run_probe", broken)
+    report = handler({}, Context(3000))
+    assert report["errors"] == [
+        {"step": "handler", "message": "RuntimeError: bug", "location": None}
+    ]
+    assert report["schema_version"] == 1

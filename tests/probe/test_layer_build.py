@@ -1,0 +1,155 @@
+"""The built layer: its layout, and that it runs a probe with nothing but stdlib and boto3."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.probe.loopback_servers import listener
+
+ROOT = Path(__file__).resolve().parents[2]
+ARCH = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}.get(
+    platform.machine().lower(), platform.machine()
+)
+PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+# What the Lambda Python runtime itself provides next to the standard library.
+RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
+
+
+@pytest.fixture(scope="module")
+def layer_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The layer built for this Python and this machine, as `make layer` builds it."""
+    out = tmp_path_factory.mktemp("dist")
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "layer" / "build_layer.py"), "--arch", ARCH,
+         "--python", PYTHON, "--output", str(out)],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    archive = out / f"vpcprobe-layer-python{PYTHON}-{ARCH}.zip"
+    assert f"{archive}: " in completed.stdout  # it reports the file and its sizes
+    return archive
+
+
+@pytest.fixture
+def runtime_dir(tmp_path: Path) -> Iterator[Path]:
+    """A folder holding only boto3 and its dependencies, like the Lambda runtime's."""
+    import boto3
+
+    site = Path(boto3.__file__).resolve().parents[1]
+    folder = tmp_path / "runtime"
+    folder.mkdir()
+    for name in RUNTIME_PACKAGES:
+        (folder / name).symlink_to(site / name)
+    yield folder
+    shutil.rmtree(folder)
+
+
+def test_layout(layer_zip: Path) -> None:
+    with zipfile.ZipFile(layer_zip) as zipped:
+        infos = zipped.infolist()
+    names = [i.filename for i in infos]
+    top = {n.split("/", 1)[0] for n in names}
+    wrapper = ROOT / "layer" / "vpcprobe-wrapper"
+    assert top == ({"python", "vpcprobe-wrapper"} if wrapper.exists() else {"python"})
+    for module in ("handler", "runner", "models", "dns_lookup", "tcp_connect", "aws_call"):
+        assert f"python/vpcprobe/{module}.py" in names
+    assert any(
+        n.startswith("python/pydantic_core/_pydantic_core.") and n.endswith(".so") for n in names
+    )
+    assert any(n.startswith("python/dns/") for n in names)
+    assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
+    assert not any(n.startswith(("python/boto3/", "python/botocore/")) for n in names)
+    assert not any(n.endswith(".dist-info/RECORD") for n in names)
+    assert sorted(names) == names  # deterministic order
+    assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
+    if wrapper.exists():
+        mode = next(i for i in infos if i.filename == "vpcprobe-wrapper").external_attr >> 16
+        assert stat.S_IMODE(mode) == 0o755
+
+
+def test_the_extracted_layer_runs_a_probe_alone(
+    layer_zip: Path, runtime_dir: Path, tmp_path: Path
+) -> None:
+    opt = tmp_path / "opt"
+    with zipfile.ZipFile(layer_zip) as zipped:
+        zipped.extractall(opt)
+    program = f"""
+import json, sys
+sys.path[:0] = [{str(opt / "python")!r}, {str(runtime_dir)!r}]
+from vpcprobe.handler import handler
+import pydantic, boto3
+try:
+    import vpcprobe_collector
+    collector = True
+except ImportError:
+    collector = False
+
+class Context:
+    def get_remaining_time_in_millis(self):
+        return 8000
+
+report = handler(json.loads(sys.argv[1]), Context())
+print(json.dumps({{"report": report, "pydantic": pydantic.__file__, "boto3": boto3.__file__,
+                  "collector": collector}}))
+"""
+    conf = tmp_path / "resolv.conf"
+    conf.write_text("nameserver 127.0.0.1\n", encoding="utf-8")
+    env = {**os.environ, "VPCPROBE_RESOLV_CONF": str(conf), "POWERTOOLS_LOG_LEVEL": "WARNING"}
+    with listener() as port:
+        event = {"targets": [f"127.0.0.1:{port}"], "dns_transports": ["tcp"], "timeout_s": 1}
+        completed = subprocess.run(
+            # -I -S: no site-packages, no PYTHONPATH, no user site: stdlib plus what we add.
+            [sys.executable, "-I", "-S", "-c", program, json.dumps(event)],
+            env=env, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    result = json.loads(completed.stdout.splitlines()[-1])
+    assert result["pydantic"].startswith(str(opt / "python"))
+    assert result["boto3"].startswith(str(runtime_dir))
+    assert result["collector"] is False
+    report = result["report"]
+    assert report["status"] == "ok"
+    assert [t["status"] for t in report["tcp"]] == ["open"]
+    assert {d["server"] for d in report["dns"]} == set()  # IP targets and endpoints: no names
+    assert [a["status"] for a in report["aws"]] == ["connect_failed"]  # boto3 ran its call
+
+
+def test_bad_arguments_to_the_build_script() -> None:
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "layer" / "build_layer.py"), "--arch", "sparc"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 2
+    assert len(completed.stderr.splitlines()) == 1
+    assert "invalid choice: 'sparc'" in completed.stderr
+
+
+SAM = ROOT / ".venv-sam" / "bin" / "sam"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SAM.exists(), reason="aws-sam-cli is not installed: run `make sam-venv`")
+def test_sam_build_builds_the_layer_and_the_function(tmp_path: Path) -> None:
+    env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "HOME": str(tmp_path)}  # nothing to AWS
+    completed = subprocess.run(
+        [str(SAM), "build", "--template-file", str(ROOT / "template.yaml"), "--base-dir", str(ROOT),
+         "--build-dir", str(tmp_path / "build"), "--cache-dir", str(tmp_path / "cache")],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    layer = tmp_path / "build" / "ProbeLayer"
+    assert (layer / "python" / "vpcprobe" / "handler.py").is_file()
+    assert list((layer / "python" / "pydantic_core").glob("_pydantic_core.cpython-313-*.so"))
+    assert (tmp_path / "build" / "ProbeFunction" / "app.py").is_file()
+    assert "Build Succeeded" in completed.stdout
