@@ -151,7 +151,8 @@ def progress(quiet: bool) -> Iterator[Progress]:
 
 
 def resolved_addresses(reports: Sequence[ProbeReport], targets: Sequence[TargetSpec]) -> list[str]:
-    """Every address the user gave or the probe resolved for a target, in first-seen order."""
+    """Addresses whose ENIs the snapshot should read: IP targets, what the probe resolved for
+    them, and the DNS servers the probe used (first-seen order)."""
     hosts = {t.host.lower().rstrip(".") for t in targets}
     found: list[str] = [t.host for t in targets if is_address(t.host)]
     for report in reports:
@@ -163,7 +164,18 @@ def resolved_addresses(reports: Sequence[ProbeReport], targets: Sequence[TargetS
                 dns.name.lower().rstrip(".") in hosts
             ):
                 found.extend(a for a in dns.answers if is_address(a))
+        # The DNS servers the probe was told about, so their ENIs (and security groups) are read.
+        servers = [d.server for d in report.dns]
+        if report.resolv_conf:
+            servers += report.resolv_conf.nameservers + report.resolv_conf.configured_nameservers
+        found.extend(s for s in servers if is_address(s) and not _link_local(s))
     return list(dict.fromkeys(found))
+
+
+def _link_local(address: str) -> bool:
+    """169.254.78.1 (Lambda's forwarder) and loopback have no ENI to read."""
+    ip = ipaddress.ip_address(address)
+    return ip.is_link_local or ip.is_loopback
 
 
 def judge_facts(

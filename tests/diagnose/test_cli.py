@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import zipfile
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
+from botocore.response import StreamingBody
+from botocore.stub import Stubber
 
 from tests.diagnose.fake_judge import FakeJudge
 from tests.report.samples import ACCOUNT, probe_report
 from tests.support import aws_scenarios
 from tests.support.moto_server import MotoServer
 from vpcprobe_collector import cli, diagnosis
+from vpcprobe_collector.probing import invoke
 
 pytestmark = pytest.mark.moto
 
@@ -320,3 +326,58 @@ def test_analyze_bad_bundles(
     else:
         path.write_bytes(content)
     _one_line_error(*run(capsys, "analyze", path), says)
+
+
+# ---------------------------------------------------------------------------- invoking
+
+
+def _stubbed_lambda(monkeypatch: pytest.MonkeyPatch, *responses: Any) -> Stubber:
+    """Make `diagnose` invoke through a Stubber-checked client (moto cannot run code here)."""
+    client = boto3.client("lambda", region_name="us-east-1", config=invoke.INVOKE_CONFIG)
+    stub = Stubber(client)
+    for response in responses:
+        if isinstance(response, str):
+            stub.add_client_error("invoke", service_error_code=response, http_status_code=403)
+        else:
+            payload = response.model_dump_json().encode()
+            stub.add_response(
+                "invoke",
+                {"StatusCode": 200, "Payload": StreamingBody(io.BytesIO(payload), len(payload))},
+            )
+    stub.activate()
+    monkeypatch.setattr(invoke, "lambda_client", lambda session: client)
+    return stub
+
+
+def test_invoke_access_denied_exits_3(
+    capsys: pytest.CaptureFixture[str],
+    scenario: aws_scenarios.Scenario,
+    judge: FakeJudge,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _stubbed_lambda(monkeypatch, "AccessDeniedException")
+    code, out, err = run(
+        capsys, "diagnose", scenario.function_name, "--probe-function", "vpcprobe-x",
+        "--invocations", "1",
+    )  # fmt: skip
+    assert (code, out) == (3, "")
+    assert err.startswith("vpcprobe: error: cannot invoke vpcprobe-x: AccessDeniedException")
+    assert judge.calls == []
+
+
+def test_wrapped_suspect_reports_are_judged(
+    capsys: pytest.CaptureFixture[str],
+    scenario: aws_scenarios.Scenario,
+    judge: FakeJudge,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    report = probe_report(dns_server=aws_scenarios.DNS_SERVER_IP)
+    stub = _stubbed_lambda(monkeypatch, report, report)
+    code, out, _ = run(
+        capsys, "diagnose", scenario.function_name, "--wrapped", "--invocations", "2",
+        "--format", "json",
+    )  # fmt: skip
+    stub.assert_no_pending_responses()
+    assert code == 1
+    assert json.loads(out)["probe_source"] == f"wrapped:{scenario.function_name}"
+    assert len(judge.calls[0]["reports"]) == 2

@@ -107,6 +107,7 @@ def probe_report(
     address: str = "10.0.10.5",
     dns_server: str = DNS_SERVER,
     function_name: str = "vpcprobe-orders-api",
+    tcp_status: TcpStatus | None = None,
 ) -> ProbeReport:
     """A probe run inside the function: DNS to the custom server times out (unless dns_ok)."""
     status = DnsStatus.OK if dns_ok else DnsStatus.TIMEOUT
@@ -130,7 +131,7 @@ def probe_report(
             host=host,
             port=5432,
             address=address if dns_ok else None,
-            status=TcpStatus.OPEN if dns_ok else TcpStatus.DNS_FAILED,
+            status=tcp_status or (TcpStatus.OPEN if dns_ok else TcpStatus.DNS_FAILED),
             elapsed_ms=4.0,
         )
     ]
