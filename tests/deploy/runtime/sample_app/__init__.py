@@ -1,0 +1,1 @@
+"""A sample function used to check that wrapper mode changes nothing for normal events."""
