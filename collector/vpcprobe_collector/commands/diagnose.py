@@ -32,6 +32,16 @@ Probe source (one of; default: the probe function `vpcprobe deploy --like FUNCTI
   --local                 run the probe on this host
   --no-probe              configuration only (targets must be IP addresses)
 
+--config FILE, a connectivity contract kept in your repository (TOML, or the same in YAML;
+command-line options win over its defaults):
+  function = "orders-api"            # optional defaults: function, invocations, fail_on
+  fail_on = "medium"
+  [[targets]]
+  host = "db.orders.internal"
+  port = 5432
+  label = "orders-db"
+  expect = "reachable"               # or "blocked": a violated expectation is a finding
+
 The report goes to stdout (or --output); progress and a summary line go to stderr.
 Exit codes: 0 healthy, 1 problems at or above --fail-on, 2 bad input, 3 AWS access problem.
 """
