@@ -34,26 +34,43 @@ def parse_address(text: str) -> IPAddress:
     return ipaddress.ip_address(text)
 
 
-def host_network(address: IPAddress) -> IPNetwork:
-    """The single-address network (/32 or /128) holding `address`."""
-    return ipaddress.ip_network(address)
+Span = tuple[int, int, int]  # (IP version, first address, last address) as integers
 
 
-def contains(network: IPNetwork, address: IPAddress) -> bool:
-    """Whether `address` is inside `network` (False across address families)."""
-    return network.version == address.version and address in network
+@lru_cache(maxsize=131072)
+def network_span(network: IPNetwork) -> Span:
+    """`network` as integers, for fast containment and overlap tests."""
+    return (network.version, int(network.network_address), int(network.broadcast_address))
 
 
-def cover(rule: IPNetwork, sources: Sequence[IPNetwork]) -> Cover:
-    """How much of `sources` (all of one family) the rule's network covers."""
+@lru_cache(maxsize=131072)
+def parse_span(cidr: str) -> Span:
+    """`cidr` parsed straight to a Span."""
+    return network_span(parse_network(cidr))
+
+
+def prefix_length(span: Span) -> int:
+    """The prefix length of a CIDR span (24 for a /24)."""
+    bits = 32 if span[0] == 4 else 128
+    return bits - ((span[2] - span[1] + 1).bit_length() - 1)
+
+
+def span_contains(span: Span, address: IPAddress) -> bool:
+    """Whether `address` is inside `span` (False across address families)."""
+    return span[0] == address.version and span[1] <= int(address) <= span[2]
+
+
+def cover_spans(rule: Span, sources: Sequence[Span]) -> Cover:
+    """`cover` over Spans: how much of `sources` the rule's range covers."""
+    version, lo, hi = rule
     hits = 0
     partial = False
-    for source in sources:
-        if rule.version != source.version:
+    for source_version, first, last in sources:
+        if source_version != version or last < lo or first > hi:
             continue
-        if source.subnet_of(rule):  # type: ignore[arg-type]
+        if lo <= first and last <= hi:
             hits += 1
-        elif rule.overlaps(source):
+        else:
             partial = True
     if hits and hits == len(sources):
         return Cover.ALL
@@ -62,11 +79,26 @@ def cover(rule: IPNetwork, sources: Sequence[IPNetwork]) -> Cover:
     return Cover.NONE
 
 
-def cover_any(rules: Iterable[IPNetwork], sources: Sequence[IPNetwork]) -> Cover:
+def host_network(address: IPAddress) -> IPNetwork:
+    """The single-address network (/32 or /128) holding `address`."""
+    return ipaddress.ip_network(address)
+
+
+def contains(network: IPNetwork, address: IPAddress) -> bool:
+    """Whether `address` is inside `network` (False across address families)."""
+    return span_contains(network_span(network), address)
+
+
+def cover(rule: IPNetwork, sources: Sequence[IPNetwork]) -> Cover:
+    """How much of `sources` (all of one family) the rule's network covers."""
+    return cover_spans(network_span(rule), [network_span(s) for s in sources])
+
+
+def cover_any(rules: Iterable[Span], sources: Sequence[Span]) -> Cover:
     """The best cover of `sources` by any of `rules` (a prefix list's entries)."""
     best = Cover.NONE
     for rule in rules:
-        found = cover(rule, sources)
+        found = cover_spans(rule, sources)
         if found is Cover.ALL:
             return Cover.ALL
         if found is Cover.SOME:

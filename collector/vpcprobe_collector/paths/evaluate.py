@@ -472,6 +472,7 @@ class _PathEvaluation:
                 peer_text=peer_text,
                 ports=ports,
                 traffic=traffic,
+                compiled=self.ix.nacl_entries(acl, egress),
             )
         )
 

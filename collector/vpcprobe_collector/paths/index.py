@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from vpcprobe_collector.paths.cidr import (
     IPAddress,
     IPNetwork,
+    Span,
     contains,
     parse_address,
     parse_network,
+    parse_span,
+    prefix_length,
 )
+from vpcprobe_collector.paths.nacls import CompiledEntry, compile_entries
 from vpcprobe_collector.snapshot.model import (
     EgressOnlyInternetGateway,
     InternetGateway,
@@ -32,7 +37,8 @@ class PreparedRoute:
     """A route with its destination parsed: a network, or a prefix list's entries."""
 
     route: Route
-    network: IPNetwork | None  # None for a prefix-list route
+    span: Span | None  # None for a prefix-list route
+    prefix_length: int
     prefix_list_id: str | None
 
 
@@ -49,9 +55,8 @@ class SnapshotIndex:
         self.security_groups: dict[str, SecurityGroup] = {
             g.group_id: g for g in snapshot.security_groups
         }
-        self.prefix_lists: dict[str, tuple[IPNetwork, ...]] = {
-            p.prefix_list_id: tuple(parse_network(c) for c in p.cidrs)
-            for p in snapshot.prefix_lists
+        self.prefix_lists: dict[str, tuple[Span, ...]] = {
+            p.prefix_list_id: tuple(parse_span(c) for c in p.cidrs) for p in snapshot.prefix_lists
         }
         self.nat_gateways: dict[str, NatGateway] = {
             n.nat_gateway_id: n for n in snapshot.nat_gateways
@@ -80,6 +85,9 @@ class SnapshotIndex:
                     self._main_table.setdefault(table.vpc_id, table)
         self._prepared_routes: dict[str, tuple[PreparedRoute, ...]] = {}
 
+        # Filled by security_groups.compiled_rules: (group ID, egress) -> rules ready to match.
+        self.compiled_rules: dict[tuple[str, bool], tuple[Any, ...]] = {}
+        self._compiled_nacls: dict[tuple[str, bool], tuple[CompiledEntry, ...]] = {}
         self._nacl_by_subnet: dict[str, NetworkAcl] = {}
         for acl in snapshot.network_acls:
             for subnet_id in acl.subnet_ids:
@@ -130,24 +138,32 @@ class SnapshotIndex:
         """The table's routes with their destinations parsed (cached per table)."""
         prepared = self._prepared_routes.get(table.route_table_id)
         if prepared is None:
-            prepared = tuple(
-                PreparedRoute(
-                    route=route,
-                    network=(
-                        parse_network(route.destination_cidr or route.destination_ipv6_cidr or "")
-                        if (route.destination_cidr or route.destination_ipv6_cidr)
-                        else None
-                    ),
-                    prefix_list_id=route.destination_prefix_list_id,
+            built = []
+            for route in table.routes:
+                cidr = route.destination_cidr or route.destination_ipv6_cidr
+                span = parse_span(cidr) if cidr else None
+                built.append(
+                    PreparedRoute(
+                        route=route,
+                        span=span,
+                        prefix_length=prefix_length(span) if span else -1,
+                        prefix_list_id=route.destination_prefix_list_id,
+                    )
                 )
-                for route in table.routes
-            )
-            self._prepared_routes[table.route_table_id] = prepared
+            prepared = self._prepared_routes[table.route_table_id] = tuple(built)
         return prepared
 
     def network_acl_for(self, subnet_id: str) -> NetworkAcl | None:
         """The subnet's network ACL, if it was read."""
         return self._nacl_by_subnet.get(subnet_id)
+
+    def nacl_entries(self, acl: NetworkAcl, egress: bool) -> tuple[CompiledEntry, ...]:
+        """The NACL's entries for one direction, compiled once per index."""
+        key = (acl.network_acl_id, egress)
+        compiled = self._compiled_nacls.get(key)
+        if compiled is None:
+            compiled = self._compiled_nacls[key] = compile_entries(acl, egress)
+        return compiled
 
     def interface_with_address(self, address: IPAddress) -> NetworkInterface | None:
         """The ENI holding `address`, if it was read."""

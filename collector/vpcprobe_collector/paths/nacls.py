@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from vpcprobe_collector.paths.cidr import Cover, IPNetwork, cover, format_ports, parse_network
+from vpcprobe_collector.paths.cidr import (
+    Cover,
+    IPNetwork,
+    Span,
+    cover_spans,
+    format_ports,
+    network_span,
+    parse_span,
+)
 from vpcprobe_collector.paths.model import Hop, HopKind, HopOutcome
 from vpcprobe_collector.snapshot.model import NaclEntry, NetworkAcl
 
@@ -48,9 +56,43 @@ def _normal_protocol(protocol: str) -> str:
     return _PROTOCOL_NUMBERS.get(protocol.lower(), protocol)
 
 
-def _entry_network(entry: NaclEntry, version: int) -> IPNetwork | None:
-    cidr = entry.cidr_block if version == 4 else entry.ipv6_cidr_block
-    return parse_network(cidr) if cidr else None
+@dataclass(frozen=True)
+class CompiledEntry:
+    """A NACL entry ready for matching: protocol normalised, addresses and ports as integers."""
+
+    rule_number: int
+    protocol: str  # "-1", "6", "17", ...
+    span_v4: Span | None
+    span_v6: Span | None
+    ports: PortRange
+    allow: bool
+
+
+def compile_entries(acl: NetworkAcl, egress: bool) -> tuple[CompiledEntry, ...]:
+    """One direction's entries in rule-number order, parsed once."""
+    compiled = []
+    for entry in sorted((e for e in acl.entries if e.egress == egress), key=_rule_number):
+        protocol = _normal_protocol(entry.protocol)
+        if protocol == "-1" or entry.port_from is None:
+            ports = (0, 65535)
+        else:
+            to = entry.port_to if entry.port_to is not None else entry.port_from
+            ports = (entry.port_from, to)
+        compiled.append(
+            CompiledEntry(
+                rule_number=entry.rule_number,
+                protocol=protocol,
+                span_v4=parse_span(entry.cidr_block) if entry.cidr_block else None,
+                span_v6=parse_span(entry.ipv6_cidr_block) if entry.ipv6_cidr_block else None,
+                ports=ports,
+                allow=entry.rule_action == "allow",
+            )
+        )
+    return tuple(compiled)
+
+
+def _rule_number(entry: NaclEntry) -> int:
+    return entry.rule_number
 
 
 def _subtract(ranges: list[PortRange], lo: int, hi: int) -> tuple[list[PortRange], list[PortRange]]:
@@ -86,34 +128,37 @@ def evaluate_nacl(
     protocol: str,
     peers: Sequence[IPNetwork],
     ports: PortRange,
+    compiled: Sequence[CompiledEntry] | None = None,
 ) -> NaclDecision:
-    """Which of `ports` the NACL lets through to (egress) or from (ingress) all of `peers`."""
+    """Which of `ports` the NACL lets through to (egress) or from (ingress) all of `peers`.
+
+    `compiled` is `compile_entries(acl, egress)`, passed in when the caller caches it.
+    """
     wanted = _normal_protocol(protocol)
-    version = peers[0].version if peers else 4
-    entries = sorted((e for e in acl.entries if e.egress == egress), key=lambda e: e.rule_number)
+    spans = [network_span(p) for p in peers]
+    version = spans[0][0] if spans else 4
+    single = spans[0] if len(spans) == 1 else None
+    entries = compiled if compiled is not None else compile_entries(acl, egress)
     remaining: list[PortRange] = [ports]
     allowed: list[PortRange] = []
     denied: list[PortRange] = []
     allow_rule: str | None = None
     deny_rule: str | None = None
     for entry in entries:
-        entry_protocol = _normal_protocol(entry.protocol)
-        if entry_protocol not in ("-1", wanted):
+        if entry.protocol != "-1" and entry.protocol != wanted:
             continue
-        network = _entry_network(entry, version)
-        if network is None:
+        span = entry.span_v4 if version == 4 else entry.span_v6
+        if span is None:
             continue
-        covered = cover(network, peers)
-        if covered is Cover.NONE:
-            continue
-        if entry_protocol == "-1" or entry.port_from is None:
-            lo, hi = 0, 65535
+        if single is not None:  # the common case, inlined: one peer address or range
+            if single[2] < span[1] or single[1] > span[2]:
+                continue
+            covered = Cover.ALL if span[1] <= single[1] and single[2] <= span[2] else Cover.SOME
         else:
-            lo, hi = (
-                entry.port_from,
-                entry.port_to if entry.port_to is not None else entry.port_from,
-            )
-        inside, remaining = _subtract(remaining, lo, hi)
+            covered = cover_spans(span, spans)
+            if covered is Cover.NONE:
+                continue
+        inside, remaining = _subtract(remaining, *entry.ports)
         if not inside:
             continue
         if covered is Cover.SOME:
@@ -126,7 +171,7 @@ def evaluate_nacl(
                 deny_rule,
                 uncertain_rule=rule_label(entry.rule_number),
             )
-        if entry.rule_action == "allow":
+        if entry.allow:
             allowed += inside
             allow_rule = allow_rule or rule_label(entry.rule_number)
         else:
@@ -156,9 +201,12 @@ def nacl_hop(
     peer_text: str,
     ports: PortRange,
     traffic: str,
+    compiled: Sequence[CompiledEntry] | None = None,
 ) -> Hop:
     """The hop for one NACL direction; `traffic` is e.g. "outbound TCP to 10.2.3.4:5432"."""
-    decision = evaluate_nacl(acl, egress=egress, protocol=protocol, peers=peers, ports=ports)
+    decision = evaluate_nacl(
+        acl, egress=egress, protocol=protocol, peers=peers, ports=ports, compiled=compiled
+    )
     acl_id = acl.network_acl_id
     rule = decision.rule
     if decision.outcome is HopOutcome.ALLOW:

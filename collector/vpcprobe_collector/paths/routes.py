@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from vpcprobe_collector.paths.cidr import IPAddress, contains
+from vpcprobe_collector.paths.cidr import IPAddress, prefix_length
 from vpcprobe_collector.paths.index import SnapshotIndex
 from vpcprobe_collector.snapshot.model import Route, RouteTable, RouteTargetType
 
@@ -49,18 +49,22 @@ def longest_match(index: SnapshotIndex, table: RouteTable, destination: IPAddres
     best: Route | None = None
     best_key = (-1, -1)
     unresolved: list[str] = []
+    version, value = destination.version, int(destination)
     for prepared in index.routes(table):
-        if prepared.network is not None:
-            if not contains(prepared.network, destination):
+        span = prepared.span
+        if span is not None:
+            if span[0] != version or value < span[1] or value > span[2]:
                 continue
-            key = (prepared.network.prefixlen, 1)
+            key = (prepared.prefix_length, 1)
         else:
             plid = prepared.prefix_list_id or ""
             entries = index.prefix_lists.get(plid)
             if entries is None:
                 unresolved.append(plid)
                 continue
-            lengths = [n.prefixlen for n in entries if contains(n, destination)]
+            lengths = [
+                prefix_length(e) for e in entries if e[0] == version and e[1] <= value <= e[2]
+            ]
             if not lengths:
                 continue
             key = (max(lengths), 0)

@@ -9,14 +9,16 @@ from vpcprobe_collector.paths.cidr import (
     Cover,
     IPAddress,
     IPNetwork,
-    contains,
-    cover,
+    Span,
     cover_any,
-    parse_network,
+    cover_spans,
+    network_span,
+    parse_span,
+    span_contains,
 )
 from vpcprobe_collector.paths.index import SnapshotIndex
 from vpcprobe_collector.paths.model import HopOutcome
-from vpcprobe_collector.snapshot.model import SecurityGroupRule
+from vpcprobe_collector.snapshot.model import SecurityGroup, SecurityGroupRule
 
 API = "ec2:DescribeSecurityGroups"
 _PROTOCOL_NAMES = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "-1": "all", "all": "all"}
@@ -38,16 +40,44 @@ def protocol_name(protocol: str) -> str:
     return _PROTOCOL_NAMES.get(protocol.lower(), protocol.lower())
 
 
-def _matches_port(rule: SecurityGroupRule, protocol: str, port: int) -> bool:
+@dataclass(frozen=True)
+class CompiledRule:
+    """A rule ready to match: protocol named, ports as a range, a CIDR peer parsed."""
+
+    rule: SecurityGroupRule
+    protocol: str  # "tcp", "udp", "all", ...
+    ports: tuple[int, int]
+    span: Span | None  # for CIDR peers
+
+
+def compiled_rules(
+    index: SnapshotIndex, group: SecurityGroup, egress: bool
+) -> tuple[CompiledRule, ...]:
+    """The group's rules for one direction, compiled once per index."""
+    key = (group.group_id, egress)
+    cached = index.compiled_rules.get(key)
+    if cached is None:
+        cached = index.compiled_rules[key] = tuple(
+            _compile(rule) for rule in (group.egress if egress else group.ingress)
+        )
+    return cached
+
+
+def _compile(rule: SecurityGroupRule) -> CompiledRule:
     name = protocol_name(rule.protocol)
-    if name == "all":
-        return True
-    if name != protocol:
+    if name == "all" or rule.from_port is None or rule.from_port < 0:
+        ports = (0, 65535)
+    else:
+        to = rule.to_port if rule.to_port is not None and rule.to_port >= 0 else rule.from_port
+        ports = (rule.from_port, to)
+    span = parse_span(rule.peer) if rule.peer_kind in ("cidr_ipv4", "cidr_ipv6") else None
+    return CompiledRule(rule, name, ports, span)
+
+
+def _matches_port(compiled: CompiledRule, protocol: str, port: int) -> bool:
+    if compiled.protocol != "all" and compiled.protocol != protocol:
         return False
-    if rule.from_port is None or rule.from_port < 0:
-        return True
-    to_port = rule.to_port if rule.to_port is not None and rule.to_port >= 0 else rule.from_port
-    return rule.from_port <= port <= to_port
+    return compiled.ports[0] <= port <= compiled.ports[1]
 
 
 def rule_text(rule: SecurityGroupRule, direction: str) -> str:
@@ -83,11 +113,12 @@ def egress(
         if group is None:
             decision.missing.append(group_id)
             continue
-        for rule in group.egress:
-            if not _matches_port(rule, protocol, port):
+        for compiled in compiled_rules(index, group, egress=True):
+            if not _matches_port(compiled, protocol, port):
                 continue
-            if rule.peer_kind in ("cidr_ipv4", "cidr_ipv6"):
-                hit = contains(parse_network(rule.peer), destination)
+            rule = compiled.rule
+            if compiled.span is not None:
+                hit = span_contains(compiled.span, destination)
             elif rule.peer_kind == "prefix_list":
                 entries = index.prefix_lists.get(rule.peer)
                 if entries is None:
@@ -96,7 +127,7 @@ def egress(
                         f"{rule.peer} was not read"
                     )
                     continue
-                hit = any(contains(n, destination) for n in entries)
+                hit = any(span_contains(n, destination) for n in entries)
             elif destination_groups is None:
                 decision.uncertain.append(
                     f"{group_id} allows {rule_text(rule, 'to')} but the destination's "
@@ -126,14 +157,16 @@ def ingress(
     """Whether any of `group_ids` allows inbound traffic on `port` from every address in
     `sources` (Lambda's ENI addresses, or its whole subnet) or from `source_groups`."""
     decision = SgDecision(HopOutcome.DENY)
+    spans = [network_span(s) for s in sources]
     for group_id in group_ids:
         group = index.security_groups.get(group_id)
         if group is None:
             decision.missing.append(group_id)
             continue
-        for rule in group.ingress:
-            if not _matches_port(rule, protocol, port):
+        for compiled in compiled_rules(index, group, egress=False):
+            if not _matches_port(compiled, protocol, port):
                 continue
+            rule = compiled.rule
             if rule.peer_kind == "security_group":
                 covered = Cover.ALL if rule.peer in source_groups else Cover.NONE
             elif rule.peer_kind == "prefix_list":
@@ -144,9 +177,11 @@ def ingress(
                         f"{rule.peer} was not read"
                     )
                     continue
-                covered = cover_any(entries, sources)
+                covered = cover_any(entries, spans)
+            elif compiled.span is not None:
+                covered = cover_spans(compiled.span, spans)
             else:
-                covered = cover(parse_network(rule.peer), sources)
+                continue
             if covered is Cover.ALL:
                 decision.outcome = HopOutcome.ALLOW
                 decision.group_id = group_id

@@ -1,0 +1,350 @@
+"""Static path evaluation at scale: a synthetic VPC snapshot, timed, and each dimension doubled.
+
+Base: 200 subnets, 1,000 security groups of 20 rules, 100 NACLs of 40 entries, 100 route
+tables of 50 routes; 100 destinations evaluated from 16 function subnets (1,600 paths).
+Goal: the base run (index build + every path) under 1 s. Nothing touches the network.
+
+Run: .venv/bin/python bench/static_scale.py [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from vpcprobe_collector.paths.evaluate import evaluate_function_paths
+from vpcprobe_collector.paths.index import SnapshotIndex
+from vpcprobe_collector.paths.model import Verdict
+from vpcprobe_collector.snapshot.model import (
+    FunctionInfo,
+    FunctionVpcConfig,
+    InternetGateway,
+    NaclEntry,
+    NatGateway,
+    NetworkAcl,
+    NetworkInterface,
+    PrefixList,
+    Route,
+    RouteTable,
+    RouteTableAssociation,
+    RouteTargetType,
+    SecurityGroup,
+    SecurityGroupRule,
+    Subnet,
+    Vpc,
+    VpcSnapshot,
+)
+
+
+@dataclass(frozen=True)
+class Size:
+    """One synthetic snapshot's dimensions."""
+
+    subnets: int = 200
+    security_groups: int = 1000
+    rules_per_group: int = 20
+    nacls: int = 100
+    entries_per_nacl: int = 40
+    route_tables: int = 100
+    routes_per_table: int = 50
+    destinations: int = 100
+    function_subnets: int = 16
+
+
+def _subnet_cidr(i: int) -> str:
+    return f"10.{i // 256}.{i % 256}.0/24"
+
+
+def build(size: Size, seed: int = 7) -> tuple[VpcSnapshot, list[tuple[str, int]]]:
+    """A snapshot of `size` and the destinations (address, port) to evaluate."""
+    rng = random.Random(seed)
+    vpc_id = "vpc-0bench"
+    subnets = [
+        Subnet(
+            subnet_id=f"subnet-{i:05d}",
+            vpc_id=vpc_id,
+            cidr_block=_subnet_cidr(i),
+            availability_zone=f"us-east-1{'abc'[i % 3]}",
+        )
+        for i in range(size.subnets)
+    ]
+    public = subnets[0].subnet_id
+    prefix_lists = [
+        PrefixList(
+            prefix_list_id=f"pl-{p:04d}",
+            name=f"corp-{p}",
+            cidrs=[f"172.{16 + p % 16}.{q}.0/24" for q in range(10)],
+        )
+        for p in range(20)
+    ]
+    group_ids = [f"sg-{g:05d}" for g in range(size.security_groups)]
+
+    def rules(egress: bool, count: int) -> list[SecurityGroupRule]:
+        out: list[SecurityGroupRule] = []
+        for r in range(count):
+            port = rng.choice((22, 80, 443, 3306, 5432, 6379, 8080))
+            pick = r % 4
+            if pick == 0:
+                kind, peer = "security_group", rng.choice(group_ids)
+            elif pick == 1:
+                kind, peer = "prefix_list", rng.choice(prefix_lists).prefix_list_id
+            else:
+                kind, peer = "cidr_ipv4", f"10.{rng.randrange(4)}.{rng.randrange(256)}.0/24"
+            out.append(
+                SecurityGroupRule(
+                    protocol="tcp", from_port=port, to_port=port, peer_kind=kind, peer=peer
+                )
+            )
+        if not egress and rng.random() < 0.5:  # half the groups admit the function's first SG
+            out[0] = SecurityGroupRule(
+                protocol="tcp",
+                from_port=0,
+                to_port=65535,
+                peer_kind="security_group",
+                peer=group_ids[0],
+            )
+        if egress:  # the last rule lets most traffic out, as real groups often do
+            out[-1] = SecurityGroupRule(
+                protocol="tcp", from_port=0, to_port=65535, peer_kind="cidr_ipv4", peer="0.0.0.0/0"
+            )
+        return out
+
+    half = size.rules_per_group // 2
+    groups = [
+        SecurityGroup(
+            group_id=g, vpc_id=vpc_id, ingress=rules(False, half), egress=rules(True, half)
+        )
+        for g in group_ids
+    ]
+
+    def entries(egress: bool, count: int) -> list[NaclEntry]:
+        out = [
+            NaclEntry(
+                rule_number=10 * (n + 1),
+                egress=egress,
+                protocol=rng.choice(("6", "17")),
+                rule_action="deny",
+                cidr_block=f"192.0.{rng.randrange(256)}.0/24",
+                port_from=1,
+                port_to=65535,
+            )
+            for n in range(count - 2)
+        ]
+        out.append(
+            NaclEntry(
+                rule_number=30000,
+                egress=egress,
+                protocol="-1",
+                rule_action="allow",
+                cidr_block="0.0.0.0/0",
+            )
+        )
+        out.append(
+            NaclEntry(
+                rule_number=32767,
+                egress=egress,
+                protocol="-1",
+                rule_action="deny",
+                cidr_block="0.0.0.0/0",
+            )
+        )
+        return out
+
+    per_side = size.entries_per_nacl // 2
+    nacls = [
+        NetworkAcl(
+            network_acl_id=f"acl-{n:05d}",
+            vpc_id=vpc_id,
+            entries=entries(True, per_side) + entries(False, per_side),
+            subnet_ids=[s.subnet_id for k, s in enumerate(subnets) if k % size.nacls == n],
+        )
+        for n in range(size.nacls)
+    ]
+
+    def table_routes(count: int) -> list[Route]:
+        out = [
+            Route(
+                destination_cidr="10.0.0.0/8", target_type=RouteTargetType.LOCAL, target_id="local"
+            ),
+            Route(
+                destination_cidr="0.0.0.0/0",
+                target_type=RouteTargetType.NAT_GATEWAY,
+                target_id="nat-0bench",
+            ),
+            Route(
+                destination_prefix_list_id=rng.choice(prefix_lists).prefix_list_id,
+                target_type=RouteTargetType.TRANSIT_GATEWAY,
+                target_id="tgw-0bench",
+            ),
+        ]
+        out += [
+            Route(
+                destination_cidr=f"172.{rng.randrange(16, 32)}.{rng.randrange(256)}.0/24",
+                target_type=RouteTargetType.PEERING,
+                target_id=f"pcx-{rng.randrange(1000):04d}",
+            )
+            for _ in range(count - 3)
+        ]
+        return out
+
+    tables = [
+        RouteTable(
+            route_table_id=f"rtb-{t:05d}",
+            vpc_id=vpc_id,
+            routes=table_routes(size.routes_per_table),
+            associations=[
+                RouteTableAssociation(subnet_id=s.subnet_id)
+                for k, s in enumerate(subnets)
+                if k % size.route_tables == t and k != 0
+            ]
+            + ([RouteTableAssociation(main=True)] if t == 0 else []),
+        )
+        for t in range(size.route_tables)
+    ]
+    tables.append(
+        RouteTable(
+            route_table_id="rtb-public",
+            vpc_id=vpc_id,
+            routes=[
+                Route(
+                    destination_cidr="10.0.0.0/8",
+                    target_type=RouteTargetType.LOCAL,
+                    target_id="local",
+                ),
+                Route(
+                    destination_cidr="0.0.0.0/0",
+                    target_type=RouteTargetType.INTERNET_GATEWAY,
+                    target_id="igw-0bench",
+                ),
+            ],
+            associations=[RouteTableAssociation(subnet_id=public)],
+        )
+    )
+
+    destinations: list[tuple[str, int]] = []
+    enis: list[NetworkInterface] = []
+    for d in range(size.destinations):
+        port = rng.choice((443, 5432, 6379, 3306))
+        if d % 5 == 4:  # one in five goes out of the VPC
+            destinations.append((f"198.51.{d % 256}.{1 + d % 250}", port))
+            continue
+        subnet_index = rng.randrange(1, size.subnets)
+        address = f"10.{subnet_index // 256}.{subnet_index % 256}.{10 + d % 200}"
+        enis.append(
+            NetworkInterface(
+                network_interface_id=f"eni-{d:05d}",
+                subnet_id=subnets[subnet_index].subnet_id,
+                vpc_id=vpc_id,
+                private_ip_addresses=[address],
+                security_group_ids=rng.sample(group_ids, 3),
+            )
+        )
+        destinations.append((address, port))
+
+    snapshot = VpcSnapshot(
+        collector_version="bench",
+        taken_at=datetime(2026, 1, 1, tzinfo=UTC),
+        region="us-east-1",
+        function=FunctionInfo(
+            name="bench",
+            arn="arn:aws:lambda:us-east-1:123456789012:function:bench",
+            vpc_config=FunctionVpcConfig(
+                vpc_id=vpc_id,
+                subnet_ids=[s.subnet_id for s in subnets[1 : size.function_subnets + 1]],
+                security_group_ids=group_ids[:5],
+            ),
+        ),
+        vpc=Vpc(
+            vpc_id=vpc_id,
+            cidr_blocks=["10.0.0.0/8"],
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+        ),
+        subnets=subnets,
+        route_tables=tables,
+        network_acls=nacls,
+        security_groups=groups,
+        nat_gateways=[
+            NatGateway(
+                nat_gateway_id="nat-0bench", subnet_id=public, vpc_id=vpc_id, state="available"
+            )
+        ],
+        internet_gateways=[
+            InternetGateway(internet_gateway_id="igw-0bench", attached_vpc_ids=[vpc_id])
+        ],
+        prefix_lists=prefix_lists,
+        network_interfaces=enis,
+    )
+    return snapshot, destinations
+
+
+def evaluate_all(snapshot: VpcSnapshot, destinations: list[tuple[str, int]]) -> dict[str, int]:
+    """Build the index once and evaluate every destination from every function subnet."""
+    index = SnapshotIndex(snapshot)
+    counts: dict[str, int] = {}
+    for address, port in destinations:
+        for result in evaluate_function_paths(snapshot, address, port, index=index):
+            counts[result.verdict.value] = counts.get(result.verdict.value, 0) + 1
+    return counts
+
+
+def measure(size: Size, repeat: int) -> tuple[float, int, dict[str, int]]:
+    """Best wall time of `repeat` runs (seconds), the path count, and the verdict tally."""
+    snapshot, destinations = build(size)
+    best = float("inf")
+    counts: dict[str, int] = {}
+    for _ in range(repeat):
+        started = time.perf_counter()
+        counts = evaluate_all(snapshot, destinations)
+        best = min(best, time.perf_counter() - started)
+    return best, sum(counts.values()), counts
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--repeat", type=int, default=5, help="runs per size; the best counts")
+    args = parser.parse_args()
+
+    base = Size()
+    seconds, paths, counts = measure(base, args.repeat)
+    tally = ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))
+    print(
+        f"static_scale: base {base.subnets} subnets, {base.security_groups} SGs x "
+        f"{base.rules_per_group} rules, {base.nacls} NACLs x {base.entries_per_nacl} entries, "
+        f"{base.route_tables} route tables x {base.routes_per_table} routes"
+    )
+    print(
+        f"static_scale: {paths} paths ({base.destinations} destinations x "
+        f"{base.function_subnets} subnets) in {seconds * 1000:.0f} ms "
+        f"({seconds / paths * 1e6:.0f} us/path; goal < 1000 ms: "
+        f"{'met' if seconds < 1 else 'MISSED'}); verdicts: {tally}"
+    )
+    print(f"{'doubled dimension':<22}{'paths':>7}{'ms':>8}{'x base':>9}{'us/path':>9}")
+    for field in (
+        "subnets",
+        "security_groups",
+        "rules_per_group",
+        "nacls",
+        "entries_per_nacl",
+        "route_tables",
+        "routes_per_table",
+        "destinations",
+        "function_subnets",
+    ):
+        doubled = replace(base, **{field: getattr(base, field) * 2})
+        took, count, _ = measure(doubled, args.repeat)
+        print(
+            f"{field:<22}{count:>7}{took * 1000:>8.0f}{took / seconds:>9.2f}"
+            f"{took / count * 1e6:>9.0f}"
+        )
+    blocked = counts.get(Verdict.BLOCKED.value, 0)
+    print(f"static_scale: done ({blocked} blocked paths in the base run)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
