@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from vpcprobe_collector.snapshot.model import VpcSnapshot
+
 ENI_ACTIONS = (
     "ec2:CreateNetworkInterface",
     "ec2:DescribeNetworkInterfaces",
@@ -172,15 +174,27 @@ def build_healthy(session: Any, layout: Layout = Layout()) -> Scenario:
         )
     for subnet_id in (*function_subnets, data):
         ec2.associate_route_table(RouteTableId=private_rtb, SubnetId=subnet_id)
+    default_acl = ec2.describe_network_acls(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "default", "Values": ["true"]}]
+    )["NetworkAcls"][0]["NetworkAclId"]
+    if layout.ipv6:
+        # AWS adds these (rule 101, ::/0 both ways) to the default NACL when a VPC gets an IPv6
+        # block; moto does not.
+        for egress in (True, False):
+            ec2.create_network_acl_entry(
+                NetworkAclId=default_acl,
+                RuleNumber=101,
+                Egress=egress,
+                RuleAction="allow",
+                Protocol="-1",
+                Ipv6CidrBlock="::/0",
+            )
     main_rtb = ec2.describe_route_tables(
         Filters=[
             {"Name": "vpc-id", "Values": [vpc_id]},
             {"Name": "association.main", "Values": ["true"]},
         ]
     )["RouteTables"][0]["RouteTableId"]
-    default_acl = ec2.describe_network_acls(
-        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "default", "Values": ["true"]}]
-    )["NetworkAcls"][0]["NetworkAclId"]
 
     function_sg = _sg(ec2, vpc_id, "orders-api-function")  # egress: all (AWS's default)
     target_sg = _sg(ec2, vpc_id, "orders-db")
@@ -204,6 +218,14 @@ def build_healthy(session: Any, layout: Layout = Layout()) -> Scenario:
         SecurityGroupIds=[endpoint_sg],
         PrivateDnsEnabled=True,
     )["VpcEndpoint"]["VpcEndpointId"]
+
+    # moto differs from AWS: it gives interface endpoint ENIs no security group (AWS gives them
+    # the endpoint's) and a random primary address outside their subnet (see
+    # `with_endpoint_addresses_in_subnets`). The groups at least can be set through the API.
+    for eni_id in ec2.describe_vpc_endpoints(VpcEndpointIds=[logs_endpoint])["VpcEndpoints"][0][
+        "NetworkInterfaceIds"
+    ]:
+        ec2.modify_network_interface_attribute(NetworkInterfaceId=eni_id, Groups=[endpoint_sg])
 
     dns_sg = dns_eni = None
     servers = ["AmazonProvidedDNS"]
@@ -286,6 +308,22 @@ def build_healthy(session: Any, layout: Layout = Layout()) -> Scenario:
         dns_server_eni_id=dns_eni,
         egress_only_gateway_id=eigw,
     )
+
+
+def with_endpoint_addresses_in_subnets(snapshot: VpcSnapshot) -> VpcSnapshot:
+    """A copy of a moto snapshot whose interface endpoint ENIs have addresses in their subnets.
+
+    moto differs from AWS: it gives each interface endpoint ENI a random 10.x address that is
+    not in its subnet, so a path to it would follow the default route instead of `local`.
+    AWS always takes the address from the subnet; this puts one there (the subnet's .200).
+    """
+    copy = snapshot.model_copy(deep=True)
+    endpoint_enis = {i for e in copy.vpc_endpoints for i in e.network_interface_ids}
+    for eni in copy.network_interfaces:
+        subnet = copy.subnet(eni.subnet_id or "")
+        if eni.network_interface_id in endpoint_enis and subnet and subnet.cidr_block:
+            eni.private_ip_addresses = [str(ipaddress.ip_network(subnet.cidr_block)[200])]
+    return copy
 
 
 # ---------------------------------------------------------------------------- helpers for variants
@@ -519,6 +557,7 @@ def build_c15_subnet_full(session: Any) -> Scenario:
     full = ec2.create_subnet(VpcId=s.vpc_id, CidrBlock="10.0.20.0/28", AvailabilityZone=AZS[1])[
         "Subnet"
     ]["SubnetId"]
+    ec2.associate_route_table(RouteTableId=s.private_route_table_id, SubnetId=full)
     while ec2.describe_subnets(SubnetIds=[full])["Subnets"][0]["AvailableIpAddressCount"] > 0:
         ec2.create_network_interface(SubnetId=full, Description="filler")
     s.set_vpc_config(SubnetIds=[*s.function_subnet_ids[:2], full])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -89,6 +90,8 @@ def take_snapshot(
     say("reading subnets and VPC")
     snapshot.subnets = ec2r.read_subnets_by_id(recorder, ec2, config.subnet_ids)
     vpc_id = _vpc_id(snapshot, config.vpc_id)
+    # The subnets' VPC is where the function's ENIs live; consumers key on VpcConfig.VpcId.
+    config.vpc_id = vpc_id or config.vpc_id
     if vpc_id is None:
         snapshot.notes.append("no subnet of the function's VpcConfig could be read")
         return _finish(snapshot, recorder)
@@ -186,15 +189,16 @@ def _vpc_id(snapshot: VpcSnapshot, configured: str | None) -> str | None:
     if configured and configured != vpc_id:
         snapshot.notes.append(
             f"VpcConfig names VPC {configured} but the function's subnets are in {vpc_id}; "
-            f"read {vpc_id}"
+            f"read {vpc_id} and recorded it as the function's VPC"
         )
     return vpc_id
 
 
 def _read_interfaces(snapshot: VpcSnapshot, recorder: CallRecorder, ec2: Any, vpc_id: str) -> None:
-    """One whole-VPC read classifies Lambda, endpoint and target ENIs; targets outside the VPC
-    are then looked up by address (one batched call per address family)."""
-    wanted = set(snapshot.target_addresses)
+    """One whole-VPC read classifies Lambda, endpoint and target ENIs (custom DNS servers count
+    as targets); targets outside the VPC are then looked up by address (one batched call per
+    address family)."""
+    wanted = set(snapshot.target_addresses) | set(_custom_dns_servers(snapshot))
     endpoint_enis = {i for e in snapshot.vpc_endpoints for i in e.network_interface_ids}
     in_vpc = ec2r.read_network_interfaces(recorder, ec2, ec2r.vpc_filter(vpc_id))
     kept: dict[str, NetworkInterface] = {}
@@ -219,6 +223,18 @@ def _read_interfaces(snapshot: VpcSnapshot, recorder: CallRecorder, ec2: Any, vp
         for eni in ec2r.read_network_interfaces(recorder, ec2, filters) or []:
             kept.setdefault(eni.network_interface_id, eni)
     snapshot.network_interfaces = list(kept.values())
+
+
+def _custom_dns_servers(snapshot: VpcSnapshot) -> list[str]:
+    """The DHCP options set's server addresses: destinations like any target (UDP/TCP 53)."""
+    servers = snapshot.dhcp_options.domain_name_servers if snapshot.dhcp_options else []
+    found: list[str] = []
+    for server in servers:
+        try:
+            found.append(str(ipaddress.ip_address(server)))
+        except ValueError:
+            continue  # AmazonProvidedDNS
+    return found
 
 
 def _read_security_groups(

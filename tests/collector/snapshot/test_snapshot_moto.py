@@ -53,10 +53,11 @@ def test_vpc_comes_from_the_subnets_not_moto_fake_vpc_id(
     healthy: tuple[Scenario, VpcSnapshot],
 ) -> None:
     # moto differs from AWS: GetFunction's VpcConfig.VpcId is always "vpc-123abc". AWS returns
-    # the real VPC; we read the VPC the function's subnets are in and note any disagreement.
+    # the real VPC; we read the VPC the function's subnets are in, record it as the function's
+    # VPC and note the disagreement.
     scenario, snapshot = healthy
     assert snapshot.function and snapshot.function.vpc_config
-    assert snapshot.function.vpc_config.vpc_id == "vpc-123abc"
+    assert snapshot.function.vpc_config.vpc_id == scenario.vpc_id
     assert snapshot.vpc is not None
     assert snapshot.vpc.vpc_id == scenario.vpc_id
     assert any("vpc-123abc" in note and scenario.vpc_id in note for note in snapshot.notes)
