@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from vpcprobe.models import AwsResult, AwsStatus
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
-from vpcprobe_collector.paths.model import Verdict
+from vpcprobe_collector.paths.model import HopKind, Verdict
 from vpcprobe_collector.rules import remedies
 from vpcprobe_collector.rules.base import Rule
 from vpcprobe_collector.rules.context import (
@@ -76,6 +76,7 @@ class ServiceRoute:
     via: str  # "interface endpoint vpce-…", "gateway endpoint vpce-…", "the internet via nat-…"
     missing_subnets: list[str] = field(default_factory=list)  # subnets with a blocked path
     unknown: bool = False
+    setup_problem: bool = False  # blocked at the source: the function cannot attach at all
     resources: list[ResourceRef] = field(default_factory=list)
     explanation: str = ""
 
@@ -109,6 +110,7 @@ def service_route(ctx: RuleContext, service: str) -> ServiceRoute:
         via=via,
         missing_subnets=missing,
         unknown=unknown and not missing,
+        setup_problem=bool(hop and hop.kind is HopKind.SOURCE),
         resources=resources,
         explanation="; ".join(parts),
     )
@@ -175,6 +177,16 @@ class ServiceApiRule(Rule):
                         key=(service,),
                     )
                 continue
+            dns_only = failed and all(r.status is AwsStatus.DNS_FAILED for r in failed)
+            if dns_only and not route.missing_subnets:
+                yield self.skipped(
+                    f"the {service} endpoint's name did not resolve inside the function "
+                    "(the DNS findings say why)",
+                    key=(service,),
+                )
+                continue
+            if not observed and route.setup_problem:
+                continue  # the function cannot attach at all: the setup rules say why
             reason = ctx.skipped_reason(EC2_ROUTES, EC2_ENDPOINTS)
             if not observed and reason:
                 yield self.skipped(reason, key=(service,))

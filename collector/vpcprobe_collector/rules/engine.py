@@ -31,9 +31,11 @@ def run_rules(ctx: RuleContext, rules: Sequence[type[Rule]] = ALL_RULES) -> list
     findings: list[Finding] = []
     for rule in rules:
         try:
-            findings.extend(rule().check(ctx))
-        except Exception as error:
+            results = list(rule().check(ctx))  # all or nothing: a crash voids partial output
+        except Exception as error:  # a crashing rule must not stop the run
             findings.append(crashed(rule, error))
+            continue
+        findings.extend(results)
     return findings
 
 
@@ -70,11 +72,11 @@ def judge(
     ctx.facts = build_facts(ctx)
     findings = sort_findings(run_rules(ctx, rules))
     joins = [fact.join for fact in ctx.facts]
+    problems = [f for f in findings if f.status in (FindingStatus.FAIL, FindingStatus.ERROR)]
     for join in joins:
-        codes = [
-            f.code
-            for f in findings
-            if f.target == join.label and f.status in (FindingStatus.FAIL, FindingStatus.ERROR)
-        ]
-        join.finding_codes = sorted(set(codes))
+        codes = {f.code for f in problems if f.target == join.label}
+        if join.observed and set(join.observed) <= {"dns_failed", "skipped"}:
+            # A name that did not resolve: the VPC-wide DNS findings explain this target.
+            codes |= {f.code for f in problems if f.code.startswith("DNS") and f.target is None}
+        join.finding_codes = sorted(codes)
     return joins, findings

@@ -167,6 +167,11 @@ class NaclDeniesReturn(PathHopRule):
     checked = "The network ACLs' return rules"
     reads = (EC2_NACLS,)
 
+    def matching_hop(self, path: PathResult) -> Hop | None:
+        if path.intermittent:
+            return None  # a partially allowed range is ACL003's
+        return super().matching_hop(path)
+
     def remedy(self, ctx: RuleContext, fact: TargetFacts, address: str, hop: Hop) -> Remediation:
         inbound = hop.kind is HopKind.NACL_INBOUND_RETURN
         number = rule_number(hop)
@@ -216,3 +221,33 @@ class NaclReturnPortsPartial(NaclDeniesReturn):
         if not path.intermittent:
             return None
         return partial_hop(path, RETURN_KINDS)
+
+    def remedy(self, ctx: RuleContext, fact: TargetFacts, address: str, hop: Hop) -> Remediation:
+        number = rule_number(hop)
+        acl = _acl(ctx, hop.component)
+        inbound = hop.kind is HopKind.NACL_INBOUND_RETURN
+        entry = (
+            next(
+                (e for e in acl.entries if e.rule_number == number and e.egress == (not inbound)),
+                None,
+            )
+            if acl
+            else None
+        )
+        if entry is None or number == 32767:
+            return super().remedy(ctx, fact, address, hop)
+        cidr = entry.cidr_block or entry.ipv6_cidr_block or "0.0.0.0/0"
+        command = remedies.nacl_allow(
+            hop.component,
+            rule_number=number,
+            egress=not inbound,
+            protocol="tcp",
+            port_from=1024,
+            port_to=65535,
+            cidr=cidr,
+            replace=True,
+        )
+        return Remediation(
+            text=f"Widen rule {number} of {hop.component} to the whole return range 1024-65535.",
+            commands=[command],
+        )

@@ -137,7 +137,10 @@ def conclude(ctx: RuleContext, fact: TargetFacts) -> str:
     count = Counter(statuses)
     total = len(statuses)
     if count["dns_failed"] == total:
-        return f"The name {spec.host} did not resolve inside the function ({dns_summary(fact)})."
+        return (
+            f"The name {spec.host} did not resolve inside the function ({dns_summary(fact)})"
+            f"{dns_setup(ctx)}."
+        )
     paths = fact.all_paths()
     blocked = blocked_paths(paths)
     failed = sum(count[s] for s in FAILED)
@@ -180,7 +183,30 @@ def dns_summary(fact: TargetFacts) -> str:
     for result in fact.dns:
         if result.status in (DnsStatus.OK, DnsStatus.SKIPPED):
             continue
-        text = f"{result.server}/{result.transport.value} {result.status.value}"
+        if result.server == "system":
+            text = f"getaddrinfo {result.status.value}"
+        else:
+            text = f"{result.server}/{result.transport.value} {result.status.value}"
         if text not in parts:
             parts.append(text)
     return ", ".join(parts) if parts else "no DNS result was reported"
+
+
+def dns_setup(ctx: RuleContext) -> str:
+    """ "; the VPC's DHCP options set dopt-… names 10.1.1.10 (resolv.conf: …)" or ""."""
+    dopt = ctx.snapshot.dhcp_options
+    text = ""
+    if dopt is not None:
+        text = (
+            f"; the VPC's DHCP options set {dopt.dhcp_options_id} names "
+            f"{', '.join(dopt.domain_name_servers) or 'no DNS server'}"
+        )
+    configured = sorted(
+        {s for r in ctx.reports if r.resolv_conf for s in r.resolv_conf.configured_nameservers}
+    )
+    if configured:
+        text += f" (resolv.conf: configured nameserver {', '.join(configured)})"
+    vpc = ctx.snapshot.vpc
+    if vpc is not None and vpc.enable_dns_support is False:
+        text += f"; VPC {vpc.vpc_id} has enableDnsSupport=false"
+    return text

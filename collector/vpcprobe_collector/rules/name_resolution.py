@@ -226,7 +226,7 @@ class CustomDnsUnreachable(Rule):
             failed_direct = [r for r in direct if r.status in DNS_FAILED]
             failed_forwarder = [r for r in forwarder if r.status in DNS_FAILED]
             transports = sorted({r.transport.value for r in failed_direct})
-            how = "/".join(transports) if transports else "the forwarder"
+            how = " and ".join(t.upper() for t in reversed(transports)) or "the forwarder"
             statuses = sorted({r.status.value for r in failed_direct + failed_forwarder})
             via = (
                 f"; lookups through Lambda's forwarder {LAMBDA_DNS_FORWARDER} also failed"
@@ -248,7 +248,9 @@ class CustomDnsUnreachable(Rule):
                 evidence=[
                     _dopt_evidence(ctx),
                     *[Evidence(source="probe.resolv_conf", observed=line) for line in conf],
-                    *dns_evidence(failed_forwarder[:4] + failed_direct[:4], "an answer"),
+                    *dns_evidence(
+                        _one_per_transport(failed_direct + failed_forwarder), "an answer"
+                    ),
                 ],
                 remediation=Remediation(
                     text=(
@@ -269,6 +271,18 @@ class CustomDnsUnreachable(Rule):
                 ),
                 key=(server,),
             )
+
+
+def _one_per_transport(results: list[DnsResult]) -> list[DnsResult]:
+    """The first result per server and transport: enough to show which failed how."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for result in results:
+        key = (result.server, result.transport.value)
+        if key not in seen:
+            seen.add(key)
+            out.append(result)
+    return out
 
 
 def _blocked_dns_paths(ctx: RuleContext, server: str) -> list[PathResult]:

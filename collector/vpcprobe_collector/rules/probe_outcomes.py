@@ -76,7 +76,7 @@ class ProbeInvokeFailed(Rule):
                 continue
             what = failure.error_code or failure.kind.value
             yield self.fail(
-                f"{failure.source}: {what}: {failure.message}",
+                f"{failure.source} gave no probe report ({what}): {failure.message.rstrip('.')}.",
                 resources=[ResourceRef(id=failure.source)],
                 evidence=[failure_evidence(failure)]
                 + (

@@ -1,0 +1,80 @@
+"""Load a scenario folder and judge it: the outputs the golden files hold."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.scenarios import builder
+from vpcprobe.models import ProbeReport
+from vpcprobe_collector.findings.model import (
+    DiagnosisReport,
+    Finding,
+    ProbeFailure,
+    TargetJoin,
+    TargetSpec,
+)
+from vpcprobe_collector.rules.engine import judge
+from vpcprobe_collector.snapshot.model import VpcSnapshot
+
+
+@dataclass
+class Loaded:
+    snapshot: VpcSnapshot
+    reports: list[ProbeReport]
+    targets: list[TargetSpec]
+    failures: list[ProbeFailure]
+
+
+def load(folder: Path) -> Loaded:
+    """The inputs saved in a scenario folder."""
+    meta = json.loads((folder / "targets.json").read_text())
+    return Loaded(
+        snapshot=VpcSnapshot.model_validate_json((folder / "snapshot.json").read_text()),
+        reports=[
+            ProbeReport.model_validate_json(p.read_text())
+            for p in sorted(folder.glob("probe-*.json"))
+        ],
+        targets=[TargetSpec.model_validate(t) for t in meta["targets"]],
+        failures=[ProbeFailure.model_validate(f) for f in meta.get("probe_failures", [])],
+    )
+
+
+def run(folder: Path) -> tuple[Loaded, list[TargetJoin], list[Finding]]:
+    loaded = load(folder)
+    joins, findings = judge(
+        loaded.snapshot, loaded.reports, loaded.targets, probe_failures=loaded.failures
+    )
+    return loaded, joins, findings
+
+
+def expected_json(folder: Path) -> str:
+    """Joins and findings, stable ordering, no timestamps."""
+    _, joins, findings = run(folder)
+    data = {
+        "joins": [j.model_dump(mode="json") for j in joins],
+        "findings": [f.model_dump(mode="json") for f in findings],
+    }
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def expected_text(folder: Path) -> str:
+    """The terminal report as `vpcprobe analyze` would print it."""
+    from vpcprobe_collector.report import render
+
+    loaded, joins, findings = run(folder)
+    diagnosis = DiagnosisReport(
+        vpcprobe_version="test",
+        generated_at=builder.WHEN,
+        function_name=loaded.snapshot.function.name if loaded.snapshot.function else "?",
+        region=loaded.snapshot.region,
+        probe_source="files" if loaded.reports else "none",
+        snapshot=loaded.snapshot,
+        probe_reports=loaded.reports,
+        probe_failures=loaded.failures,
+        targets=loaded.targets,
+        joins=joins,
+        findings=findings,
+    )
+    return render(diagnosis, "text")
