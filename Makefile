@@ -93,3 +93,11 @@ lab: $(STAMP) system-deps ## run only the lab tests (the probe in a namespaced V
 	$(BIN)/pytest tests/lab $(PYTEST_ARGS)
 
 .PHONY: lab
+
+docs: $(STAMP) ## regenerate docs/findings/ (catalogue and code ledger) from the rule registry
+	$(BIN)/python -m vpcprobe_collector.rules.catalogue
+
+golden: $(STAMP) ## rewrite tests/scenarios/<fault>/ inputs and expected outputs (review the diff)
+	$(BIN)/python -m tests.scenarios.regenerate
+
+.PHONY: docs golden
