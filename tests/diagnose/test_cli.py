@@ -165,7 +165,8 @@ def test_resolved_addresses_reach_the_snapshot(
     assert code == 0
     report = json.loads(out)
     address = scenario.target_addresses[0]
-    assert report["snapshot"]["target_addresses"] == [address]
+    # the target's address as resolved, then the DNS server the probe used
+    assert report["snapshot"]["target_addresses"] == [address, aws_scenarios.DNS_SERVER_IP]
     # the ENI behind the address the probe resolved was read
     enis = report["snapshot"]["network_interfaces"]
     assert any(address in eni["private_ip_addresses"] for eni in enis)
