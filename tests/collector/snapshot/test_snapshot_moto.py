@@ -356,3 +356,16 @@ def test_function_not_in_a_vpc(aws: MotoServer) -> None:
     assert snapshot.vpc is None
     assert snapshot.notes == ["the function is not attached to a VPC"]
     assert [c.api for c in snapshot.api_calls] == ["lambda:GetFunction"]
+
+
+def test_reserved_concurrency_comes_with_get_function(aws: MotoServer) -> None:
+    # GetFunction's answer carries `Concurrency`; no separate GetFunctionConcurrency call.
+    scenario = scenarios.build_healthy(aws.session())
+    scenario.session.client("lambda").put_function_concurrency(
+        FunctionName=scenario.function_name, ReservedConcurrentExecutions=7
+    )
+    snapshot = _snapshot(scenario)
+    assert snapshot.function is not None and snapshot.function.reserved_concurrency == 7
+    assert [c.api for c in snapshot.api_calls if c.api.startswith("lambda:")] == [
+        "lambda:GetFunction"
+    ]
