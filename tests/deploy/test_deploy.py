@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
-from tests.deploy.conftest import SUSPECT, Suspect
+from tests.deploy.conftest import SUSPECT, Suspect, code_zip, write_layer_zip
+from vpcprobe_collector.commands import deploy as deploy_command
 from vpcprobe_collector.deploy import find_probe_function
 from vpcprobe_collector.deploy.names import probe_function_name
 
@@ -270,3 +272,49 @@ def test_long_suspect_names_give_valid_distinct_names() -> None:
     assert len(probe_function_name(long_a)) <= 64
     assert probe_function_name(long_a) != probe_function_name(long_b)
     assert probe_function_name("short") == "vpcprobe-probe-short"
+
+
+def test_redeploy_follows_an_architecture_change_with_the_matching_layer(
+    suspect: Suspect,
+    layer_zip: Path,
+    vpcprobe: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert vpcprobe("deploy", "--like", SUSPECT, "--layer-zip", str(layer_zip)).code == 0
+    before = probe_configuration(suspect)
+    # The suspect is rebuilt for x86_64 (moto ignores Architectures in UpdateFunctionCode,
+    # so the suspect is recreated, and the probe's own change is checked on the request).
+    lam = suspect.client("lambda")
+    old = lam.get_function(FunctionName=SUSPECT)["Configuration"]
+    lam.delete_function(FunctionName=SUSPECT)
+    lam.create_function(
+        FunctionName=SUSPECT,
+        Runtime=old["Runtime"],
+        Role=old["Role"],
+        Handler=old["Handler"],
+        Code={"ZipFile": code_zip()},
+        VpcConfig={k: old["VpcConfig"][k] for k in ("SubnetIds", "SecurityGroupIds")},
+        Architectures=["x86_64"],
+    )
+    session = boto3.Session(region_name="us-east-1")
+    code_updates: list[dict[str, Any]] = []
+    session.events.register(
+        "provide-client-params.lambda.UpdateFunctionCode",
+        lambda params, **_: code_updates.append(params),
+    )
+    monkeypatch.setattr(deploy_command, "make_session", lambda *_args: session)
+    x86_zip = write_layer_zip(tmp_path / "vpcprobe-layer-python3.13-x86_64.zip")
+
+    again = vpcprobe("deploy", "--like", suspect.arn, "--layer-zip", str(x86_zip))
+
+    assert again.code == 0, again.err
+    assert [update["Architectures"] for update in code_updates] == [["x86_64"]]
+    after = probe_configuration(suspect)
+    (layer,) = after["Layers"]
+    assert ":layer:vpcprobe-python313-x86_64:" in layer["Arn"]
+    assert after["VpcConfig"]["Ipv6AllowedForDualStack"] is False  # the recreated suspect's
+    assert after["Role"] == before["Role"]
+    assert "changed the architecture of vpcprobe-probe-orders-api from arm64 to x86_64" in (
+        again.out
+    )

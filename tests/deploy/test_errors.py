@@ -11,7 +11,7 @@ from botocore.awsrequest import AWSResponse
 
 from tests.deploy.conftest import SUSPECT, Suspect, code_zip
 from vpcprobe_collector.commands import deploy as deploy_command
-from vpcprobe_collector.deploy import layer_publish
+from vpcprobe_collector.deploy import layer_publish, probe_function
 
 pytestmark = pytest.mark.moto
 PROBE = f"vpcprobe-probe-{SUSPECT}"
@@ -156,3 +156,48 @@ def test_missing_layer_zip_file(suspect: Suspect, vpcprobe: Any, tmp_path: Path)
     result = vpcprobe("deploy", "--like", SUSPECT, "--layer-zip", str(missing))
 
     assert (result.code, result.err) == (2, f"vpcprobe: error: layer zip not found: {missing}\n")
+
+
+def test_a_new_role_not_yet_assumable_is_retried(
+    suspect: Suspect, layer_zip: Path, vpcprobe: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(probe_function, "ROLE_RETRY_DELAY_S", 0.0)
+    refusals = [2]
+
+    def not_yet(**_: Any) -> Any:
+        if refusals[0] == 0:
+            return None  # the real call
+        refusals[0] -= 1
+        message = "The role defined for the function cannot be assumed by Lambda."
+        error = {"Code": "InvalidParameterValueException", "Message": message}
+        return _respond(400, {"Error": error})
+
+    session_with(monkeypatch, {"before-call.lambda.CreateFunction": not_yet})
+
+    result = vpcprobe("deploy", "--like", SUSPECT, "--layer-zip", str(layer_zip))
+
+    assert result.code == 0, result.err
+    assert refusals == [0]
+    assert function_names(suspect) == [SUSPECT, PROBE]
+
+
+def test_a_role_that_is_never_assumable_is_reported(
+    suspect: Suspect, layer_zip: Path, vpcprobe: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def bad_role(**_: Any) -> Any:
+        message = "The role defined for the function cannot be assumed by Lambda."
+        return _respond(
+            400, {"Error": {"Code": "InvalidParameterValueException", "Message": message}}
+        )
+
+    session_with(monkeypatch, {"before-call.lambda.CreateFunction": bad_role})
+
+    result = vpcprobe(
+        "deploy", "--like", SUSPECT, "--layer-zip", str(layer_zip), "--role", suspect.role_arn
+    )
+
+    assert result.code == 3
+    assert result.err.splitlines()[-1] == (
+        "vpcprobe: error: lambda:CreateFunction failed: InvalidParameterValueException: "
+        "The role defined for the function cannot be assumed by Lambda."
+    )
