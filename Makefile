@@ -60,8 +60,8 @@ format: $(STAMP) ## rewrite the code in the project's format
 test: $(STAMP) system-deps browser-deps sam-venv lint ## run every test (lab tests need root)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-layer: $(STAMP) ## build dist/vpcprobe-layer-python$(PYTHON)-$(ARCH).zip (ARCH=x86_64|arm64 PYTHON=3.12|3.13|3.14)
-	$(BIN)/python layer/build_layer.py --arch $(ARCH) --python $(PYTHON) --output dist
+layer: $(STAMP) ## build dist/vpcprobe-layer-python$(PYTHON)-$(ARCH).zip (ARCH=x86_64|arm64 PYTHON=3.12|3.13|3.14 [COMPILE=1: ship .pyc])
+	$(BIN)/python layer/build_layer.py --arch $(ARCH) --python $(PYTHON) --output dist $(if $(COMPILE),--compile)
 
 # `sam build` runs these (BuildMethod: makefile) from a scratch directory with ARTIFACTS_DIR
 # set, so paths are taken from this Makefile's own location. For arm64: ARCH=arm64 sam build.

@@ -84,7 +84,37 @@ def check_native(site: Path, arch: str, python: str) -> None:
         raise BuildError(f"pydantic_core for {tag} not found (got {cores or 'nothing'})")
 
 
-def build_tree(root: Path, arch: str, python: str) -> None:
+def find_interpreter(python: str) -> str | None:
+    """A working `pythonX.Y` on PATH for the target version, or None."""
+    candidate = shutil.which(f"python{python}")
+    if candidate is None:
+        return None
+    probe = subprocess.run(
+        [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return candidate if probe.stdout.strip() == python else None
+
+
+def compile_bytecode(site: Path, python: str) -> None:
+    """Precompile for the target Python (Lambda's /opt is read-only: no .pyc written there).
+
+    unchecked-hash pycs carry no timestamps, so the zip stays reproducible; tracebacks name
+    /opt/python, where the layer lands.
+    """
+    interpreter = find_interpreter(python)
+    if interpreter is None:
+        raise BuildError(f"--compile needs a python{python} interpreter on PATH")
+    command = [interpreter, "-m", "compileall", "-q", "-j", "0", "-d", "/opt/python"]
+    command += ["--invalidation-mode", "unchecked-hash", str(site)]
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise BuildError("compileall failed: " + (completed.stdout + completed.stderr)[-300:])
+
+
+def build_tree(root: Path, arch: str, python: str, *, compile_pyc: bool = False) -> None:
     """Lay out the layer's content in `root`: python/ with everything, the wrapper at the top."""
     site = root / "python"
     site.mkdir(parents=True, exist_ok=True)
@@ -94,6 +124,8 @@ def build_tree(root: Path, arch: str, python: str) -> None:
     shutil.copytree(PACKAGE, target, ignore=shutil.ignore_patterns("__pycache__", "*.py[co]"))
     strip(site)
     check_native(site, arch, python)
+    if compile_pyc:
+        compile_bytecode(site, python)
     if WRAPPER.is_file():
         shutil.copyfile(WRAPPER, root / WRAPPER.name)
         (root / WRAPPER.name).chmod(0o755)
@@ -139,16 +171,22 @@ def main(argv: list[str] | None = None) -> int:
     where.add_argument(
         "--layer-dir", type=Path, help="write the layer's content here instead of a zip"
     )
+    parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="ship .pyc files compiled by pythonX.Y from PATH (faster cold starts; off by "
+        "default: the layer carries no __pycache__)",
+    )
     args = parser.parse_args(argv)
     if not re.fullmatch(r"3\.1[1-4]", args.python):
         parser.error(f"unsupported Python {args.python}")
     try:
         if args.layer_dir is not None:
-            build_tree(args.layer_dir, args.arch, args.python)
+            build_tree(args.layer_dir, args.arch, args.python, compile_pyc=args.compile)
             print(f"layer for python{args.python} {args.arch} written to {args.layer_dir}")
             return 0
         with tempfile.TemporaryDirectory(prefix="vpcprobe-layer-") as scratch:
-            build_tree(Path(scratch), args.arch, args.python)
+            build_tree(Path(scratch), args.arch, args.python, compile_pyc=args.compile)
             archive = args.output / archive_name(args.arch, args.python)
             count, unzipped, zipped = write_zip(Path(scratch), archive)
     except BuildError as exc:

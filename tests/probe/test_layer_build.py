@@ -153,3 +153,20 @@ def test_sam_build_builds_the_layer_and_the_function(tmp_path: Path) -> None:
     assert list((layer / "python" / "pydantic_core").glob("_pydantic_core.cpython-313-*.so"))
     assert (tmp_path / "build" / "ProbeFunction" / "app.py").is_file()
     assert "Build Succeeded" in completed.stdout
+
+
+def test_compiled_layer_ships_bytecode_named_for_opt(tmp_path: Path) -> None:
+    """--compile: .pyc for the target Python, reproducible, tracebacks pointing at /opt."""
+    if shutil.which(f"python{PYTHON}") is None:
+        pytest.skip(f"--compile needs python{PYTHON} on PATH")
+    completed = subprocess.run(
+        [sys.executable, str(ROOT / "layer" / "build_layer.py"), "--arch", ARCH,
+         "--python", PYTHON, "--compile", "--layer-dir", str(tmp_path / "layer")],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    tag = sys.implementation.cache_tag
+    pyc = tmp_path / "layer" / "python" / "vpcprobe" / "__pycache__" / f"handler.{tag}.pyc"
+    data = pyc.read_bytes()
+    assert int.from_bytes(data[4:8], "little") == 0b01  # hash-based, unchecked: no mtime
+    assert b"/opt/python/vpcprobe/handler.py" in data
