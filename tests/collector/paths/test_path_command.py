@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.collector.paths.builder import DB_IP, FN_SG, group, healthy, sg_rule
+from tests.support import aws_scenarios as scenarios
+from tests.support.moto_server import MotoServer
 from vpcprobe_collector.cli import main
 from vpcprobe_collector.snapshot.model import VpcSnapshot
 
@@ -135,3 +137,33 @@ def test_snapshot_file_problems_exit_2(tmp_path: Path, capsys: pytest.CaptureFix
     )
     assert code == 2
     assert "is a snapshot of orders, not billing" in err
+
+
+@pytest.mark.moto
+def test_live_snapshot_from_moto(aws: MotoServer, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without --snapshot the command reads AWS (here moto over HTTP) through take_snapshot."""
+    scenario = scenarios.build_healthy(aws.session())
+    target = scenario.target_addresses[0]
+    code, out, err = _run(capsys, scenario.function_name, "--to", f"{target}:{scenarios.DB_PORT}")
+    assert code == 0, err
+    for subnet_id in scenario.function_subnet_ids:
+        assert f"{subnet_id} (" in out
+    assert out.count(": REACHABLE") == len(scenario.function_subnet_ids)
+    assert f"Security group {scenario.target_sg_id} of {scenario.target_eni_ids[0]} allows" in out
+
+    code, out, _ = _run(capsys, scenario.function_name, "--to", f"{target}:22", "--format", "json")
+    assert code == 1
+    data = json.loads(out)
+    assert {(d["verdict"], d["decided_by"]["component"]) for d in data} == {
+        ("blocked", scenario.target_sg_id)
+    }
+
+
+@pytest.mark.moto
+def test_live_function_that_does_not_exist_is_bad_input(
+    aws: MotoServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _run(capsys, "no-such-function", "--to", "10.0.3.10:5432")
+    assert code == 2
+    assert out == ""
+    assert err.startswith("vpcprobe: error: ") and "no-such-function" in err
