@@ -103,7 +103,9 @@ def service_route(ctx: RuleContext, service: str) -> ServiceRoute:
     parts = []
     if missing:
         blocked = next(s for s in access.subnets if s.verdict is Verdict.BLOCKED)
-        parts.append(blocked.detail.rstrip("."))
+        deciding = blocked.result.decided_by if blocked.result else None
+        detail = deciding.detail if deciding else blocked.detail
+        parts.append(f"{detail.rstrip('.')} (from {', '.join(missing)})")
     parts.extend(n.rstrip(".") for n in access.notes)
     return ServiceRoute(
         service=service,
@@ -127,8 +129,13 @@ def _endpoint_commands(ctx: RuleContext, service: str) -> list[str]:
 
 
 def _aws_evidence(results: list[AwsResult]) -> list[Evidence]:
-    out = []
-    for result in results[:3]:
+    out: list[Evidence] = []
+    seen: set[tuple[str, str | None, str | None]] = set()
+    for result in results:
+        key = (result.status.value, result.endpoint, result.error)
+        if key in seen:
+            continue
+        seen.add(key)
         detail = f"{result.service}:{result.operation} {result.status.value}"
         if result.endpoint:
             detail += f" at {result.endpoint}"
@@ -203,7 +210,8 @@ class ServiceApiRule(Rule):
             else:
                 why = route.explanation
             seen = (
-                f"the probe's {service} call got {failed[0].status.value}"
+                f"the probe's {service} call got {failed[0].status.value} "
+                f"({len(failed)} of {len(observed)})"
                 if failed
                 else "not probed"
             )

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from vpcprobe.models import DnsResult, DnsStatus, ProbeReport, RecordType, TcpResult
 from vpcprobe_collector.findings.model import TargetJoin, TargetSpec
-from vpcprobe_collector.paths.model import PathResult, Verdict
+from vpcprobe_collector.paths.model import HopKind, HopOutcome, PathResult, Verdict
 from vpcprobe_collector.rules.context import RuleContext, TargetFacts, is_ip
 
 FAILED = ("timeout", "unreachable", "error")
@@ -108,16 +108,29 @@ def static_phrase(fact: TargetFacts, ctx: RuleContext) -> str:
     return "the configuration allows it"
 
 
+EXITS = (HopKind.INTERNET_GATEWAY, HopKind.NAT_GATEWAY, HopKind.ROUTE)
+
+
 def verified_and_beyond(paths: Sequence[PathResult]) -> tuple[list[str], str]:
-    """What the configuration check verified (hop details) and where the unseen part begins."""
+    """What the configuration check verified (each component once) and where the unseen
+    part begins."""
     verified: list[str] = []
+    beyond = "at the target host itself (its own firewall, or the service's listening address)"
     for path in paths[:1]:
-        verified = [h.detail for h in path.hops if h.outcome.value == "allow"]
-    leaves = [p for p in paths if p.verdict is Verdict.LEAVES_VPC]
-    if leaves:
-        beyond = "beyond the VPC (" + "; ".join(leaves[0].notes or ["the far side"]) + ")"
-    else:
-        beyond = "at the target host itself (its own firewall, or a device in front of it)"
+        for hop in path.hops:
+            if hop.outcome is HopOutcome.ALLOW and hop.component not in verified:
+                verified.append(hop.component)
+        if path.verdict is Verdict.LEAVES_VPC:
+            last = next(
+                (
+                    h
+                    for h in reversed(path.hops)
+                    if h.kind in EXITS and h.outcome is HopOutcome.ALLOW
+                ),
+                None,
+            )
+            where = f"beyond {last.component}" if last else "beyond the VPC"
+            beyond = f"{where} (the internet or the network on the far side, or the target host)"
     return verified, beyond
 
 

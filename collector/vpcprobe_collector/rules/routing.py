@@ -79,13 +79,16 @@ def _route_evidence(table: RouteTable, route: Route | None, expected: str) -> Ev
 
 
 class SubnetRule(Rule):
-    """A static rule judged once per function subnet from its route table."""
+    """A static rule judged once per route table, for the function subnets that use it."""
 
-    def per_subnet(self, ctx: RuleContext, subnet_id: str, table: RouteTable) -> Iterable[Finding]:
+    def per_table(
+        self, ctx: RuleContext, subnets: list[str], table: RouteTable
+    ) -> Iterable[Finding]:
         raise NotImplementedError
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         reason = ctx.skipped_reason(EC2_ROUTES)
+        by_table: dict[str, tuple[RouteTable, list[str]]] = {}
         for subnet_id in ctx.function_subnet_ids:
             if reason:
                 yield self.skipped(reason, resources=[subnet_id], subnet_id=subnet_id)
@@ -95,7 +98,9 @@ class SubnetRule(Rule):
                 why = ctx.skipped_reason(EC2_SUBNETS) or f"no route table was found for {subnet_id}"
                 yield self.skipped(why, resources=[subnet_id], subnet_id=subnet_id)
                 continue
-            yield from self.per_subnet(ctx, subnet_id, table)
+            by_table.setdefault(table.route_table_id, (table, []))[1].append(subnet_id)
+        for table, subnets in by_table.values():
+            yield from self.per_table(ctx, subnets, table)
 
 
 class NoRouteToInternet(SubnetRule):
@@ -119,14 +124,18 @@ class NoRouteToInternet(SubnetRule):
     inputs = ("lambda:GetFunction", EC2_ROUTES, EC2_NATS)
     limits = "A function meant to be isolated (endpoints only) is reported at medium severity."
 
-    def per_subnet(self, ctx: RuleContext, subnet_id: str, table: RouteTable) -> Iterable[Finding]:
+    def per_table(
+        self, ctx: RuleContext, subnets: list[str], table: RouteTable
+    ) -> Iterable[Finding]:
+        where = ", ".join(subnets)
+        sub = subnets[0] if len(subnets) == 1 else None
         route = default_route(table)
         if route is not None and route.target_type in (*ONWARD, RouteTargetType.INTERNET_GATEWAY):
             yield self.passed(
-                f"Route table {table.route_table_id} of {subnet_id} sends 0.0.0.0/0 to "
+                f"Route table {table.route_table_id} of {where} sends 0.0.0.0/0 to "
                 f"{route.target_id}.",
-                resources=[_route_ref(table, route), subnet_id],
-                subnet_id=subnet_id,
+                resources=[_route_ref(table, route), *subnets],
+                subnet_id=sub,
             )
             return
         nat = usable_nat(ctx)
@@ -155,12 +164,12 @@ class NoRouteToInternet(SubnetRule):
             )
         isolated = any(e.endpoint_type == "Interface" for e in ctx.snapshot.vpc_endpoints)
         yield self.fail(
-            f"Route table {table.route_table_id} of {subnet_id} has no route for 0.0.0.0/0, so "
+            f"Route table {table.route_table_id} of {where} has no route for 0.0.0.0/0, so "
             "the function cannot reach public addresses or AWS APIs without an endpoint.",
-            resources=[_route_ref(table, None), subnet_id],
+            resources=[_route_ref(table, None), *subnets],
             evidence=[_route_evidence(table, None, "0.0.0.0/0 -> nat-…")],
             remediation=Remediation(text=fix, commands=commands),
-            subnet_id=subnet_id,
+            subnet_id=sub,
             severity=Severity.MEDIUM if isolated else None,
         )
 
@@ -183,51 +192,67 @@ class FunctionInPublicSubnet(SubnetRule):
     )
     inputs = ("lambda:GetFunction", EC2_ROUTES)
 
-    def per_subnet(self, ctx: RuleContext, subnet_id: str, table: RouteTable) -> Iterable[Finding]:
+    def per_table(
+        self, ctx: RuleContext, subnets: list[str], table: RouteTable
+    ) -> Iterable[Finding]:
+        where = ", ".join(subnets)
+        sub = subnets[0] if len(subnets) == 1 else None
         route = default_route(table)
         if not routes_to_igw(table) or route is None:
             yield self.passed(
-                f"{subnet_id} does not route 0.0.0.0/0 to an internet gateway.",
-                resources=[subnet_id, table.route_table_id],
-                subnet_id=subnet_id,
+                f"{where} does not route 0.0.0.0/0 to an internet gateway.",
+                resources=[*subnets, table.route_table_id],
+                subnet_id=sub,
             )
             return
         nat = usable_nat(ctx)
         nat_id = nat.nat_gateway_id if nat else "NAT_GATEWAY_ID"
         shared = [
-            a.subnet_id for a in table.associations if a.subnet_id and a.subnet_id != subnet_id
+            a.subnet_id for a in table.associations if a.subnet_id and a.subnet_id not in subnets
         ]
-        commands = [
-            f"aws ec2 create-route-table --vpc-id {table.vpc_id}",
-            remedies.create_default_route("NEW_ROUTE_TABLE_ID", nat_gateway_id=nat_id),
-            f"aws ec2 associate-route-table --route-table-id NEW_ROUTE_TABLE_ID --subnet-id "
-            f"{subnet_id}",
-        ]
+        nat_subnets = {n.subnet_id for n in ctx.snapshot.nat_gateways if n.subnet_id}
+        # Changing the table in place is safe only when nothing else (a NAT gateway's own
+        # public subnet, subnets using the main table implicitly) depends on its IGW route.
+        in_place = not shared and not table.is_main and not nat_subnets & set(subnets)
+        if in_place:
+            commands = [
+                remedies.create_default_route(
+                    table.route_table_id, nat_gateway_id=nat_id, replace=True
+                )
+            ]
+            how = f"Point 0.0.0.0/0 in {table.route_table_id} at a NAT gateway in a public subnet"
+        else:
+            commands = [
+                f"aws ec2 create-route-table --vpc-id {table.vpc_id}",
+                remedies.create_default_route("NEW_ROUTE_TABLE_ID", nat_gateway_id=nat_id),
+                *(
+                    "aws ec2 associate-route-table --route-table-id NEW_ROUTE_TABLE_ID "
+                    f"--subnet-id {s}"
+                    for s in subnets
+                ),
+            ]
+            others = shared or ["the subnets using the main table"]
+            how = (
+                f"Give {where} a route table that sends 0.0.0.0/0 to a NAT gateway in a public "
+                f"subnet ({table.route_table_id} also serves {', '.join(others)}: leave it)"
+            )
         if nat is None:
             commands.insert(
                 0,
                 "aws ec2 create-nat-gateway --subnet-id PUBLIC_SUBNET_ID --allocation-id "
                 "EIP_ALLOCATION_ID",
             )
-        note = (
-            f" ({table.route_table_id} is shared with {', '.join(shared)}: do not change it)"
-            if shared
-            else ""
-        )
         yield self.fail(
-            f"Route table {table.route_table_id} of {subnet_id} sends 0.0.0.0/0 to the internet "
+            f"Route table {table.route_table_id} of {where} sends 0.0.0.0/0 to the internet "
             f"gateway {route.target_id}, but Lambda's network interfaces have no public IP, so "
             "that traffic is dropped.",
-            resources=[_route_ref(table, route), subnet_id],
+            resources=[_route_ref(table, route), *subnets],
             evidence=[_route_evidence(table, route, "0.0.0.0/0 -> nat-… (a NAT gateway)")],
             remediation=Remediation(
-                text=(
-                    f"Give {subnet_id} a route table that sends 0.0.0.0/0 to a NAT gateway in a "
-                    f"public subnet{note}, or move the function to private subnets."
-                ),
+                text=f"{how}, or move the function to private subnets.",
                 commands=commands,
             ),
-            subnet_id=subnet_id,
+            subnet_id=sub,
         )
 
 
@@ -253,7 +278,11 @@ class NatGatewayUnusable(SubnetRule):
     )
     inputs = ("lambda:GetFunction", EC2_ROUTES, EC2_NATS)
 
-    def per_subnet(self, ctx: RuleContext, subnet_id: str, table: RouteTable) -> Iterable[Finding]:
+    def per_table(
+        self, ctx: RuleContext, subnets: list[str], table: RouteTable
+    ) -> Iterable[Finding]:
+        where = ", ".join(subnets)
+        sub = subnets[0] if len(subnets) == 1 else None
         route = default_route(table)
         if route is None or route.target_type is not RouteTargetType.NAT_GATEWAY:
             return
@@ -264,28 +293,28 @@ class NatGatewayUnusable(SubnetRule):
             nat_gateway_id=good.nat_gateway_id if good else "NAT_GATEWAY_ID",
             replace=True,
         )
-        refs: list[ResourceRef | str] = [_route_ref(table, route), nat_id, subnet_id]
+        refs: list[ResourceRef | str] = [_route_ref(table, route), nat_id, *subnets]
         evidence = [_route_evidence(table, route, "0.0.0.0/0 -> an available NAT gateway")]
         if route.state == "blackhole":
             yield self.fail(
-                f"Route table {table.route_table_id} of {subnet_id} sends 0.0.0.0/0 to {nat_id}, "
+                f"Route table {table.route_table_id} of {where} sends 0.0.0.0/0 to {nat_id}, "
                 "a blackhole: that NAT gateway no longer exists.",
                 resources=refs,
                 evidence=evidence,
                 remediation=Remediation(
                     text="Point the default route at an available NAT gateway.", commands=[replace]
                 ),
-                subnet_id=subnet_id,
+                subnet_id=sub,
             )
             return
         nat = ctx.snapshot.nat_gateway(nat_id)
         if nat is None:
             reason = ctx.skipped_reason(EC2_NATS)
             if reason:
-                yield self.skipped(reason, resources=[nat_id], subnet_id=subnet_id)
+                yield self.skipped(reason, resources=[nat_id], subnet_id=sub)
             else:
                 yield self.fail(
-                    f"Route table {table.route_table_id} of {subnet_id} sends 0.0.0.0/0 to "
+                    f"Route table {table.route_table_id} of {where} sends 0.0.0.0/0 to "
                     f"{nat_id}, which does not exist.",
                     resources=refs,
                     evidence=evidence,
@@ -293,7 +322,7 @@ class NatGatewayUnusable(SubnetRule):
                         text="Point the default route at an available NAT gateway.",
                         commands=[replace],
                     ),
-                    subnet_id=subnet_id,
+                    subnet_id=sub,
                 )
             return
         nat_evidence = Evidence(
@@ -306,7 +335,7 @@ class NatGatewayUnusable(SubnetRule):
         if nat.state != "available":
             failure = f" ({nat.failure_code}: {nat.failure_message})" if nat.failure_code else ""
             yield self.fail(
-                f"NAT gateway {nat_id}, the default route of {subnet_id}, is {nat.state}{failure}.",
+                f"NAT gateway {nat_id}, the default route of {where}, is {nat.state}{failure}.",
                 resources=refs,
                 evidence=[*evidence, nat_evidence],
                 remediation=Remediation(
@@ -325,19 +354,19 @@ class NatGatewayUnusable(SubnetRule):
                         ]
                     ),
                 ),
-                subnet_id=subnet_id,
+                subnet_id=sub,
             )
             return
         if nat.connectivity_type != "public":
             yield self.fail(
-                f"NAT gateway {nat_id}, the default route of {subnet_id}, is a private NAT "
+                f"NAT gateway {nat_id}, the default route of {where}, is a private NAT "
                 "gateway: it cannot reach the internet.",
                 resources=refs,
                 evidence=[*evidence, nat_evidence],
                 remediation=Remediation(
                     text="Route 0.0.0.0/0 to a public NAT gateway.", commands=[replace]
                 ),
-                subnet_id=subnet_id,
+                subnet_id=sub,
             )
             return
         nat_table = ctx.route_table(nat.subnet_id) if nat.subnet_id else None
@@ -366,13 +395,13 @@ class NatGatewayUnusable(SubnetRule):
                         f"--destination-cidr-block 0.0.0.0/0 --gateway-id {igw}"
                     ],
                 ),
-                subnet_id=subnet_id,
+                subnet_id=sub,
             )
             return
         yield self.passed(
-            f"{subnet_id} routes 0.0.0.0/0 to {nat_id}, available, in a public subnet.",
+            f"{where} routes 0.0.0.0/0 to {nat_id}, available, in a public subnet.",
             resources=refs,
-            subnet_id=subnet_id,
+            subnet_id=sub,
         )
 
 

@@ -113,9 +113,7 @@ class BlockedOutsideVpcConfig(Rule):
                     probe_evidence(fact),
                     Evidence(
                         source="path",
-                        observed="verified: " + "; ".join(verified)
-                        if verified
-                        else "verified: every hop",
+                        observed="verified: " + ", ".join(verified),
                         expected="the connection to succeed",
                         data={"verified": verified, "beyond": beyond},
                     ),
