@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -413,3 +414,69 @@ def test_9_deadline_many_unreachable_targets_report_comes_back_in_time(
         assert [(r.status, r.skip_reason) for r in tcp(report, label)] == [
             (TcpStatus.SKIPPED, SkipReason.DEADLINE)
         ]
+
+
+# ---------------------------------------------------------------------------- beyond 1-9
+
+
+@pytest.fixture
+def dual_stack_vpc(lab_host: None) -> Iterator[Vpc]:
+    """The usual VPC with IPv6 everywhere (skipped where the kernel has no IPv6)."""
+    if not Path("/proc/net/if_inet6").exists():
+        pytest.skip("the kernel has no IPv6: the dual-stack lab cannot be built")
+    with Lab(ipv6=True) as built:
+        yield standard_vpc(built, logs=False)
+
+
+def test_10_dual_stack_target_with_only_its_ipv6_path_dropped(dual_stack_vpc: Vpc) -> None:
+    # One way only: how addresses are tried does not depend on the entry point.
+    way = "handler"
+    vpc = dual_stack_vpc
+    lab = vpc.lab
+    assert vpc.db.address6 is not None and vpc.resolver.address6 is not None
+    lab.block(vpc.db.address6, proto="tcp", port=vpc.db_port)
+    run = lab.probe(
+        way,
+        targets=[vpc.db_target],
+        nameservers=[vpc.resolver.address6],
+        timeout_s=TIMEOUT_S,
+        aws=False,
+    )
+    report = _report(run)
+
+    by_address = {r.address: r for r in tcp(report, vpc.db_target)}
+    assert set(by_address) == {vpc.db.address, vpc.db.address6}
+    assert by_address[vpc.db.address].status == TcpStatus.OPEN
+    assert_timed_out([by_address[vpc.db.address6]], TIMEOUT_S)
+    # Every server, the IPv6 one asked over IPv6 included, gives both addresses.
+    for record_type, address in (
+        (RecordType.A, vpc.db.address),
+        (RecordType.AAAA, vpc.db.address6),
+    ):
+        results = dns(report, name=vpc.db_name, record_type=record_type)
+        assert {(r.status.value, tuple(r.answers)) for r in results} == {("ok", (address,))}
+    assert vpc.resolver.address6 in servers_seen(report)
+
+
+def test_11_second_subnet_without_a_route_out_times_out_where_the_first_connects(
+    vpc_without_logs: Vpc,
+) -> None:
+    way = "cli"  # one way only: the subnet, not the entry point, is under test
+    vpc = vpc_without_logs
+    lab = vpc.lab
+    internet = lab.add_target("payments", ports=[443], address="203.0.113.10/24")
+    other = lab.add_function("10.0.2.25/24")
+    lab.block(internet.address, source="10.0.2.0/24")  # that subnet's route table: no NAT
+    target = f"{internet.address}:443"
+
+    first = _report(lab.probe(way, targets=[target], timeout_s=TIMEOUT_S, aws=False))
+    second = _report(
+        lab.probe(way, targets=[target], timeout_s=TIMEOUT_S, aws=False, function=other)
+    )
+
+    assert statuses(tcp(first, target)) == {"open"}
+    assert_timed_out(tcp(second, target), TIMEOUT_S)
+    # Both subnets share the VPC's DNS: the same resolv.conf, the same answers.
+    assert second.resolv_conf is not None
+    assert second.resolv_conf.configured_nameservers == [vpc.dhcp_dns.address]
+    assert statuses(r for r in second.dns if r.record_type == RecordType.A) == {"ok"}

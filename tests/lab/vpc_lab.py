@@ -28,6 +28,14 @@ API (all methods raise `LabError` with the failing command's stderr; `close()` n
         run = lab.run_probe_cli(["--target", "db.corp.internal:5432", "--timeout", "1"])
         run = lab.run_probe_handler({"targets": ["db.corp.internal:5432"]}, remaining_ms=3000)
         run.report                                        # a vpcprobe.models.ProbeReport
+        run = lab.probe("handler", targets=[...], timeout_s=1, deadline_s=2)  # or "cli"
+        other = lab.add_function("10.0.2.25/24")          # a second function subnet
+        lab.block("203.0.113.10", source="10.0.2.0/24")   # e.g. that subnet has no NAT route
+        lab.probe("cli", targets=[...], function=other)
+
+`Lab(ipv6=True)` gives every host and function an fd00:77:<n>::10 address as well (dns
+servers answer AAAA with it when `records` lists it). Addresses are yours to choose
+(`address="10.20.1.10/24"`), so a lab can mirror a real VPC's plan.
 
 `standard_vpc(lab)` builds the usual picture (VPC resolver, custom DHCP DNS server, the
 forwarder, a database and a web target, the Logs endpoint) and returns a `Vpc` naming its
@@ -281,6 +289,9 @@ class Lab:
         self.function_interface = ipaddress.ip_interface(function_address)
         self.router = f"{self.id}-rt"
         self.function = f"{self.id}-fn"
+        self.functions: dict[str, ipaddress.IPv4Interface | ipaddress.IPv6Interface] = {
+            self.function: self.function_interface
+        }
         self.hosts: dict[str, Host] = {}
         self.workdir = Path(tempfile.mkdtemp(prefix=f"{self.id}-"))
         self._namespaces: list[str] = []
@@ -312,7 +323,12 @@ class Lab:
             gateway = str(next(self.function_interface.network.hosts()))
             self._link(self.function, "f0", self.function_interface, gateway)
             if self.ipv6:
-                self._ns_run(self.router, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1")
+                # `default` too: veths added later take their setting from it.
+                self._ns_run(
+                    self.router,
+                    "sysctl", "-qw",
+                    "net.ipv6.conf.all.forwarding=1", "net.ipv6.conf.default.forwarding=1",
+                )  # fmt: skip
                 self._link6(self.function, "f0", 1)
             nft = (
                 "table inet lab {\n"
@@ -346,6 +362,14 @@ class Lab:
     def _add_namespace(self, namespace: str) -> None:
         self._namespaces.append(namespace)  # recorded first: close() removes half-made ones
         _run(["ip", "netns", "add", namespace])
+        if self.ipv6:
+            # No duplicate address detection: link-local addresses stay "tentative" for a
+            # second otherwise, and neighbour discovery (hence forwarding) waits for them.
+            self._ns_run(
+                namespace,
+                "sysctl", "-qw",
+                "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0",
+            )  # fmt: skip
         self._ip(namespace, "link", "set", "lo", "up")
 
     def _ip(self, namespace: str, *args: str) -> str:
@@ -466,6 +490,22 @@ class Lab:
         self.hosts[name] = host
         return host
 
+    def add_function(self, address: str) -> str:
+        """A second function subnet (e.g. the function's other AZ): a namespace whose
+        resolv.conf has Lambda's layout too; pass its name as `function=` to run there.
+        """
+        index = len(self.functions)
+        namespace = f"{self.id}-fn{index}"
+        interface = ipaddress.ip_interface(address)
+        self._add_namespace(namespace)
+        self.functions[namespace] = interface
+        self._link(namespace, f"f{index}", interface, str(next(interface.network.hosts())))
+        if self.ipv6:
+            self._link6(namespace, f"f{index}", 0x100 + index)
+        configured = _configured_in(NETNS_ETC / self.function / "resolv.conf")
+        self.write_resolv_conf(configured=configured, function=namespace)
+        return namespace
+
     def add_dns_server(
         self,
         name: str,
@@ -502,7 +542,8 @@ class Lab:
         argv += [f"--server={upstream}" for upstream in forward_to]
         process = self.spawn(host.namespace, argv, log_name=name)
         host.processes.append(process)
-        self._wait_listening(process, host.namespace, host.address, [53], what=name)
+        for listening in _addresses(host):
+            self._wait_listening(process, host.namespace, listening, [53], what=name)
         return host
 
     def add_target(
@@ -590,8 +631,11 @@ class Lab:
         nameservers: Iterable[str] = (FORWARDER,),
         options: str = "timeout:2 attempts:5",
         search: Iterable[str] = (),
+        function: str | None = None,
     ) -> Path:
-        """Write the function's /etc/resolv.conf in Lambda's layout (seen via ip netns exec)."""
+        """Write a function namespace's /etc/resolv.conf in Lambda's layout (every one's
+        when `function` is None), seen there through ip netns exec's /etc/netns mount.
+        """
         lines = [f"options {options}"] if options else []
         lines.append("; generated by /sbin/dhclient-script")
         search = list(search)
@@ -599,10 +643,11 @@ class Lab:
             lines.append(f"search {' '.join(search)}")
         lines += [f"; configured nameserver {ip}" for ip in configured]
         lines += [f"nameserver {ip}" for ip in nameservers]
-        directory = NETNS_ETC / self.function
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / "resolv.conf"
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        path = NETNS_ETC / self.function / "resolv.conf"
+        for namespace in [function] if function else list(self.functions):
+            path = NETNS_ETC / namespace / "resolv.conf"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return path
 
     # -- security groups and NACLs
@@ -683,14 +728,18 @@ class Lab:
             self._nft(self.router, "forward", rule)
 
     def block_return_traffic(
-        self, *, ports: str = "1024-65535", protos: Iterable[str] = ("tcp", "udp")
+        self,
+        *,
+        ports: str = "1024-65535",
+        protos: Iterable[str] = ("tcp", "udp"),
+        function: str | None = None,
     ) -> None:
         """Drop replies to the function subnet on `ports`: a NACL without the ephemeral range.
 
         Only forwarded traffic is dropped; 169.254.78.1 lives on the router, like the real
         forwarder, which no NACL filters.
         """
-        subnet = str(self.function_interface.network)
+        subnet = str(self.functions[function or self.function].network)
         for proto in protos:
             self._nft(self.router, "forward", f"ip daddr {subnet} {proto} dport {ports} drop")
 
@@ -750,9 +799,10 @@ class Lab:
         env: Mapping[str, str] | None = None,
         stdin: str | None = None,
         timeout_s: float = 120.0,
+        function: str | None = None,
     ) -> ProbeRun:
-        """Run a command in the function namespace and wait for it."""
-        full = ["ip", "netns", "exec", self.function, *argv]
+        """Run a command in the (or another) function namespace and wait for it."""
+        full = ["ip", "netns", "exec", function or self.function, *argv]
         started = time.monotonic()
         process = subprocess.Popen(
             full,
@@ -783,12 +833,15 @@ class Lab:
         )
 
     def run_probe_cli(
-        self, args: Sequence[str], *, env: Mapping[str, str] | None = None
+        self,
+        args: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        function: str | None = None,
     ) -> ProbeRun:
         """`python -m vpcprobe ARGS` inside the function namespace."""
-        return self.run_in_function(
-            [sys.executable, "-m", "vpcprobe", *args], env=self.probe_env(env)
-        )
+        argv = [sys.executable, "-m", "vpcprobe", *args]
+        return self.run_in_function(argv, env=self.probe_env(env), function=function)
 
     def run_probe_handler(
         self,
@@ -796,6 +849,7 @@ class Lab:
         *,
         remaining_ms: int = 30_000,
         env: Mapping[str, str] | None = None,
+        function: str | None = None,
     ) -> ProbeRun:
         """`vpcprobe.handler.handler(event, context)` inside the function namespace, the
         Lambda way: Lambda's environment variables and a context that honours remaining time.
@@ -811,7 +865,9 @@ class Lab:
         }
         argv = [sys.executable, str(LAB_DIR / "handler_runner.py"), "--remaining-ms"]
         argv.append(str(remaining_ms))
-        return self.run_in_function(argv, env=self.probe_env(lambda_env), stdin=json.dumps(event))
+        return self.run_in_function(
+            argv, env=self.probe_env(lambda_env), stdin=json.dumps(event), function=function
+        )
 
     def probe(
         self,
@@ -824,6 +880,7 @@ class Lab:
         aws: bool = True,
         system_resolver: bool = True,
         deadline_s: float = 10.0,
+        function: str | None = None,
     ) -> ProbeRun:
         """The same probe either way: `python -m vpcprobe --deadline S`, or the handler
         given the remaining time whose budget (after the probe's safety margin) is S.
@@ -836,7 +893,7 @@ class Lab:
             args += [f"--timeout={timeout_s:g}", f"--deadline={deadline_s:g}"]
             args += [] if aws else ["--no-aws"]
             args += [] if system_resolver else ["--no-system-resolver"]
-            return self.run_probe_cli(args)
+            return self.run_probe_cli(args, function=function)
         event = {
             "targets": targets,
             "dns_names": dns_names,
@@ -845,7 +902,8 @@ class Lab:
             "system_resolver": system_resolver,
             "aws": {"logs": aws},
         }
-        return self.run_probe_handler(event, remaining_ms=remaining_ms_for(deadline_s))
+        remaining_ms = remaining_ms_for(deadline_s)
+        return self.run_probe_handler(event, remaining_ms=remaining_ms, function=function)
 
     def log(self, name: str) -> str:
         """What a lab process (a DNS server, the forwarder, moto) wrote, for failure messages."""
@@ -865,6 +923,15 @@ def remaining_ms_for(budget_s: float) -> int:
     if budget_ms <= 18000:
         return round(budget_ms / 0.9)
     return round(budget_ms + 2000)
+
+
+def _configured_in(resolv_conf: Path) -> list[str]:
+    try:
+        text = resolv_conf.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    prefix = "; configured nameserver "
+    return [line[len(prefix) :].strip() for line in text.splitlines() if line.startswith(prefix)]
 
 
 def _base_env(workdir: Path) -> dict[str, str]:
