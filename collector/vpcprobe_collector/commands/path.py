@@ -124,7 +124,7 @@ def _verdict_line(result: PathResult, zone: str | None) -> str:
         return f"{where}: LEAVES THE VPC (allowed as far as the VPC goes)"
     if decided is None:
         return f"{where}: {result.verdict.value.upper()}"
-    rule = f" {decided.rule}" if decided.rule else ""
+    rule = f" ({decided.rule})" if decided.rule else ""
     if result.verdict is Verdict.BLOCKED:
         kind = " (intermittent)" if result.intermittent else ""
         return f"{where}: BLOCKED{kind} by {decided.component}{rule}"

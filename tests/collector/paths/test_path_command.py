@@ -48,7 +48,7 @@ def test_blocked_exits_1_and_names_the_component_and_rule(
     code, out, _ = _run(capsys, "orders", "--to", f"{DB_IP}:5432", "--snapshot", file)
     assert code == 1
     assert (
-        f"subnet-0fa (us-east-1a): BLOCKED by {FN_SG} no egress rule allows tcp 5432 to {DB_IP}"
+        f"subnet-0fa (us-east-1a): BLOCKED by {FN_SG} (no egress rule allows tcp 5432 to {DB_IP})"
         in out
     )
     assert f"  Security group {FN_SG} allows no outbound TCP to {DB_IP}:5432." in out
@@ -167,3 +167,15 @@ def test_live_function_that_does_not_exist_is_bad_input(
     assert code == 2
     assert out == ""
     assert err.startswith("vpcprobe: error: ") and "no-such-function" in err
+
+
+def test_missing_credentials_exit_3(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    code, out, err = _run(capsys, "orders", "--to", "10.0.3.10:5432", "--region", "us-east-1")
+    assert code == 3
+    assert out == ""
+    assert err.startswith("vpcprobe: error: ")
+    assert len(err.strip().splitlines()) == 1
