@@ -9,6 +9,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -141,7 +142,14 @@ SAM = ROOT / ".venv-sam" / "bin" / "sam"
 @pytest.mark.slow
 @pytest.mark.skipif(not SAM.exists(), reason="aws-sam-cli is not installed: run `make sam-venv`")
 def test_sam_build_builds_the_layer_and_the_function(tmp_path: Path) -> None:
-    env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "HOME": str(tmp_path)}  # nothing to AWS
+    # No telemetry, and a fresh "last version check" so sam does not ask PyPI for updates.
+    config = tmp_path / "sam-config"
+    config.mkdir()
+    (config / "metadata.json").write_text(
+        json.dumps({"telemetryEnabled": False, "lastVersionCheck": time.time()}), encoding="utf-8"
+    )
+    env = {**os.environ, "SAM_CLI_TELEMETRY": "0", "HOME": str(tmp_path)}
+    env["__SAM_CLI_APP_DIR"] = str(config)
     completed = subprocess.run(
         [str(SAM), "build", "--template-file", str(ROOT / "template.yaml"), "--base-dir", str(ROOT),
          "--build-dir", str(tmp_path / "build"), "--cache-dir", str(tmp_path / "cache")],
