@@ -201,3 +201,28 @@ def test_a_role_that_is_never_assumable_is_reported(
         "vpcprobe: error: lambda:CreateFunction failed: InvalidParameterValueException: "
         "The role defined for the function cannot be assumed by Lambda."
     )
+
+
+def test_redeploy_reports_a_probe_that_is_failed(
+    suspect: Suspect, layer_zip: Path, vpcprobe: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert vpcprobe("deploy", "--like", SUSPECT, "--layer-zip", str(layer_zip)).code == 0
+
+    def failed(parsed: dict[str, Any], **_: Any) -> None:
+        configuration = parsed.get("Configuration", {})
+        if configuration.get("FunctionName") == PROBE:
+            configuration.update(
+                State="Failed",
+                StateReasonCode="InvalidSecurityGroup",
+                StateReason="One or more security groups do not exist.",
+            )
+
+    session_with(monkeypatch, {"after-call.lambda.GetFunction": failed})
+
+    result = vpcprobe("deploy", "--like", SUSPECT, "--layer-zip", str(layer_zip))
+
+    assert result.code == 1
+    assert result.err.splitlines()[-1] == (
+        f"vpcprobe: error: the probe function {PROBE} failed to become ready: "
+        "InvalidSecurityGroup: One or more security groups do not exist."
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,8 @@ def test_wrap_then_unwrap_restores_layers_and_variables_exactly(
         "LOG_LEVEL": "debug",
         "AWS_LAMBDA_EXEC_WRAPPER": "/opt/vpcprobe-wrapper",
     }
-    assert "vpcprobe:wrapped" in tags(suspect)
+    # Lambda's tag value alphabet (no JSON): letters, digits, spaces, _ . : / = + - @
+    assert re.fullmatch(r"[\w .:/=+\-@]{1,256}", tags(suspect)["vpcprobe:wrapped"])
     assert "set AWS_LAMBDA_EXEC_WRAPPER=/opt/vpcprobe-wrapper" in wrapped.out
 
     unwrapped = vpcprobe("unwrap", SUSPECT)
@@ -187,3 +189,16 @@ def test_wrap_unknown_function(aws: Any, vpcprobe: Any) -> None:
         2,
         "vpcprobe: error: function ghost not found in us-east-1\n",
     )
+
+
+def test_unwrap_refuses_a_tag_it_did_not_write(suspect: Suspect, vpcprobe: Any) -> None:
+    suspect.client("lambda").tag_resource(
+        Resource=suspect.arn, Tags={"vpcprobe:wrapped": "edited by hand"}
+    )
+    before = configuration(suspect)
+
+    result = vpcprobe("unwrap", SUSPECT)
+
+    assert result.code == 2
+    assert "the vpcprobe:wrapped tag is not what vpcprobe wrote ('edited by hand')" in result.err
+    assert configuration(suspect) == before

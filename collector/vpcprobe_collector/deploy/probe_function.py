@@ -427,6 +427,9 @@ def _update(
             progress(f"updating {name}")
             lambda_client.update_function_configuration(FunctionName=name, **changes)
             wait_for(lambda_client, "function_updated_v2", name, progress, "to update")
+        elif existing.get("State") in ("Pending", "Failed"):
+            # Nothing to change, but the probe is not usable yet (or never became so): say so.
+            wait_for(lambda_client, "function_active_v2", name, progress, "to become Active")
     except AwsErrors as error:
         raise_aws_error(error, "lambda:UpdateFunctionConfiguration")
 

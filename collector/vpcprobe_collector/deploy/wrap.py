@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,26 +37,29 @@ class WrapResult:
 
 @dataclass(frozen=True)
 class WrapRecord:
-    """What `wrap` changed, kept in the function's `vpcprobe:wrapped` tag for `unwrap`."""
+    """What `wrap` changed, kept in the function's `vpcprobe:wrapped` tag for `unwrap`.
+
+    Tag values allow only letters, digits, spaces and `_ . : / = + - @` (no JSON), at most
+    256 characters: "<layer version ARN> variable=added|kept".
+    """
 
     layer: str
     added_variable: bool
 
     def to_tag(self) -> str:
-        """Compact JSON (a tag value holds at most 256 characters)."""
-        return json.dumps({"layer": self.layer, "variable": self.added_variable}, sort_keys=True)
+        """The tag value."""
+        return f"{self.layer} variable={'added' if self.added_variable else 'kept'}"
 
     @classmethod
     def from_tag(cls, value: str) -> WrapRecord:
         """Parse the tag; refuse clearly when it was edited into something else."""
-        try:
-            data = json.loads(value)
-            return cls(layer=str(data["layer"]), added_variable=bool(data["variable"]))
-        except (ValueError, KeyError, TypeError) as error:
+        layer, _, variable = value.partition(" variable=")
+        if layer_arn_parts(layer) is None or variable not in ("added", "kept"):
             raise BadInputError(
                 f"the {TAG_WRAPPED} tag is not what vpcprobe wrote ({value!r}); "
                 f"remove the layer and {WRAPPER_VARIABLE} by hand"
-            ) from error
+            )
+        return cls(layer=layer, added_variable=variable == "added")
 
 
 def _read(lambda_client: Any, function: str) -> tuple[dict[str, Any], dict[str, str]]:
