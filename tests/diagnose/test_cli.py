@@ -382,3 +382,24 @@ def test_wrapped_suspect_reports_are_judged(
     assert code == 1
     assert json.loads(out)["probe_source"] == f"wrapped:{scenario.function_name}"
     assert len(judge.calls[0]["reports"]) == 2
+
+
+def test_an_address_redacted_bundle_cannot_be_replayed(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    scenario: aws_scenarios.Scenario,
+    judge: FakeJudge,
+) -> None:
+    probe = _probe_file(tmp_path, scenario, ok=True)
+    bundle = tmp_path / "b.zip"
+    code, _, _ = run(
+        capsys, "diagnose", scenario.function_name, "--probe-result", probe,
+        "--bundle", bundle, "--redact-addresses",
+    )  # fmt: skip
+    assert code == 0
+    with zipfile.ZipFile(bundle) as archive:
+        for name in archive.namelist():
+            text = archive.read(name).decode()
+            assert scenario.target_addresses[0] not in text, name
+            assert "10.0.0.0/16" not in text, name
+    _one_line_error(*run(capsys, "analyze", bundle), "the addresses in this bundle are masked")
