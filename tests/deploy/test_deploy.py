@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse
 
 from tests.deploy.conftest import SUSPECT, Suspect, code_zip, write_layer_zip
 from vpcprobe_collector.commands import deploy as deploy_command
@@ -318,3 +319,20 @@ def test_redeploy_follows_an_architecture_change_with_the_matching_layer(
     assert "changed the architecture of vpcprobe-probe-orders-api from arm64 to x86_64" in (
         again.out
     )
+
+
+def test_find_probe_function_without_a_probe_or_permission_is_none(
+    suspect: Suspect, layer_zip: Path, vpcprobe: Any
+) -> None:
+    session = suspect.server.session()
+    assert find_probe_function(session, SUSPECT) is None
+    assert vpcprobe("deploy", "--like", SUSPECT, "--layer-zip", str(layer_zip)).code == 0
+    assert find_probe_function(session, suspect.arn) == PROBE
+
+    def denied(**_: Any) -> Any:
+        body = {"Error": {"Code": "AccessDeniedException", "Message": "no"}}
+        return AWSResponse("http://127.0.0.1/", 403, {}, None), body
+
+    session.events.register("before-call.lambda.GetFunction", denied)
+    session.events.register("before-call.lambda.ListFunctions", denied)
+    assert find_probe_function(session, SUSPECT) is None

@@ -39,7 +39,7 @@ from vpcprobe_collector.deploy.names import (
 from vpcprobe_collector.deploy.role import delete_role, ensure_role, log_group_arn
 from vpcprobe_collector.deploy.sam_parameters import ProbeNetwork, probe_network, vpc_config
 from vpcprobe_collector.deploy.schedule import check_expression, delete_schedule, ensure_schedule
-from vpcprobe_collector.errors import BadInputError
+from vpcprobe_collector.errors import AwsAccessError, BadInputError
 
 Progress = Callable[[str], None]
 PROBE_HANDLER = "vpcprobe.handler.handler"
@@ -147,8 +147,15 @@ def find_probe(lambda_client: Any, suspect_name: str) -> dict[str, Any] | None:
 
 
 def find_probe_function(session: Any, suspect_name: str) -> str | None:
-    """The name of the probe `vpcprobe deploy --like suspect_name` created, or None."""
-    probe = find_probe(client(session, "lambda"), suspect_name)
+    """The name of the probe `vpcprobe deploy --like suspect_name` created, or None.
+
+    A lookup the caller may not make (GetFunction/ListFunctions denied) counts as not found:
+    `diagnose` then runs without a probe and says how to get one, rather than stopping.
+    """
+    try:
+        probe = find_probe(client(session, "lambda"), suspect_name)
+    except AwsAccessError:
+        return None
     return None if probe is None else str(probe["FunctionName"])
 
 
