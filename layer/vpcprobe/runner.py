@@ -24,6 +24,7 @@ from vpcprobe.models import (
     ProbeError,
     ProbeReport,
     ProbeRequest,
+    ResolvConf,
     SkipReason,
     Target,
     TcpResult,
@@ -86,7 +87,7 @@ def dns_names(request: ProbeRequest, region: str | None) -> list[str]:
     return _unique([n for n in names if not _is_ip(n)])
 
 
-def dns_servers(request: ProbeRequest, conf: Any, errors: list[ProbeError]) -> list[str]:
+def dns_servers(request: ProbeRequest, conf: ResolvConf, errors: list[ProbeError]) -> list[str]:
     """Servers to ask directly: the forwarder, resolv.conf's (even commented) and extra ones."""
     servers: list[str] = []
     fwd = forwarder()
@@ -103,7 +104,7 @@ def dns_servers(request: ProbeRequest, conf: Any, errors: list[ProbeError]) -> l
 class _Plan:
     """The steps of one probe, built from the request."""
 
-    def __init__(self, request: ProbeRequest, conf: Any, region: str | None) -> None:
+    def __init__(self, request: ProbeRequest, conf: ResolvConf, region: str | None) -> None:
         self.request = request
         self.errors: list[ProbeError] = []
         self.steps: list[_Step] = []
@@ -245,6 +246,12 @@ def _aws_step(
     )
 
 
+def _priority(step: _Step) -> int:
+    if step.kind == "dns":
+        return 2 if step.key[2] == 0 else 3  # server index 0: the system resolver
+    return 0 if step.kind == "aws" else 1
+
+
 def safety_margin_ms(remaining_ms: float) -> float:
     """Time kept back from the invocation for building and returning the report."""
     return min(2000.0, max(300.0, remaining_ms * 0.1))
@@ -298,7 +305,9 @@ def run_probe(
     executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vpcprobe")
     pending: dict[Future[Any], _Step] = {}
     try:
-        for step in plan.steps:
+        # When there are more steps than workers, the user's own questions go first: the
+        # AWS call and the targets, then the system resolver, then the direct DNS queries.
+        for step in sorted(plan.steps, key=_priority):
             pending[executor.submit(guarded, step)] = step
         while pending:
             left = end - time.monotonic()

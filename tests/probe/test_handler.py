@@ -13,7 +13,7 @@ import pytest
 
 from tests.probe.loopback_servers import closed_port, dns_server, listener, silent_dns
 from tests.support.moto_server import MotoServer
-from vpcprobe import dns_lookup, runner
+from vpcprobe import runner, tcp_connect
 from vpcprobe.handler import handler, logger
 from vpcprobe.models import ProbeReport
 
@@ -119,30 +119,32 @@ def test_full_probe_through_every_server(
 def test_deadline_reports_unfinished_steps_as_skipped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """One worker, stuck in the system resolver: the handler answers anyway, in time."""
-    _write_resolv_conf(tmp_path, monkeypatch, "")
+    """One worker, stuck in a step that ignores its timeout: the handler answers anyway."""
+    _write_resolv_conf(tmp_path, monkeypatch, "nameserver 127.0.0.1\n")
     monkeypatch.setenv("VPCPROBE_FORWARDER", "")
     monkeypatch.setattr(runner, "MAX_WORKERS", 1)
     release = threading.Event()
     entered = threading.Event()
 
-    def stuck(name: str, record_type: Any) -> Any:
+    def stuck(*_args: Any, **_kwargs: Any) -> Any:
         entered.set()
-        release.wait(30)  # getaddrinfo with an unreachable server: no timeout of its own
+        release.wait(30)  # like getaddrinfo with an unreachable server: no timeout of its own
         raise AssertionError("the probe must not wait for a stuck step")
 
-    monkeypatch.setattr(dns_lookup, "system_lookup", stuck)
+    monkeypatch.setattr(tcp_connect, "connect", stuck)
     try:
         with listener() as port:
             event = {
+                "targets": [f"127.0.0.1:{port}", "127.0.0.2:443"],
                 "dns_names": ["slow.example"],
                 "record_types": ["A"],
-                "targets": [f"127.0.0.1:{port}", "127.0.0.2:443"],
+                "dns_transports": ["tcp"],
+                "system_resolver": False,
                 "aws": {"logs": False},
                 "timeout_s": 10,
             }
             report = handler(event, Context(1500))
-            still_stuck = not release.is_set() and entered.is_set()
+            still_stuck = entered.is_set() and not release.is_set()
     finally:
         release.set()
 
@@ -151,12 +153,13 @@ def test_deadline_reports_unfinished_steps_as_skipped(
     assert report["deadline"]["hit"] is True
     assert report["deadline"]["remaining_at_start_ms"] <= 1500
     assert report["deadline"]["budget_ms"] < 1500 - report["deadline"]["margin_ms"] + 1
-    assert [(d["name"], d["status"], d["skip_reason"]) for d in report["dns"]] == [
-        ("slow.example", "skipped", "deadline")
-    ]
+    # The stuck connect, and everything queued behind it, is skipped with the reason.
     assert [(t["host"], t["status"], t["skip_reason"]) for t in report["tcp"]] == [
         ("127.0.0.1", "skipped", "deadline"),
         ("127.0.0.2", "skipped", "deadline"),
+    ]
+    assert [(d["name"], d["server"], d["status"], d["skip_reason"]) for d in report["dns"]] == [
+        ("slow.example", "127.0.0.1", "skipped", "deadline")
     ]
     assert [(a["status"], a["skip_reason"]) for a in report["aws"]] == [("skipped", "disabled")]
 
@@ -191,3 +194,47 @@ def test_a_bug_in_the_probe_still_returns_a_report(monkeypatch: pytest.MonkeyPat
         {"step": "handler", "message": "RuntimeError: bug", "location": None}
     ]
     assert report["schema_version"] == 1
+
+
+def test_targets_and_the_aws_call_run_before_dns_when_workers_are_scarce(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vpcprobe import aws_call, dns_lookup
+    from vpcprobe.models import AwsResult, DnsResult, TcpResult
+
+    _write_resolv_conf(tmp_path, monkeypatch, "nameserver 127.0.0.1\n")
+    monkeypatch.setenv("VPCPROBE_FORWARDER", "")
+    monkeypatch.setattr(runner, "MAX_WORKERS", 1)
+    order: list[str] = []
+
+    def query(name: str, record_type: Any, server: str, transport: Any, **_: Any) -> DnsResult:
+        order.append(f"dns {server}")
+        return DnsResult(
+            name=name, record_type=record_type, server=server, transport=transport, status="ok"
+        )
+
+    def system(name: str, record_type: Any) -> DnsResult:
+        order.append("dns system")
+        return DnsResult(
+            name=name, record_type=record_type, server="system", transport="system", status="ok"
+        )
+
+    def connect(target: Any, address: str, **_: Any) -> TcpResult:
+        order.append(f"tcp {address}")
+        return TcpResult(
+            label="t", host=target.host, port=target.port, address=address, status="open"
+        )
+
+    def call(service: str, **_: Any) -> AwsResult:
+        order.append(f"aws {service}")
+        return AwsResult(service=service, operation="X", status="ok")
+
+    monkeypatch.setattr(dns_lookup, "query", query)
+    monkeypatch.setattr(dns_lookup, "system_lookup", system)
+    monkeypatch.setattr(tcp_connect, "connect", connect)
+    monkeypatch.setattr(aws_call, "call", call)
+    event = {"targets": ["127.0.0.9:5432"], "dns_names": ["db.example"], "record_types": ["A"],
+             "dns_transports": ["udp"]}  # fmt: skip
+    report = handler(event, Context(5000))
+    assert order == ["aws logs", "tcp 127.0.0.9", "dns system", "dns 127.0.0.1"]
+    assert report["deadline"]["hit"] is False
