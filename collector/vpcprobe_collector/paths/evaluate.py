@@ -222,12 +222,12 @@ class _PathEvaluation:
 
     def walk(self, source: Subnet) -> None:
         dest_eni = self.ix.interface_with_address(self.dest)
-        dest_subnet: Subnet | None = None
-        if dest_eni is not None and dest_eni.subnet_id:
-            dest_subnet = self.ix.subnets.get(dest_eni.subnet_id)
+        # The ENI's subnet ID is enough for its NACL even when the subnet itself was not read.
+        dest_subnet: str | None = dest_eni.subnet_id if dest_eni is not None else None
         if dest_subnet is None and self.ix.in_vpc(self.dest):
-            dest_subnet = self.ix.subnet_containing(self.dest)
-        same_subnet = dest_subnet is not None and dest_subnet.subnet_id == source.subnet_id
+            containing = self.ix.subnet_containing(self.dest)
+            dest_subnet = containing.subnet_id if containing else None
+        same_subnet = dest_subnet == source.subnet_id
         self.source_networks, self.source_text = self.sources(source)
 
         self.security_group_egress(dest_eni)
@@ -541,7 +541,7 @@ class _PathEvaluation:
         self,
         source: Subnet,
         dest_eni: NetworkInterface | None,
-        dest_subnet: Subnet | None,
+        dest_subnet: str | None,
         same_subnet: bool,
     ) -> None:
         subnet_id = source.subnet_id
@@ -621,7 +621,7 @@ class _PathEvaluation:
         self.terminal_detail = detail
 
     def inside_vpc(
-        self, dest_eni: NetworkInterface | None, dest_subnet: Subnet | None, same_subnet: bool
+        self, dest_eni: NetworkInterface | None, dest_subnet: str | None, same_subnet: bool
     ) -> None:
         port_range = (self.q.port, self.q.port)
         if not same_subnet:
@@ -636,14 +636,14 @@ class _PathEvaluation:
                 )
             else:
                 self.nacl(
-                    dest_subnet.subnet_id,
+                    dest_subnet,
                     HopKind.TARGET_NACL_INBOUND,
                     egress=False,
                     peers=self.source_networks,
                     peer_text=self.source_text,
                     ports=port_range,
                     traffic=f"inbound {self.proto_upper} to port {self.q.port} of "
-                    f"{dest_subnet.subnet_id} from {self.source_text}",
+                    f"{dest_subnet} from {self.source_text}",
                 )
         if dest_eni is None:
             api = "ec2:DescribeNetworkInterfaces"
@@ -651,7 +651,7 @@ class _PathEvaluation:
             reason = f" (read failed: {skipped.reason})" if skipped else ""
             self.add(
                 HopKind.TARGET_SECURITY_GROUP_INGRESS,
-                dest_subnet.subnet_id if dest_subnet else str(self.dest),
+                dest_subnet or str(self.dest),
                 HopOutcome.UNKNOWN,
                 f"No network interface with address {self.dest} is in the snapshot{reason}, so "
                 "the destination's security groups cannot be checked.",
@@ -662,13 +662,13 @@ class _PathEvaluation:
             self.target_ingress(dest_eni)
         if not same_subnet and dest_subnet is not None:
             self.nacl(
-                dest_subnet.subnet_id,
+                dest_subnet,
                 HopKind.TARGET_NACL_OUTBOUND_RETURN,
                 egress=True,
                 peers=self.source_networks,
                 peer_text=self.source_text,
                 ports=nacls.EPHEMERAL_PORTS,
-                traffic=f"outbound return {self.proto_upper} from {dest_subnet.subnet_id} to "
+                traffic=f"outbound return {self.proto_upper} from {dest_subnet} to "
                 f"{self.source_text} on ports 1024-65535",
             )
         where = f" ({dest_eni.network_interface_id})" if dest_eni else ""
@@ -713,8 +713,8 @@ class _PathEvaluation:
         if decision.outcome is HopOutcome.UNKNOWN:
             skipped = self.ix.skipped_for(api)
             why = "; ".join(decision.uncertain) or (
-                f"{', '.join(decision.missing)} could not be read"
-                + (f" ({skipped.reason})" if skipped else "")
+                f"its security group {', '.join(decision.missing)} is not in the snapshot"
+                + (f" ({skipped.reason})" if skipped else " (perhaps another account's)")
             )
             self.add(
                 kind,

@@ -192,6 +192,8 @@ def ingress(
                     f"{group_id} allows {rule_text(rule, 'from')}, which covers only part of "
                     "the addresses Lambda's network interface may have"
                 )
-    if decision.uncertain or (decision.missing and index.skipped_for(API)):
+    # A destination's group that was not read (another account's, or a denied read) may
+    # allow it: unknown, never blocked.
+    if decision.uncertain or decision.missing:
         decision.outcome = HopOutcome.UNKNOWN
     return decision

@@ -140,3 +140,35 @@ def test_one_subnet_that_differs_is_named() -> None:
     assert [r.verdict for r in results] == [Verdict.LEAVES_VPC, Verdict.BLOCKED]
     assert results[1].decided_by is not None
     assert results[1].decided_by.component == "rtb-0main"
+
+
+def test_destination_subnet_not_read_still_gets_its_nacl_checked() -> None:
+    snapshot = healthy()
+    snapshot.subnets = [s for s in snapshot.subnets if s.subnet_id != "subnet-0db"]
+    acl = snapshot.network_acls[0]
+    snapshot.network_acls.append(
+        acl.model_copy(
+            update={
+                "network_acl_id": "acl-0db",
+                "subnet_ids": ["subnet-0db"],
+                "entries": [e for e in acl.entries if e.egress],  # nothing allowed inbound
+            }
+        )
+    )
+    acl.subnet_ids.remove("subnet-0db")
+    result = path(snapshot, DB_IP, 5432)
+    assert result.verdict is Verdict.BLOCKED
+    assert result.decided_by is not None
+    assert result.decided_by.kind is HopKind.TARGET_NACL_INBOUND
+    assert (result.decided_by.component, result.decided_by.rule) == ("acl-0db", "rule *")
+
+
+def test_destination_group_not_in_the_snapshot_is_unknown_not_blocked() -> None:
+    snapshot = healthy()
+    snapshot.security_groups = [g for g in snapshot.security_groups if g.group_id != DB_SG]
+    result = path(snapshot, DB_IP, 5432)
+    assert result.verdict is Verdict.UNKNOWN
+    assert result.decided_by is not None
+    assert result.decided_by.kind is HopKind.TARGET_SECURITY_GROUP_INGRESS
+    assert result.decided_by.component == DB_SG
+    assert "perhaps another account's" in result.decided_by.detail
