@@ -12,6 +12,7 @@ from vpcprobe import __version__
 from vpcprobe_collector.aws import CLIENT_CONFIG
 from vpcprobe_collector.errors import AwsAccessError, BadInputError
 from vpcprobe_collector.snapshot.model import (
+    FunctionInfo,
     NetworkInterface,
     RouteTargetType,
     SecurityGroup,
@@ -117,7 +118,7 @@ def take_snapshot(
     snapshot.vpc_endpoints = ec2r.read_vpc_endpoints(recorder, ec2, vpc_id)
 
     say("reading network interfaces")
-    _read_interfaces(snapshot, recorder, ec2, vpc_id)
+    lambda_enis_read = _read_interfaces(snapshot, recorder, ec2, vpc_id)
     known = {s.subnet_id for s in snapshot.subnets}
     more = {eni.subnet_id for eni in snapshot.network_interfaces if eni.subnet_id}
     more |= {n.subnet_id for n in snapshot.nat_gateways if n.subnet_id}
@@ -145,23 +146,14 @@ def take_snapshot(
             recorder, client("iam"), snapshot.function.role_arn
         )
     say("reading the ENI quota")
-    in_use = (
-        None
-        if recorder_failed(recorder, "ec2:DescribeNetworkInterfaces")
-        else len(snapshot.lambda_enis)
-    )
+    in_use = len(snapshot.lambda_enis) if lambda_enis_read else None
     snapshot.eni_quota = read_eni_quota(recorder, client("service-quotas"), in_use)
     return _finish(snapshot, recorder)
 
 
-def recorder_failed(recorder: CallRecorder, api: str) -> bool:
-    """Whether a read of `api` was skipped (its facts are incomplete)."""
-    return any(s.api == api for s in recorder.skipped)
-
-
 def _read_function_or_raise(
     recorder: CallRecorder, lambda_client: Any, function: str, region: str
-) -> Any:
+) -> FunctionInfo:
     try:
         return read_function(recorder, lambda_client, function)
     except ReadFailedError as failure:
@@ -194,10 +186,10 @@ def _vpc_id(snapshot: VpcSnapshot, configured: str | None) -> str | None:
     return vpc_id
 
 
-def _read_interfaces(snapshot: VpcSnapshot, recorder: CallRecorder, ec2: Any, vpc_id: str) -> None:
+def _read_interfaces(snapshot: VpcSnapshot, recorder: CallRecorder, ec2: Any, vpc_id: str) -> bool:
     """One whole-VPC read classifies Lambda, endpoint and target ENIs (custom DNS servers count
     as targets); targets outside the VPC are then looked up by address (one batched call per
-    address family)."""
+    address family). Returns whether the whole-VPC read (and so the Lambda ENI count) worked."""
     wanted = set(snapshot.target_addresses) | set(_custom_dns_servers(snapshot))
     endpoint_enis = {i for e in snapshot.vpc_endpoints for i in e.network_interface_ids}
     in_vpc = ec2r.read_network_interfaces(recorder, ec2, ec2r.vpc_filter(vpc_id))
@@ -223,6 +215,7 @@ def _read_interfaces(snapshot: VpcSnapshot, recorder: CallRecorder, ec2: Any, vp
         for eni in ec2r.read_network_interfaces(recorder, ec2, filters) or []:
             kept.setdefault(eni.network_interface_id, eni)
     snapshot.network_interfaces = list(kept.values())
+    return in_vpc is not None
 
 
 def _custom_dns_servers(snapshot: VpcSnapshot) -> list[str]:
