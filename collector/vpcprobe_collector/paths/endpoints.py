@@ -76,7 +76,12 @@ def service_access(
     dns_hostnames = vpc.enable_dns_hostnames if vpc else None
     resolves_to: Literal["endpoint", "public", "unknown"] = "public"
     dns_hop: Hop | None = None
-    if interface is not None and interface.private_dns_enabled:
+    if interface is not None and (interface.state or "available").lower() != "available":
+        notes.append(
+            f"Interface endpoint {interface.vpc_endpoint_id} is {interface.state}, not "
+            f"available, so {service_name} is reached as if it did not exist."
+        )
+    elif interface is not None and interface.private_dns_enabled:
         if dns_support is True and dns_hostnames is True:
             resolves_to = "endpoint"
         elif dns_support is False or dns_hostnames is False:

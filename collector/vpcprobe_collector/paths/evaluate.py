@@ -364,7 +364,7 @@ class _PathEvaluation:
         shown = ", ".join(cidrs) or "no CIDR"
         return (
             [parse_network(c) for c in cidrs],
-            f"any address in {subnet.subnet_id} ({shown}) (Lambda's network interface)",
+            f"any address in {subnet.subnet_id} (Lambda's ENI, {shown})",
         )
 
     def security_group_egress(self, dest_eni: NetworkInterface | None) -> None:

@@ -162,3 +162,15 @@ def test_gateway_endpoint_for_s3_through_the_route_table() -> None:
     blocked = service_access(snapshot, "s3")
     assert blocked.verdict is Verdict.BLOCKED
     assert blocked.decided_by is not None and blocked.decided_by.component == FN_SG
+
+
+def test_pending_interface_endpoint_is_not_used() -> None:
+    snapshot = healthy()
+    _no_nat(snapshot)
+    _logs_endpoint(snapshot)
+    snapshot.vpc_endpoints[0].state = "pending"
+    access = service_access(snapshot, "logs")
+    assert access.resolves_to == "public"
+    assert any("vpce-0logs is pending" in n for n in access.notes)
+    assert access.verdict is Verdict.BLOCKED
+    assert access.decided_by is not None and access.decided_by.component == "rtb-0priv"
