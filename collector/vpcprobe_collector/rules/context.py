@@ -135,12 +135,24 @@ class RuleContext:
     # ------------------------------------------------------------------ reads
 
     def skipped_reason(self, *apis: str) -> str | None:
-        """ "AccessDenied on ec2:DescribeNetworkAcls" when one of `apis` could not be read."""
+        """ "AccessDenied on ec2:DescribeNetworkAcls" when one of `apis` could not be read.
+
+        A "not found" answer is a fact (the resource does not exist), not a failed read.
+        """
         for api in apis:
-            read = self.snapshot.skipped_for(api)
-            if read:
-                return read.reason
+            for read in self.snapshot.skipped:
+                if read.api == api and not is_not_found(read.error_code):
+                    return read.reason
         return None
+
+    def not_found(self, api: str) -> set[str]:
+        """IDs that `api` answered do not exist (InvalidSubnetID.NotFound, ...)."""
+        return {
+            rid
+            for read in self.snapshot.skipped
+            if read.api == api and is_not_found(read.error_code)
+            for rid in read.resource_ids
+        }
 
     # ------------------------------------------------------------------ paths
 
@@ -175,6 +187,11 @@ class RuleContext:
         return [r for report in self.reports for r in report.dns]
 
 
+def is_not_found(error_code: str) -> bool:
+    """InvalidSubnetID.NotFound, InvalidGroup.NotFound, ResourceNotFoundException, NotFound."""
+    return "NotFound" in error_code
+
+
 def is_ip(text: str) -> bool:
     """True for an IPv4 or IPv6 literal."""
     try:
@@ -190,6 +207,21 @@ def is_public(address: str) -> bool:
         return ipaddress.ip_address(address).is_global
     except ValueError:
         return False
+
+
+INTERNAL_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+)
+
+
+def is_internal(address: str) -> bool:
+    """True for the ranges private networks use (RFC 1918, CGNAT, IPv6 ULA)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip.version == n.version and ip in n for n in INTERNAL_NETWORKS)
 
 
 def is_ipv6(address: str) -> bool:

@@ -14,7 +14,7 @@ from vpcprobe_collector.rules.context import (
     EC2_SUBNETS,
     RuleContext,
     TargetFacts,
-    is_public,
+    is_internal,
 )
 from vpcprobe_collector.rules.target_paths import PathHopRule
 from vpcprobe_collector.snapshot.model import NatGateway, Route, RouteTable, RouteTargetType
@@ -429,8 +429,8 @@ class NoRouteToDestination(PathHopRule):
     reads = (EC2_ROUTES,)
 
     def applies(self, ctx: RuleContext, fact: TargetFacts, address: str) -> bool:
-        # Public destinations are judged per subnet by RTE001, RTE002 and NAT001.
-        return not is_public(address)
+        # Internet destinations are judged per route table by RTE001, RTE002 and NAT001.
+        return is_internal(address)
 
     def remedy(self, ctx: RuleContext, fact: TargetFacts, address: str, hop: Hop) -> Remediation:
         return Remediation(

@@ -353,7 +353,14 @@ class Ipv6PathUnavailable(Rule):
                 )
                 continue
             yield self.fail(
-                f"{fact.label} resolves to IPv6 {', '.join(v6)}, but " + "; ".join(problems) + ".",
+                (
+                    f"{fact.label} is an IPv6 address"
+                    if is_ipv6(fact.spec.host)
+                    else f"{fact.label} resolves to IPv6 {', '.join(v6)}"
+                )
+                + ", but "
+                + "; ".join(problems)
+                + ".",
                 resources=refs,
                 evidence=[probe_evidence(fact)],
                 remediation=Remediation(
