@@ -259,7 +259,7 @@ class _PathEvaluation:
                 peers=dest_host,
                 peer_text=str(self.dest),
                 ports=nacls.EPHEMERAL_PORTS,
-                traffic=f"inbound return {self.proto_upper} from {self.dest} to ports 1024-65535",
+                traffic=f"inbound return {self.proto_upper} from {self.dest} on ports 1024-65535",
             )
 
     def source(self, subnet: Subnet | None) -> bool:

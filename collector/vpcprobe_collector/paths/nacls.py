@@ -203,7 +203,8 @@ def nacl_hop(
     traffic: str,
     compiled: Sequence[CompiledEntry] | None = None,
 ) -> Hop:
-    """The hop for one NACL direction; `traffic` is e.g. "outbound TCP to 10.2.3.4:5432"."""
+    """The hop for one NACL direction; `traffic` is e.g. "outbound TCP to 10.2.3.4:5432" or
+    "inbound return TCP from 10.2.3.4 on ports 1024-65535"."""
     decision = evaluate_nacl(
         acl, egress=egress, protocol=protocol, peers=peers, ports=ports, compiled=compiled
     )
@@ -220,8 +221,9 @@ def nacl_hop(
         else:
             detail = f"Network ACL {acl_id} {rule} denies {traffic}."
     elif decision.outcome is HopOutcome.PARTIAL:
+        within = traffic.removesuffix(f" on ports {format_ports([ports])}")
         detail = (
-            f"Network ACL {acl_id} allows {traffic} only on ports "
+            f"Network ACL {acl_id} allows {within} only on ports "
             f"{format_ports(decision.allowed)} ({decision.allow_rule}); ports "
             f"{format_ports(decision.denied)} are denied by {decision.deny_rule}, "
             "so some connections fail and others work."

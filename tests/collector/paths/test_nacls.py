@@ -107,8 +107,11 @@ def test_partial_ephemeral_range_is_intermittent() -> None:
     assert result.decided_by is not None
     assert result.decided_by.outcome is HopOutcome.PARTIAL
     assert (result.decided_by.component, result.decided_by.rule) == ("acl-0fn", "rule *")
-    assert "only on ports 32768-65535 (rule 110)" in result.decided_by.detail
-    assert "ports 1024-32767 are denied by rule *" in result.decided_by.detail
+    assert result.decided_by.detail == (
+        f"Network ACL acl-0fn allows inbound return TCP from {DB_IP} only on ports 32768-65535 "
+        "(rule 110); ports 1024-32767 are denied by rule *, so some connections fail and "
+        "others work."
+    )
 
 
 def test_full_deny_elsewhere_is_not_intermittent() -> None:
