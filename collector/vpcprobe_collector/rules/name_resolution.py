@@ -20,7 +20,7 @@ from vpcprobe_collector.rules.context import (
     is_ip,
     is_public,
 )
-from vpcprobe_collector.rules.target_paths import NO_EVALUATOR, rule_number
+from vpcprobe_collector.rules.target_paths import NO_EVALUATOR, rule_number, subnets_phrase
 
 AMAZON_DNS = "AmazonProvidedDNS"
 DNS_FAILED = (DnsStatus.TIMEOUT, DnsStatus.ERROR, DnsStatus.SERVFAIL, DnsStatus.REFUSED)
@@ -363,7 +363,7 @@ class CustomDnsBlocked(Rule):
                 yield self.fail(
                     f"{hop.detail.rstrip('.') if hop else 'A hop blocks it'}: DNS over "
                     f"{'/'.join(p.upper() for p in protos)} to {server} (the DNS server of "
-                    f"{dopt.dhcp_options_id}) is dropped from {', '.join(subnets)}.",
+                    f"{dopt.dhcp_options_id}) is dropped {subnets_phrase(ctx, subnets)}.",
                     resources=[
                         ResourceRef(id=component, rule=rule),
                         dopt.dhcp_options_id,

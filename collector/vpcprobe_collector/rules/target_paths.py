@@ -24,6 +24,14 @@ def observed_summary(fact: TargetFacts) -> str:
     return ", ".join(f"{s} {n} of {len(statuses)}" for s, n in sorted(counts.items()))
 
 
+def subnets_phrase(ctx: RuleContext, subnets: list[str]) -> str:
+    """ "from all 3 function subnets" or "from subnet-0abc, subnet-0def"."""
+    every = ctx.function_subnet_ids
+    if len(every) > 1 and set(subnets) == set(every):
+        return f"from all {len(every)} function subnets"
+    return f"from {', '.join(subnets)}"
+
+
 def rule_number(hop: Hop) -> int:
     """ "rule 90" -> 90; the default "*" rule -> 32767."""
     match = re.search(r"(\d+)", hop.rule or "")
@@ -63,8 +71,8 @@ class PathHopRule(Rule):
     def remedy(self, ctx: RuleContext, fact: TargetFacts, address: str, hop: Hop) -> Remediation:
         raise NotImplementedError
 
-    def message(self, fact: TargetFacts, hop: Hop, subnets: list[str]) -> str:
-        where = f"from {', '.join(subnets)}"
+    def message(self, ctx: RuleContext, fact: TargetFacts, hop: Hop, subnets: list[str]) -> str:
+        where = subnets_phrase(ctx, subnets)
         return (
             f"{hop.detail.rstrip('.')} ({where}; target {fact.label}); "
             f"the probe saw: {observed_summary(fact)}."
@@ -95,7 +103,7 @@ class PathHopRule(Rule):
                     hits.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")
                 ):
                     yield self.fail(
-                        self.message(fact, hop, sorted(subnets)),
+                        self.message(ctx, fact, hop, sorted(subnets)),
                         resources=[ResourceRef(id=component, rule=rule), *sorted(subnets)],
                         evidence=[
                             Evidence(
@@ -113,7 +121,9 @@ class PathHopRule(Rule):
                     )
             elif reason:
                 yield self.skipped(reason, target=fact.label)
-            elif any(p.verdict is not Verdict.UNKNOWN for p in fact.all_paths()):
+            elif (unknown := _unknown_detail(fact)) is not None:
+                yield self.skipped(unknown, target=fact.label)
+            elif fact.all_paths():
                 yield self.passed(
                     f"{self.checked} allow {fact.spec.protocol.upper()} to "
                     f"{', '.join(addresses)} port {fact.spec.port} ({fact.label}).",
@@ -126,4 +136,13 @@ def partial_hop(path: PathResult, kinds: frozenset[HopKind]) -> Hop | None:
     for hop in path.hops:
         if hop.kind in kinds and hop.outcome is HopOutcome.PARTIAL:
             return hop
+    return None
+
+
+def _unknown_detail(fact: TargetFacts) -> str | None:
+    """Why the path could not be fully checked, when any subnet's verdict is unknown."""
+    for path in fact.all_paths():
+        if path.verdict is Verdict.UNKNOWN:
+            hop = path.decided_by
+            return hop.detail.rstrip(".") if hop else "the path could not be fully evaluated"
     return None
