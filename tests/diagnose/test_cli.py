@@ -6,6 +6,7 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +38,13 @@ def judge(monkeypatch: pytest.MonkeyPatch) -> FakeJudge:
     return fake
 
 
-@pytest.fixture
-def scenario(aws: MotoServer) -> aws_scenarios.Scenario:
-    return aws_scenarios.build_custom_dns(aws.session())
+@pytest.fixture(scope="module")
+def scenario(moto_server: MotoServer) -> Iterator[aws_scenarios.Scenario]:
+    """One custom-DNS scenario for the whole module: every test here only reads it."""
+    with pytest.MonkeyPatch.context() as patch:
+        moto_server.reset()
+        patch.setenv("AWS_ENDPOINT_URL", moto_server.url)
+        yield aws_scenarios.build_custom_dns(moto_server.session())
 
 
 def _probe_file(
@@ -99,7 +104,9 @@ def test_no_function_named(capsys: pytest.CaptureFixture[str]) -> None:
     _one_line_error(*run(capsys, "diagnose", "--no-probe"), "name the suspect function")
 
 
-def test_unknown_function(capsys: pytest.CaptureFixture[str], aws: MotoServer) -> None:
+def test_unknown_function(
+    capsys: pytest.CaptureFixture[str], scenario: aws_scenarios.Scenario
+) -> None:
     code, out, err = run(capsys, "diagnose", "no-such-fn", "--no-probe", "--target", "10.0.0.5:443")
     _one_line_error(code, out, err, "no-such-fn")
 
