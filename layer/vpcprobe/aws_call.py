@@ -137,6 +137,9 @@ def call(
             service, config=config, endpoint_url=endpoint_url(service)
         )
         result.endpoint = str(client.meta.endpoint_url)
+        # elapsed_ms is the call itself: importing boto3 and building the client (hundreds
+        # of ms on a cold start) say nothing about the network.
+        started = time.monotonic()
         if service == STS:
             client.get_caller_identity()
         elif log_group:
