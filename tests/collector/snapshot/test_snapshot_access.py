@@ -171,3 +171,11 @@ def test_missing_credentials_is_an_aws_access_error(
         take_snapshot(boto3.Session(region_name=REGION), "orders-api")
     assert main(["snapshot", "orders-api"]) == 3
     assert "no AWS credentials found" in capsys.readouterr().err
+
+
+def test_output_into_a_missing_directory_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "nowhere" / "snapshot.json"
+    assert main(["snapshot", "orders-api", "-o", str(target)]) == 2
+    assert f"directory {target.parent} does not exist" in capsys.readouterr().err
