@@ -410,3 +410,32 @@ def test_an_address_redacted_bundle_cannot_be_replayed(
             assert scenario.target_addresses[0] not in text, name
             assert "10.0.0.0/16" not in text, name
     _one_line_error(*run(capsys, "analyze", bundle), "the addresses in this bundle are masked")
+
+
+def test_config_file_supplies_function_targets_expectations_and_fail_on(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    scenario: aws_scenarios.Scenario,
+    judge: FakeJudge,
+) -> None:
+    config = tmp_path / "vpcprobe.yaml"
+    config.write_text(
+        f"function: {scenario.function_name}\n"
+        "fail_on: critical\n"
+        "targets:\n"
+        "  - {host: db.orders.internal, port: 5432, label: orders-db, expect: reachable}\n"
+        "  - {host: 10.0.10.99, port: 22, expect: blocked}\n",
+        encoding="utf-8",
+    )
+    probe = _probe_file(tmp_path, scenario, ok=False)
+    code, out, _ = run(capsys, "diagnose", "--config", config, "--probe-result", probe)
+    assert code == 0  # the high finding is below the contract's fail_on: critical
+    assert "DNS002" in out
+    assert [(t.display, t.expect) for t in judge.calls[0]["targets"]] == [
+        ("orders-db", "reachable"),
+        ("10.0.10.99:22", "blocked"),
+    ]
+    code, _, _ = run(
+        capsys, "diagnose", "--config", config, "--probe-result", probe, "--fail-on", "high"
+    )
+    assert code == 1  # the command line wins over the file
