@@ -44,8 +44,8 @@ def route_text(route: Route) -> str:
 
 
 def longest_match(index: SnapshotIndex, table: RouteTable, destination: IPAddress) -> RouteMatch:
-    """The most specific route for `destination`; at equal length a CIDR route beats a
-    prefix-list route, as AWS documents."""
+    """The most specific route for `destination`; at equal length a static route beats a
+    prefix-list route, which beats a propagated (VPN) route, as AWS documents."""
     best: Route | None = None
     best_key = (-1, -1)
     unresolved: list[str] = []
@@ -55,7 +55,8 @@ def longest_match(index: SnapshotIndex, table: RouteTable, destination: IPAddres
         if span is not None:
             if span[0] != version or value < span[1] or value > span[2]:
                 continue
-            key = (prepared.prefix_length, 1)
+            propagated = prepared.route.origin == "EnableVgwRoutePropagation"
+            key = (prepared.prefix_length, 0 if propagated else 2)
         else:
             plid = prepared.prefix_list_id or ""
             entries = index.prefix_lists.get(plid)
@@ -67,7 +68,7 @@ def longest_match(index: SnapshotIndex, table: RouteTable, destination: IPAddres
             ]
             if not lengths:
                 continue
-            key = (max(lengths), 0)
+            key = (max(lengths), 1)
         if key > best_key:
             best, best_key = prepared.route, key
     return RouteMatch(best, best_key[0], unresolved)

@@ -201,3 +201,15 @@ def test_local_route_reaches_a_destination_in_the_vpc() -> None:
     result = path(healthy(), DB_IP, 5432)
     assert result.verdict is Verdict.REACHABLE
     assert next(h for h in result.hops if h.kind is HopKind.ROUTE).rule == "10.0.0.0/16 -> local"
+
+
+def test_static_route_beats_a_propagated_vpn_route_of_the_same_length() -> None:
+    snapshot = healthy()
+    table(snapshot, "rtb-0priv").routes += [
+        route(
+            "172.31.0.0/24", T.VIRTUAL_PRIVATE_GATEWAY, "vgw-0a", origin="EnableVgwRoutePropagation"
+        ),
+        route("172.31.0.0/24", T.PEERING, "pcx-0b", origin="CreateRoute"),
+    ]
+    hop = next(h for h in path(snapshot, "172.31.0.9", 443).hops if h.kind is HopKind.ROUTE)
+    assert hop.rule == "172.31.0.0/24 -> pcx-0b"
