@@ -226,3 +226,40 @@ def test_redeploy_reports_a_probe_that_is_failed(
         f"vpcprobe: error: the probe function {PROBE} failed to become ready: "
         "InvalidSecurityGroup: One or more security groups do not exist."
     )
+
+
+def test_a_failed_update_is_reported_with_its_reason_code(
+    suspect: Suspect, layer_zip: Path, vpcprobe: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert vpcprobe("deploy", "--like", SUSPECT, "--layer-zip", str(layer_zip)).code == 0
+    suspect.client("lambda").update_function_configuration(
+        FunctionName=SUSPECT,
+        VpcConfig={"SubnetIds": suspect.subnet_ids, "SecurityGroupIds": [suspect.other_group_id]},
+    )
+    updated: list[bool] = []
+
+    def failed_update(parsed: dict[str, Any], **_: Any) -> None:
+        configuration = parsed.get("Configuration", {})
+        if updated and configuration.get("FunctionName") == PROBE:
+            configuration.update(
+                State="Active",
+                LastUpdateStatus="Failed",
+                LastUpdateStatusReasonCode="SubnetOutOfIPAddresses",
+                LastUpdateStatusReason="No free IP addresses in subnet.",
+            )
+
+    session_with(
+        monkeypatch,
+        {
+            "after-call.lambda.UpdateFunctionConfiguration": lambda **_: updated.append(True),
+            "after-call.lambda.GetFunction": failed_update,
+        },
+    )
+
+    result = vpcprobe("deploy", "--like", SUSPECT, "--layer-zip", str(layer_zip))
+
+    assert result.code == 1
+    assert result.err.splitlines()[-1] == (
+        f"vpcprobe: error: the probe function {PROBE} failed to become ready: "
+        "SubnetOutOfIPAddresses: No free IP addresses in subnet."
+    )

@@ -192,15 +192,13 @@ def wait_for(
                 botocore.exceptions.ClientError(last, "GetFunction"), "lambda:GetFunction"
             )
         configuration = last.get("Configuration", {})
-        if configuration.get("State") == "Failed" or configuration.get("LastUpdateStatus") == (
-            "Failed"
-        ):
-            code = configuration.get("StateReasonCode") or configuration.get(
-                "LastUpdateStatusReasonCode", "unknown"
-            )
-            reason = configuration.get("StateReason") or configuration.get(
-                "LastUpdateStatusReason", ""
-            )
+        # A failed update leaves State Active: its reason is in the LastUpdateStatus fields.
+        prefix = (
+            "LastUpdateStatus" if configuration.get("LastUpdateStatus") == "Failed" else "State"
+        )
+        if configuration.get(prefix) == "Failed":
+            code = configuration.get(f"{prefix}ReasonCode", "unknown")
+            reason = configuration.get(f"{prefix}Reason", "")
             raise DeployFailedError(
                 f"the probe function {function_name} failed to become ready: {code}: {reason}"
             ) from error
