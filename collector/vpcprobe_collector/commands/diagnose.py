@@ -127,12 +127,12 @@ def get_probe_reports(
     from vpcprobe_collector.probing.invoke import invoke_probe, lambda_client
     from vpcprobe_collector.probing.local import run_local
 
+    if args.no_probe:
+        return ProbeOutcome(source="none")
     request = build_request(targets, timeout_s=args.timeout)
     if args.local:
         progress("running the probe on this host…")
         return run_local(request)
-    if args.no_probe:
-        return ProbeOutcome(source="none")
     if args.wrapped:
         progress(f"invoking {function} (wrapper mode), {invocations} times at once…")
         return invoke_probe(
