@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from datetime import UTC, datetime
@@ -50,11 +51,9 @@ def _summary(result: Result) -> str:
 
 def log_step(kind: str, result: Result) -> None:
     """One structured log line per step, with the outcome; secrets scrubbed."""
-    try:
+    with contextlib.suppress(Exception):  # logging must never cost the report
         fields = json.loads(environment.redact(result.model_dump_json(exclude_none=True)))
         logger().info(environment.redact(_summary(result)), extra={"step": kind, "result": fields})
-    except Exception:  # noqa: S110 - logging must never cost the report
-        pass
 
 
 def parse_event(event: Any) -> tuple[ProbeRequest | None, list[ProbeError]]:
@@ -108,8 +107,10 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         request, errors = parse_event(event)
         if request is None:
             report = _invalid(errors, context, started)
-            logger().warning("invalid probe request", extra={"errors": _finish(report)["errors"]})
-            return _finish(report)
+            data = _finish(report)
+            with contextlib.suppress(Exception):  # logging must never cost the report
+                logger().warning("invalid probe request", extra={"errors": data["errors"]})
+            return data
         remaining = _remaining_ms(context)
         available = DEFAULT_BUDGET_MS if remaining is None else remaining
         margin = safety_margin_ms(available)

@@ -238,3 +238,17 @@ def test_targets_and_the_aws_call_run_before_dns_when_workers_are_scarce(
     report = handler(event, Context(5000))
     assert order == ["aws logs", "tcp 127.0.0.9", "dns system", "dns 127.0.0.1"]
     assert report["deadline"]["hit"] is False
+
+
+def test_a_broken_logger_costs_no_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_powertools() -> Any:
+        raise ImportError("No module named 'aws_lambda_powertools'")
+
+    monkeypatch.setattr("vpcprobe.handler.logger", no_powertools)
+    _write_resolv_conf(tmp_path, monkeypatch, "")
+    assert handler({"timeout_s": "x"}, Context(3000))["status"] == "invalid_request"
+    report = handler(
+        {"targets": [f"127.0.0.1:{closed_port()}"], "aws": {"logs": False}}, Context(3000)
+    )
+    assert [t["status"] for t in report["tcp"]] == ["refused"]
+    assert report["errors"] == []
