@@ -30,16 +30,6 @@ _VERDICT_ORDER = {
     Verdict.UNKNOWN: 2,
     Verdict.BLOCKED: 3,
 }
-_LEAVING_TARGETS = {
-    RouteTargetType.PEERING,
-    RouteTargetType.TRANSIT_GATEWAY,
-    RouteTargetType.VIRTUAL_PRIVATE_GATEWAY,
-    RouteTargetType.NETWORK_INTERFACE,
-    RouteTargetType.INSTANCE,
-    RouteTargetType.LOCAL_GATEWAY,
-    RouteTargetType.CARRIER_GATEWAY,
-    RouteTargetType.CORE_NETWORK,
-}
 
 
 def worst_verdict(verdicts: Sequence[Verdict]) -> Verdict:
@@ -610,6 +600,11 @@ class _PathEvaluation:
             self.gateway(kind, target)
         elif kind is RouteTargetType.GATEWAY_ENDPOINT:
             self.gateway_endpoint(target)
+        elif kind in (RouteTargetType.NETWORK_INTERFACE, RouteTargetType.INSTANCE):
+            self.leave(
+                f"Beyond {words} {target} (an appliance such as a firewall or NAT instance) "
+                "what happens to the traffic is not visible from this VPC's configuration."
+            )
         else:
             self.leave(
                 f"Beyond {words} {target} the path leaves this VPC; what lies beyond is not "
