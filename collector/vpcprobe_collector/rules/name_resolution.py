@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from vpcprobe.models import LAMBDA_DNS_FORWARDER, DnsResult, DnsStatus, RecordType
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
+from vpcprobe_collector.paths.dns_servers import evaluate_dns_servers
 from vpcprobe_collector.paths.model import HopKind, PathResult, Verdict
 from vpcprobe_collector.rules import remedies
 from vpcprobe_collector.rules.base import Rule
@@ -239,14 +240,12 @@ class CustomDnsUnreachable(Rule):
                 f"answer the probe over {how} ({', '.join(statuses)}){via}, although the VPC "
                 "configuration allows the traffic.",
                 resources=[
-                    ResourceRef(
-                        id=dopt.dhcp_options_id,
-                        rule=f"domain-name-servers {', '.join(dopt.domain_name_servers)}",
-                    ),
-                    ResourceRef(id=server),
+                    ResourceRef(id=dopt.dhcp_options_id),
+                    ResourceRef(id=server, rule="DNS server"),
                 ],
                 evidence=[
                     _dopt_evidence(ctx),
+                    *_server_check_evidence(ctx, server),
                     *[Evidence(source="probe.resolv_conf", observed=line) for line in conf],
                     *dns_evidence(
                         _one_per_transport(failed_direct + failed_forwarder), "an answer"
@@ -271,6 +270,20 @@ class CustomDnsUnreachable(Rule):
                 ),
                 key=(server,),
             )
+
+
+def _server_check_evidence(ctx: RuleContext, server: str) -> list[Evidence]:
+    """What the configuration says about reaching `server` (the path evaluator's check)."""
+    checks = [c for c in evaluate_dns_servers(ctx.snapshot, index=ctx.index) if c.server == server]
+    return [
+        Evidence(
+            source="path",
+            resource=server,
+            observed=check.detail,
+            data={"verdict": check.verdict.value},
+        )
+        for check in checks
+    ]
 
 
 def _one_per_transport(results: list[DnsResult]) -> list[DnsResult]:
