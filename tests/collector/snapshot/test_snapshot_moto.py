@@ -369,3 +369,37 @@ def test_reserved_concurrency_comes_with_get_function(aws: MotoServer) -> None:
     assert [c.api for c in snapshot.api_calls if c.api.startswith("lambda:")] == [
         "lambda:GetFunction"
     ]
+
+
+def test_attached_managed_policy_is_evaluated_locally(aws: MotoServer) -> None:
+    # The role's own inline policy allows only the Logs actions; an attached managed policy
+    # (shaped like AWS's AWSLambdaVPCAccessExecutionRole, version v2) brings the ENI actions.
+    scenario = scenarios.build_c14_role_without_eni_actions(aws.session())
+    iam = scenario.session.client("iam")
+    statement = {"Effect": "Allow", "Action": ["ec2:*NetworkInterface*"], "Resource": "*"}
+    arn = iam.create_policy(
+        PolicyName="vpc-access",
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{**statement, "Action": "s3:*"}]}
+        ),
+    )["Policy"]["Arn"]
+    iam.create_policy_version(
+        PolicyArn=arn,
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
+        SetAsDefault=True,
+    )
+    iam.attach_role_policy(RoleName=scenario.role_name, PolicyArn=arn)
+    snapshot = _snapshot(scenario)
+    permissions = snapshot.role_permissions
+    assert permissions is not None and permissions.method == "local"
+    assert set(permissions.decisions.values()) == {PermissionDecision.ALLOWED}
+    assert permissions.detail and "2 attached and inline policies" in permissions.detail
+    apis = [c.api for c in snapshot.api_calls if c.api.startswith("iam:")]
+    assert apis == [
+        "iam:SimulatePrincipalPolicy",
+        "iam:ListAttachedRolePolicies",
+        "iam:ListRolePolicies",
+        "iam:GetPolicy",
+        "iam:GetPolicyVersion",
+        "iam:GetRolePolicy",
+    ]
