@@ -252,3 +252,16 @@ def test_a_broken_logger_costs_no_report(tmp_path: Path, monkeypatch: pytest.Mon
     )
     assert [t["status"] for t in report["tcp"]] == ["refused"]
     assert report["errors"] == []
+
+
+def test_probe_function_hands_over_to_the_probe() -> None:
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "probe_function" / "app.py"
+    spec = importlib.util.spec_from_file_location("probe_function_app", path)
+    assert spec is not None and spec.loader is not None
+    app = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(app)
+    report = app.handler({"targets": ["nowhere"]}, Context(3000))
+    assert report["status"] == "invalid_request"
+    assert report["errors"][0]["location"] == "targets.0"
