@@ -49,7 +49,12 @@ def resolve_handler(spec: str) -> Handler:
 
 def _load_original() -> Handler | None:
     spec = os.environ.get(ORIGINAL_HANDLER_VARIABLE)
-    return resolve_handler(spec) if spec else None
+    if not spec:
+        return None
+    # The runtime read _HANDLER before importing this module; code that reads it later
+    # (the function's own, or a library's) sees the function's handler, as unwrapped.
+    os.environ["_HANDLER"] = spec
+    return resolve_handler(spec)
 
 
 # Imported here, at init, like the runtime imports an unwrapped handler: the function's

@@ -88,6 +88,7 @@ def test_normal_events_behave_identically_wrapped_and_unwrapped() -> None:
     assert outcomes[0] == {"result": {"echo": EVENTS[0], "invocations": 1}}
     assert outcomes[1]["result"]["request"] == "request-1"
     assert outcomes[1]["result"]["remaining_ok"] is True
+    assert outcomes[1]["result"]["handler_setting"] == SAMPLE_HANDLER
     assert outcomes[2] == {
         "error": "sample_app.handlers.PaymentDeclinedError",
         "message": "('payment of 42 declined', 42)",

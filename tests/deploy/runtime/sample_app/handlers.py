@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 # Init-phase work, as real functions do (connections, configuration): it must happen
@@ -34,6 +35,7 @@ def handler(event: Any, context: Any) -> Any:
             "request": context.aws_request_id,
             "arn": context.invoked_function_arn,
             "remaining_ok": 0 < remaining <= 30_000,
+            "handler_setting": os.environ.get("_HANDLER"),
             "invocations": INVOCATIONS,
         }
     if op == "none":
