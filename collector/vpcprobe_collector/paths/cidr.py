@@ -89,11 +89,6 @@ def contains(network: IPNetwork, address: IPAddress) -> bool:
     return span_contains(network_span(network), address)
 
 
-def cover(rule: IPNetwork, sources: Sequence[IPNetwork]) -> Cover:
-    """How much of `sources` (all of one family) the rule's network covers."""
-    return cover_spans(network_span(rule), [network_span(s) for s in sources])
-
-
 def cover_any(rules: Iterable[Span], sources: Sequence[Span]) -> Cover:
     """The best cover of `sources` by any of `rules` (a prefix list's entries)."""
     best = Cover.NONE
