@@ -173,7 +173,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         session = make_session(profile=args.profile, region=args.region)
         snapshot = take_snapshot(session, args.function, target_addresses=[address])
-    results = evaluate_function_paths(snapshot, address, port, protocol)
+    try:
+        results = evaluate_function_paths(snapshot, address, port, protocol)
+    except ValueError as error:  # a hand-edited snapshot with a malformed CIDR or address
+        raise BadInputError(f"the snapshot holds a malformed value: {error}") from None
     if args.format == "json":
         payload = [r.model_dump(mode="json") for r in results]
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")

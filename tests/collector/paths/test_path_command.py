@@ -122,6 +122,19 @@ def test_bad_destination_is_one_clear_line_and_exit_2(
     assert len(err.strip().splitlines()) == 1
 
 
+def test_malformed_cidr_in_a_snapshot_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snapshot = healthy()
+    snapshot.route_tables[0].routes[2].destination_cidr = "0.0.0.0/zero"
+    code, out, err = _run(
+        capsys, "orders", "--to", "198.51.100.7:443", "--snapshot", _save(tmp_path, snapshot)
+    )
+    assert (code, out) == (2, "")
+    assert err.startswith("vpcprobe: error: the snapshot holds a malformed value: ")
+    assert "0.0.0.0/zero" in err
+
+
 def test_snapshot_file_problems_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = str(tmp_path / "nope.json")
     code, _, err = _run(capsys, "orders", "--to", "10.0.3.10:5432", "--snapshot", missing)
