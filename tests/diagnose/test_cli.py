@@ -439,3 +439,18 @@ def test_config_file_supplies_function_targets_expectations_and_fail_on(
         capsys, "diagnose", "--config", config, "--probe-result", probe, "--fail-on", "high"
     )
     assert code == 1  # the command line wins over the file
+
+
+def test_an_unwritable_output_is_one_line(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    scenario: aws_scenarios.Scenario,
+    judge: FakeJudge,
+) -> None:
+    probe = _probe_file(tmp_path, scenario, ok=True)
+    missing = tmp_path / "no-such-dir" / "report.html"
+    code, out, err = run(
+        capsys, "diagnose", scenario.function_name, "--probe-result", probe,
+        "--format", "html", "--output", missing,
+    )  # fmt: skip
+    _one_line_error(code, out, err, f"{missing}: cannot write: No such file or directory")
