@@ -202,3 +202,21 @@ def test_unwrap_refuses_a_tag_it_did_not_write(suspect: Suspect, vpcprobe: Any) 
     assert result.code == 2
     assert "the vpcprobe:wrapped tag is not what vpcprobe wrote ('edited by hand')" in result.err
     assert configuration(suspect) == before
+
+
+def test_wrap_with_a_given_layer_version_and_a_bad_arn(
+    suspect: Suspect, layer_zip: Path, vpcprobe: Any
+) -> None:
+    bad = vpcprobe("wrap", SUSPECT, "--layer-arn", "vpcprobe-python312-arm64")
+    assert bad.code == 2
+    assert "--layer-arn vpcprobe-python312-arm64: expected a layer version ARN" in bad.err
+
+    arn = suspect.client("lambda").publish_layer_version(
+        LayerName="vpcprobe-shared", Content={"ZipFile": layer_zip.read_bytes()}
+    )["LayerVersionArn"]
+    before = configuration(suspect)
+
+    assert vpcprobe("wrap", SUSPECT, "--layer-arn", arn).code == 0
+    assert [layer["Arn"] for layer in configuration(suspect)["Layers"]] == [arn]
+    assert vpcprobe("unwrap", SUSPECT).code == 0
+    assert configuration(suspect) == before

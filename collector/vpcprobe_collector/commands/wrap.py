@@ -26,8 +26,9 @@ example:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """wrap's arguments."""
     parser.add_argument("function", metavar="FUNCTION", help="function name or ARN")
-    parser.add_argument("--layer-arn", metavar="ARN", help="use this probe layer version")
-    parser.add_argument(
+    layer = parser.add_mutually_exclusive_group()
+    layer.add_argument("--layer-arn", metavar="ARN", help="use this probe layer version")
+    layer.add_argument(
         "--layer-zip", type=Path, metavar="FILE", help="the probe layer zip (else dist/ or built)"
     )
     parser.add_argument("--region", help="AWS region (default: AWS_REGION or the profile's)")

@@ -137,6 +137,11 @@ def wrap(
     progress: Progress = lambda _message: None,
 ) -> WrapResult:
     """Add the probe layer and AWS_LAMBDA_EXEC_WRAPPER to `function`, recording what changed."""
+    if layer_arn is not None and layer_arn_parts(layer_arn) is None:
+        raise BadInputError(
+            f"--layer-arn {layer_arn}: expected a layer version ARN, "
+            "arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION"
+        )
     lambda_client = client(session, "lambda")
     configuration, tags = _read(lambda_client, function)
     name = str(configuration["FunctionName"])
