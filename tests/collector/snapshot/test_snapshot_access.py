@@ -26,6 +26,10 @@ _USERS = {
         {"Effect": "Allow", "Action": "*", "Resource": "*"},
         {"Effect": "Deny", "Action": "ec2:DescribeNetworkAcls", "Resource": "*"},
     ],
+    "no-enis": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "ec2:DescribeNetworkInterfaces", "Resource": "*"},
+    ],
 }
 _SETUP_ACTIONS = 3 * len(_USERS)
 
@@ -109,6 +113,21 @@ def test_admin_reads_everything(
     scenario, keys = enforced
     snapshot = take_snapshot(_session(keys["admin"]), scenario.function_name)
     assert snapshot.skipped_for("ec2:DescribeNetworkAcls") is None
+    assert snapshot.network_acl_for(scenario.function_subnet_ids[0]) is not None
+
+
+def test_denied_eni_read_leaves_the_lambda_eni_count_unknown(
+    enforced: tuple[scenarios.Scenario, dict[str, tuple[str, str]]],
+) -> None:
+    scenario, keys = enforced
+    snapshot = take_snapshot(
+        _session(keys["no-enis"]), scenario.function_name, target_addresses=["10.0.10.20"]
+    )
+    skipped = snapshot.skipped_for("ec2:DescribeNetworkInterfaces")
+    assert skipped is not None and skipped.error_code in ("AccessDenied", "UnauthorizedOperation")
+    assert snapshot.eni_quota is not None
+    assert (snapshot.eni_quota.in_use, snapshot.eni_quota.value) == (None, 500)
+    assert snapshot.interface_with_address("10.0.10.20") is None
     assert snapshot.network_acl_for(scenario.function_subnet_ids[0]) is not None
 
 
