@@ -89,6 +89,8 @@ def test_deploy_creates_layer_role_and_function_like_the_suspect(
     group = f"arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/{PROBE}"
     assert logs["Resource"] == [group, f"{group}:*"]
     assert "logs:CreateLogGroup" not in logs["Action"]
+    (log_group,) = suspect.client("logs").describe_log_groups()["logGroups"]
+    assert (log_group["logGroupName"], log_group["retentionInDays"]) == (f"/aws/lambda/{PROBE}", 14)
     # What the user reads: each creation, and the probe's ARN.
     assert f"created probe function {PROBE}" in result.out
     assert f"created IAM role {PROBE}" in result.out

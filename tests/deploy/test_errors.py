@@ -162,13 +162,16 @@ def test_a_new_role_not_yet_assumable_is_retried(
     suspect: Suspect, layer_zip: Path, vpcprobe: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(probe_function, "ROLE_RETRY_DELAY_S", 0.0)
-    refusals = [2]
+    refusals = [
+        "The provided execution role does not have permissions to call "
+        "CreateNetworkInterface on EC2",
+        "The role defined for the function cannot be assumed by Lambda.",
+    ]
 
     def not_yet(**_: Any) -> Any:
-        if refusals[0] == 0:
+        if not refusals:
             return None  # the real call
-        refusals[0] -= 1
-        message = "The role defined for the function cannot be assumed by Lambda."
+        message = refusals.pop()
         error = {"Code": "InvalidParameterValueException", "Message": message}
         return _respond(400, {"Error": error})
 
@@ -177,7 +180,7 @@ def test_a_new_role_not_yet_assumable_is_retried(
     result = vpcprobe("deploy", "--like", SUSPECT, "--layer-zip", str(layer_zip))
 
     assert result.code == 0, result.err
-    assert refusals == [0]
+    assert refusals == []
     assert function_names(suspect) == [SUSPECT, PROBE]
 
 

@@ -49,10 +49,15 @@ PROBE_MEMORY_MB = 256
 # Pending can last minutes while Lambda creates the ENIs: poll every 5 s for up to 15 min.
 WAIT_DELAY_S = 5
 WAIT_MAX_ATTEMPTS = 180
-# A new role takes a few seconds to become assumable by Lambda; no waiter covers that.
+# A new role (and its inline policy) takes a few seconds to be usable by Lambda; no waiter
+# covers IAM propagation, so CreateFunction is retried on exactly these two refusals.
 ROLE_RETRY_ATTEMPTS = 10
 ROLE_RETRY_DELAY_S = 3.0
-_ROLE_NOT_READY = "cannot be assumed by Lambda"
+_ROLE_NOT_READY = (
+    "cannot be assumed by Lambda",
+    "does not have permissions to call CreateNetworkInterface",
+)
+LOG_RETENTION_DAYS = 14
 
 
 def _quiet(_message: str) -> None:
@@ -216,6 +221,7 @@ def _ensure_log_group(logs: Any, name: str, tags: dict[str, str], progress: Prog
     # The role may not create its own group (least privilege), so the group is made here.
     try:
         logs.create_log_group(logGroupName=name, tags=tags)
+        logs.put_retention_policy(logGroupName=name, retentionInDays=LOG_RETENTION_DAYS)
         progress(f"created log group {name}")
     except AwsErrors as error:
         if error_code(error) != "ResourceAlreadyExistsException":
@@ -236,7 +242,7 @@ def _create_function(
             return created
         except botocore.exceptions.ClientError as error:
             message = str(error.response.get("Error", {}).get("Message", ""))
-            if _ROLE_NOT_READY in message and attempt < attempts:
+            if any(text in message for text in _ROLE_NOT_READY) and attempt < attempts:
                 sleep(ROLE_RETRY_DELAY_S)
                 continue
             raise_aws_error(
