@@ -126,6 +126,7 @@ def test_vpc_errors_are_recorded_with_their_code(code: str) -> None:
     outcome = _invoke([(code, 502)])
     (failure,) = outcome.failures
     assert (failure.kind, failure.error_code) == (ProbeFailureKind.VPC_ERROR, code)
+    assert failure.message == f"{code} message"  # Lambda's own words, the code kept apart
     assert outcome.reports == []
 
 

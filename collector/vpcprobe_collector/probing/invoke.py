@@ -92,7 +92,8 @@ def _function_error(source: str, function_error: str, text: str) -> ProbeFailure
 
 def _client_error(source: str, error: botocore.exceptions.ClientError) -> ProbeFailure:
     code = str(error.response.get("Error", {}).get("Code", "Unknown"))
-    message = str(error.response.get("Error", {}).get("Message", "")) or str(error)
+    message = str(error.response.get("Error", {}).get("Message", "")).strip()
+    message = message or f"Lambda answered the Invoke call with {code}"
     if code in ACCESS_ERRORS:
         kind = ProbeFailureKind.ACCESS_DENIED
     elif code == "ResourceNotFoundException":
@@ -105,7 +106,7 @@ def _client_error(source: str, error: botocore.exceptions.ClientError) -> ProbeF
         kind = ProbeFailureKind.NOT_READY
     else:
         kind = ProbeFailureKind.OTHER
-    return ProbeFailure(source=source, kind=kind, error_code=code, message=f"{code}: {message}")
+    return ProbeFailure(source=source, kind=kind, error_code=code, message=message)
 
 
 def invoke_once(
@@ -173,7 +174,9 @@ def invoke_probe(
     failures = [r for r in results if isinstance(r, ProbeFailure)]
     for failure in failures:
         if failure.kind == ProbeFailureKind.ACCESS_DENIED:
-            raise AwsAccessError(f"cannot invoke {function}: {failure.message}")
+            raise AwsAccessError(
+                f"cannot invoke {function}: {failure.error_code}: {failure.message}"
+            )
     for failure in failures:
         if failure.kind == ProbeFailureKind.NOT_FOUND:
             hint = (
