@@ -302,14 +302,29 @@ def endpoint_private_dns_off() -> Scenario:
     )
 
 
+def service_name_bypasses_endpoint() -> Scenario:
+    """A logs endpoint with private DNS, but the custom DNS server answers publicly (C08/C10)."""
+    snap = b.healthy()
+    _drop_default(_table(snap, b.RTB_PRIVATE))
+    _custom_dns(snap)
+    snap.vpc_endpoints = [_endpoint("logs")]
+    _endpoint_sg(snap, tcp_rule(443, "10.1.0.0/16"))
+    name = f"logs.{b.REGION}.amazonaws.com"
+    dns_db = [*b.resolved(b.DB_NAME, b.DB_ADDRESS), *b.resolved(name, "52.94.0.10")]
+    reports = probe(logs="timeout", dns_db=dns_db, configured=[b.DNS_SERVER])
+    return Scenario(snap, reports, targets=[DB], cause="C08", expect_codes=("EPT004", "API001"))
+
+
 def endpoint_sg_denies_443() -> Scenario:
     snap = b.healthy()
     _drop_default(_table(snap, b.RTB_PRIVATE))
     snap.vpc_endpoints = [_endpoint("logs")]
     _endpoint_sg(snap, tcp_rule(80, "10.1.0.0/16"))
-    return Scenario(
-        snap, probe(logs="timeout"), targets=[DB], cause="C09", expect_codes=("EPT003", "API001")
-    )
+    # The name resolves to the endpoint (EPT004 passes); its security group drops 443.
+    name = f"logs.{b.REGION}.amazonaws.com"
+    dns_db = [*b.resolved(b.DB_NAME, b.DB_ADDRESS), *b.resolved(name, "10.1.32.50")]
+    reports = probe(logs="timeout", dns_db=dns_db)
+    return Scenario(snap, reports, targets=[DB], cause="C09", expect_codes=("EPT003", "API001"))
 
 
 def _dns_timeouts(name: str) -> list[DnsResult]:
@@ -687,6 +702,7 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "no-path-to-aws-service": no_path_to_aws_service,
     "endpoint-private-dns-off": endpoint_private_dns_off,
     "endpoint-sg-denies-443": endpoint_sg_denies_443,
+    "service-name-bypasses-endpoint": service_name_bypasses_endpoint,
     "custom-dhcp-dns-unreachable": custom_dhcp_dns_unreachable,
     "custom-dhcp-dns-blocked": custom_dhcp_dns_blocked,
     "vpc-dns-support-off": vpc_dns_support_off,

@@ -6,7 +6,14 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from vpcprobe.models import AwsResult, AwsStatus
+from vpcprobe.models import (
+    LAMBDA_DNS_FORWARDER,
+    AwsResult,
+    AwsStatus,
+    DnsResult,
+    DnsStatus,
+    RecordType,
+)
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
 from vpcprobe_collector.paths.model import HopKind, Verdict
 from vpcprobe_collector.rules import remedies
@@ -17,6 +24,7 @@ from vpcprobe_collector.rules.context import (
     EC2_ROUTES,
     EC2_SGS,
     RuleContext,
+    is_ip,
 )
 from vpcprobe_collector.snapshot.model import SecurityGroup, VpcEndpoint
 
@@ -118,6 +126,83 @@ def service_route(ctx: RuleContext, service: str) -> ServiceRoute:
     )
 
 
+@dataclass
+class Bypass:
+    """A service name that resolved, inside the function, to addresses outside the VPC
+    although an interface endpoint for the service exists."""
+
+    endpoint: VpcEndpoint
+    name: str
+    addresses: list[str]
+    results: list[DnsResult]
+
+
+def _in_vpc(ctx: RuleContext, address: str) -> bool:
+    vpc = ctx.snapshot.vpc
+    if vpc is None:
+        return False
+    ip = ipaddress.ip_address(address)
+    return any(
+        ip.version == net.version and ip in net
+        for net in (
+            ipaddress.ip_network(c, strict=False) for c in (*vpc.cidr_blocks, *vpc.ipv6_cidr_blocks)
+        )
+    )
+
+
+def bypassed_endpoint(ctx: RuleContext, service: str) -> Bypass | None:
+    """The probe's answer for <service>.<region>.amazonaws.com when it bypasses the endpoint."""
+    endpoint = endpoint_for(ctx, service)
+    if endpoint is None or endpoint.endpoint_type != "Interface":
+        return None
+    name = f"{service}.{ctx.snapshot.region}.amazonaws.com"
+    used = [
+        r
+        for r in ctx.dns_results()
+        if r.name.rstrip(".").lower() == name
+        and r.server in (LAMBDA_DNS_FORWARDER, "system")
+        and r.status is DnsStatus.OK
+        and r.record_type is RecordType.A
+    ]
+    outside = sorted({a for r in used for a in r.answers if is_ip(a) and not _in_vpc(ctx, a)})
+    if not outside:
+        return None
+    return Bypass(endpoint=endpoint, name=name, addresses=outside, results=used)
+
+
+def _service_remedy(ctx: RuleContext, service: str) -> Remediation:
+    """Create the endpoint, or fix the one that exists (private DNS, its security group)."""
+    endpoint = endpoint_for(ctx, service)
+    if endpoint is None or endpoint.endpoint_type != "Interface":
+        return Remediation(
+            text=(
+                f"Create an interface endpoint for {service_name(ctx, service)} with private DNS "
+                "(its security group must allow TCP 443 from the function), or route the "
+                "function's subnets to a NAT gateway."
+            ),
+            commands=_endpoint_commands(ctx, service),
+        )
+    ref = endpoint.vpc_endpoint_id
+    commands = []
+    if not endpoint.private_dns_enabled:
+        commands.append(
+            f"aws ec2 modify-vpc-endpoint --vpc-endpoint-id {ref} --private-dns-enabled"
+        )
+    groups = [g for gid in endpoint.security_group_ids if (g := ctx.snapshot.security_group(gid))]
+    if groups and not any(sg_allows_443_from_function(ctx, g) for g in groups):
+        source = ctx.function_sg_ids[0] if ctx.function_sg_ids else "FUNCTION_SG_ID"
+        commands.append(remedies.sg_ingress_from_group(groups[0].group_id, "tcp", 443, source))
+    return Remediation(
+        text=(
+            f"Make the function use the existing endpoint {ref}: its name must resolve to it "
+            "(private DNS, the VPC's DNS attributes, a DNS server that forwards to the VPC "
+            "resolver) and its security group must allow TCP 443 from the function "
+            "(see the EPT findings)."
+        ),
+        commands=commands,
+    )
+
+
 def _endpoint_commands(ctx: RuleContext, service: str) -> list[str]:
     subnets = " ".join(ctx.function_subnet_ids) or "SUBNET_ID"
     return [
@@ -198,7 +283,15 @@ class ServiceApiRule(Rule):
             if not observed and reason:
                 yield self.skipped(reason, key=(service,))
                 continue
-            if failed and route.missing_subnets:
+            bypass = bypassed_endpoint(ctx, service)
+            if failed and bypass:
+                why = (
+                    f"inside the function {bypass.name} resolved to "
+                    f"{', '.join(bypass.addresses)}, not to interface endpoint "
+                    f"{bypass.endpoint.vpc_endpoint_id}, so the call went the public way "
+                    "(see EPT004)"
+                )
+            elif failed and route.missing_subnets:
                 why = route.explanation
             elif failed:
                 why = (
@@ -222,14 +315,7 @@ class ServiceApiRule(Rule):
                     *_aws_evidence(failed),
                     Evidence(source="path", observed=why, expected="an endpoint or a NAT route"),
                 ],
-                remediation=Remediation(
-                    text=(
-                        f"Create an interface endpoint for {service_name(ctx, service)} with "
-                        "private DNS (its security group must allow TCP 443 from the function), "
-                        "or route the function's subnets to a NAT gateway."
-                    ),
-                    commands=_endpoint_commands(ctx, service),
-                ),
+                remediation=_service_remedy(ctx, service),
                 severity=None if failed else Severity.LOW,
                 key=(service,),
             )
@@ -469,3 +555,128 @@ class EndpointSgDenies443(Rule):
                     commands=[remedies.sg_ingress_from_group(group, "tcp", 443, source)],
                 ),
             )
+
+
+class ServiceNameBypassesEndpoint(Rule):
+    code = "EPT004"
+    name = "service-name-bypasses-endpoint"
+    title = "An AWS service's name resolves past its interface endpoint inside the function"
+    severity = Severity.HIGH
+    causes = ("C08", "C10")
+    summary = (
+        "For each interface endpoint of an AWS service: what the service's regional name "
+        "(for example logs.eu-west-1.amazonaws.com) resolved to inside the function, through "
+        "Lambda's forwarder or getaddrinfo. Addresses outside the VPC mean the endpoint is "
+        "bypassed."
+    )
+    why = (
+        "The endpoint only helps when the SDK's usual name resolves to it. Private DNS off, "
+        "VPC DNS attributes off, or a custom DNS server that does not forward amazonaws.com "
+        "to the VPC resolver send the calls to public addresses: through the NAT gateway if "
+        "there is one, or into a timeout."
+    )
+    how_to_fix = (
+        "Turn on the endpoint's private DNS and the VPC's DNS attributes; with a custom DNS "
+        "server, forward the service's name to the VPC resolver (VPC base address + 2)."
+    )
+    inputs = ("probe.dns", EC2_ENDPOINTS, "ec2:DescribeVpcAttribute", "ec2:DescribeDhcpOptions")
+    limits = "Needs a probe report: the probe resolves the logs and sts names by default."
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        if not ctx.probed:
+            return
+        for endpoint in sorted(ctx.snapshot.vpc_endpoints, key=lambda e: e.vpc_endpoint_id):
+            prefix = f"com.amazonaws.{ctx.snapshot.region}."
+            if endpoint.endpoint_type != "Interface" or not endpoint.service_name.startswith(
+                prefix
+            ):
+                continue
+            service = endpoint.service_name.removeprefix(prefix)
+            bypass = bypassed_endpoint(ctx, service)
+            name = f"{service}.{ctx.snapshot.region}.amazonaws.com"
+            if bypass is None:
+                if any(r.name.rstrip(".").lower() == name for r in ctx.dns_results()):
+                    yield self.passed(
+                        f"{name} resolved to endpoint {endpoint.vpc_endpoint_id} inside the "
+                        f"function.",
+                        resources=[endpoint.vpc_endpoint_id],
+                    )
+                continue
+            vpc = ctx.snapshot.vpc
+            dopt = ctx.snapshot.dhcp_options
+            custom = [
+                s for s in (dopt.domain_name_servers if dopt else []) if s != "AmazonProvidedDNS"
+            ]
+            commands: list[str] = []
+            if not endpoint.private_dns_enabled:
+                reason = f"private DNS is off on {endpoint.vpc_endpoint_id}"
+                commands.append(
+                    f"aws ec2 modify-vpc-endpoint --vpc-endpoint-id {endpoint.vpc_endpoint_id} "
+                    "--private-dns-enabled"
+                )
+            elif vpc is not None and (
+                vpc.enable_dns_support is False or vpc.enable_dns_hostnames is False
+            ):
+                reason = f"VPC {vpc.vpc_id} has a DNS attribute off"
+                commands += [
+                    f"aws ec2 modify-vpc-attribute --vpc-id {vpc.vpc_id} --enable-dns-support "
+                    f"Value=true",
+                    f"aws ec2 modify-vpc-attribute --vpc-id {vpc.vpc_id} --enable-dns-hostnames "
+                    f"Value=true",
+                ]
+            elif custom and dopt is not None:
+                reason = (
+                    f"the VPC's DNS server {', '.join(custom)} (DHCP options set "
+                    f"{dopt.dhcp_options_id}) answers with the public addresses instead of "
+                    "forwarding to the VPC resolver"
+                )
+                commands += [
+                    "aws ec2 create-dhcp-options --dhcp-configurations "
+                    "Key=domain-name-servers,Values=AmazonProvidedDNS",
+                    "aws ec2 associate-dhcp-options --dhcp-options-id NEW_DHCP_OPTIONS_ID "
+                    f"--vpc-id {ctx.vpc_id or 'VPC_ID'}",
+                ]
+            else:
+                reason = "a Route 53 Resolver rule or DNS Firewall may answer for the name"
+            yield self.fail(
+                f"{name} resolved to {', '.join(bypass.addresses)} inside the function, not to "
+                f"interface endpoint {endpoint.vpc_endpoint_id}: {reason}.",
+                resources=[
+                    ResourceRef(id=endpoint.vpc_endpoint_id),
+                    *(ResourceRef(id=dopt.dhcp_options_id) for _ in [0] if custom and dopt),
+                ],
+                evidence=[
+                    *_dns_evidence(bypass.results[:2]),
+                    Evidence(
+                        source=EC2_ENDPOINTS,
+                        resource=endpoint.vpc_endpoint_id,
+                        observed=(
+                            f"{endpoint.service_name}, PrivateDnsEnabled="
+                            f"{str(endpoint.private_dns_enabled).lower()}"
+                        ),
+                        expected=f"{name} resolves to the endpoint's addresses in the VPC",
+                    ),
+                ],
+                remediation=Remediation(
+                    text=(
+                        f"Make {name} resolve to {endpoint.vpc_endpoint_id} inside the VPC: "
+                        f"{self.how_to_fix[0].lower()}{self.how_to_fix[1:]}"
+                    ),
+                    commands=commands,
+                ),
+                key=(name,),
+            )
+
+
+def _dns_evidence(results: list[DnsResult]) -> list[Evidence]:
+    return [
+        Evidence(
+            source="probe.dns",
+            resource=r.server,
+            observed=(
+                f"{r.name} {r.record_type.value} via "
+                f"{'getaddrinfo' if r.server == 'system' else r.server}: {', '.join(r.answers)}"
+            ),
+        )
+        for r in results
+    ]

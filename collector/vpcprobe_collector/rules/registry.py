@@ -9,6 +9,7 @@ from vpcprobe_collector.rules.endpoints import (
     EndpointSgDenies443,
     LogsApiUnreachable,
     NoPathToAwsService,
+    ServiceNameBypassesEndpoint,
 )
 from vpcprobe_collector.rules.filtering import (
     FunctionEgressDenied,
@@ -77,6 +78,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     NoPathToAwsService,
     EndpointPrivateDnsOff,
     EndpointSgDenies443,
+    ServiceNameBypassesEndpoint,
     LogsApiUnreachable,
     # targets
     Ipv6PathUnavailable,
