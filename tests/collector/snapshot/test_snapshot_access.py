@@ -34,18 +34,20 @@ _USERS = {
 _SETUP_ACTIONS = 3 * len(_USERS)
 
 
-@pytest.fixture
-def enforced(
-    aws: MotoServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[scenarios.Scenario, dict[str, tuple[str, str]]]]:
-    """The healthy scenario on a moto server that enforces IAM, and each user's keys.
+Enforced = tuple[scenarios.Scenario, dict[str, tuple[str, str]], dict[str, str]]
+
+
+@pytest.fixture(scope="module")
+def enforced_world() -> Iterator[Enforced]:
+    """The healthy scenario on a moto server that enforces IAM, each user's keys, and the
+    endpoint variables that reach it (built once: the tests only read).
 
     moto differs from AWS here: with IAM enforcement on, moto server rejects Lambda's REST
-    requests with SignatureDoesNotMatch whatever the keys. Lambda is therefore served by the
-    unenforced `aws` server (AWS_ENDPOINT_URL_LAMBDA); every other service by the enforcing one.
+    requests with SignatureDoesNotMatch whatever the keys. Lambda is therefore served by a
+    second, unenforced server (AWS_ENDPOINT_URL_LAMBDA); every other service by the enforcing one.
     """
     extra = {"INITIAL_NO_AUTH_ACTION_COUNT": str(_SETUP_ACTIONS)}
-    with run_moto_server(extra_env=extra) as server:
+    with run_moto_server(extra_env=extra) as server, run_moto_server() as lambda_server:
         iam = server.client("iam")
         keys: dict[str, tuple[str, str]] = {}
         for user, statements in _USERS.items():
@@ -58,13 +60,27 @@ def enforced(
             key = iam.create_access_key(UserName=user)["AccessKey"]
             keys[user] = (key["AccessKeyId"], key["SecretAccessKey"])
         # moto's Lambda checks that the function's role exists in its own IAM.
-        aws.client("iam").create_role(
+        lambda_server.client("iam").create_role(
             RoleName=f"{scenarios.FUNCTION_NAME}-role", AssumeRolePolicyDocument="{}"
         )
-        monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
-        monkeypatch.setenv("AWS_ENDPOINT_URL_LAMBDA", aws.url)
-        admin = server.session(access_key=keys["admin"][0], secret_key=keys["admin"][1])
-        yield scenarios.build_healthy(admin), keys
+        endpoints = {"AWS_ENDPOINT_URL": server.url, "AWS_ENDPOINT_URL_LAMBDA": lambda_server.url}
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in endpoints.items():
+                patch.setenv(name, value)
+            admin = server.session(access_key=keys["admin"][0], secret_key=keys["admin"][1])
+            scenario = scenarios.build_healthy(admin)
+        yield scenario, keys, endpoints
+
+
+@pytest.fixture
+def enforced(
+    enforced_world: Enforced, monkeypatch: pytest.MonkeyPatch
+) -> tuple[scenarios.Scenario, dict[str, tuple[str, str]]]:
+    """The enforced world, with this test's environment pointed at it."""
+    scenario, keys, endpoints = enforced_world
+    for name, value in endpoints.items():
+        monkeypatch.setenv(name, value)
+    return scenario, keys
 
 
 def _session(keys: tuple[str, str]) -> Any:
