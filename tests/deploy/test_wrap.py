@@ -6,9 +6,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from tests.deploy.conftest import SUSPECT, Suspect, code_zip
+from vpcprobe_collector.commands import wrap as wrap_command
 from vpcprobe_collector.deploy import wrap as wrap_module
 
 pytestmark = pytest.mark.moto
@@ -220,3 +222,24 @@ def test_wrap_with_a_given_layer_version_and_a_bad_arn(
     assert [layer["Arn"] for layer in configuration(suspect)["Layers"]] == [arn]
     assert vpcprobe("unwrap", SUSPECT).code == 0
     assert configuration(suspect) == before
+
+
+def test_wrap_waits_for_an_update_in_progress(
+    suspect: Suspect, layer_zip: Path, vpcprobe: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[str] = []
+
+    def in_progress(parsed: dict[str, Any], **_: Any) -> None:
+        reads.append("GetFunction")
+        if len(reads) == 1:  # the first read sees someone else's update still running
+            parsed["Configuration"]["LastUpdateStatus"] = "InProgress"
+
+    session = boto3.Session(region_name="us-east-1")
+    session.events.register("after-call.lambda.GetFunction", in_progress)
+    monkeypatch.setattr(wrap_command, "make_session", lambda *_args: session)
+
+    result = vpcprobe("wrap", SUSPECT, "--layer-zip", str(layer_zip))
+
+    assert result.code == 0, result.err
+    assert f"waiting for {SUSPECT} to finish updating: Active, update Successful" in result.err
+    assert len(configuration(suspect)["Layers"]) == 1

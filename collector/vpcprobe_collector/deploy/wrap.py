@@ -62,9 +62,16 @@ class WrapRecord:
         return cls(layer=layer, added_variable=variable == "added")
 
 
-def _read(lambda_client: Any, function: str) -> tuple[dict[str, Any], dict[str, str]]:
+def _read(
+    lambda_client: Any, function: str, progress: Progress
+) -> tuple[dict[str, Any], dict[str, str]]:
     try:
         response = lambda_client.get_function(FunctionName=function)
+        if response["Configuration"].get("LastUpdateStatus") == "InProgress":
+            # Lambda refuses a second update while one runs (ResourceConflictException).
+            name = response["Configuration"]["FunctionName"]
+            wait_for(lambda_client, "function_updated_v2", name, progress, "to finish updating")
+            response = lambda_client.get_function(FunctionName=function)
     except AwsErrors as error:
         if error_code(error) == "ResourceNotFoundException":
             raise BadInputError(
@@ -143,7 +150,7 @@ def wrap(
             "arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION"
         )
     lambda_client = client(session, "lambda")
-    configuration, tags = _read(lambda_client, function)
+    configuration, tags = _read(lambda_client, function, progress)
     name = str(configuration["FunctionName"])
     result = WrapResult(name)
     if TAG_WRAPPED in tags:
@@ -212,7 +219,7 @@ def unwrap(
 ) -> WrapResult:
     """Restore what `wrap` changed: remove its layer (and the variable if it added it)."""
     lambda_client = client(session, "lambda")
-    configuration, tags = _read(lambda_client, function)
+    configuration, tags = _read(lambda_client, function, progress)
     name = str(configuration["FunctionName"])
     result = WrapResult(name)
     if TAG_WRAPPED not in tags:
