@@ -74,9 +74,15 @@ def judge(
     joins = [fact.join for fact in ctx.facts]
     problems = [f for f in findings if f.status in (FindingStatus.FAIL, FindingStatus.ERROR)]
     for join in joins:
-        codes = {f.code for f in problems if f.target == join.label}
+        codes = {f.code for f in problems if join.label in _targets_of(f)}
         if join.observed and set(join.observed) <= {"dns_failed", "skipped"}:
             # A name that did not resolve: the VPC-wide DNS findings explain this target.
             codes |= {f.code for f in problems if f.code.startswith("DNS") and f.target is None}
         join.finding_codes = sorted(codes)
     return joins, findings
+
+
+def _targets_of(finding: Finding) -> set[str]:
+    """The targets a finding is about: its own, and those whose probe evidence it carries."""
+    named = {e.resource for e in finding.evidence if e.source == "probe.tcp" and e.resource}
+    return named | ({finding.target} if finding.target else set())

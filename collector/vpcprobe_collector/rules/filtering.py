@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from vpcprobe_collector.findings.model import Remediation, Severity
+import ipaddress
+import re
+from collections.abc import Iterable
+
+from vpcprobe_collector.findings.model import (
+    Finding,
+    FindingStatus,
+    Remediation,
+    ResourceRef,
+    Severity,
+    fingerprint,
+)
 from vpcprobe_collector.paths.model import Hop, HopKind, PathResult
 from vpcprobe_collector.rules import remedies
 from vpcprobe_collector.rules.context import EC2_ENIS, EC2_NACLS, EC2_SGS, RuleContext, TargetFacts
 from vpcprobe_collector.rules.target_paths import PathHopRule, partial_hop, rule_number
-from vpcprobe_collector.snapshot.model import NetworkAcl
+from vpcprobe_collector.snapshot.model import NaclEntry, NetworkAcl
 
 
 class FunctionEgressDenied(PathHopRule):
@@ -222,20 +233,54 @@ class NaclReturnPortsPartial(NaclDeniesReturn):
             return None
         return partial_hop(path, RETURN_KINDS)
 
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        # One partial rule hurts every target the same way: one finding, all targets named.
+        groups: dict[tuple[str, ...], list[Finding]] = {}
+        for finding in super().check(ctx):
+            if finding.status is not FindingStatus.FAIL or finding.remediation is None:
+                yield finding
+                continue
+            groups.setdefault(tuple(finding.remediation.commands), []).append(finding)
+        for group in groups.values():
+            if len(group) == 1:
+                yield group[0]
+                continue
+            first = group[0]
+            labels = [f.target or "?" for f in group]
+            # The hop's rule is the deny that takes the rest of the range; name the partial allow.
+            found = re.search(r"\(rule (\d+)\)", first.evidence[0].observed)
+            ref = first.resources[0]
+            if found:
+                ref = ResourceRef(id=ref.id, rule=f"rule {found.group(1)}")
+            yield first.model_copy(
+                update={
+                    "message": (
+                        f"Network ACL {ref.id} {ref.rule or ''} lets replies in on only part of "
+                        f"ports 1024-65535, so connections to {', '.join(labels)} fail "
+                        "intermittently; the probe saw: "
+                        + "; ".join(
+                            f"{f.target} {e.observed}"
+                            for f in group
+                            for e in f.evidence
+                            if e.source == "probe.tcp"
+                        )
+                        + "."
+                    ),
+                    "target": None,
+                    "resources": [ref, *first.resources[1:]],
+                    "evidence": [e for f in group for e in f.evidence],
+                    "fingerprint": fingerprint(self.code, [ref.id], *(ref.rule or "",), *labels),
+                }
+            )
+
     def remedy(self, ctx: RuleContext, fact: TargetFacts, address: str, hop: Hop) -> Remediation:
-        number = rule_number(hop)
         acl = _acl(ctx, hop.component)
         inbound = hop.kind is HopKind.NACL_INBOUND_RETURN
-        entry = (
-            next(
-                (e for e in acl.entries if e.rule_number == number and e.egress == (not inbound)),
-                None,
-            )
-            if acl
-            else None
-        )
-        if entry is None or number == 32767:
+        peer = address if inbound else _function_cidr(ctx).split("/")[0]
+        entry = _partial_allow(acl, egress=not inbound, peer=peer) if acl else None
+        if entry is None:
             return super().remedy(ctx, fact, address, hop)
+        number = entry.rule_number
         cidr = entry.cidr_block or entry.ipv6_cidr_block or "0.0.0.0/0"
         command = remedies.nacl_allow(
             hop.component,
@@ -251,3 +296,18 @@ class NaclReturnPortsPartial(NaclDeniesReturn):
             text=f"Widen rule {number} of {hop.component} to the whole return range 1024-65535.",
             commands=[command],
         )
+
+
+def _partial_allow(acl: NetworkAcl, *, egress: bool, peer: str) -> NaclEntry | None:
+    """The allow entry that covers only part of 1024-65535 for `peer` (first by number)."""
+    ip = ipaddress.ip_address(peer)
+    for entry in sorted(acl.entries, key=lambda e: e.rule_number):
+        if entry.egress != egress or entry.protocol not in ("6", "-1"):
+            continue
+        cidr = entry.cidr_block or entry.ipv6_cidr_block
+        if not cidr or ip not in ipaddress.ip_network(cidr, strict=False):
+            continue
+        low, high = entry.port_from or 0, entry.port_to if entry.port_to is not None else 65535
+        if entry.rule_action == "allow" and not (low <= 1024 and high >= 65535) and high >= 1024:
+            return entry
+    return None
