@@ -9,7 +9,7 @@ from pathlib import Path
 
 from vpcprobe_collector.aws import make_session
 from vpcprobe_collector.errors import BadInputError
-from vpcprobe_collector.snapshot.build import take_snapshot
+from vpcprobe_collector.snapshot.build import function_region, take_snapshot
 from vpcprobe_collector.snapshot.model import VpcSnapshot
 
 NAME = "snapshot"
@@ -73,7 +73,10 @@ def run(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else None
     if output is not None and not output.parent.is_dir():
         raise BadInputError(f"cannot write {output}: directory {output.parent} does not exist")
-    session = make_session(profile=args.profile, region=args.region)
+    # A function ARN names its region: no AWS_REGION needed then.
+    session = make_session(
+        profile=args.profile, region=args.region or function_region(args.function, None)
+    )
     snapshot = take_snapshot(session, args.function, target_addresses=addresses)
     text = snapshot.model_dump_json(indent=2) + "\n"
     if output is None:

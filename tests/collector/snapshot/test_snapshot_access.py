@@ -172,9 +172,11 @@ def test_snapshot_command_exits_0_and_names_the_skip(
 
 
 def test_snapshot_command_writes_json_to_stdout(
-    aws: MotoServer, capsys: pytest.CaptureFixture[str]
+    aws: MotoServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     scenario = scenarios.build_healthy(aws.session())
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name)  # the ARN names the region
     code = main(["snapshot", scenario.function_arn])
     captured = capsys.readouterr()
     assert code == 0
