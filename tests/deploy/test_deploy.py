@@ -246,6 +246,14 @@ def test_deploy_schedule_creates_a_tagged_rule_with_the_stored_request(
     policy = json.loads(suspect.client("lambda").get_policy(FunctionName=PROBE)["Policy"])
     assert policy["Statement"][0]["Principal"] == {"Service": "events.amazonaws.com"}
 
+    before = probe_configuration(suspect), inventory(suspect)
+    again = vpcprobe(
+        "deploy", "--like", SUSPECT, "--layer-zip", str(layer_zip),
+        "--schedule", "rate(5 minutes)", "--target", "db.internal:5432",
+    )  # fmt: skip
+    assert "nothing changed" in again.out
+    assert (probe_configuration(suspect), inventory(suspect)) == before
+
     removed = vpcprobe("destroy", "--like", SUSPECT)
     assert f"removed EventBridge rule {rule_name} (rate(5 minutes))" in removed.out
     assert events.list_rules()["Rules"] == []

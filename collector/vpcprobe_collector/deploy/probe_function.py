@@ -321,11 +321,12 @@ def deploy(
             result,
         )
     elif existing is not None:
+        result.function_name = str(existing["FunctionName"])
         result.function_arn = str(existing["FunctionArn"])
         _update(lambda_client, existing, network, layer.arn, role_arn, schedule, progress, result)
     if schedule is not None:
         rule = canary_rule_name(suspect.name)
-        ensure_schedule(
+        changed = ensure_schedule(
             client(session, "events"),
             lambda_client,
             rule_name=rule,
@@ -334,7 +335,8 @@ def deploy(
             request=canary_request or {},
             tags=tags,
         )
-        result.actions.append(f"scheduled the canary: EventBridge rule {rule} ({schedule})")
+        if changed:
+            result.actions.append(f"scheduled the canary: EventBridge rule {rule} ({schedule})")
     return result
 
 

@@ -41,8 +41,14 @@ def ensure_schedule(
     expression: str,
     request: dict[str, Any],
     tags: dict[str, str],
-) -> str:
-    """Create or update the rule and its target, and let EventBridge invoke the function."""
+) -> bool:
+    """Create or update the rule and its target, and let EventBridge invoke the function.
+
+    Returns False when the rule already ran this expression with this request (no change).
+    """
+    target = {"Id": TARGET_ID, "Arn": function_arn, "Input": canary_input(request)}
+    if _current(events, rule_name) == (expression, [target]):
+        return False
     try:
         rule_arn = events.put_rule(
             Name=rule_name,
@@ -51,10 +57,7 @@ def ensure_schedule(
             Description="vpcprobe canary: runs the probe and publishes CloudWatch metrics",
             Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())],
         )["RuleArn"]
-        events.put_targets(
-            Rule=rule_name,
-            Targets=[{"Id": TARGET_ID, "Arn": function_arn, "Input": canary_input(request)}],
-        )
+        events.put_targets(Rule=rule_name, Targets=[target])
     except AwsErrors as error:
         raise_aws_error(error, "events:PutRule")
     try:
@@ -68,7 +71,23 @@ def ensure_schedule(
     except AwsErrors as error:
         if error_code(error) != "ResourceConflictException":  # already granted
             raise_aws_error(error, "lambda:AddPermission")
-    return str(rule_arn)
+    return True
+
+
+def _current(events: Any, rule_name: str) -> tuple[str, list[dict[str, str]]] | None:
+    try:
+        rule = events.describe_rule(Name=rule_name)
+        targets = events.list_targets_by_rule(Rule=rule_name)["Targets"]
+    except AwsErrors as error:
+        if error_code(error) == "ResourceNotFoundException":
+            return None
+        raise_aws_error(error, "events:DescribeRule")
+    if rule.get("State") != "ENABLED":
+        return None
+    keys = ("Id", "Arn", "Input")
+    return str(rule.get("ScheduleExpression", "")), [
+        {key: str(t[key]) for key in keys if key in t} for t in targets
+    ]
 
 
 def delete_schedule(events: Any, rule_name: str) -> list[str]:
