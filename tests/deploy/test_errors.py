@@ -125,7 +125,8 @@ def test_failed_state_is_reported_with_its_reason_code(
     assert result.code == 1
     assert result.err.splitlines()[-1] == (
         f"vpcprobe: error: the probe function {PROBE} failed to become ready: "
-        "SubnetOutOfIPAddresses: All subnets have no free IP addresses."
+        "SubnetOutOfIPAddresses: All subnets have no free IP addresses. (SUB001 "
+        "subnet-out-of-ips: 'vpcprobe explain SUB001' says how to fix it)"
     )
     assert "Failed (SubnetOutOfIPAddresses)" in result.err  # the progress line
 
@@ -227,7 +228,8 @@ def test_redeploy_reports_a_probe_that_is_failed(
     assert result.code == 1
     assert result.err.splitlines()[-1] == (
         f"vpcprobe: error: the probe function {PROBE} failed to become ready: "
-        "InvalidSecurityGroup: One or more security groups do not exist."
+        "InvalidSecurityGroup: One or more security groups do not exist. (CFG001 "
+        "vpc-config-references-missing-resource: 'vpcprobe explain CFG001' says how to fix it)"
     )
 
 
@@ -264,5 +266,6 @@ def test_a_failed_update_is_reported_with_its_reason_code(
     assert result.code == 1
     assert result.err.splitlines()[-1] == (
         f"vpcprobe: error: the probe function {PROBE} failed to become ready: "
-        "SubnetOutOfIPAddresses: No free IP addresses in subnet."
+        "SubnetOutOfIPAddresses: No free IP addresses in subnet. (SUB001 "
+        "subnet-out-of-ips: 'vpcprobe explain SUB001' says how to fix it)"
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import botocore.exceptions
 
@@ -56,8 +56,3 @@ def raise_aws_error(error: Exception, permission: str, hint: str | None = None) 
 
 
 AwsErrors = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
-
-
-def response_fields(response: dict[str, Any], *names: str) -> dict[str, Any]:
-    """The named fields of a response that are present (for comparisons and records)."""
-    return {name: response[name] for name in names if name in response}

@@ -164,6 +164,19 @@ def find_probe_function(session: Any, suspect_name: str) -> str | None:
     return None if probe is None else str(probe["FunctionName"])
 
 
+def known_cause(reason_code: str) -> str:
+    """ " (SUB001 subnet-out-of-ips: ...)" when a rule claims this state reason code, else ""."""
+    try:
+        from vpcprobe_collector.rules.registry import ALL_RULES
+    except ImportError:  # the rules are another part; the message stands without them
+        return ""
+    for rule in ALL_RULES:
+        if reason_code in getattr(rule, "state_reason_codes", ()):
+            code, name = getattr(rule, "code", ""), getattr(rule, "name", "")
+            return f" ({code} {name}: 'vpcprobe explain {code}' says how to fix it)"
+    return ""
+
+
 def wait_for(
     lambda_client: Any, waiter: str, function_name: str, progress: Progress, what: str
 ) -> dict[str, Any]:
@@ -206,6 +219,7 @@ def wait_for(
             reason = configuration.get(f"{prefix}Reason", "")
             raise DeployFailedError(
                 f"the probe function {function_name} failed to become ready: {code}: {reason}"
+                + known_cause(str(code))
             ) from error
         raise DeployFailedError(
             f"the probe function {function_name} is still not ready after "
