@@ -346,3 +346,28 @@ def test_find_probe_function_without_a_probe_or_permission_is_none(
     session.events.register("before-call.lambda.GetFunction", denied)
     session.events.register("before-call.lambda.ListFunctions", denied)
     assert find_probe_function(session, SUSPECT) is None
+
+
+def test_a_same_named_function_the_user_owns_is_never_touched(
+    suspect: Suspect, layer_zip: Path, vpcprobe: Any
+) -> None:
+    suspect.client("lambda").create_function(
+        FunctionName=PROBE,
+        Runtime="python3.12",
+        Role=suspect.role_arn,
+        Handler="app.handler",
+        Code={"ZipFile": code_zip()},
+    )
+    before = inventory(suspect)
+
+    deployed = vpcprobe("deploy", "--like", SUSPECT, "--layer-zip", str(layer_zip))
+    destroyed = vpcprobe("destroy", "--like", SUSPECT)
+
+    assert deployed.code == 2
+    assert deployed.err == (
+        f"vpcprobe: error: a function named {PROBE} exists and was not created by vpcprobe: "
+        "vpcprobe will not change it\n"
+    )
+    assert destroyed.code == 0
+    assert destroyed.out.startswith("nothing to remove")
+    assert inventory(suspect) == before
