@@ -269,3 +269,25 @@ def test_a_failed_update_is_reported_with_its_reason_code(
         "SubnetOutOfIPAddresses: No free IP addresses in subnet. (SUB001 "
         "subnet-out-of-ips: 'vpcprobe explain SUB001' says how to fix it)"
     )
+
+
+def test_publish_layer_denied_names_the_permission(
+    suspect: Suspect, layer_zip: Path, vpcprobe: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session_with(
+        monkeypatch,
+        {
+            # Not allowed to look for a version to reuse: vpcprobe goes on and publishes...
+            "before-call.lambda.ListLayerVersions": denied,
+            # ...which is denied too: that is the permission to name.
+            "before-call.lambda.PublishLayerVersion": denied,
+        },
+    )
+
+    result = vpcprobe("deploy", "--like", SUSPECT, "--layer-zip", str(layer_zip))
+
+    assert result.code == 3
+    assert result.err.splitlines()[-1] == (
+        "vpcprobe: error: lambda:PublishLayerVersion denied: grant lambda:PublishLayerVersion "
+        "to the identity running vpcprobe"
+    )

@@ -13,7 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import vpcprobe
-from vpcprobe_collector.deploy.aws_errors import AwsErrors, raise_aws_error
+from vpcprobe_collector.deploy.aws_errors import (
+    DENIED_CODES,
+    AwsErrors,
+    error_code,
+    raise_aws_error,
+)
 from vpcprobe_collector.deploy.names import layer_name
 from vpcprobe_collector.errors import BadInputError
 
@@ -148,7 +153,11 @@ def publish_layer(lambda_client: Any, layer: LayerZip, progress: Progress) -> Pu
                     details["LayerVersionArn"], False, int(details["Content"].get("CodeSize", 0))
                 )
     except AwsErrors as error:
-        raise_aws_error(error, "lambda:ListLayerVersions")
+        # Reuse is an optimisation: without the right to look, publish a new version.
+        if error_code(error) not in DENIED_CODES and error_code(error) != (
+            "ResourceNotFoundException"
+        ):
+            raise_aws_error(error, "lambda:ListLayerVersions")
     progress(f"publishing layer {name} ({len(content) // 1024} KiB)")
     try:
         response = lambda_client.publish_layer_version(
