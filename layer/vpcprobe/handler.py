@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
+import sys
 import time
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -30,12 +32,33 @@ SERVICE = "vpcprobe"
 DEFAULT_BUDGET_MS = 30_000.0
 
 
+class _CurrentStdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to sys.stdout as it is when a line is logged, not as it was at set-up.
+
+    A host that swaps stdout (a wrapper, a test runner) would otherwise leave the logger
+    writing to a closed stream; in Lambda, stdout never changes, so nothing differs there.
+    `setStream(stream)` pins another stream; `setStream(None)` follows sys.stdout again.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pinned: Any = None
+
+    @property
+    def stream(self) -> Any:
+        return self._pinned if self._pinned is not None else sys.stdout
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        self._pinned = value
+
+
 @lru_cache(maxsize=1)
 def logger() -> Any:
     """The probe's Powertools Logger (JSON lines on stdout; level from POWERTOOLS_LOG_LEVEL)."""
     from aws_lambda_powertools import Logger
 
-    return Logger(service=SERVICE)
+    return Logger(service=SERVICE, logger_handler=_CurrentStdoutHandler())
 
 
 def _summary(result: Result) -> str:

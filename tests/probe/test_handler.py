@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,11 +43,11 @@ def log_lines() -> Iterator[io.StringIO]:
     """Whatever the Powertools logger writes while the test runs."""
     stream = io.StringIO()
     handler_ = logger().registered_handler
-    previous = handler_.setStream(stream)
+    handler_.setStream(stream)
     try:
         yield stream
     finally:
-        handler_.setStream(previous)
+        handler_.setStream(None)  # follow sys.stdout again
 
 
 def _write_resolv_conf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
@@ -265,3 +266,20 @@ def test_probe_function_hands_over_to_the_probe() -> None:
     report = app.handler({"targets": ["nowhere"]}, Context(3000))
     assert report["status"] == "invalid_request"
     assert report["errors"][0]["location"] == "targets.0"
+
+
+def test_log_lines_follow_the_current_stdout_even_after_it_was_swapped(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A host that replaces sys.stdout (a wrapper, a test runner) still gets the step lines."""
+    handler({"targets": ["127.0.0.1:9"], "aws": {"logs": False}}, Context(3000))
+    first = capsys.readouterr().out
+    replacement = io.StringIO()
+    real = sys.stdout
+    sys.stdout = replacement
+    try:
+        handler({"targets": ["127.0.0.1:9"], "aws": {"logs": False}}, Context(3000))
+    finally:
+        sys.stdout = real
+    assert '"step"' in first
+    assert '"step"' in replacement.getvalue()
