@@ -93,6 +93,16 @@ def test_create_function_denied(
         "vpcprobe: error: lambda:CreateFunction denied: grant lambda:CreateFunction "
         "and iam:PassRole on the probe's role"
     )
+    # The layer version published for the probe is taken back; the role and log group
+    # are vpcprobe's (tagged), and destroy finds and removes them.
+    assert suspect.client("lambda").list_layers()["Layers"] == []
+    destroyed = vpcprobe("destroy", "--like", SUSPECT)
+    assert destroyed.out.splitlines() == [
+        f"removed inline policy vpcprobe-probe of IAM role {PROBE}",
+        f"removed IAM role {PROBE}",
+        f"removed log group /aws/lambda/{PROBE}",
+    ]
+    assert suspect.client("logs").describe_log_groups()["logGroups"] == []
 
 
 def test_failed_state_is_reported_with_its_reason_code(

@@ -320,20 +320,27 @@ def deploy(
         result.actions.append(f"published layer version {layer.arn}")
     handler = CANARY_HANDLER if schedule else PROBE_HANDLER
     if existing is None and role_arn is not None:  # the role is always known when creating
-        result.function_arn = _create(
-            session,
-            lambda_client,
-            suspect,
-            name,
-            tags,
-            layer.arn,
-            handler,
-            role_arn,
-            role_created,
-            progress,
-            sleep,
-            result,
-        )
+        try:
+            result.function_arn = _create(
+                session,
+                lambda_client,
+                suspect,
+                name,
+                tags,
+                layer.arn,
+                handler,
+                role_arn,
+                role_created,
+                progress,
+                sleep,
+                result,
+            )
+        except AwsAccessError:
+            # No function refers to a version published just now: take it back rather than
+            # leave it where `destroy` (which finds layers through the probe) cannot see it.
+            if layer.published:
+                _delete_layer_versions(lambda_client, [layer.arn], name)
+            raise
     elif existing is not None:
         result.function_name = str(existing["FunctionName"])
         result.function_arn = str(existing["FunctionArn"])
@@ -492,16 +499,23 @@ def destroy(session: Any, function: str, progress: Progress = _quiet) -> list[st
     removed += delete_role(client(session, "iam"), role_name, suspect)
     removed += _delete_log_group(client(session, "logs"), f"/aws/lambda/{name}", suspect)
     if layers:
-        try:
-            in_use = _functions_using(lambda_client, name)
-            for arn in layers:
-                parts = layer_arn_parts(arn)
-                if parts is None or not parts[0].startswith(LAYER_PREFIX) or arn in in_use:
-                    continue
-                lambda_client.delete_layer_version(LayerName=parts[0], VersionNumber=parts[1])
-                removed.append(f"layer version {arn}")
-        except AwsErrors as error:
-            raise_aws_error(error, "lambda:DeleteLayerVersion")
+        removed += _delete_layer_versions(lambda_client, layers, name)
+    return removed
+
+
+def _delete_layer_versions(lambda_client: Any, layers: Sequence[str], owner: str) -> list[str]:
+    """Delete vpcprobe's layer versions among `layers` that no function but `owner` uses."""
+    removed: list[str] = []
+    try:
+        in_use = _functions_using(lambda_client, owner)
+        for arn in layers:
+            parts = layer_arn_parts(arn)
+            if parts is None or not parts[0].startswith(LAYER_PREFIX) or arn in in_use:
+                continue
+            lambda_client.delete_layer_version(LayerName=parts[0], VersionNumber=parts[1])
+            removed.append(f"layer version {arn}")
+    except AwsErrors as error:
+        raise_aws_error(error, "lambda:DeleteLayerVersion")
     return removed
 
 
