@@ -12,7 +12,7 @@ from vpcprobe_collector.report.evidence import (
     environment_rows,
     excerpts,
 )
-from vpcprobe_collector.report.summary import Counts, observed_phrase, summary_line
+from vpcprobe_collector.report.summary import Counts, observed_phrase, skip_reason, summary_line
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("vpcprobe_collector.report", "templates"),
@@ -35,6 +35,7 @@ def render_html(diagnosis: DiagnosisReport) -> str:
         environment=environment_rows(diagnosis),
         excerpts=excerpts(diagnosis),
         observed_phrase=observed_phrase,
+        skip_reason=skip_reason,
         dns_header=DNS_HEADER,
         tcp_header=TCP_HEADER,
         aws_header=AWS_HEADER,

@@ -13,7 +13,7 @@ from vpcprobe_collector.report.evidence import (
     environment_rows,
     excerpts,
 )
-from vpcprobe_collector.report.summary import observed_phrase, summary_line
+from vpcprobe_collector.report.summary import observed_phrase, skip_reason, summary_line
 
 # What GitHub Markdown would act on inside a line; "(", "#", "+" matter only after "]" or at
 # a line start, which values never reach (they follow a label or sit in a table cell).
@@ -101,7 +101,7 @@ def render_markdown(diagnosis: DiagnosisReport) -> str:
     skipped = [f for f in diagnosis.findings if f.status == FindingStatus.SKIPPED]
     if skipped:
         out += ["## Not checked", "", "What could not be read is not reported as fine:", ""]
-        rows = [[f.code, f.name, f.message] for f in skipped]
+        rows = [[f.code, f.name, skip_reason(f)] for f in skipped]
         out += [table(["code", "check", "reason"], rows), ""]
     if diagnosis.joins:
         out += ["## Targets", ""]

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from vpcprobe.models import TcpStatus
-from vpcprobe_collector.findings.model import DiagnosisReport, FindingStatus, TargetJoin
+from vpcprobe_collector.findings.model import DiagnosisReport, Finding, FindingStatus, TargetJoin
 from vpcprobe_collector.paths.model import Verdict
 
 
@@ -21,6 +21,11 @@ def join_reachable(join: TargetJoin) -> bool:
             status == TcpStatus.OPEN.value for status in join.observed
         )
     return bool(join.paths) and all(p.verdict == Verdict.REACHABLE for p in join.paths)
+
+
+def skip_reason(finding: Finding) -> str:
+    """A skipped finding's reason, for a list already headed "Not checked"."""
+    return finding.message.removeprefix("Not checked: ")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from vpcprobe_collector.findings.model import (
     FindingStatus,
     Severity,
 )
-from vpcprobe_collector.report.summary import Counts, healthy_line, problems_line
+from vpcprobe_collector.report.summary import Counts, healthy_line, problems_line, skip_reason
 
 MAX_EVIDENCE = 6
 SEVERITY_STYLE = {
@@ -75,7 +75,7 @@ def _skipped_lines(diagnosis: DiagnosisReport) -> Text:
     if skipped:
         out.append("Not checked (could not read what the check needs):\n", style="yellow")
         for finding in sorted(skipped, key=lambda f: (f.code, f.message)):
-            out.append(f"  - {finding.code} {finding.name}: {finding.message}\n")
+            out.append(f"  - {finding.code} {finding.name}: {skip_reason(finding)}\n")
     return out
 
 
