@@ -293,19 +293,25 @@ class HyperplaneEniQuotaReached(SetupRule):
             f"--quota-code {code} --desired-value {((quota.value or 250) * 2) if quota else 500}"
         )
         vpc = ctx.vpc_id or "the VPC"
-        if (
+        at_quota = bool(
             quota
             and quota.value is not None
             and quota.in_use is not None
             and quota.in_use >= quota.value
-        ) or symptoms:
-            used = (
-                f"{quota.in_use} of {quota.value}"
-                if quota and quota.in_use is not None
-                else "the quota"
-            )
+        )
+        if at_quota or symptoms:
+            counted = quota is not None and quota.in_use is not None
+            used = f"{quota.in_use} of {quota.value}" if quota and counted else "the quota"
+            if at_quota:
+                message = f"VPC {vpc} uses {used} Lambda network interfaces allowed."
+            else:
+                seen = f" (this account sees {used} in use)" if counted else ""
+                message = (
+                    f"Lambda refused to create a network interface in VPC {vpc}: "
+                    f"its Hyperplane ENI quota is reached{seen}."
+                )
             yield self.fail(
-                f"VPC {vpc} uses {used} Lambda network interfaces allowed.",
+                message,
                 resources=[ResourceRef(id=vpc, rule=f"{used} Hyperplane ENIs")],
                 evidence=[
                     *(
