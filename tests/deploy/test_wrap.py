@@ -243,3 +243,27 @@ def test_wrap_waits_for_an_update_in_progress(
     assert result.code == 0, result.err
     assert f"waiting for {SUSPECT} to finish updating: Active, update Successful" in result.err
     assert len(configuration(suspect)["Layers"]) == 1
+
+
+def test_wrap_refuses_variables_it_cannot_read(
+    suspect: Suspect, layer_zip: Path, vpcprobe: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def undecryptable(parsed: dict[str, Any], **_: Any) -> None:
+        parsed["Configuration"]["Environment"] = {
+            "Error": {"ErrorCode": "KMSAccessDeniedException", "Message": "no kms:Decrypt"}
+        }
+
+    session = boto3.Session(region_name="us-east-1")
+    session.events.register("after-call.lambda.GetFunction", undecryptable)
+    monkeypatch.setattr(wrap_command, "make_session", lambda *_args: session)
+    before = configuration(suspect)
+
+    result = vpcprobe("wrap", SUSPECT, "--layer-zip", str(layer_zip))
+
+    assert result.code == 2
+    assert result.err.startswith(
+        f"vpcprobe: error: cannot read the environment variables of {SUSPECT} "
+        "(KMSAccessDeniedException: no kms:Decrypt)"
+    )
+    assert configuration(suspect) == before
+    assert "vpcprobe:wrapped" not in tags(suspect)

@@ -82,7 +82,17 @@ def _read(
 
 
 def _variables(configuration: dict[str, Any]) -> dict[str, str]:
-    variables: dict[str, str] = (configuration.get("Environment") or {}).get("Variables") or {}
+    environment = configuration.get("Environment") or {}
+    if environment.get("Error"):
+        # Variables Lambda could not decrypt for us: writing the set back would lose them.
+        error = environment["Error"]
+        raise BadInputError(
+            f"cannot read the environment variables of {configuration['FunctionName']} "
+            f"({error.get('ErrorCode', 'error')}: {error.get('Message', '')}); changing them "
+            "would lose them: grant kms:Decrypt on the function's key, or use "
+            "'vpcprobe deploy --like'"
+        )
+    variables: dict[str, str] = environment.get("Variables") or {}
     return dict(variables)
 
 
