@@ -13,7 +13,7 @@ from botocore.awsrequest import AWSResponse
 from tests.deploy.conftest import SUSPECT, Suspect, code_zip, write_layer_zip
 from vpcprobe_collector.commands import deploy as deploy_command
 from vpcprobe_collector.deploy import find_probe_function
-from vpcprobe_collector.deploy.names import probe_function_name
+from vpcprobe_collector.deploy.names import function_name_from, probe_function_name
 
 pytestmark = pytest.mark.moto
 
@@ -276,6 +276,21 @@ def test_bad_schedule_arguments_are_refused(
     assert message in result.err
     assert "Traceback" not in result.err
     assert inventory(suspect)["functions"] == [SUSPECT]
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "orders-api",
+        "orders-api:7",
+        "orders-api:live",
+        "123456789012:function:orders-api",
+        "arn:aws:lambda:us-east-1:123456789012:function:orders-api",
+        "arn:aws:lambda:us-east-1:123456789012:function:orders-api:live",
+    ],
+)
+def test_every_way_to_name_the_suspect_gives_the_same_probe(given: str) -> None:
+    assert probe_function_name(function_name_from(given)) == PROBE
 
 
 def test_long_suspect_names_give_valid_distinct_names() -> None:

@@ -39,11 +39,13 @@ def layer_name(python: str, architecture: str) -> str:
 
 
 def function_name_from(function: str) -> str:
-    """The function name from a name, a partial ARN or a full ARN (qualifier dropped)."""
+    """The function name from NAME, NAME:QUALIFIER, ACCOUNT:function:NAME or a full ARN."""
+    parts = function.split(":")
     if function.startswith("arn:"):
-        parts = function.split(":")
         return parts[6] if len(parts) > 6 else function
-    return function
+    if len(parts) >= 3 and parts[1] == "function":
+        return parts[2]
+    return parts[0]
 
 
 def managed_tags(suspect: str) -> dict[str, str]:
