@@ -99,7 +99,7 @@ def write_layer_zip(path: Path) -> Path:
 @pytest.fixture
 def layer_zip(tmp_path: Path) -> Path:
     """A tiny layer zip (the real build downloads wheels)."""
-    return write_layer_zip(tmp_path / "vpcprobe-layer-python3.13-arm64.zip")
+    return write_layer_zip(tmp_path / "probe-layer.zip")
 
 
 @dataclass

@@ -9,7 +9,7 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from tests.deploy.conftest import SUSPECT, Suspect, code_zip
+from tests.deploy.conftest import SUSPECT, Suspect, code_zip, write_layer_zip
 from vpcprobe_collector.commands import deploy as deploy_command
 from vpcprobe_collector.deploy import layer_publish, probe_function
 
@@ -301,3 +301,18 @@ def test_publish_layer_denied_names_the_permission(
         "vpcprobe: error: lambda:PublishLayerVersion denied: grant lambda:PublishLayerVersion "
         "to the identity running vpcprobe"
     )
+
+
+def test_a_layer_zip_built_for_another_architecture_is_refused(
+    suspect: Suspect, vpcprobe: Any, tmp_path: Path
+) -> None:
+    x86 = write_layer_zip(tmp_path / "vpcprobe-layer-python3.13-x86_64.zip")
+
+    result = vpcprobe("deploy", "--like", SUSPECT, "--layer-zip", str(x86))
+
+    assert result.code == 2
+    assert result.err == (
+        "vpcprobe: error: vpcprobe-layer-python3.13-x86_64.zip is built for python3.13 x86_64, "
+        "and this function needs python3.13 arm64: pass vpcprobe-layer-python3.13-arm64.zip\n"
+    )
+    assert function_names(suspect) == [SUSPECT]

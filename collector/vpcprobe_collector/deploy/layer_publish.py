@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib.util
+import re
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -63,6 +64,9 @@ def python_of_runtime(runtime: str | None) -> str | None:
     return None
 
 
+_ZIP_NAME = re.compile(r"vpcprobe-layer-python(3\.\d+)-(x86_64|arm64)\.zip")
+
+
 def zip_name(python: str, architecture: str) -> str:
     """The file name `layer/build_layer.py` gives the layer zip."""
     return f"vpcprobe-layer-python{python}-{architecture}.zip"
@@ -115,6 +119,14 @@ def locate_layer_zip(
             raise BadInputError(f"layer zip not found: {given}")
         if not zipfile.is_zipfile(given):
             raise BadInputError(f"{given} is not a zip file")
+        built_for = _ZIP_NAME.fullmatch(given.name)
+        if built_for and built_for.groups() != (python, architecture):
+            # pydantic's compiled core only loads on the Python and CPU it was built for.
+            raise BadInputError(
+                f"{given.name} is built for python{built_for[1]} {built_for[2]}, and this "
+                f"function needs python{python} {architecture}: pass "
+                f"{zip_name(python, architecture)}"
+            )
         return LayerZip(given, python, architecture)
     name = zip_name(python, architecture)
     for folder in (Path.cwd() / "dist", _source_root() / "dist"):
