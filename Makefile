@@ -101,3 +101,8 @@ golden: $(STAMP) ## rewrite tests/scenarios/<fault>/ inputs and expected outputs
 	$(BIN)/python -m tests.scenarios.regenerate
 
 .PHONY: docs golden
+
+demo: $(STAMP) system-deps ## run `vpcprobe diagnose` on the built-in demo scenario (no AWS account needed)
+	$(BIN)/python -m demo
+
+.PHONY: demo

@@ -72,9 +72,9 @@ def seed(session: Any, endpoint_url: str | None = None) -> DemoIds:
     lam = session.client("lambda", endpoint_url=endpoint_url)
     ids = DemoIds()
 
-    ids.vpc_id = ec2.create_vpc(CidrBlock=VPC_CIDR, TagSpecifications=_tag("vpc", "orders"))[
-        "Vpc"
-    ]["VpcId"]
+    ids.vpc_id = ec2.create_vpc(CidrBlock=VPC_CIDR, TagSpecifications=_tag("vpc", "orders"))["Vpc"][
+        "VpcId"
+    ]
     ec2.modify_vpc_attribute(VpcId=ids.vpc_id, EnableDnsHostnames={"Value": True})
     ids.dhcp_options_id = ec2.create_dhcp_options(
         DhcpConfigurations=[
@@ -154,7 +154,10 @@ def seed(session: Any, endpoint_url: str | None = None) -> DemoIds:
         Description="corp DNS server",
     )
     ec2.create_network_interface(
-        SubnetId=ids.subnets["data"], PrivateIpAddress=DB_IP, Groups=[db_sg], Description="orders DB"
+        SubnetId=ids.subnets["data"],
+        PrivateIpAddress=DB_IP,
+        Groups=[db_sg],
+        Description="orders DB",
     )
 
     role = iam.create_role(RoleName="orders-api-role", AssumeRolePolicyDocument=json.dumps(_TRUST))

@@ -1,0 +1,129 @@
+"""`make demo`: vpcprobe's main job on a built-in scenario, with no AWS account.
+
+1. moto (the AWS API stand-in) on 127.0.0.1, seeded with the demo account (demo/scenario.py);
+2. the probe, run inside a lab network that mirrors the demo VPC (network namespaces, dnsmasq,
+   nft; needs root), or else the ProbeReport recorded from that lab (demo/recorded-probe.json);
+3. `vpcprobe diagnose orders-api`, printed here and written as demo-report.md and .html.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from demo.scenario import DB_IP, DB_NAME, DNS_SERVER_IP, FUNCTION_NAME, TARGETS, seed
+from tests.lab.vpc_lab import Lab, LabError, missing_requirements
+from tests.support.moto_server import REGION, run_moto_server
+
+ROOT = Path(__file__).resolve().parents[1]
+RECORDED = Path(__file__).resolve().parent / "recorded-probe.json"
+PROBE_TARGETS = [target.split("=", 1)[0] for target in TARGETS]
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def probe_in_lab(output: Path) -> None:
+    """Run the real probe the Lambda way in a lab that has the demo VPC's DNS problem."""
+    with Lab(function_address="10.20.10.25/24") as lab:
+        corp_dns = lab.add_host("corp-dns", address=f"{DNS_SERVER_IP}/24")
+        for protocol in ("udp", "tcp"):  # the server is there, and drops every query
+            lab.block(corp_dns.address, proto=protocol, port=53)
+        lab.set_forwarder(corp_dns.address)
+        lab.write_resolv_conf(configured=[corp_dns.address])
+        lab.add_target("orders-db", ports=[5432], address=f"{DB_IP}/24")
+        run = lab.probe("handler", targets=PROBE_TARGETS, timeout_s=1.0, deadline_s=13.0)
+        if run.returncode != 0:
+            raise LabError(f"the probe exited {run.returncode}: {run.stderr[-2000:]}")
+        output.write_text(run.stdout, encoding="utf-8")
+
+
+def vpcprobe(args: list[str], env: dict[str, str]) -> int:
+    """Run the real `vpcprobe` command, as a user would."""
+    command = [sys.executable, "-m", "vpcprobe_collector", *args]
+    return subprocess.run(command, env=env, check=False).returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make demo", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--recorded", action="store_true", help="use the recorded probe report, even as root"
+    )
+    parser.add_argument(
+        "--output-dir", type=Path, default=ROOT, help="where the reports go (default: here)"
+    )
+    args = parser.parse_args(argv)
+    out: Path = args.output_dir
+    out.mkdir(parents=True, exist_ok=True)
+    probe_file = out / "demo-probe.json"
+    started = time.monotonic()
+    say("vpcprobe demo: why can't the Lambda function 'orders-api' reach its database?")
+    say()
+    with run_moto_server() as moto:
+        session = moto.session()
+        ids = seed(session, moto.url)
+        say(f"1. An AWS account stand-in (moto) at {moto.url} now holds VPC {ids.vpc_id}:")
+        say(f"   DHCP options set {ids.dhcp_options_id} names one DNS server, {DNS_SERVER_IP};")
+        say(f"   function {FUNCTION_NAME} runs in subnets {ids.subnets['private-a']} (routes to")
+        say(f"   NAT gateway {ids.nat_gateway_id}) and {ids.subnets['private-b']} (no NAT route).")
+
+        missing = "--recorded was given" if args.recorded else missing_requirements()
+        if missing is None:
+            say("2. Running the probe inside a lab network built like that VPC (namespaces,")
+            say(f"   dnsmasq as Lambda's forwarder 169.254.78.1, {DNS_SERVER_IP} not answering)...")
+            try:
+                probe_in_lab(probe_file)
+            except LabError as error:
+                say(f"   the lab failed ({error}); using the recorded report instead.")
+                shutil.copyfile(RECORDED, probe_file)
+        else:
+            say(f"2. The lab cannot run here ({missing}),")
+            say(f"   so the demo uses the ProbeReport recorded from it: {RECORDED.name}.")
+            shutil.copyfile(RECORDED, probe_file)
+
+        env = {
+            **os.environ,
+            "AWS_ENDPOINT_URL": moto.url,
+            "AWS_ACCESS_KEY_ID": "demo",
+            "AWS_SECRET_ACCESS_KEY": "demo",
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        }
+        env.pop("AWS_PROFILE", None)
+        env.pop("AWS_SESSION_TOKEN", None)
+        diagnose = ["diagnose", FUNCTION_NAME, "--probe-result", str(probe_file)]
+        diagnose += [f"--target={target}" for target in TARGETS]
+        say()
+        say(f"3. $ vpcprobe {' '.join(diagnose[:2])} --probe-result {probe_file.name} \\")
+        say("       " + " ".join(f"--target {t}" for t in TARGETS))
+        say()
+        code = vpcprobe(diagnose, env)
+        for fmt, name in (("markdown", "demo-report.md"), ("html", "demo-report.html")):
+            vpcprobe([*diagnose, "--quiet", "--format", fmt, "--output", str(out / name)], env)
+    say()
+    say(f"What you just saw (in {time.monotonic() - started:.0f} s, exit code {code}):")
+    say(f"- the probe found every lookup of {DB_NAME} timing out, through Lambda's forwarder")
+    say(f"  and straight to {DNS_SERVER_IP}, although the VPC's configuration lets the traffic")
+    say("  through: the DNS server named by the DHCP options set is not answering;")
+    say("- from the configuration alone: one of the function's subnets has no route to a NAT")
+    say("  gateway, so from there nothing on the internet (or AWS APIs) can be reached.")
+    say(f"The same report is in {out / 'demo-report.md'} (paste it into a ticket) and")
+    say(f"{out / 'demo-report.html'}.")
+    say()
+    say("Against your own account (AWS credentials in the usual places):")
+    say("  vpcprobe deploy --like YOUR_FUNCTION      # a probe with the function's exact VpcConfig")
+    say("  vpcprobe diagnose YOUR_FUNCTION --target HOST:PORT")
+    say("  vpcprobe destroy --like YOUR_FUNCTION")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

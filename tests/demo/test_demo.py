@@ -1,0 +1,62 @@
+"""`make demo` as a newcomer runs it: the main job on the built-in scenario, end to end."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.lab.vpc_lab import missing_requirements
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "VPCPROBE_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "demo", "--output-dir", str(tmp_path), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def assert_demo_explains_the_scenario(result: subprocess.CompletedProcess[str], out: Path) -> None:
+    assert result.returncode == 0, result.stderr[-3000:]
+    text = result.stdout
+    # The brief's case, named with the real DHCP options set and server.
+    assert "DNS002 custom-dhcp-dns-unreachable" in text
+    assert "DNS server 10.20.1.10, named by DHCP options set dopt-" in text
+    # The second subnet's missing NAT route, with the command that fixes it.
+    assert "RTE001 no-route-to-internet" in text
+    assert "aws ec2 create-route --route-table-id rtb-" in text
+    assert "Against your own account" in text
+    markdown = (out / "demo-report.md").read_text(encoding="utf-8")
+    assert "DNS002" in markdown and "configured nameserver 10.20.1.10" in markdown
+    html = (out / "demo-report.html").read_text(encoding="utf-8")
+    assert html.lstrip().lower().startswith("<!doctype html>") and "DNS002" in html
+
+
+def test_demo_with_the_recorded_probe_report(tmp_path: Path) -> None:
+    result = run_demo(tmp_path, "--recorded")
+    assert "uses the ProbeReport recorded from it" in result.stdout
+    assert_demo_explains_the_scenario(result, tmp_path)
+
+
+@pytest.mark.lab
+def test_demo_runs_the_probe_in_the_lab(tmp_path: Path) -> None:
+    missing = missing_requirements()
+    if missing:
+        pytest.skip(missing)
+    result = run_demo(tmp_path)
+    assert "Running the probe inside a lab network" in result.stdout
+    assert "using the recorded report instead" not in result.stdout
+    assert_demo_explains_the_scenario(result, tmp_path)
+    probe = (tmp_path / "demo-probe.json").read_text(encoding="utf-8")
+    assert '"dns_failed"' in probe  # the application-level lookups failed for real
