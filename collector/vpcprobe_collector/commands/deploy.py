@@ -96,4 +96,5 @@ def run(args: argparse.Namespace) -> int:
     if not result.actions:
         print(f"{result.function_name} already matches {args.like}: nothing changed")
     print(f"probe function: {result.function_arn}")
+    print(f"next: vpcprobe diagnose {args.like} --target HOST:PORT")
     return 0

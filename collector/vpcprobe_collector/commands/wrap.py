@@ -52,4 +52,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"{result.function_name} is already wrapped: nothing changed")
     for action in result.actions:
         print(action)
+    print(f"next: vpcprobe diagnose {args.function} --wrapped --target HOST:PORT")
+    print(f"undo: vpcprobe unwrap {args.function}")
     return 0
