@@ -781,10 +781,10 @@ class Lab:
                 "AWS_CONFIG_FILE": os.devnull,
                 "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
                 "AWS_EC2_METADATA_DISABLED": "true",
-                # botocore's name for the Logs override is the service id's, CLOUDWATCH_LOGS;
-                # the probe reads AWS_ENDPOINT_URL_LOGS to know which host to resolve.
+                # The short name, as users write it: botocore itself reads only
+                # AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, so this also checks that the probe passes
+                # the override on to the client.
                 "AWS_ENDPOINT_URL_LOGS": f"http://{self.logs_hostname}:80",
-                "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": f"http://{self.logs_hostname}:80",
                 "AWS_ENDPOINT_URL_STS": f"http://{self.sts_hostname}:80",
                 "PYTHONPATH": str(REPO / "layer"),
             }
