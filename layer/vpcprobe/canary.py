@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from vpcprobe.models import AwsStatus, DnsStatus, ProbeReport, TcpStatus
+from vpcprobe.models import AwsStatus, DnsStatus, ProbeReport, ReportStatus, TcpStatus
 
 NAMESPACE = "vpcprobe"
 CANARY_EVENT_KEY = "vpcprobe_canary"
@@ -40,6 +40,7 @@ class CanaryMetrics:
     function: str
     targets: list[TargetMetrics]
     logs_api_failures: int
+    probe_errors: int = 0
 
 
 def _host_key(name: str) -> str:
@@ -77,7 +78,9 @@ def compute_metrics(report: ProbeReport, function_name: str | None = None) -> Ca
     logs_failures = sum(
         1 for result in report.aws if result.service == "logs" and result.status not in LOGS_REACHED
     )
-    return CanaryMetrics(function, list(by_label.values()), logs_failures)
+    # An invalid stored request or a probe bug would otherwise read as "no failures".
+    probe_errors = len(report.errors) or int(report.status != ReportStatus.OK)
+    return CanaryMetrics(function, list(by_label.values()), logs_failures, probe_errors)
 
 
 def publish(report: ProbeReport, function_name: str | None = None) -> CanaryMetrics:
@@ -104,6 +107,7 @@ def publish(report: ProbeReport, function_name: str | None = None) -> CanaryMetr
     metrics.add_metric(
         name="LogsApiFailures", unit=MetricUnit.Count, value=values.logs_api_failures
     )
+    metrics.add_metric(name="ProbeErrors", unit=MetricUnit.Count, value=values.probe_errors)
     metrics.flush_metrics()
     return values
 

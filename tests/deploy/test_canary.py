@@ -105,8 +105,8 @@ def test_emf_output_has_the_documented_metrics_and_dimensions(
         "TcpFailures": "Count",
         "ConnectLatency": "Milliseconds",
     }
-    assert metrics_of(logs) == ("vpcprobe", [["function"]], ["LogsApiFailures"])
-    assert logs["LogsApiFailures"] == [1.0]
+    assert metrics_of(logs) == ("vpcprobe", [["function"]], ["LogsApiFailures", "ProbeErrors"])
+    assert (logs["LogsApiFailures"], logs["ProbeErrors"]) == ([1.0], [0.0])
 
 
 def test_access_denied_from_the_logs_api_is_not_a_failure(
@@ -154,3 +154,13 @@ def test_other_events_go_to_the_probe_without_metrics(
 
     assert ProbeReport.model_validate(result).status == "ok"
     assert emf_lines(capsys.readouterr().out) == []
+
+
+def test_an_invalid_stored_request_is_a_probe_error_not_silence(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    result = canary.handler({"vpcprobe_canary": {"targets": ["db:0"]}}, Context())
+
+    assert ProbeReport.model_validate(result).status == "invalid_request"
+    (logs,) = emf_lines(capsys.readouterr().out)
+    assert logs["ProbeErrors"][0] >= 1
