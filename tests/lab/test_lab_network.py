@@ -26,6 +26,8 @@ def dns_check(name, server, transport):
         return "timeout"
     except OSError as exc:
         return f"oserror {exc.errno}"
+    except EOFError:
+        return "eof"
     answers = [r.to_text() for rrset in answer.answer for r in rrset]
     return f"{dns.rcode.to_text(answer.rcode())} {','.join(answers)}".strip()
 
@@ -143,6 +145,27 @@ def test_custom_dns_without_the_private_zone_answers_nxdomain(lab: Lab) -> None:
     assert seen == {
         f"dns db.corp.internal {FORWARDER} udp": "NXDOMAIN",
         f"dns db.corp.internal {vpc.resolver.address} udp": f"NOERROR {vpc.db.address}",
+    }
+
+
+@pytest.mark.lab
+def test_stopped_dns_server_times_out_over_udp_and_refuses_tcp(vpc: Vpc) -> None:
+    lab = vpc.lab
+    lab.stop(vpc.dhcp_dns)
+    seen = _check(
+        lab,
+        f"dns db.corp.internal {vpc.dhcp_dns.address} udp",
+        f"dns db.corp.internal {vpc.dhcp_dns.address} tcp",
+        f"dns db.corp.internal {FORWARDER} udp",
+        f"dns db.corp.internal {FORWARDER} tcp",
+    )
+    assert seen == {
+        # An unconnected UDP socket never hears the ICMP port-unreachable: silence.
+        f"dns db.corp.internal {vpc.dhcp_dns.address} udp": "timeout",
+        f"dns db.corp.internal {vpc.dhcp_dns.address} tcp": "oserror 111",
+        f"dns db.corp.internal {FORWARDER} udp": "timeout",
+        # dnsmasq closes the client's TCP connection when the upstream refuses its own.
+        f"dns db.corp.internal {FORWARDER} tcp": "eof",
     }
 
 

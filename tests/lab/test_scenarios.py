@@ -411,6 +411,10 @@ def test_9_deadline_many_unreachable_targets_report_comes_back_in_time(
         timing = run.runner_timing
         # Lambda would have stopped the function at remaining_ms: the report came before.
         assert timing["returned_after_ms"] < timing["remaining_ms"]
+        # The budget was carved from the context's remaining time, not from a default.
+        remaining = report.deadline.remaining_at_start_ms
+        assert remaining is not None
+        assert timing["remaining_ms"] - 200 <= remaining <= timing["remaining_ms"]
     # Each connect had at most the time left, not its 5 s: cut short or skipped.
     for label in by_address:
         [result] = tcp(report, label)
