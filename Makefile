@@ -84,8 +84,8 @@ sam-venv: $(SAM) ## create .venv-sam: aws-sam-cli in its own environment (for th
 
 .PHONY: help venv system-deps browser-deps lint format test layer sam-venv build-ProbeLayer build-ProbeFunction
 
-bench: $(STAMP) system-deps ## run the benchmarks in bench/ and print their figures
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+bench: $(STAMP) system-deps ## print every tracked figure with its goal (bench/run_all.py; BENCH_ARGS=--json)
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 .PHONY: bench
 

@@ -24,9 +24,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from figures import Figure, emit
+
 from vpcprobe_collector.paths.evaluate import evaluate_function_paths
 from vpcprobe_collector.paths.index import SnapshotIndex
-from vpcprobe_collector.paths.model import Verdict
 from vpcprobe_collector.snapshot.model import (
     FunctionInfo,
     FunctionVpcConfig,
@@ -361,23 +364,26 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--repeat", type=int, default=3, help="runs per size; the best counts")
     parser.add_argument("--no-moto", action="store_true", help="skip the moto API-call count")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
 
     base = Size()
     seconds, paths, counts = measure(base, args.repeat)
     tally = ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))
-    print(
-        f"static_scale: base {base.subnets} subnets, {base.security_groups} SGs x "
-        f"{base.rules_per_group} rules, {base.nacls} NACLs x {base.entries_per_nacl} entries, "
-        f"{base.route_tables} route tables x {base.routes_per_table} routes"
-    )
-    print(
-        f"static_scale: {paths} paths ({base.destinations} destinations x "
-        f"{base.function_subnets} subnets) in {seconds * 1000:.0f} ms "
-        f"({seconds / paths * 1e6:.0f} us/path; goal < 1000 ms: "
-        f"{'met' if seconds < 1 else 'MISSED'}); verdicts: {tally}"
-    )
-    print(f"{'doubled dimension':<22}{'paths':>7}{'ms':>8}{'x base':>9}{'us/path':>9}")
+    figures = [
+        Figure(
+            f"static evaluation, {paths} paths ({base.destinations} destinations x "
+            f"{base.function_subnets} subnets)",
+            round(seconds, 3),
+            "s",
+            goal="< 1 s",
+            met=seconds < 1,
+            note=f"{seconds / paths * 1e6:.0f} us/path; {base.subnets} subnets, "
+            f"{base.security_groups} SGs x {base.rules_per_group} rules, {base.nacls} NACLs x "
+            f"{base.entries_per_nacl}, {base.route_tables} tables x {base.routes_per_table}; "
+            f"{tally}",
+        )
+    ]
     for field in (
         "subnets",
         "security_groups",
@@ -391,14 +397,17 @@ def main() -> int:
     ):
         doubled = replace(base, **{field: getattr(base, field) * 2})
         took, count, _ = measure(doubled, args.repeat)
-        print(
-            f"{field:<22}{count:>7}{took * 1000:>8.0f}{took / seconds:>9.2f}"
-            f"{took / count * 1e6:>9.0f}"
+        figures.append(
+            Figure(
+                f"  x2 {field}: time vs base",
+                round(took / seconds, 2),
+                "x",
+                note=f"{count} paths, {took * 1000:.0f} ms",
+            )
         )
-    blocked = counts.get(Verdict.BLOCKED.value, 0)
-    print(f"static_scale: done ({blocked} blocked paths in the base run)")
     if not args.no_moto:
-        print(f"snapshot api calls (moto): {moto_api_calls()}")
+        figures.append(Figure("  snapshot api calls (moto)", None, "", note=moto_api_calls()))
+    emit(figures, ["--json"] if args.json else [])
     return 0
 
 
