@@ -31,9 +31,14 @@ def lab_host() -> None:
 
 @pytest.fixture
 def lab(lab_host: None) -> Iterator[Lab]:
-    """An empty lab (router, function namespace); removed after the test, also on failure."""
+    """An empty lab (router, function namespace); removed after the test, also on failure.
+
+    Afterwards the test fails if the lab had any way out to the host's network.
+    """
     with Lab() as built:
         yield built
+        leaks = built.leaks()
+    assert leaks == [], f"the lab had a way out of its namespaces: {leaks}"
 
 
 @pytest.fixture

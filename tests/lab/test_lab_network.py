@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -167,6 +168,24 @@ def test_stopped_dns_server_times_out_over_udp_and_refuses_tcp(vpc: Vpc) -> None
         # dnsmasq closes the client's TCP connection when the upstream refuses its own.
         f"dns db.corp.internal {FORWARDER} tcp": "eof",
     }
+
+
+@pytest.mark.lab
+def test_lab_has_no_way_out_to_the_host_network(lab_host: None) -> None:
+    with Lab(ipv6=True) as lab:
+        standard_vpc(lab, logs=False)
+        lab.add_function("10.0.2.25/24")
+        assert lab.leaks() == []
+        # The check sees a veth into a namespace that is not the lab's (standing in for the
+        # host's: making a real way out would break the rule under test).
+        outside = f"{vpc_lab.PREFIX}{os.getpid()}-0-outside"
+        subprocess.run(["ip", "netns", "add", outside], check=True)
+        try:
+            add = ["ip", "-n", lab.router, "link", "add", "x0", "type", "veth", "peer"]
+            subprocess.run([*add, "name", "x1", "netns", outside], check=True)
+            assert lab.leaks() == [f"{lab.router}: x0 leads to {outside}"]
+        finally:
+            subprocess.run(["ip", "netns", "delete", outside], check=False)
 
 
 def _namespaces() -> set[str]:

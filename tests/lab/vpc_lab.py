@@ -763,6 +763,31 @@ class Lab:
             texts.append(f"# {namespace}\n{listing}")
         return "\n".join(texts)
 
+    def leaks(self) -> list[str]:
+        """Every way out of the lab: an interface that is neither loopback nor a veth into
+        another lab namespace, or a router route to anywhere outside the lab's own links.
+        An empty list means no packet the probe sends can reach the host's network.
+        """
+        problems: list[str] = []
+        for namespace in self._namespaces:
+            ids = {}
+            for line in _run(["ip", "-n", namespace, "netns", "list-id"]).splitlines():
+                match = re.match(r"nsid (\d+) \(iproute2 netns name: (\S+)\)", line)
+                if match:
+                    ids[int(match.group(1))] = match.group(2)
+            for link in json.loads(_run(["ip", "-j", "-n", namespace, "link", "show"]) or "[]"):
+                name = link.get("ifname")
+                if name == "lo":
+                    continue
+                peer = ids.get(link.get("link_netnsid", -1), "")
+                if link.get("link_type") != "ether" or not peer.startswith(f"{self.id}-"):
+                    problems.append(f"{namespace}: {name} leads to {peer or 'outside the lab'}")
+        for family in ("-4", "-6"):
+            for route in json.loads(_run(["ip", "-j", family, "-n", self.router, "route"]) or "[]"):
+                if route.get("dst") == "default" or route.get("gateway"):
+                    problems.append(f"{self.router}: route {route} leaves the lab")
+        return problems
+
     # -- running things in the function namespace
 
     def probe_env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
