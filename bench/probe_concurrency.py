@@ -3,7 +3,8 @@
 Builds its own lab (network namespaces, needs root): N = 1, 10, 50 targets whose packets
 are all dropped (N hosts behind a security group that drops everything), per-step timeout
 1 s, run through the Lambda handler. Prints the probe's own duration (the report's
-duration_ms) and its ratio to the timeout; goal: 50 targets within 1.3 s. Also times the
+duration_ms) and its ratio to the timeout; goal: 50 targets within 1.3 s. Then the 50 again
+as `python -m vpcprobe`, whole process (interpreter start included). Also times the
 healthy scenario's full probe (3 DNS servers x 3 names x A/AAAA x UDP/TCP plus the system
 resolver, 2 TCP targets, the Logs call against moto). Exits 0 with a message when not root.
 
@@ -57,6 +58,18 @@ def measure_dropped(lab: Lab, count: int, repeat: int) -> tuple[float, float, li
         durations.append(report.duration_ms / 1000)
         handler_times.append(run.runner_timing["returned_after_ms"] / 1000)
     return statistics.median(durations), statistics.median(handler_times), problems
+
+
+def measure_cli(lab: Lab, count: int, repeat: int) -> tuple[float, float]:
+    """Median probe duration and whole-process wall time (s) of `python -m vpcprobe`."""
+    durations, walls = [], []
+    args = [f"--target={t}" for t in _dropped_targets(count)]
+    args += [f"--timeout={TIMEOUT_S:g}", "--no-aws", "--no-system-resolver", "--no-default-names"]
+    for _ in range(repeat):
+        run = lab.run_probe_cli(args)
+        durations.append(run.report.duration_ms / 1000)
+        walls.append(run.wall_s)
+    return statistics.median(durations), statistics.median(walls)
 
 
 def measure_healthy(repeat: int) -> tuple[float, list[str]]:
@@ -117,6 +130,16 @@ def main() -> int:
                     note=f"{ratio:.2f} x timeout; handler returned after {handler_s:.3f} s",
                 )
             )
+        count = max(SIZES)
+        seconds, wall_s = measure_cli(lab, count, args.repeat)
+        figures.append(
+            Figure(
+                name=f"{count} dropped targets, python -m vpcprobe: process wall time",
+                value=round(wall_s, 3),
+                unit="s",
+                note=f"probe duration {seconds:.3f} s; the rest is interpreter and imports",
+            )
+        )
     healthy_s, found = measure_healthy(args.repeat)
     problems += found
     figures.append(
