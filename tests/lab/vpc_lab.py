@@ -78,6 +78,7 @@ INSTALL_HINT = "run as root: make test installs dnsmasq-base and nftables"
 NETNS_ETC = Path("/etc/netns")
 NETNS_RUN = Path("/run/netns")
 _CAP_NET_ADMIN = 12
+_CAP_SYS_ADMIN = 21  # `ip netns add/exec` mount and unshare
 _STALE = re.compile(rf"^{PREFIX}(\d+)-\d+-")
 _COUNTER = itertools.count(1)
 _OPEN_LABS: list[Lab] = []
@@ -93,13 +94,13 @@ class LabError(RuntimeError):
 # ---------------------------------------------------------------------------- requirements
 
 
-def _has_cap_net_admin() -> bool:
+def _has_capability(bit: int) -> bool:
     try:
         status = Path("/proc/self/status").read_text(encoding="utf-8")
     except OSError:
         return False
     match = re.search(r"^CapEff:\s*([0-9a-f]+)$", status, re.MULTILINE)
-    return bool(match) and bool(int(match.group(1), 16) >> _CAP_NET_ADMIN & 1)
+    return bool(match) and bool(int(match.group(1), 16) >> bit & 1)
 
 
 def missing_requirements() -> str | None:
@@ -109,8 +110,11 @@ def missing_requirements() -> str | None:
     missing: list[str] = []
     if os.geteuid() != 0:
         missing.append("root")
-    if not _has_cap_net_admin():
-        missing.append("CAP_NET_ADMIN")
+    missing += [
+        name
+        for name, bit in (("CAP_NET_ADMIN", _CAP_NET_ADMIN), ("CAP_SYS_ADMIN", _CAP_SYS_ADMIN))
+        if not _has_capability(bit)
+    ]
     missing += [f"`{tool}`" for tool in REQUIRED_TOOLS if shutil.which(tool) is None]
     if missing:
         return f"lab tests need {', '.join(missing)}: {INSTALL_HINT}"
