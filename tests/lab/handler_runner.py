@@ -31,7 +31,10 @@ class LambdaContext:
         self.invoked_function_arn = (
             f"arn:aws:lambda:{region}:123456789012:function:{self.function_name}"
         )
+        # A string, as awslambdaric gives it (straight from the environment).
         self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        self.identity = None
+        self.client_context = None
         self.aws_request_id = str(uuid.uuid4())
         self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
         self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
