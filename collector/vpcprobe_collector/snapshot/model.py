@@ -191,6 +191,9 @@ class NetworkAcl(_Fact):
     subnet_ids: list[str] = Field(default_factory=list)
 
 
+PeerKind = Literal["cidr_ipv4", "cidr_ipv6", "prefix_list", "security_group"]
+
+
 class SecurityGroupRule(_Fact):
     """One security group permission for one peer, flattened from IpPermissions.
 
@@ -201,7 +204,7 @@ class SecurityGroupRule(_Fact):
     protocol: str
     from_port: int | None = None
     to_port: int | None = None
-    peer_kind: Literal["cidr_ipv4", "cidr_ipv6", "prefix_list", "security_group"]
+    peer_kind: PeerKind
     peer: str
     peer_owner_id: str | None = None
     description: str | None = None

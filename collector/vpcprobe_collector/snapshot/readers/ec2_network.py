@@ -18,6 +18,7 @@ from vpcprobe_collector.snapshot.model import (
     NatGateway,
     NetworkAcl,
     NetworkInterface,
+    PeerKind,
     PrefixList,
     Route,
     RouteTable,
@@ -311,6 +312,15 @@ def read_network_acls(recorder: CallRecorder, ec2: Any, vpc_id: str) -> list[Net
 # ---------------------------------------------------------------------------- security groups
 
 
+# IpPermission list -> the key naming the peer in each entry -> SecurityGroupRule.peer_kind
+_SG_PEERS: tuple[tuple[str, str, PeerKind], ...] = (
+    ("IpRanges", "CidrIp", "cidr_ipv4"),
+    ("Ipv6Ranges", "CidrIpv6", "cidr_ipv6"),
+    ("PrefixListIds", "PrefixListId", "prefix_list"),
+    ("UserIdGroupPairs", "GroupId", "security_group"),
+)
+
+
 def sg_rules_from_aws(permission: dict[str, Any]) -> list[SecurityGroupRule]:
     """Flatten one IpPermission into one rule per peer (CIDR, IPv6 CIDR, prefix list, group)."""
     common: dict[str, Any] = {
@@ -321,40 +331,15 @@ def sg_rules_from_aws(permission: dict[str, Any]) -> list[SecurityGroupRule]:
     if common["protocol"] == "-1":
         common["from_port"] = common["to_port"] = None
     rules: list[SecurityGroupRule] = []
-    for entry in permission.get("IpRanges") or []:
-        rules.append(
-            SecurityGroupRule(
-                **common,
-                peer_kind="cidr_ipv4",
-                peer=entry["CidrIp"],
-                description=entry.get("Description"),
-            )
-        )
-    for entry in permission.get("Ipv6Ranges") or []:
-        rules.append(
-            SecurityGroupRule(
-                **common,
-                peer_kind="cidr_ipv6",
-                peer=entry["CidrIpv6"],
-                description=entry.get("Description"),
-            )
-        )
-    for entry in permission.get("PrefixListIds") or []:
-        rules.append(
-            SecurityGroupRule(
-                **common,
-                peer_kind="prefix_list",
-                peer=entry["PrefixListId"],
-                description=entry.get("Description"),
-            )
-        )
-    for entry in permission.get("UserIdGroupPairs") or []:
-        if entry.get("GroupId"):
+    for list_key, peer_key, peer_kind in _SG_PEERS:
+        for entry in permission.get(list_key) or []:
+            if not entry.get(peer_key):
+                continue  # a group pair named only by GroupName (EC2-Classic) has no ID
             rules.append(
                 SecurityGroupRule(
                     **common,
-                    peer_kind="security_group",
-                    peer=entry["GroupId"],
+                    peer_kind=peer_kind,
+                    peer=entry[peer_key],
                     peer_owner_id=entry.get("UserId"),
                     description=entry.get("Description"),
                 )
