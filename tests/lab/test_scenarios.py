@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.lab.vpc_lab import FORWARDER, Lab, ProbeRun, Vpc, standard_vpc
+from tests.lab.vpc_lab import FORWARDER, FUNCTION_NAME, Lab, ProbeRun, Vpc, standard_vpc
 from vpcprobe.models import (
     AwsStatus,
     DnsResult,
@@ -162,7 +162,17 @@ def test_1_healthy_vpc_everything_resolves_connects_and_logs_answers(vpc: Vpc, w
     assert report.aws[0].endpoint == f"http://{lab.logs_hostname}:80"
     assert report.errors == []
     assert report.deadline.hit is False
-    assert report.environment.in_lambda is (way == "handler")
+    env = report.environment
+    assert (env.in_lambda, env.region) == (way == "handler", lab.region)
+    if way == "handler":
+        assert (env.function_name, env.memory_mb, env.log_group) == (
+            FUNCTION_NAME,
+            256,
+            f"/aws/lambda/{FUNCTION_NAME}",
+        )
+        assert env.request_id
+    else:
+        assert env.function_name is None
 
 
 # ---------------------------------------------------------------------------- 2
