@@ -20,21 +20,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-# Before boto3 is imported: fake credentials, no shared config, nothing but loopback.
-os.environ.update(
-    {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
-    }
-)
-os.environ.pop("AWS_PROFILE", None)
+from local_aws import isolate_from_aws  # noqa: E402
+
+isolate_from_aws()  # before boto3 is imported
 
 from figures import Figure, emit  # noqa: E402
 

@@ -27,6 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from figures import Figure, emit
+from local_aws import isolate_from_aws
 
 from vpcprobe_collector.paths.evaluate import evaluate_function_paths
 from vpcprobe_collector.paths.index import SnapshotIndex
@@ -315,19 +316,6 @@ def measure(size: Size, repeat: int) -> tuple[float, int, dict[str, int]]:
     return best, sum(counts.values()), counts
 
 
-# Like tests/conftest.py: fake credentials, no shared config, no instance metadata.
-_SAFE_AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
-    "AWS_CONFIG_FILE": os.devnull,
-    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    "AWS_EC2_METADATA_DISABLED": "true",
-}
-
-
 def moto_api_calls() -> str:
     """API calls of take_snapshot for 3 function subnets and 5 targets, against moto."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.support
@@ -337,9 +325,7 @@ def moto_api_calls() -> str:
         build: Any = importlib.import_module("vpcprobe_collector.snapshot.build")
     except ImportError as error:
         return f"skipped ({error})"
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
-        os.environ.pop(name, None)
-    os.environ.update(_SAFE_AWS_ENV)
+    isolate_from_aws()
     with contextlib.ExitStack() as stack:
         server = stack.enter_context(moto_server.run_moto_server())
         os.environ["AWS_ENDPOINT_URL"] = server.url  # loopback only
