@@ -259,6 +259,37 @@ def nacl_denies_request() -> Scenario:
     return Scenario(snap, probe(db="timeout"), cause="C06", expect_codes=("ACL001",))
 
 
+def nat_subnet_nacl_denies() -> Scenario:
+    """The NAT gateway's own subnet has a NACL whose rule 80 denies outbound HTTPS."""
+    snap = b.healthy()
+    default = snap.network_acls[0]
+    default.subnet_ids = [s for s in default.subnet_ids if s != b.SUBNET_PUBLIC]
+    snap.network_acls.append(
+        default.model_copy(
+            update={
+                "network_acl_id": "acl-0a7a7a7a7a7a7a7a7",
+                "is_default": False,
+                "subnet_ids": [b.SUBNET_PUBLIC],
+                "entries": [
+                    NaclEntry(
+                        rule_number=80,
+                        egress=True,
+                        protocol="6",
+                        rule_action="deny",
+                        cidr_block="0.0.0.0/0",
+                        port_from=443,
+                        port_to=443,
+                    ),
+                    *default.entries,
+                ],
+            }
+        )
+    )
+    return Scenario(
+        snap, probe(api="timeout", logs="timeout"), cause="C06", expect_codes=("ACL001",)
+    )
+
+
 def nacl_return_ports_partial() -> Scenario:
     snap = b.healthy()
     _split_acl(
@@ -699,6 +730,7 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "target-ingress-denied": target_ingress_denied,
     "nacl-denies-request": nacl_denies_request,
     "nacl-return-ports-partial": nacl_return_ports_partial,
+    "nat-subnet-nacl-denies": nat_subnet_nacl_denies,
     "no-path-to-aws-service": no_path_to_aws_service,
     "endpoint-private-dns-off": endpoint_private_dns_off,
     "endpoint-sg-denies-443": endpoint_sg_denies_443,

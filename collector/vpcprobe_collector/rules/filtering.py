@@ -20,6 +20,19 @@ from vpcprobe_collector.rules.context import EC2_ENIS, EC2_NACLS, EC2_SGS, RuleC
 from vpcprobe_collector.rules.target_paths import PathHopRule, partial_hop, rule_number
 from vpcprobe_collector.snapshot.model import NaclEntry, NetworkAcl
 
+# NACL hops whose peer is the destination's address (the others face the function's subnet):
+# the function's and the NAT gateway's subnets send toward it and take its replies.
+TOWARD_DESTINATION = frozenset({HopKind.NACL_OUTBOUND, HopKind.NAT_NACL_OUTBOUND})
+FROM_DESTINATION = frozenset({HopKind.NACL_INBOUND_RETURN, HopKind.NAT_NACL_INBOUND_RETURN})
+RETURN_KINDS = frozenset(
+    {
+        HopKind.NACL_INBOUND_RETURN,
+        HopKind.TARGET_NACL_OUTBOUND_RETURN,
+        *FROM_DESTINATION,
+        HopKind.NAT_NACL_OUTBOUND_RETURN,
+    }
+)
+
 
 class FunctionEgressDenied(PathHopRule):
     code = "SGR001"
@@ -128,12 +141,19 @@ class NaclDeniesRequest(PathHopRule):
         "deny if nothing needs it."
     )
     inputs = (EC2_NACLS, "probe.tcp", "probe.dns")
-    hop_kinds = frozenset({HopKind.NACL_OUTBOUND, HopKind.TARGET_NACL_INBOUND})
+    hop_kinds = frozenset(
+        {
+            HopKind.NACL_OUTBOUND,
+            HopKind.TARGET_NACL_INBOUND,
+            HopKind.NAT_NACL_INBOUND,
+            HopKind.NAT_NACL_OUTBOUND,
+        }
+    )
     checked = "The network ACLs"
     reads = (EC2_NACLS,)
 
     def remedy(self, ctx: RuleContext, fact: TargetFacts, address: str, hop: Hop) -> Remediation:
-        outbound = hop.kind is HopKind.NACL_OUTBOUND
+        outbound = hop.kind in TOWARD_DESTINATION
         number = rule_number(hop)
         acl = _acl(ctx, hop.component)
         cidr = remedies.host_cidr(address) if outbound else _function_cidr(ctx)
@@ -174,7 +194,7 @@ class NaclDeniesReturn(PathHopRule):
         "Allow TCP 1024-65535 inbound from the target (and outbound at the target's subnet)."
     )
     inputs = (EC2_NACLS, "probe.tcp", "probe.dns")
-    hop_kinds = frozenset({HopKind.NACL_INBOUND_RETURN, HopKind.TARGET_NACL_OUTBOUND_RETURN})
+    hop_kinds = RETURN_KINDS
     checked = "The network ACLs' return rules"
     reads = (EC2_NACLS,)
 
@@ -184,7 +204,7 @@ class NaclDeniesReturn(PathHopRule):
         return super().matching_hop(path)
 
     def remedy(self, ctx: RuleContext, fact: TargetFacts, address: str, hop: Hop) -> Remediation:
-        inbound = hop.kind is HopKind.NACL_INBOUND_RETURN
+        inbound = hop.kind in FROM_DESTINATION
         number = rule_number(hop)
         acl = _acl(ctx, hop.component)
         cidr = remedies.host_cidr(address) if inbound else _function_cidr(ctx)
@@ -205,9 +225,6 @@ class NaclDeniesReturn(PathHopRule):
             ),
             commands=[command],
         )
-
-
-RETURN_KINDS = frozenset({HopKind.NACL_INBOUND_RETURN, HopKind.TARGET_NACL_OUTBOUND_RETURN})
 
 
 class NaclReturnPortsPartial(NaclDeniesReturn):
@@ -275,7 +292,7 @@ class NaclReturnPortsPartial(NaclDeniesReturn):
 
     def remedy(self, ctx: RuleContext, fact: TargetFacts, address: str, hop: Hop) -> Remediation:
         acl = _acl(ctx, hop.component)
-        inbound = hop.kind is HopKind.NACL_INBOUND_RETURN
+        inbound = hop.kind in FROM_DESTINATION
         peer = address if inbound else _function_cidr(ctx).split("/")[0]
         entry = _partial_allow(acl, egress=not inbound, peer=peer) if acl else None
         if entry is None:
