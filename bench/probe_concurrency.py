@@ -107,7 +107,11 @@ def main() -> int:
     args = parser.parse_args()
     missing = missing_requirements()
     if missing is not None:
-        print(f"probe_concurrency: skipped: {missing}")
+        print(f"probe_concurrency: skipped: {missing}", file=sys.stderr)
+        skipped = Figure(
+            name="probe concurrency in the lab", value=None, unit="", note=f"skipped: {missing}"
+        )
+        emit([skipped], ["--json"] if args.json else [])
         return 0
     sweep_stale()
     figures: list[Figure] = []
