@@ -252,6 +252,16 @@ def _priority(step: _Step) -> int:
     return 0 if step.kind == "aws" else 1
 
 
+def _cut_short(step: _Step, began: float | None) -> Result:
+    """The deadline's result for an unfinished step: how long it had run, if it had started."""
+    result = step.skip(SkipReason.DEADLINE)
+    if began is None:
+        return result
+    ran_ms = round((time.monotonic() - began) * 1000, 1)
+    message = f"still running after {ran_ms:.0f} ms when the probe's deadline came"
+    return result.model_copy(update={"elapsed_ms": ran_ms, "error": message})
+
+
 def safety_margin_ms(remaining_ms: float) -> float:
     """Time kept back from the invocation for building and returning the report."""
     return min(2000.0, max(300.0, remaining_ms * 0.1))
@@ -280,6 +290,7 @@ def run_probe(
     plan = _Plan(request, conf, env.region)
     results: dict[str, dict[tuple[int, ...], Result]] = {"dns": {}, "tcp": {}, "aws": {}}
     hit = False
+    began: dict[int, float] = {}  # id(step) -> when it started running
 
     def record(step: _Step, result: Result) -> None:
         kind = "tcp" if step.kind == "resolve" else step.kind
@@ -291,6 +302,7 @@ def run_probe(
         left = end - time.monotonic()
         if left < MIN_STEP_S:
             return step.skip(SkipReason.DEADLINE)
+        began[id(step)] = time.monotonic()
         return step.run(min(request.timeout_s, left))
 
     for kind, key, result in plan.disabled:
@@ -330,7 +342,7 @@ def run_probe(
         for future, step in pending.items():
             future.cancel()
             hit = True
-            record(step, step.skip(SkipReason.DEADLINE))
+            record(step, _cut_short(step, began.get(id(step))))
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
 

@@ -159,6 +159,12 @@ def test_deadline_reports_unfinished_steps_as_skipped(
         ("127.0.0.1", "skipped", "deadline"),
         ("127.0.0.2", "skipped", "deadline"),
     ]
+    # The stuck connect had run until the deadline and says so; the one queued behind it never
+    # started, so it has no running time.
+    stuck_row, queued_row = report["tcp"]
+    assert stuck_row["elapsed_ms"] > 0.5 * report["deadline"]["budget_ms"]
+    assert "still running after" in stuck_row["error"]
+    assert (queued_row["elapsed_ms"], queued_row["error"]) == (0.0, None)
     assert [(d["name"], d["server"], d["status"], d["skip_reason"]) for d in report["dns"]] == [
         ("slow.example", "127.0.0.1", "skipped", "deadline")
     ]
