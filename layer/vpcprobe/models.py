@@ -107,6 +107,13 @@ def validate_hostname(host: str) -> str:
     return host
 
 
+def target_display(host: str, port: int, label: str | None = None) -> str:
+    """How a target is named to people: its label, else host:port (IPv6 in brackets)."""
+    if label:
+        return label
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def parse_host_port(text: str) -> tuple[str, int]:
     """Split "host:port" or "[v6]:port" into (host, port); raise ValueError saying why not."""
     text = text.strip()
@@ -156,10 +163,7 @@ class Target(_Model):
     @property
     def display(self) -> str:
         """The label if given, else host:port (IPv6 in brackets)."""
-        if self.label:
-            return self.label
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{host}:{self.port}"
+        return target_display(self.host, self.port, self.label)
 
 
 QueryTransport = Literal[Transport.UDP, Transport.TCP]

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from vpcprobe.models import ProbeReport
+from vpcprobe.models import ProbeReport, target_display
 from vpcprobe_collector.paths.model import PathResult
 from vpcprobe_collector.snapshot.model import VpcSnapshot
 
@@ -134,10 +134,8 @@ class TargetSpec(BaseModel):
 
     @property
     def display(self) -> str:
-        if self.label:
-            return self.label
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{host}:{self.port}"
+        """The label if given, else host:port (IPv6 in brackets)."""
+        return target_display(self.host, self.port, self.label)
 
 
 class TargetJoin(BaseModel):
