@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import boto3
@@ -20,9 +21,15 @@ CLIENT_CONFIG = botocore.config.Config(
 
 
 def make_session(profile: str | None = None, region: str | None = None) -> Any:
-    """A boto3 session from AWS_PROFILE/AWS_REGION/shared config, or the given overrides."""
+    """A boto3 session from AWS_PROFILE/AWS_REGION/shared config, or the given overrides.
+
+    botocore reads AWS_DEFAULT_REGION and the profile's region but not AWS_REGION, which the
+    AWS CLI v2, the other SDKs and Lambda itself use; it is honoured here after those two.
+    """
     try:
         session = boto3.Session(profile_name=profile, region_name=region)
+        if not session.region_name and os.environ.get("AWS_REGION"):
+            session = boto3.Session(profile_name=profile, region_name=os.environ["AWS_REGION"])
     except botocore.exceptions.ProfileNotFound as error:
         raise AwsAccessError(f"AWS profile not found: {error}") from error
     if not session.region_name:
