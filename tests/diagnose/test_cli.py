@@ -379,16 +379,45 @@ def test_wrapped_suspect_reports_are_judged(
     judge: FakeJudge,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    report = probe_report(dns_server=aws_scenarios.DNS_SERVER_IP)
-    stub = _stubbed_lambda(monkeypatch, report, report)
-    code, out, _ = run(
-        capsys, "diagnose", scenario.function_name, "--wrapped", "--invocations", "2",
-        "--format", "json",
-    )  # fmt: skip
+    # What `vpcprobe wrap` sets (moto keeps the configuration; it cannot run the function).
+    # The scenario is shared by the module: the variable is taken off again afterwards.
+    lam = scenario.session.client("lambda")
+    lam.update_function_configuration(
+        FunctionName=scenario.function_name,
+        Environment={"Variables": {"AWS_LAMBDA_EXEC_WRAPPER": "/opt/vpcprobe-wrapper"}},
+    )
+    try:
+        report = probe_report(dns_server=aws_scenarios.DNS_SERVER_IP)
+        stub = _stubbed_lambda(monkeypatch, report, report)
+        code, out, _ = run(
+            capsys, "diagnose", scenario.function_name, "--wrapped", "--invocations", "2",
+            "--format", "json",
+        )  # fmt: skip
+    finally:
+        lam.update_function_configuration(
+            FunctionName=scenario.function_name, Environment={"Variables": {}}
+        )
     stub.assert_no_pending_responses()
     assert code == 1
     assert json.loads(out)["probe_source"] == f"wrapped:{scenario.function_name}"
     assert len(judge.calls[0]["reports"]) == 2
+
+
+def test_wrapped_refuses_a_function_not_in_wrapper_mode_and_invokes_nothing(
+    capsys: pytest.CaptureFixture[str],
+    scenario: aws_scenarios.Scenario,
+    judge: FakeJudge,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    report = probe_report()
+    stub = _stubbed_lambda(monkeypatch, report)
+    code, out, err = run(capsys, "diagnose", scenario.function_name, "--wrapped")
+    assert (code, out) == (2, "")
+    assert err.startswith(f"vpcprobe: error: {scenario.function_name} is not in wrapper mode")
+    assert f"vpcprobe wrap {scenario.function_name}" in err
+    with pytest.raises(AssertionError):  # the stubbed invoke is still waiting: never called
+        stub.assert_no_pending_responses()
+    assert judge.calls == []
 
 
 def test_an_address_redacted_bundle_cannot_be_replayed(

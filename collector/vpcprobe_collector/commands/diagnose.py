@@ -124,7 +124,8 @@ def get_probe_reports(
     progress: pipeline.Progress,
 ) -> ProbeOutcome:
     """Probe reports from the chosen source (files were read before any AWS call)."""
-    from vpcprobe_collector.probing.invoke import invoke_probe, lambda_client
+    from vpcprobe_collector.aws import client
+    from vpcprobe_collector.probing.invoke import ensure_wrapper_mode, invoke_probe, lambda_client
     from vpcprobe_collector.probing.local import run_local
 
     if args.no_probe:
@@ -134,6 +135,7 @@ def get_probe_reports(
         progress("running the probe on this host…")
         return run_local(request)
     if args.wrapped:
+        ensure_wrapper_mode(client(session, "lambda"), function)
         progress(f"invoking {function} (wrapper mode), {invocations} times at once…")
         return invoke_probe(
             lambda_client(session), function, request, invocations=invocations, wrapped=True

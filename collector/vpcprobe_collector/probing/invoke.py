@@ -146,6 +146,36 @@ def invoke_once(
     return result
 
 
+def ensure_wrapper_mode(client: Any, function: str) -> None:
+    """Refuse --wrapped on a function not in wrapper mode: its own handler would get the events.
+
+    Raises BadInputError when the function is not wrapped (or does not exist); when its
+    configuration cannot be read (denied, variables under a key we cannot use), it says nothing
+    and lets the invoke answer.
+    """
+    from vpcprobe_collector.deploy.wrap import WRAPPER_PATH, WRAPPER_VARIABLE
+
+    try:
+        config = client.get_function(FunctionName=function)["Configuration"]
+    except botocore.exceptions.ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            raise BadInputError(
+                f"the function {function} was not found (check the name and region)"
+            ) from error
+        return
+    environment = config.get("Environment") or {}
+    if environment.get("Error"):
+        return
+    if (environment.get("Variables") or {}).get(WRAPPER_VARIABLE) != WRAPPER_PATH:
+        name = config.get("FunctionName", function)
+        raise BadInputError(
+            f"{name} is not in wrapper mode ({WRAPPER_VARIABLE} is not {WRAPPER_PATH}), so its "
+            f"own handler would receive the probe events; nothing was invoked. Run "
+            f"`vpcprobe wrap {name}` first, or probe beside it with "
+            f"`vpcprobe deploy --like {name}`."
+        )
+
+
 def invoke_probe(
     client: Any,
     function: str,
