@@ -64,13 +64,15 @@ layer: $(STAMP) ## build dist/vpcprobe-layer-python$(PYTHON)-$(ARCH).zip (ARCH=x
 	$(BIN)/python layer/build_layer.py --arch $(ARCH) --python $(PYTHON) --output dist $(if $(COMPILE),--compile)
 
 # `sam build` runs these (BuildMethod: makefile) from a scratch directory with ARTIFACTS_DIR
-# set, so paths are taken from this Makefile's own location. For arm64: ARCH=arm64 sam build.
+# set, so paths are taken from this Makefile's own location. sam passes no architecture, so
+# its layer carries pydantic's compiled core for both (SAM_LAYER_ARCH=x86_64|arm64 narrows it).
 REPO := $(patsubst %/,%,$(dir $(abspath $(firstword $(MAKEFILE_LIST)))))
 SAM_VENV := .venv-sam
+SAM_LAYER_ARCH ?= both
 SAM := $(SAM_VENV)/bin/sam
 
 build-ProbeLayer: ## (run by sam build) the layer's content into $(ARTIFACTS_DIR)
-	$(PY) $(REPO)/layer/build_layer.py --arch $(ARCH) --python $(PYTHON) --layer-dir $(ARTIFACTS_DIR)
+	$(PY) $(REPO)/layer/build_layer.py --arch $(SAM_LAYER_ARCH) --python $(PYTHON) --layer-dir $(ARTIFACTS_DIR)
 
 build-ProbeFunction: ## (run by sam build) the probe function's code into $(ARTIFACTS_DIR)
 	cp $(REPO)/probe_function/app.py $(ARTIFACTS_DIR)/

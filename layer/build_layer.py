@@ -20,6 +20,10 @@ REQUIREMENTS = LAYER / "requirements.txt"
 WRAPPER = LAYER / "vpcprobe-wrapper"  # lands at /opt/vpcprobe-wrapper
 PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 MACHINES = {"x86_64": "x86_64", "arm64": "aarch64"}
+# "both": one layer for either architecture. Only pydantic-core is compiled, and Python loads
+# the extension whose suffix names its own machine, so the two builds sit side by side.
+BOTH = "both"
+ARCHES = (*PLATFORMS, BOTH)
 PYTHONS = ("3.11", "3.12", "3.13", "3.14")
 # Installer bookkeeping nobody reads inside Lambda; METADATA and licences stay (importlib.metadata).
 DIST_INFO_BLOAT = {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"}
@@ -35,7 +39,9 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(1)
 
 
-def install_dependencies(site: Path, arch: str, python: str) -> None:
+def install_dependencies(
+    site: Path, arch: str, python: str, requirements: Path = REQUIREMENTS
+) -> None:
     """Install the pinned requirements for the target platform into `site` (wheels only)."""
     command = [
         sys.executable,
@@ -56,7 +62,7 @@ def install_dependencies(site: Path, arch: str, python: str) -> None:
         "--target",
         str(site),
         "--requirement",
-        str(REQUIREMENTS),
+        str(requirements),
     ]
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
@@ -77,11 +83,30 @@ def strip(site: Path) -> None:
 
 
 def check_native(site: Path, arch: str, python: str) -> None:
-    """Fail unless pydantic's compiled core matches the target Python and architecture."""
-    tag = f"cpython-{python.replace('.', '')}-{MACHINES[arch]}-linux-gnu"
+    """Fail unless pydantic's compiled core matches the target Python and architecture(s)."""
     cores = [p.name for p in site.glob("pydantic_core/_pydantic_core*.so")]
-    if not any(tag in name for name in cores):
-        raise BuildError(f"pydantic_core for {tag} not found (got {cores or 'nothing'})")
+    for one in PLATFORMS if arch == BOTH else (arch,):
+        tag = f"cpython-{python.replace('.', '')}-{MACHINES[one]}-linux-gnu"
+        if not any(tag in name for name in cores):
+            raise BuildError(f"pydantic_core for {tag} not found (got {cores or 'nothing'})")
+
+
+def add_arm64_core(site: Path, python: str) -> None:
+    """Put pydantic-core's arm64 extension beside the x86_64 one already in `site`."""
+    pins = [
+        line.strip()
+        for line in REQUIREMENTS.read_text(encoding="utf-8").splitlines()
+        if re.match(r"pydantic[-_]core==", line.strip())
+    ]
+    if len(pins) != 1:
+        raise BuildError("requirements.txt must pin pydantic-core exactly once")
+    with tempfile.TemporaryDirectory(prefix="vpcprobe-arm64-") as scratch:
+        only_core = Path(scratch) / "requirements.txt"
+        only_core.write_text(pins[0] + "\n", encoding="utf-8")
+        arm64 = Path(scratch) / "site"
+        install_dependencies(arm64, "arm64", python, only_core)
+        for extension in arm64.glob("pydantic_core/_pydantic_core*.so"):
+            shutil.copyfile(extension, site / "pydantic_core" / extension.name)
 
 
 def find_interpreter(python: str) -> str | None:
@@ -118,7 +143,9 @@ def build_tree(root: Path, arch: str, python: str, *, compile_pyc: bool = False)
     """Lay out the layer's content in `root`: python/ with everything, the wrapper at the top."""
     site = root / "python"
     site.mkdir(parents=True, exist_ok=True)
-    install_dependencies(site, arch, python)
+    install_dependencies(site, "x86_64" if arch == BOTH else arch, python)
+    if arch == BOTH:
+        add_arm64_core(site, python)
     target = site / "vpcprobe"
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(PACKAGE, target, ignore=shutil.ignore_patterns("__pycache__", "*.py[co]"))
@@ -164,7 +191,12 @@ class _Parser(argparse.ArgumentParser):
 def main(argv: list[str] | None = None) -> int:
     """Build the layer zip into --output, or the layer tree into --layer-dir (sam build)."""
     parser = _Parser(prog="build_layer.py", description=__doc__)
-    parser.add_argument("--arch", choices=sorted(PLATFORMS), default="x86_64")
+    parser.add_argument(
+        "--arch",
+        choices=ARCHES,
+        default="x86_64",
+        help=f"{BOTH!r}: one layer for x86_64 and arm64 functions (sam build uses it)",
+    )
     parser.add_argument("--python", choices=PYTHONS, default="3.13")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--output", type=Path, default=Path("dist"), help="zip into this folder")

@@ -158,7 +158,12 @@ def test_sam_build_builds_the_layer_and_the_function(tmp_path: Path) -> None:
     assert completed.returncode == 0, completed.stdout + completed.stderr
     layer = tmp_path / "build" / "ProbeLayer"
     assert (layer / "python" / "vpcprobe" / "handler.py").is_file()
-    assert list((layer / "python" / "pydantic_core").glob("_pydantic_core.cpython-313-*.so"))
+    # sam passes no architecture: the layer serves both (the template's Architecture parameter).
+    cores = sorted(p.name for p in (layer / "python" / "pydantic_core").glob("_pydantic_core.*.so"))
+    assert cores == [
+        "_pydantic_core.cpython-313-aarch64-linux-gnu.so",
+        "_pydantic_core.cpython-313-x86_64-linux-gnu.so",
+    ]
     assert (tmp_path / "build" / "ProbeFunction" / "app.py").is_file()
     assert "Build Succeeded" in completed.stdout
 
