@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import heapq
 import ipaddress
+import itertools
 import os
 import time
 from collections.abc import Callable
@@ -315,12 +317,26 @@ def run_probe(
             dns_lookup.load_dnspython()
     workers = max(1, min(max_workers or MAX_WORKERS, len(plan.steps) + len(request.targets)))
     executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vpcprobe")
+    # When there are more steps than workers, the user's own questions go first: the AWS call
+    # and the targets (with the connects that follow a resolution), then the system resolver,
+    # then the direct DNS queries. Steps wait here, not in the executor's FIFO queue, so a
+    # connect created late still goes ahead of every DNS query not yet started.
+    waiting: list[tuple[int, int, _Step]] = []
+    order = itertools.count()
     pending: dict[Future[Any], _Step] = {}
-    try:
-        # When there are more steps than workers, the user's own questions go first: the
-        # AWS call and the targets, then the system resolver, then the direct DNS queries.
-        for step in sorted(plan.steps, key=_priority):
+
+    def queue(step: _Step) -> None:
+        heapq.heappush(waiting, (_priority(step), next(order), step))
+
+    def dispatch() -> None:
+        while waiting and len(pending) < workers:
+            step = heapq.heappop(waiting)[2]
             pending[executor.submit(guarded, step)] = step
+
+    try:
+        for step in plan.steps:
+            queue(step)
+        dispatch()
         while pending:
             left = end - time.monotonic()
             if left <= 0:
@@ -335,14 +351,17 @@ def run_probe(
                 if step.kind == "resolve" and isinstance(outcome, list):
                     target = request.targets[step.key[0]]
                     for position, address in enumerate(outcome):
-                        follow = plan.connect_step(target, step.key[0], position, address)
-                        pending[executor.submit(guarded, follow)] = follow
+                        queue(plan.connect_step(target, step.key[0], position, address))
                 else:
                     record(step, outcome)
+            dispatch()
         for future, step in pending.items():
             future.cancel()
             hit = True
             record(step, _cut_short(step, began.get(id(step))))
+        for _, _, step in waiting:
+            hit = True
+            record(step, step.skip(SkipReason.DEADLINE))  # never started: no running time
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
 

@@ -289,3 +289,62 @@ def test_log_lines_follow_the_current_stdout_even_after_it_was_swapped(
         sys.stdout = real
     assert '"step"' in first
     assert '"step"' in replacement.getvalue()
+
+
+def test_connects_to_named_targets_go_ahead_of_queued_dns_queries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A target given by name is resolved, then connected to, before slow direct DNS queries.
+
+    Every direct query hangs for its whole timeout unless released, and it is released only
+    once every target has been connected to. If the connects that follow a resolution queued
+    behind the DNS queries, the deadline would come first and the targets would be skipped.
+    """
+    from vpcprobe import dns_lookup
+    from vpcprobe.models import DnsResult
+
+    _write_resolv_conf(tmp_path, monkeypatch, "nameserver 127.0.0.1\n")
+    monkeypatch.setenv("VPCPROBE_FORWARDER", "")
+    monkeypatch.setattr(runner, "MAX_WORKERS", 2)
+    names = [f"db{i}.corp.internal" for i in range(4)]
+    release = threading.Event()
+    connected: list[str] = []
+    real_connect = tcp_connect.connect
+
+    def query(name: str, record_type: Any, server: str, transport: Any, **kw: Any) -> DnsResult:
+        release.wait(kw["timeout"])  # a server that does not answer, until released
+        return DnsResult(
+            name=name, record_type=record_type, server=server, transport=transport, status="ok"
+        )
+
+    def connect(target: Any, address: str, *, timeout: float) -> Any:
+        result = real_connect(target, address, timeout=timeout)
+        connected.append(target.host)
+        if len(connected) == len(names):
+            release.set()
+        return result
+
+    # The names resolve, as if from /etc/hosts, to loopback: no DNS leaves the process.
+    monkeypatch.setattr(tcp_connect, "resolve", lambda _target: ["127.0.0.1"])
+    monkeypatch.setattr(tcp_connect, "connect", connect)
+    monkeypatch.setattr(dns_lookup, "query", query)
+    try:
+        with listener() as port:
+            event = {
+                "targets": [f"{name}:{port}" for name in names],
+                "record_types": ["A", "AAAA"],  # 16 queries: 8 timeouts per worker
+                "system_resolver": False,
+                "default_names": False,
+                "aws": {"logs": False},
+                "timeout_s": 2,
+            }
+            report = handler(event, Context(10_000))
+    finally:
+        release.set()
+
+    assert [(t["host"], t["address"], t["status"]) for t in report["tcp"]] == [
+        (name, "127.0.0.1", "open") for name in names
+    ]
+    assert len(report["dns"]) == 16
+    assert {d["status"] for d in report["dns"]} == {"ok"}
+    assert report["deadline"]["hit"] is False
