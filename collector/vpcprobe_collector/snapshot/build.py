@@ -143,7 +143,7 @@ def take_snapshot(
     if snapshot.function.role_arn:
         say("checking the execution role's ENI permissions")
         snapshot.role_permissions = read_role_permissions(
-            recorder, client("iam"), snapshot.function.role_arn
+            recorder, client("iam"), snapshot.function.role_arn, region=snapshot.region
         )
     say("reading the ENI quota")
     in_use = len(snapshot.lambda_enis) if lambda_enis_read else None

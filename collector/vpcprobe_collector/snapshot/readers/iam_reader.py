@@ -30,7 +30,12 @@ def role_name(role_arn: str) -> str:
 
 
 def read_role_permissions(
-    recorder: CallRecorder, iam: Any, role_arn: str, actions: Sequence[str] = ENI_ACTIONS
+    recorder: CallRecorder,
+    iam: Any,
+    role_arn: str,
+    actions: Sequence[str] = ENI_ACTIONS,
+    *,
+    region: str | None = None,
 ) -> RolePermissions:
     """iam:SimulatePrincipalPolicy when allowed, else the role's own policies evaluated here."""
     try:
@@ -72,11 +77,14 @@ def read_role_permissions(
     return RolePermissions(
         role_arn=role_arn,
         method="local",
-        decisions={a: evaluate_action(documents, a) for a in actions},
+        decisions={
+            a: evaluate_action(documents, a, resource=eni_arn(role_arn, region)) for a in actions
+        },
         detail=(
             f"simulation failed ({simulate_failure.code}); evaluated the role's "
-            f"{len(documents)} attached and inline policies locally (conditions, permissions "
-            "boundaries and organisation SCPs not evaluated)"
+            f"{len(documents)} attached and inline policies locally (a statement with a "
+            "Condition makes the answer unknown; permissions boundaries and organisation SCPs "
+            "are not evaluated)"
         ),
     )
 
@@ -152,13 +160,34 @@ def _covers_action(statement: dict[str, Any], action: str) -> bool:
     return any(_matches(p, action) for p in _as_list(statement.get("Action")))
 
 
-def _covers_any_resource(statement: dict[str, Any]) -> bool:
-    """ENI actions need `Resource: "*"` (or an ec2 ARN pattern wide enough)."""
+def eni_arn(role_arn: str, region: str | None) -> str | None:
+    """An ARN like the network interfaces Lambda creates: the role's account, the region.
+
+    None when the region or account is unknown: a statement scoped to ARNs then cannot be
+    matched, and says so (unknown) rather than guessing.
+    """
+    parts = role_arn.split(":")
+    if len(parts) < 5 or not parts[4] or not region:
+        return None
+    # Any interface will do: the IDs Lambda will give its ENIs are not known in advance.
+    return f"arn:{parts[1]}:ec2:{region}:{parts[4]}:network-interface/eni-0"
+
+
+def _covers_resource(statement: dict[str, Any], resource: str | None) -> bool | None:
+    """Whether the statement applies to `resource` (None: cannot tell)."""
     if "NotResource" in statement:
-        return "*" not in _as_list(statement["NotResource"])
-    resources = _as_list(statement.get("Resource"))
-    probe = "arn:aws:ec2:us-east-1:123456789012:network-interface/eni-0"
-    return any(r == "*" or _matches(r, probe) for r in resources)
+        patterns = _as_list(statement["NotResource"])
+        if "*" in patterns:
+            return False
+        if resource is None:
+            return None
+        return not any(_matches(p, resource) for p in patterns)
+    patterns = _as_list(statement.get("Resource"))
+    if "*" in patterns:
+        return True
+    if resource is None:
+        return None if any(p.startswith("arn:") and ":ec2:" in p for p in patterns) else False
+    return any(_matches(p, resource) for p in patterns)
 
 
 def _statements(documents: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -169,13 +198,35 @@ def _statements(documents: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return found
 
 
-def evaluate_action(documents: Iterable[dict[str, Any]], action: str) -> PermissionDecision:
-    """IAM's identity-policy logic for one action: an explicit Deny wins, then any Allow."""
-    applicable = [
-        s for s in _statements(documents) if _covers_action(s, action) and _covers_any_resource(s)
-    ]
-    if any(str(s.get("Effect")).lower() == "deny" for s in applicable):
+def evaluate_action(
+    documents: Iterable[dict[str, Any]],
+    action: str,
+    *,
+    resource: str | None,
+) -> PermissionDecision:
+    """IAM's identity-policy logic for one action: an explicit Deny wins, then any Allow.
+
+    A statement that might apply (a Condition, or a resource pattern that cannot be matched)
+    decides nothing by itself: when it could change the answer, the answer is `unknown`.
+    """
+    certain_allow = possible_allow = certain_deny = possible_deny = False
+    for statement in _statements(documents):
+        if not _covers_action(statement, action):
+            continue
+        applies = _covers_resource(statement, resource)
+        if applies is False:
+            continue
+        certain = applies is True and not statement.get("Condition")
+        if str(statement.get("Effect")).lower() == "deny":
+            certain_deny |= certain
+            possible_deny |= not certain
+        elif str(statement.get("Effect")).lower() == "allow":
+            certain_allow |= certain
+            possible_allow |= not certain
+    if certain_deny:
         return PermissionDecision.EXPLICIT_DENY
-    if any(str(s.get("Effect")).lower() == "allow" for s in applicable):
+    if not (certain_allow or possible_allow):
+        return PermissionDecision.IMPLICIT_DENY
+    if certain_allow and not possible_deny:
         return PermissionDecision.ALLOWED
-    return PermissionDecision.IMPLICIT_DENY
+    return PermissionDecision.UNKNOWN
