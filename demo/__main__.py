@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -16,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from demo.scenario import DB_IP, DB_NAME, DNS_SERVER_IP, FUNCTION_NAME, TARGETS, seed
+from demo.scenario import DB_IP, DNS_SERVER_IP, FUNCTION_NAME, TARGETS, seed
 from tests.lab.vpc_lab import Lab, LabError, missing_requirements
 from tests.support.moto_server import REGION, run_moto_server
 
@@ -42,6 +43,18 @@ def probe_in_lab(output: Path) -> None:
         if run.returncode != 0:
             raise LabError(f"the probe exited {run.returncode}: {run.stderr[-2000:]}")
         output.write_text(run.stdout, encoding="utf-8")
+
+
+def what_was_found(report: Path) -> list[str]:
+    """One line per problem the run reported, from its JSON report (what this run found)."""
+    try:
+        data = json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        return [f"the JSON report could not be read ({error})"]
+    problems = [f for f in data.get("findings", []) if f.get("status") in ("fail", "error")]
+    if not problems:
+        return ["no problems: the scenario did not show what it was built to show"]
+    return [f"{f['code']} {f['title']} ({f['severity']})" for f in problems]
 
 
 def vpcprobe(args: list[str], env: dict[str, str]) -> int:
@@ -106,22 +119,26 @@ def main(argv: list[str] | None = None) -> int:
         say("       " + " ".join(f"--target {t}" for t in TARGETS))
         say()
         code = vpcprobe(diagnose, env)
-        for fmt, name in (("markdown", "demo-report.md"), ("html", "demo-report.html")):
+        for fmt, name in (
+            ("markdown", "demo-report.md"),
+            ("html", "demo-report.html"),
+            ("json", "demo-report.json"),
+        ):
             vpcprobe([*diagnose, "--quiet", "--format", fmt, "--output", str(out / name)], env)
     say()
-    say(f"What you just saw (in {time.monotonic() - started:.0f} s, exit code {code}):")
-    say(f"- the probe found every lookup of {DB_NAME} timing out, through Lambda's forwarder")
-    say(f"  and straight to {DNS_SERVER_IP}, although the VPC's configuration lets the traffic")
-    say("  through: the DNS server named by the DHCP options set is not answering;")
-    say("- from the configuration alone: one of the function's subnets has no route to a NAT")
-    say("  gateway, so from there nothing on the internet (or AWS APIs) can be reached.")
-    say(f"The same report is in {out / 'demo-report.md'} (paste it into a ticket) and")
-    say(f"{out / 'demo-report.html'}.")
+    say(f"What you just saw (in {time.monotonic() - started:.0f} s):")
+    for line in what_was_found(out / "demo-report.json"):
+        say(f"- {line}")
+    meaning = "problems at or above --fail-on (high)" if code == 1 else "see `vpcprobe --help`"
+    say(f"`vpcprobe diagnose` exited {code}: {meaning}; 0 means healthy, so CI can gate on it.")
+    say(f"The same report is in {out / 'demo-report.md'} (paste it into a ticket),")
+    say(f"{out / 'demo-report.html'} and {out / 'demo-report.json'}.")
     say()
-    say("Against your own account (AWS credentials in the usual places):")
-    say("  vpcprobe deploy --like YOUR_FUNCTION      # a probe with the function's exact VpcConfig")
-    say("  vpcprobe diagnose YOUR_FUNCTION --target HOST:PORT")
-    say("  vpcprobe destroy --like YOUR_FUNCTION")
+    say("Against your own account (AWS credentials in the usual places; `make layer` first,")
+    say("for the probe layer that deploy publishes):")
+    say("  .venv/bin/vpcprobe deploy --like YOUR_FUNCTION   # a probe with its exact VpcConfig")
+    say("  .venv/bin/vpcprobe diagnose YOUR_FUNCTION --target HOST:PORT")
+    say("  .venv/bin/vpcprobe destroy --like YOUR_FUNCTION")
     return 0
 
 

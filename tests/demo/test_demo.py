@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -27,6 +28,17 @@ def run_demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def lab_leftovers() -> set[str]:
+    """Namespaces, /etc/netns folders and moto servers that exist right now."""
+    names = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=False)
+    found = {f"netns {line.split()[0]}" for line in names.stdout.splitlines() if line.strip()}
+    netns_etc = Path("/etc/netns")
+    if netns_etc.is_dir():
+        found |= {f"/etc/netns/{entry.name}" for entry in netns_etc.iterdir()}
+    motos = subprocess.run(["pgrep", "-f", "moto.server"], capture_output=True, text=True)
+    return found | {f"moto pid {pid}" for pid in motos.stdout.split()}
+
+
 def assert_demo_explains_the_scenario(result: subprocess.CompletedProcess[str], out: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     text = result.stdout
@@ -37,6 +49,11 @@ def assert_demo_explains_the_scenario(result: subprocess.CompletedProcess[str], 
     assert "RTE001 no-route-to-internet" in text
     assert "aws ec2 create-route --route-table-id rtb-" in text
     assert "Against your own account" in text
+    # The closing summary is what this run found, read back from its JSON report.
+    assert "- DNS002 The VPC's custom DNS server does not answer (critical)" in text
+    assert "- RTE001 A function subnet has no route to the internet (high)" in text
+    report = json.loads((out / "demo-report.json").read_text(encoding="utf-8"))
+    assert {"DNS002", "RTE001"} <= {f["code"] for f in report["findings"] if f["status"] == "fail"}
     markdown = (out / "demo-report.md").read_text(encoding="utf-8")
     assert "DNS002" in markdown and "configured nameserver 10.20.1.10" in markdown
     html = (out / "demo-report.html").read_text(encoding="utf-8")
@@ -54,7 +71,9 @@ def test_demo_runs_the_probe_in_the_lab(tmp_path: Path) -> None:
     missing = missing_requirements()
     if missing:
         pytest.skip(missing)
+    before = lab_leftovers()
     result = run_demo(tmp_path)
+    assert lab_leftovers() - before == set()  # namespaces, their /etc/netns, moto: all gone
     assert "Running the probe inside a lab network" in result.stdout
     assert "using the recorded report instead" not in result.stdout
     assert_demo_explains_the_scenario(result, tmp_path)
