@@ -58,7 +58,9 @@ def logger() -> Any:
     """The probe's Powertools Logger (JSON lines on stdout; level from POWERTOOLS_LOG_LEVEL)."""
     from aws_lambda_powertools import Logger
 
-    return Logger(service=SERVICE, logger_handler=_CurrentStdoutHandler())
+    # xray_trace_id=None: Powertools would otherwise copy $_X_AMZN_TRACE_ID into every line,
+    # and no environment value outside the allow-list may reach the output.
+    return Logger(service=SERVICE, logger_handler=_CurrentStdoutHandler(), xray_trace_id=None)
 
 
 def _summary(result: Result) -> str:
@@ -157,6 +159,7 @@ def _crashed(exc: Exception, started: float) -> dict[str, Any]:
     try:
         report = ProbeReport(
             probe_version=__version__,
+            status=ReportStatus.ERROR,
             started_at=datetime.now(UTC),
             duration_ms=round((time.monotonic() - started) * 1000, 1),
             environment=Environment(in_lambda=environment.in_lambda()),
@@ -168,6 +171,6 @@ def _crashed(exc: Exception, started: float) -> dict[str, Any]:
         return {
             "schema_version": 1,
             "probe_version": __version__,
-            "status": ReportStatus.OK.value,
+            "status": ReportStatus.ERROR.value,
             "errors": [{"step": "handler", "message": message}],
         }

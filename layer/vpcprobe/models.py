@@ -8,7 +8,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 SCHEMA_VERSION: Literal[1] = 1
 MAX_TARGETS = 64
@@ -80,6 +87,7 @@ class SkipReason(StrEnum):
 class ReportStatus(StrEnum):
     OK = "ok"
     INVALID_REQUEST = "invalid_request"
+    ERROR = "error"  # the probe itself failed (a bug): `errors` says how
 
 
 # ---------------------------------------------------------------------------- request
@@ -101,10 +109,28 @@ def validate_hostname(host: str) -> str:
     name = host[:-1] if host.endswith(".") else host
     if not name or len(name) > 253:
         raise ValueError(f"{host!r} is not a valid host name")
-    for label in name.split("."):
-        if not _LABEL.match(label):
+    labels = name.split(".")
+    for label in labels:
+        # Underscores stay allowed (_sip._tcp.example.com, hosts named db_1), but a label
+        # needs at least one letter or digit.
+        if not _LABEL.match(label) or not label.strip("_-"):
             raise ValueError(f"{host!r} is not a valid host name")
+    if labels[-1].isdigit():
+        # 10.0.0.256 or 1.2.3: no top-level domain is all digits, so this was meant as an
+        # IP address, and it is not a valid one.
+        raise ValueError(f"{host!r} is neither a valid IP address nor a valid host name")
     return host
+
+
+def _not_a_boolean(value: Any) -> Any:
+    # Pydantic's lax mode reads true as 1: `"port": true` would probe port 1.
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, not {str(value).lower()}")
+    return value
+
+
+# A number that true/false are not (JSON booleans are not numbers).
+NotBoolean = BeforeValidator(_not_a_boolean)
 
 
 def target_display(host: str, port: int, label: str | None = None) -> str:
@@ -144,7 +170,7 @@ class Target(_Model):
     """One place to connect to. Accepted as an object or as a "host:port" string."""
 
     host: str
-    port: Annotated[int, Field(ge=1, le=65535)]
+    port: Annotated[int, NotBoolean, Field(ge=1, le=65535)]
     label: Annotated[str | None, Field(max_length=64)] = None
 
     @model_validator(mode="before")
@@ -198,7 +224,7 @@ class ProbeRequest(_Model):
     system_resolver: bool = True
     default_names: bool = True
     aws: AwsRequest = Field(default_factory=AwsRequest)
-    timeout_s: Annotated[float, Field(gt=0, le=MAX_TIMEOUT_S)] = DEFAULT_TIMEOUT_S
+    timeout_s: Annotated[float, NotBoolean, Field(gt=0, le=MAX_TIMEOUT_S)] = DEFAULT_TIMEOUT_S
 
     @field_validator("dns_names")
     @classmethod

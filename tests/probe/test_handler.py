@@ -197,9 +197,25 @@ def test_a_bug_in_the_probe_still_returns_a_report(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr("vpcprobe.handler.run_probe", broken)
     report = handler({}, Context(3000))
+    assert report["status"] == "error"  # not "ok": the probe did not run
     assert report["errors"] == [
         {"step": "handler", "message": "RuntimeError: bug", "location": None}
     ]
+    assert report["schema_version"] == 1
+    assert ProbeReport.model_validate(report).status == "error"  # the collector can read it
+
+
+def test_a_report_that_cannot_be_built_still_says_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last resort, when even the error report fails: a plain dict, never "ok"."""
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr("vpcprobe.handler.run_probe", broken)
+    monkeypatch.setattr("vpcprobe.handler.Environment", broken)
+    report = handler({}, Context(3000))
+    assert report["status"] == "error"
+    assert report["errors"] == [{"step": "handler", "message": "RuntimeError: bug"}]
     assert report["schema_version"] == 1
 
 

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from vpcprobe.handler import parse_event
-from vpcprobe.models import MAX_TARGETS, ProbeRequest, RecordType, Transport
+from vpcprobe.models import MAX_DNS_NAMES, MAX_TARGETS, ProbeRequest, RecordType, Transport
 
 
 def test_empty_event_is_the_default_probe() -> None:
@@ -62,6 +62,17 @@ def test_targets_as_strings_and_objects() -> None:
         ({"dns_transports": ["system"]}, "dns_transports.0", "Input should be"),
         ({"surprise": True}, "surprise", "Extra inputs are not permitted"),
         ({"aws": {"logs": "maybe"}}, "aws.logs", "valid boolean"),
+        # JSON true is not the number 1: it would have probed port 1.
+        ({"targets": [{"host": "db", "port": True}]}, "targets.0.port", "not true"),
+        ({"targets": [{"host": "db", "port": False}]}, "targets.0.port", "not false"),
+        ({"timeout_s": True}, "timeout_s", "expected a number, not true"),
+        # An invalid IP address is not a host name, nor is a label of underscores or dashes.
+        ({"targets": ["10.0.0.256:80"]}, "targets.0", "neither a valid IP address"),
+        ({"targets": ["1.2.3:80"]}, "targets.0", "neither a valid IP address"),
+        ({"targets": [{"host": "_", "port": 80}]}, "targets.0.host", "not a valid host name"),
+        ({"targets": ["db.__.example:80"]}, "targets.0", "not a valid host name"),
+        ({"dns_names": ["10.0.0.256"]}, "dns_names", "neither a valid IP address"),
+        ({"dns_names": ["_"]}, "dns_names", "not a valid host name"),
     ],
 )
 def test_bad_events_give_readable_errors(
@@ -81,6 +92,35 @@ def test_limits_on_list_sizes() -> None:
     ProbeRequest.model_validate({"targets": [f"10.0.0.1:{p}" for p in range(1, MAX_TARGETS + 1)]})
     with pytest.raises(ValidationError):
         ProbeRequest.model_validate({"nameservers": ["10.0.0.2"] * 17})
+
+
+def test_limit_on_dns_names() -> None:
+    names = [f"n{i}.example" for i in range(MAX_DNS_NAMES + 1)]
+    request, errors = parse_event({"dns_names": names})
+    assert request is None
+    assert [(e.location, e.message) for e in errors] == [
+        ("dns_names", "List should have at most 64 items after validation, not 65")
+    ]
+    request, errors = parse_event({"dns_names": names[:MAX_DNS_NAMES]})
+    assert errors == []
+    assert request is not None and len(request.dns_names) == 64
+
+
+@pytest.mark.parametrize(
+    "name", ["_sip._tcp.example.com", "db_1.corp.internal", "1e100.net", "localhost", "ok.test."]
+)
+def test_names_that_stay_valid(name: str) -> None:
+    request = ProbeRequest.model_validate({"dns_names": [name], "targets": [f"{name}:443"]})
+    assert request.dns_names == [name]
+    assert request.targets[0].host == name
+
+
+def test_numbers_given_as_numbers_or_digits_are_still_ports() -> None:
+    request = ProbeRequest.model_validate(
+        {"targets": [{"host": "db", "port": 5432}, {"host": "db", "port": "6379"}], "timeout_s": 1}
+    )
+    assert [t.port for t in request.targets] == [5432, 6379]
+    assert request.timeout_s == 1.0
 
 
 def test_wrapped_event_and_none_are_accepted() -> None:

@@ -18,6 +18,8 @@ MARKERS = {
     "AWS_SESSION_TOKEN": "MARKER-token-77c1",
     "DATABASE_PASSWORD": "MARKER-dbpass-0b2e",
     "APP_SETTING": "MARKER-setting-51d4",  # not secret-looking: the allow-list keeps it out
+    # Set by Lambda in every invocation; Powertools would copy its Root into every log line.
+    "_X_AMZN_TRACE_ID": "Root=1-MARKER-trace-6e1f;Parent=53995c3f42cd8ad8;Sampled=1",
 }
 
 PROGRAM = """
@@ -83,6 +85,7 @@ def test_markers_never_appear(aws: MotoServer, tmp_path: Path) -> None:
     for name, marker in MARKERS.items():
         assert marker not in output, f"{name}'s value leaked"
         assert marker[7:] not in output, f"part of {name}'s value leaked"
+    assert "MARKER" not in output, "part of an environment value leaked"
 
 
 def test_redact_scrubs_secret_values_also_json_escaped(monkeypatch: pytest.MonkeyPatch) -> None:
