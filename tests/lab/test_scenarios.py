@@ -99,6 +99,14 @@ def assert_timed_out(results: Iterable[DnsResult | TcpResult], timeout_s: float)
         assert 0.9 * timeout_s * 1000 <= result.elapsed_ms <= timeout_s * 1000 + SLACK_MS, result
 
 
+def assert_within_timeout(report: ProbeReport, timeout_s: float) -> None:
+    """Every DNS, TCP and AWS step that ran took at most its timeout (plus scheduling slack)."""
+    results: list[Any] = [*report.dns, *report.tcp, *report.aws]
+    assert results
+    for result in results:
+        assert 0 <= result.elapsed_ms <= timeout_s * 1000 + SLACK_MS, result
+
+
 def assert_answers(report: ProbeReport, name: str, server: str, address: str) -> None:
     """`server` answers `name` with exactly `address` (A) over UDP and TCP."""
     results = dns(report, name=name, server=server, transport=DIRECT, record_type=RecordType.A)
@@ -162,6 +170,7 @@ def test_1_healthy_vpc_everything_resolves_connects_and_logs_answers(vpc: Vpc, w
     assert report.aws[0].endpoint == f"http://{lab.logs_hostname}:80"
     assert report.errors == []
     assert report.deadline.hit is False
+    assert_within_timeout(report, TIMEOUT_S)
     env = report.environment
     assert (env.in_lambda, env.region) == (way == "handler", lab.region)
     if way == "handler":
@@ -256,6 +265,7 @@ def test_3_dhcp_dns_server_answers_nxdomain_for_the_private_zone(lab: Lab, way: 
         results = dns(report, name=lab.logs_hostname, server=server, record_type=RecordType.A)
         assert_statuses(results, {"ok"})
     assert report.deadline.hit is False
+    assert_within_timeout(report, TIMEOUT_S)
 
 
 # ---------------------------------------------------------------------------- 4
