@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from vpcprobe.models import parse_host_port, validate_hostname
+from vpcprobe.models import NotBoolean, parse_host_port, validate_hostname
 from vpcprobe_collector.errors import BadInputError
 from vpcprobe_collector.findings.model import Severity, TargetSpec
 from vpcprobe_collector.validation_text import describe
@@ -30,7 +30,7 @@ class ContractTarget(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     host: str
-    port: Annotated[int, Field(ge=1, le=65535)]
+    port: Annotated[int, NotBoolean, Field(ge=1, le=65535)]
     label: Annotated[str | None, Field(max_length=64)] = None
     protocol: Literal["tcp", "udp"] = "tcp"
     expect: Literal["reachable", "blocked"] | None = None
@@ -65,7 +65,7 @@ class Contract(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     function: str | None = None
-    invocations: Annotated[int, Field(ge=1, le=50)] | None = None
+    invocations: Annotated[int, NotBoolean, Field(ge=1, le=50)] | None = None
     fail_on: Severity | None = None
     targets: list[ContractTarget] = Field(default_factory=list)
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.report.samples import probe_report
+from vpcprobe.models import ProbeError, ReportStatus
 from vpcprobe_collector.contract import load_contract, parse_target
 from vpcprobe_collector.errors import BadInputError
 from vpcprobe_collector.findings.model import Severity, TargetSpec
@@ -49,6 +50,16 @@ def test_bad_probe_files_name_the_file_and_the_problem(
     assert error.value.message.startswith(f"{path}: ")
     assert says in error.value.message
     assert "\n" not in error.value.message
+
+
+def test_a_report_of_a_probe_that_failed_is_not_judged_as_observations(tmp_path: Path) -> None:
+    report = probe_report().model_copy(update={"status": ReportStatus.ERROR, "tcp": []})
+    report.errors.append(ProbeError(step="handler", message="RuntimeError: bug"))
+    path = _write(tmp_path / "probe.json", report.model_dump_json())
+    with pytest.raises(BadInputError) as error:
+        read_probe_files([path])
+    assert error.value.message.startswith(f"{path}: ")
+    assert "the probe failed while running: RuntimeError: bug" in error.value.message
 
 
 def test_a_missing_probe_file(tmp_path: Path) -> None:
@@ -120,6 +131,7 @@ def test_yaml_contract_with_a_string_target(tmp_path: Path) -> None:
         ),
         ("c.yaml", "targets:\n  - {host: 'bad host', port: 1}\n", "targets[0].host"),
         ("c.yaml", "targets:\n  - {port: 1}\n", "targets[0].host: required"),
+        ("c.yaml", "targets:\n  - {host: a.internal, port: true}\n", "targets[0].port"),
         ("c.yaml", "target: []\n", "target: unknown field"),
         ("c.yaml", "targets: [\n", "not valid YAML"),
         ("c.toml", "targets = [\n", "not valid TOML"),

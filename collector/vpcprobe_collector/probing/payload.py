@@ -80,4 +80,13 @@ def parse_report(raw: bytes | str, *, source: str) -> ProbeReport | ProbeFailure
             message=f"the probe rejected the request: {reasons}",
             payload_excerpt=excerpt(text),
         )
+    if report.status == ReportStatus.ERROR:
+        reasons = "; ".join(e.message for e in report.errors[:3]) or "no reason given"
+        return ProbeFailure(
+            source=source,
+            kind=ProbeFailureKind.OTHER,
+            error_code="probe_error",
+            message=f"the probe failed while running: {reasons}",
+            payload_excerpt=excerpt(text),
+        )
     return report
