@@ -17,7 +17,6 @@ from tests.support.moto_server import MotoServer
 from vpcprobe.models import TcpStatus
 from vpcprobe_collector import cli
 
-pytest.importorskip("vpcprobe_collector.rules.engine", reason="the rules have not landed yet")
 pytestmark = pytest.mark.moto
 
 
