@@ -131,6 +131,29 @@ def is_address(host: str) -> bool:
     return True
 
 
+def require_address_targets(targets: Sequence[TargetSpec], without_probe: str) -> None:
+    """Refuse name targets when no probe report will come: nothing would resolve them as the
+    function would, so they could not be checked. `without_probe` names the situation
+    ("--no-probe", "analyze without --probe-result")."""
+    names = [t.host for t in targets if not is_address(t.host)]
+    if names:
+        raise BadInputError(
+            f"{without_probe} needs IP address targets, but {names[0]} is a name "
+            "(without a probe nothing resolves it as the function would)"
+        )
+
+
+NO_TARGETS_NOTE = (
+    "No targets were given, so only the function's own setup was checked; "
+    "add --target HOST:PORT (or a --config file) to check a connection."
+)
+
+
+def scope_notes(targets: Sequence[TargetSpec]) -> list[str]:
+    """Notes on what the run did not cover: no targets means no connection was checked."""
+    return [] if targets else [NO_TARGETS_NOTE]
+
+
 # ---------------------------------------------------------------------------- progress
 
 

@@ -99,3 +99,44 @@ def test_setup_invoke_errors_go_to_their_setup_rule_not_to_prb001() -> None:
         assert any(
             e.source == "lambda:Invoke" or e.source == "lambda:GetFunction" for e in mine.evidence
         )
+
+
+def test_subnet_findings_are_linked_to_the_targets_they_block() -> None:
+    joins = _joins("subnets-differ")
+    assert joins["payments-api"].finding_codes == ["RTE001", "SUB002"]
+    assert joins["orders-db"].finding_codes == []
+
+
+def test_a_service_finding_is_not_linked_to_a_target_through_its_subnets() -> None:
+    # API001 (the Logs API) names the same subnets and route table, but explains Logs only.
+    joins = _joins("no-route-to-internet")
+    assert joins["payments-api"].finding_codes == ["RTE001"]
+
+
+def _unchecked(reports: list, targets: list[TargetSpec]) -> dict[str, str]:
+    _, findings = judge(b.healthy(), reports, targets)
+    return {
+        f.target or "": f.message
+        for f in findings
+        if f.code == "TGT003" and f.status is FindingStatus.SKIPPED
+    }
+
+
+def test_a_name_without_a_probe_report_is_not_checked_with_the_reason() -> None:
+    assert _unchecked([], [DB]) == {
+        "orders-db": "Not checked: orders-db: db.orders.internal is a name and no probe report "
+        "says what it resolves to inside the VPC."
+    }
+
+
+def test_a_target_the_probe_did_not_report_on_is_not_checked() -> None:
+    other = TargetSpec(host="other.internal", port=5432)
+    unchecked = _unchecked(probe(), [DB, other])
+    assert list(unchecked) == ["other.internal:5432"]
+    assert "the probe reports do not mention it" in unchecked["other.internal:5432"]
+
+
+def test_evaluated_targets_are_not_listed_as_unchecked() -> None:
+    address = TargetSpec(host=b.DB_ADDRESS, port=5432)
+    assert _unchecked([], [address]) == {}
+    assert _unchecked(probe(), [DB, API]) == {}

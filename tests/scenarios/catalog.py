@@ -708,6 +708,21 @@ def expectation_violated() -> Scenario:
     return Scenario(snap, probe(), targets=targets, expect_codes=("CON001",))
 
 
+def expectation_blocked_holds() -> Scenario:
+    """`expect = "blocked"` on a target the database's security group keeps out: the contract
+    holds, so nothing fails (SGR002 and CON001 pass); the address target is judged statically."""
+    snap = b.healthy()
+    group = snap.security_group(b.SG_DB)
+    assert group is not None
+    group.ingress = [tcp_rule(5432, "10.9.0.0/16")]
+    targets = [
+        DB.model_copy(update={"expect": "blocked"}),
+        TargetSpec(host=b.DB_ADDRESS, port=5432, label="orders-db-ip", expect="blocked"),
+        API,
+    ]
+    return Scenario(snap, probe(db="timeout"), targets=targets)
+
+
 def probe_function_error() -> Scenario:
     failures = [
         ProbeFailure(
@@ -753,6 +768,7 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "subnets-differ": subnets_differ,
     "probe-contradicts-configuration": probe_contradicts_configuration,
     "expectation-violated": expectation_violated,
+    "expectation-blocked-holds": expectation_blocked_holds,
     "probe-function-error": probe_function_error,
     "no-route-to-private-network": no_route_to_private_network,
     "nacl-denies-return-traffic": nacl_denies_return_traffic,

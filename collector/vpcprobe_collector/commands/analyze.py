@@ -24,6 +24,11 @@ Targets come from --target/--config, else from the bundle. Output options and ex
 are those of `vpcprobe diagnose`.
 """
 
+NO_PROBE_NOTE = (
+    "No probe report was given, so only the configuration was judged; add --probe-result "
+    "FILE for what the function observes from inside the VPC."
+)
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """BUNDLE or --snapshot (+ --probe-result), targets and output options."""
@@ -59,14 +64,18 @@ def run(args: argparse.Namespace) -> int:
         region = manifest.region or snapshot.region
         notes = [n for n in manifest.notes if not n.startswith("No probe ran")]
     else:
+        if not args.probe_result:
+            pipeline.require_address_targets(targets, "analyze without --probe-result")
         snapshot = read_snapshot_file(args.snapshot)
+        notes = []
         if args.probe_result:
             outcome = read_probe_files(args.probe_result)
         else:
             outcome = ProbeOutcome(source="none")
+            notes.append(NO_PROBE_NOTE)
         name = snapshot.function.name if snapshot.function else "(function not read)"
         region = snapshot.region
-        notes = []
+    notes = list(dict.fromkeys([*pipeline.scope_notes(targets), *notes]))
     diagnosis = pipeline.build_diagnosis(
         snapshot=snapshot,
         outcome=outcome,

@@ -23,6 +23,11 @@ def join_reachable(join: TargetJoin) -> bool:
     return bool(join.paths) and all(p.verdict == Verdict.REACHABLE for p in join.paths)
 
 
+def join_evaluated(join: TargetJoin) -> bool:
+    """Whether anything was learnt about a target: a probe result, or an evaluated path."""
+    return bool(join.paths) or any(status != TcpStatus.SKIPPED.value for status in join.observed)
+
+
 def skip_reason(finding: Finding) -> str:
     """A skipped finding's reason, for a list already headed "Not checked"."""
     return finding.message.removeprefix("Not checked: ")
@@ -38,6 +43,7 @@ class Counts:
     skipped: int
     targets: int
     reachable_targets: int
+    unchecked_targets: int  # neither probed nor evaluated: never counted as checked
     subnets: int
     skipped_reasons: list[str]
 
@@ -60,6 +66,7 @@ class Counts:
             skipped=len(skipped),
             targets=len(diagnosis.joins) or len(diagnosis.targets),
             reachable_targets=sum(1 for j in diagnosis.joins if join_reachable(j)),
+            unchecked_targets=sum(1 for j in diagnosis.joins if not join_evaluated(j)),
             subnets=subnets,
             skipped_reasons=reasons,
         )
@@ -74,22 +81,32 @@ def checks_phrase(counts: Counts) -> str:
 
 
 def healthy_line(diagnosis: DiagnosisReport, counts: Counts) -> str:
-    """The one line for a run without problems."""
+    """The one line for a run without problems; a target nothing was learnt about is named
+    as not checked, never as checked."""
     where = f" from {_plural(counts.subnets, 'subnet')}" if counts.subnets else ""
-    if counts.targets:
+    checked = counts.targets - counts.unchecked_targets
+    parts = []
+    if checked:
         # "reachable" only when the evidence says so (an unprobed internet target is "checked")
-        verb = "reachable" if counts.reachable_targets == counts.targets else "checked"
-        reach = f"{_plural(counts.targets, 'target')} {verb}"
-        lead = f"{reach}{where}; "
-    else:
-        lead = ""
-    return f"{diagnosis.function_name}: {lead}no problems found ({checks_phrase(counts)})."
+        verb = "reachable" if counts.reachable_targets == checked else "checked"
+        parts.append(f"{_plural(checked, 'target')} {verb}{where}")
+    if counts.unchecked_targets:
+        parts.append(f"{_plural(counts.unchecked_targets, 'target')} not checked")
+    lead = "".join(f"{part}; " for part in parts)
+    verdict = "no problems found"
+    if counts.unchecked_targets:
+        verdict += " in what was checked"
+    return f"{diagnosis.function_name}: {lead}{verdict} ({checks_phrase(counts)})."
 
 
 def problems_line(diagnosis: DiagnosisReport, counts: Counts) -> str:
     """The summary for a run with problems: "my-func: 2 problems (1 high, 1 medium); ..."."""
     severities = ", ".join(f"{n} {s}" for s, n in counts.by_severity.items())
-    targets = f" across {_plural(counts.targets, 'target')}" if counts.targets else ""
+    targets = ""
+    if counts.targets:
+        targets = f" across {_plural(counts.targets, 'target')}"
+        if counts.unchecked_targets:
+            targets += f" ({counts.unchecked_targets} not checked)"
     return (
         f"{diagnosis.function_name}: {_plural(counts.problems, 'problem')} ({severities})"
         f"{targets}; {checks_phrase(counts)}."

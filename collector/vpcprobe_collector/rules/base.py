@@ -52,6 +52,9 @@ class Rule:
         tuple[str, ...]
     ] = ()  # the facts it reads: "ec2:DescribeRouteTables", "probe.tcp"
     limits: ClassVar[str] = ""  # what it cannot see, in plain words (for the catalogue)
+    # A problem of a function subnet itself (its routes, its setup): it explains every target
+    # whose path from that subnet is blocked. Rules about an AWS service or one target do not.
+    subnet_scoped: ClassVar[bool] = False
     doc_url: ClassVar[str]
 
     def __init_subclass__(cls, **kwargs: object) -> None:

@@ -66,6 +66,7 @@ class SubnetsDiffer(Rule):
         "from the function)."
     )
     inputs = (EC2_ROUTES, EC2_NACLS, "path", "probe.tcp")
+    subnet_scoped = True
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         subnets = ctx.function_subnet_ids

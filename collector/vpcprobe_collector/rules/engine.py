@@ -12,6 +12,7 @@ from vpcprobe_collector.findings.model import (
     TargetJoin,
     TargetSpec,
 )
+from vpcprobe_collector.paths.model import Verdict
 from vpcprobe_collector.rules.base import Rule, crashed
 from vpcprobe_collector.rules.context import RuleContext
 from vpcprobe_collector.rules.join import build_facts
@@ -73,13 +74,31 @@ def judge(
     findings = sort_findings(run_rules(ctx, rules))
     joins = [fact.join for fact in ctx.facts]
     problems = [f for f in findings if f.status in (FindingStatus.FAIL, FindingStatus.ERROR)]
+    subnets = set(ctx.function_subnet_ids)
+    scoped = {rule.code for rule in rules if rule.subnet_scoped}
     for join in joins:
         codes = {f.code for f in problems if join.label in _targets_of(f)}
+        if join.expect != "blocked":
+            # A subnet's own problem (no route, a differing subnet) explains the targets whose
+            # paths from that subnet are blocked; for expect=blocked the block is wanted.
+            blocked_from = {p.query.subnet_id for p in join.paths if p.verdict is Verdict.BLOCKED}
+            codes |= {
+                f.code
+                for f in problems
+                if f.code in scoped and f.target is None and _subnets_of(f, subnets) & blocked_from
+            }
         if join.observed and set(join.observed) <= {"dns_failed", "skipped"}:
             # A name that did not resolve: the VPC-wide DNS findings explain this target.
             codes |= {f.code for f in problems if f.code.startswith("DNS") and f.target is None}
         join.finding_codes = sorted(codes)
     return joins, findings
+
+
+def _subnets_of(finding: Finding, function_subnets: set[str]) -> set[str]:
+    """The function subnets a finding names: its own subnet, else those among its resources."""
+    if finding.subnet_id:
+        return {finding.subnet_id}
+    return {r.id for r in finding.resources} & function_subnets
 
 
 def _targets_of(finding: Finding) -> set[str]:

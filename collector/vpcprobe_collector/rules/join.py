@@ -134,6 +134,23 @@ def verified_and_beyond(paths: Sequence[PathResult]) -> tuple[list[str], str]:
     return verified, beyond
 
 
+def unevaluated_reason(ctx: RuleContext, fact: TargetFacts) -> str | None:
+    """Why neither the probe nor the configuration says anything about this target, or None
+    when one of them does (a probe result or at least one evaluated path)."""
+    if fact.statuses() or fact.all_paths():
+        return None
+    spec = fact.spec
+    if fact.addresses:
+        return static_phrase(fact, ctx)
+    if not ctx.probed:
+        return f"{spec.host} is a name and no probe report says what it resolves to inside the VPC"
+    if fact.dns:
+        return (
+            f"{spec.host} did not resolve inside the function, so there is no address to evaluate"
+        )
+    return "the probe reports do not mention it, so there is no address to evaluate"
+
+
 def conclude(ctx: RuleContext, fact: TargetFacts) -> str:
     """One plain sentence: what happened to this target and why."""
     spec = fact.spec

@@ -36,6 +36,13 @@ def custom_servers(ctx: RuleContext) -> list[str]:
     return [s for s in dopt.domain_name_servers if s != AMAZON_DNS]
 
 
+def and_list(items: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def describe_result(result: DnsResult) -> str:
     """ "10.1.1.10/udp timeout after 2003 ms" — one DNS observation in words."""
     server = "getaddrinfo" if result.server == "system" else result.server
@@ -201,7 +208,8 @@ class CustomDnsUnreachable(Rule):
             return
         if not ctx.probed:
             yield self.skipped(
-                f"no probe report: whether {', '.join(servers)} answer can only be seen from "
+                f"no probe report: whether {and_list(servers)} "
+                f"{'answers' if len(servers) == 1 else 'answer'} can only be seen from "
                 f"inside the VPC",
                 resources=[dopt.dhcp_options_id, *servers],
             )

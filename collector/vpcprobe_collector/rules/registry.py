@@ -46,6 +46,7 @@ from vpcprobe_collector.rules.targets import (
     Ipv6PathUnavailable,
     NothingListening,
     ProbeConfigDisagreement,
+    TargetNotEvaluated,
 )
 
 ALL_RULES: tuple[type[Rule], ...] = (
@@ -85,6 +86,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     NothingListening,
     BlockedOutsideVpcConfig,
     ExpectationViolated,
+    TargetNotEvaluated,
     # the probe itself
     ProbeInvokeFailed,
     ProbeConfigDisagreement,

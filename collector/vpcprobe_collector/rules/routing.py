@@ -81,6 +81,8 @@ def _route_evidence(table: RouteTable, route: Route | None, expected: str) -> Ev
 class SubnetRule(Rule):
     """A static rule judged once per route table, for the function subnets that use it."""
 
+    subnet_scoped = True
+
     def per_table(
         self, ctx: RuleContext, subnets: list[str], table: RouteTable
     ) -> Iterable[Finding]:

@@ -38,6 +38,14 @@ def rule_number(hop: Hop) -> int:
     return int(match.group(1)) if match else 32767
 
 
+def blocked_as_expected(fact: TargetFacts) -> bool:
+    """The --config contract says this target must not be reachable, so a block is wanted."""
+    return fact.spec.expect == "blocked"
+
+
+AS_EXPECTED = "blocked, as the --config file expects (expect = blocked)"
+
+
 def probe_evidence(fact: TargetFacts) -> Evidence:
     counts = Counter(fact.statuses())
     return Evidence(
@@ -98,7 +106,19 @@ class PathHopRule(Rule):
             all_open = bool(statuses) and all(s == "open" for s in statuses)
             if hits and all_open and not self.report_when_open:
                 continue  # the probe connected: that disagreement is PRB002's to report
-            if hits:
+            if hits and blocked_as_expected(fact):
+                # The contract wants this path closed: the block is the contract holding.
+                for (address, _component, rule), (hop, subnets) in sorted(
+                    hits.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")
+                ):
+                    yield self.passed(
+                        f"{hop.detail.rstrip('.')} ({subnets_phrase(ctx, sorted(subnets))}; "
+                        f"target {fact.label}): {AS_EXPECTED}.",
+                        resources=[ResourceRef(id=hop.component, rule=rule), *sorted(subnets)],
+                        target=fact.label,
+                        key=(address,),
+                    )
+            elif hits:
                 for (address, component, rule), (hop, subnets) in sorted(
                     hits.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")
                 ):

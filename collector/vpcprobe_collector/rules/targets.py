@@ -13,9 +13,15 @@ from vpcprobe_collector.rules.join import (
     FAILED,
     blocked_paths,
     static_phrase,
+    unevaluated_reason,
     verified_and_beyond,
 )
-from vpcprobe_collector.rules.target_paths import observed_summary, probe_evidence
+from vpcprobe_collector.rules.target_paths import (
+    AS_EXPECTED,
+    blocked_as_expected,
+    observed_summary,
+    probe_evidence,
+)
 from vpcprobe_collector.snapshot.model import RouteTargetType
 
 
@@ -36,7 +42,14 @@ class NothingListening(Rule):
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         for fact in ctx.facts:
             count = Counter(fact.statuses())
-            if count["refused"]:
+            if count["refused"] and blocked_as_expected(fact):
+                yield self.passed(
+                    f"{fact.label} refused the connection {count['refused']} of "
+                    f"{sum(count.values())} times: the service is not reached, which is what "
+                    "the --config file expects (expect = blocked).",
+                    target=fact.label,
+                )
+            elif count["refused"]:
                 yield self.fail(
                     f"{fact.spec.host}:{fact.spec.port} "
                     f"({', '.join(fact.addresses) or 'no address'}) "
@@ -105,6 +118,13 @@ class BlockedOutsideVpcConfig(Rule):
             if any(p.verdict in (Verdict.BLOCKED, Verdict.UNKNOWN) for p in paths):
                 continue  # the blocking (or unread) component is reported by its own rule
             verified, beyond = verified_and_beyond(paths)
+            if blocked_as_expected(fact):
+                yield self.passed(
+                    f"{fact.label} timed out ({observed_summary(fact)}): {AS_EXPECTED}; the "
+                    f"block lies {beyond}.",
+                    target=fact.label,
+                )
+                continue
             yield self.fail(
                 f"{fact.label} timed out ({observed_summary(fact)}) although every part of the "
                 f"VPC configuration allows it; the block lies {beyond}.",
@@ -214,8 +234,19 @@ class ExpectationViolated(Rule):
                 reachable = any(s == "open" for s in statuses)
                 actual = f"the probe saw {observed_summary(fact)}"
             elif paths:
-                reachable = not blocked_paths(paths)
+                # Lambda may run in any of its subnets: "reachable" must hold from every one,
+                # and so must "blocked".
+                open_from = sorted(
+                    {
+                        p.query.subnet_id
+                        for p in paths
+                        if p.verdict in (Verdict.REACHABLE, Verdict.LEAVES_VPC)
+                    }
+                )
+                reachable = not blocked_paths(paths) if expect == "reachable" else bool(open_from)
                 actual = static_phrase(fact, ctx)
+                if expect == "blocked" and open_from and blocked_paths(paths):
+                    actual = f"the configuration allows it from {', '.join(open_from)}"
             else:
                 yield self.skipped(
                     f"{fact.label} was neither probed nor evaluated", target=fact.label
@@ -352,6 +383,14 @@ class Ipv6PathUnavailable(Rule):
                     f"The function can use IPv6 to {', '.join(v6)}.", target=fact.label
                 )
                 continue
+            if blocked_as_expected(fact):
+                yield self.passed(
+                    f"IPv6 to {', '.join(v6)} is not possible ({'; '.join(problems)}): "
+                    f"{AS_EXPECTED}.",
+                    resources=refs,
+                    target=fact.label,
+                )
+                continue
             yield self.fail(
                 (
                     f"{fact.label} is an IPv6 address"
@@ -370,3 +409,31 @@ class Ipv6PathUnavailable(Rule):
                 ),
                 target=fact.label,
             )
+
+
+class TargetNotEvaluated(Rule):
+    code = "TGT003"
+    name = "target-not-evaluated"
+    title = "A target could not be evaluated: nothing says whether the function reaches it"
+    severity = Severity.MEDIUM
+    causes = ()
+    summary = (
+        "For each target: whether the probe reported on it or its path could be evaluated "
+        "from the configuration. A target with neither is listed as not checked, with the reason."
+    )
+    why = (
+        "A target nothing was learnt about must not look clean: a name without a probe report "
+        "has no address to evaluate, and a probe report that does not mention the target "
+        "says nothing about it."
+    )
+    how_to_fix = (
+        "Run the probe with this target (vpcprobe diagnose --target HOST:PORT), pass the "
+        "probe report that covers it, or give the target as an IP address."
+    )
+    inputs = ("probe.tcp", "probe.dns", "path")
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        for fact in ctx.facts:
+            reason = unevaluated_reason(ctx, fact)
+            if reason is not None:
+                yield self.skipped(f"{fact.label}: {reason}", target=fact.label)

@@ -1,0 +1,124 @@
+"""`vpcprobe analyze` on golden scenario folders: what could not be evaluated is never clean,
+a held `expect = "blocked"` passes, and a run that checked no connection says so."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vpcprobe_collector import cli
+
+HERE = Path(__file__).parent
+INGRESS = HERE / "target-ingress-denied"
+HEALTHY = HERE / "healthy"
+
+
+def analyze(
+    capsys: pytest.CaptureFixture[str], folder: Path, *args: str, probe: bool = False
+) -> tuple[int, str, str]:
+    argv = ["analyze", "--snapshot", str(folder / "snapshot.json")]
+    if probe:
+        argv += ["--probe-result", str(folder / "probe-1.json")]
+    code = cli.main([*argv, *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def contract(tmp_path: Path, host: str, port: int, expect: str) -> str:
+    path = tmp_path / "vpcprobe.toml"
+    path.write_text(f'[[targets]]\nhost = "{host}"\nport = {port}\nexpect = "{expect}"\n')
+    return str(path)
+
+
+def findings(out: str, code: str) -> list[dict[str, Any]]:
+    return [f for f in json.loads(out)["findings"] if f["code"] == code]
+
+
+def test_name_target_without_a_probe_report_is_refused_in_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = analyze(capsys, INGRESS, "--target", "db.orders.internal:5432")
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1
+    assert "db.orders.internal is a name" in lines[0]
+    assert "--probe-result" in lines[0]
+    assert "Traceback" not in err
+
+
+def test_address_target_without_a_probe_report_is_judged(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = analyze(capsys, INGRESS, "--target", "10.1.1.20:5432")
+    assert code == 1
+    assert "SGR002" in out
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html", "json"])
+def test_target_the_probe_did_not_report_on_is_listed_as_not_checked(
+    capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    code, out, err = analyze(
+        capsys, INGRESS, "--target", "other.internal:5432", "--format", fmt, probe=True
+    )
+    assert code == 0
+    if fmt == "json":
+        (skipped,) = findings(out, "TGT003")
+        assert skipped["status"] == "skipped"
+        assert skipped["target"] == "other.internal:5432"
+        assert "the probe reports do not mention it" in skipped["message"]
+        summary = err
+    else:
+        assert "Not checked" in out
+        assert "TGT003" in out
+        assert "the probe reports do not mention it" in out
+        summary = out if fmt == "text" else err
+    # The summary line must not count the target as checked (or reachable).
+    line = next(s for s in summary.splitlines() if "orders-api:" in s)
+    assert "1 target not checked" in line
+    assert "target checked" not in line and "reachable" not in line
+    assert "no problems found in what was checked" in line
+
+
+def test_satisfied_expect_blocked_passes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config = contract(tmp_path, "10.1.1.20", 5432, "blocked")
+    code, out, _ = analyze(capsys, INGRESS, "--config", config, "--format", "json")
+    assert code == 0
+    assert [f["status"] for f in findings(out, "SGR002")] == ["pass"]
+    assert [f["status"] for f in findings(out, "CON001")] == ["pass"]
+    assert [f for f in json.loads(out)["findings"] if f["status"] in ("fail", "error")] == []
+
+
+def test_expect_blocked_that_turns_out_reachable_still_fails(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config = contract(tmp_path, "10.1.1.20", 5432, "blocked")
+    code, out, _ = analyze(capsys, HEALTHY, "--config", config, "--format", "json")
+    assert code == 1
+    (con,) = findings(out, "CON001")
+    assert con["status"] == "fail"
+    assert "expected to be blocked" in con["message"]
+
+
+def test_no_targets_and_no_probe_says_nothing_was_probed_or_targeted(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = analyze(capsys, HEALTHY)
+    assert code == 0
+    assert "no problems found" in out
+    assert "Note: No targets were given, so only the function's own setup was checked" in out
+    assert "Note: No probe report was given, so only the configuration was judged" in out
+
+
+def test_no_targets_note_is_absent_when_targets_are_given(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out, _ = analyze(capsys, HEALTHY, "--target", "db.orders.internal:5432", probe=True)
+    assert "No targets were given" not in out
+    assert "No probe report was given" not in out
