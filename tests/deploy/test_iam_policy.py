@@ -15,6 +15,14 @@ from tests.deploy.conftest import Suspect
 POLICY = Path(__file__).resolve().parents[2] / "docs" / "iam-policy.json"
 # API operation names whose IAM action is spelled differently.
 ACTION_FOR = {"lambda:Invoke": "lambda:InvokeFunction"}
+# Creating a resource with tags (PutRule Tags=, CreateRole Tags=...) also needs the service's
+# tagging action, which no separate call shows.
+TAGGING_ACTION = {
+    "events": "events:TagResource",
+    "iam": "iam:TagRole",
+    "lambda": "lambda:TagResource",
+    "logs": "logs:TagResource",
+}
 
 
 def policy_actions() -> set[str]:
@@ -34,8 +42,11 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[set[str]]:
     real = botocore.client.BaseClient._make_api_call
 
     def record(client: Any, operation: str, params: Any) -> Any:
-        action = f"{client.meta.service_model.signing_name}:{operation}"
+        service = client.meta.service_model.signing_name
+        action = f"{service}:{operation}"
         seen.add(ACTION_FOR.get(action, action))
+        if isinstance(params, dict) and (params.get("Tags") or params.get("tags")):
+            seen.add(TAGGING_ACTION.get(service, f"{service}:TagResource"))
         return real(client, operation, params)
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", record)
@@ -51,10 +62,22 @@ def test_the_documented_policy_covers_diagnose_deploy_wrap_and_destroy(
         vpcprobe("diagnose", suspect.name, "--target", "10.0.1.50:5432"),  # finds the probe
         vpcprobe("wrap", suspect.name, "--layer-zip", str(layer_zip)),
         vpcprobe("unwrap", suspect.name),
+        vpcprobe(
+            "deploy",
+            "--like",
+            suspect.name,
+            "--layer-zip",
+            str(layer_zip),
+            "--schedule",
+            "rate(5 minutes)",
+            "--target",
+            "10.0.1.50:5432",
+        ),
         vpcprobe("destroy", "--like", suspect.name),
     ]
     assert [r.code for r in runs if r.code >= 2] == [], [r.err for r in runs]
-    assert "ec2:DescribeSubnets" in calls and "lambda:CreateFunction" in calls
+    assert f"removed EventBridge rule vpcprobe-canary-{suspect.name}" in runs[-1].out
+    assert {"ec2:DescribeSubnets", "lambda:CreateFunction", "events:PutRule"} <= calls
     assert sorted(calls - policy_actions()) == []
 
 
