@@ -20,8 +20,9 @@ Re-run the analysis offline, with no AWS access: on a bundle written by
   vpcprobe analyze FILE.zip
   vpcprobe analyze --snapshot snapshot.json --probe-result probe-1.json --target db:5432
 
-Targets come from --target/--config, else from the bundle. Output options and exit codes
-are those of `vpcprobe diagnose`.
+Targets come from --target/--config, else from the bundle; without --probe-result they
+must be IP addresses (nothing else says what a name resolves to inside the VPC). Output
+options and exit codes are those of `vpcprobe diagnose`.
 """
 
 NO_PROBE_NOTE = (
