@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,11 @@ pytestmark = pytest.mark.moto
 
 PROBE = f"vpcprobe-probe-{SUSPECT}"
 TAGS = {"vpcprobe:like": SUSPECT, "vpcprobe:managed": "true"}
+
+
+def layer_versions(suspect: Suspect, name: str = "vpcprobe-python313-arm64") -> list[str]:
+    versions = suspect.client("lambda").list_layer_versions(LayerName=name)["LayerVersions"]
+    return [version["LayerVersionArn"] for version in versions]
 
 
 def probe_configuration(suspect: Suspect) -> dict[str, Any]:
@@ -344,6 +352,7 @@ def test_redeploy_follows_an_architecture_change_with_the_matching_layer(
     assert "changed the architecture of vpcprobe-probe-orders-api from arm64 to x86_64" in (
         again.out
     )
+    assert layer_versions(suspect, "vpcprobe-python313-arm64") == []  # the replaced one
 
 
 def test_find_probe_function_without_a_probe_or_permission_is_none(
@@ -386,3 +395,74 @@ def test_a_same_named_function_the_user_owns_is_never_touched(
     assert destroyed.code == 0
     assert destroyed.out.startswith("nothing to remove")
     assert inventory(suspect) == before
+
+
+def test_a_new_layer_build_replaces_the_old_version_and_destroy_leaves_none(
+    suspect: Suspect, layer_zip: Path, vpcprobe: Any, tmp_path: Path
+) -> None:
+    assert vpcprobe("deploy", "--like", SUSPECT, "--layer-zip", str(layer_zip)).code == 0
+    (first,) = layer_versions(suspect)
+    rebuilt = write_layer_zip(tmp_path / "rebuilt.zip")
+    with zipfile.ZipFile(rebuilt, "a") as archive:  # a new build: other content
+        archive.writestr("python/vpcprobe/build.txt", "second build\n")
+
+    again = vpcprobe("deploy", "--like", SUSPECT, "--layer-zip", str(rebuilt))
+
+    assert again.code == 0, again.err
+    (second,) = [layer["Arn"] for layer in probe_configuration(suspect)["Layers"]]
+    assert second != first
+    assert f"deleted the replaced layer version {first}" in again.out.splitlines()
+    assert layer_versions(suspect) == [second]
+
+    destroyed = vpcprobe("destroy", "--like", SUSPECT)
+
+    assert destroyed.code == 0, destroyed.err
+    assert layer_versions(suspect) == []
+
+
+def test_a_replaced_layer_version_another_function_uses_is_kept(
+    suspect: Suspect, layer_zip: Path, vpcprobe: Any, tmp_path: Path
+) -> None:
+    assert vpcprobe("deploy", "--like", SUSPECT, "--layer-zip", str(layer_zip)).code == 0
+    (first,) = layer_versions(suspect)
+    suspect.client("lambda").update_function_configuration(FunctionName=SUSPECT, Layers=[first])
+    rebuilt = write_layer_zip(tmp_path / "rebuilt.zip")
+    with zipfile.ZipFile(rebuilt, "a") as archive:
+        archive.writestr("python/vpcprobe/build.txt", "second build\n")
+
+    again = vpcprobe("deploy", "--like", SUSPECT, "--layer-zip", str(rebuilt))
+
+    assert again.code == 0, again.err
+    assert first in layer_versions(suspect)
+    assert "deleted the replaced" not in again.out
+
+
+def test_print_sam_parameters_with_a_schedule_gives_the_canary_deploy_stores(
+    suspect: Suspect, layer_zip: Path, vpcprobe: Any
+) -> None:
+    canary = ["--schedule", "rate(5 minutes)", "--target", "db.internal:5432"]
+    printed = vpcprobe("deploy", "--like", SUSPECT, *canary, "--print-sam-parameters")
+    assert printed.code == 0, printed.err
+    assert inventory(suspect)["rules"] == []  # printing deploys nothing
+    line = printed.out.strip()
+    assert "\n" not in line
+    assert " ScheduleExpression='rate(5 minutes)' " in f" {line} "
+    # sam deploy splits on spaces outside quotes and strips a value's wrapping quotes.
+    parameters = dict(pair.split("=", 1) for pair in shlex.split(line))
+    assert set(parameters) == {
+        "SubnetIds", "SecurityGroupIds", "Ipv6AllowedForDualStack", "Architecture",
+        "ScheduleExpression", "CanaryRequest",
+    }  # fmt: skip
+    assert parameters["ScheduleExpression"] == "rate(5 minutes)"
+
+    deployed = vpcprobe("deploy", "--like", SUSPECT, "--layer-zip", str(layer_zip), *canary)
+    assert deployed.code == 0, deployed.err
+    (target,) = suspect.client("events").list_targets_by_rule(Rule=f"vpcprobe-canary-{SUSPECT}")[
+        "Targets"
+    ]
+    # The event the template's rule sends is the one deploy's rule sends.
+    template = (Path(__file__).resolve().parents[2] / "template.yaml").read_text()
+    match = re.search(r"Input: !Sub '(.*)'", template)
+    assert match is not None
+    event = match[1].replace("${CanaryRequest}", parameters["CanaryRequest"])
+    assert json.loads(event) == json.loads(target["Input"])

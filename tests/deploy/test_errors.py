@@ -12,6 +12,8 @@ from botocore.awsrequest import AWSResponse
 from tests.deploy.conftest import SUSPECT, Suspect, code_zip, write_layer_zip
 from vpcprobe_collector.commands import deploy as deploy_command
 from vpcprobe_collector.deploy import layer_publish, probe_function
+from vpcprobe_collector.deploy.names import check_function_name
+from vpcprobe_collector.errors import BadInputError
 
 pytestmark = pytest.mark.moto
 PROBE = f"vpcprobe-probe-{SUSPECT}"
@@ -316,3 +318,51 @@ def test_a_layer_zip_built_for_another_architecture_is_refused(
         "and this function needs python3.13 arm64: pass vpcprobe-layer-python3.13-arm64.zip\n"
     )
     assert function_names(suspect) == [SUSPECT]
+
+
+@pytest.mark.parametrize("name", ["", "orders api"])
+def test_an_empty_or_invalid_function_name_is_bad_input(
+    suspect: Suspect, vpcprobe: Any, name: str
+) -> None:
+    before = function_names(suspect)
+    commands = [
+        (["deploy", "--like"], "--like"),
+        (["deploy", "--print-sam-parameters", "--like"], "--like"),
+        (["destroy", "--like"], "--like"),
+        (["wrap"], "FUNCTION"),
+        (["unwrap"], "FUNCTION"),
+    ]
+    for command, given_as in commands:
+        result = vpcprobe(*command, name)  # refused before any AWS call
+
+        assert (result.code, result.out) == (2, ""), command
+        assert result.err == (
+            f"vpcprobe: error: {given_as} {name!r} is not a Lambda function name or ARN: "
+            "expected NAME (1 to 64 letters, digits, '-' or '_'), NAME:QUALIFIER or "
+            "arn:aws:lambda:REGION:ACCOUNT:function:NAME\n"
+        ), command
+    assert function_names(suspect) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "valid"),
+    [
+        ("orders-api", True),
+        ("orders_api:live", True),
+        ("orders-api:$LATEST", True),
+        ("123456789012:function:orders-api", True),
+        ("arn:aws:lambda:us-east-1:123456789012:function:orders-api:7", True),
+        ("arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:orders-api", True),
+        ("a" * 64, True),
+        ("a" * 65, False),
+        ("arn:aws:lambda:us-east-1:orders-api", False),
+        ("orders-api:", False),
+        (" orders-api", False),
+    ],
+)
+def test_function_names_lambda_accepts_pass_the_check(name: str, valid: bool) -> None:
+    if valid:
+        assert check_function_name(name, "--like") == name
+    else:
+        with pytest.raises(BadInputError, match="is not a Lambda function name or ARN"):
+            check_function_name(name, "--like")

@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSResponse
 
 from tests.deploy.conftest import SUSPECT, Suspect, code_zip
 from vpcprobe_collector.commands import wrap as wrap_command
@@ -268,3 +269,101 @@ def test_wrap_refuses_variables_it_cannot_read(
     )
     assert configuration(suspect) == before
     assert "vpcprobe:wrapped" not in tags(suspect)
+
+
+def vpcprobe_layer_versions(suspect: Suspect, name: str = "vpcprobe-python312-arm64") -> list[str]:
+    versions = suspect.client("lambda").list_layer_versions(LayerName=name)["LayerVersions"]
+    return [version["LayerVersionArn"] for version in versions]
+
+
+def hooked_session(monkeypatch: pytest.MonkeyPatch, hooks: dict[str, Any]) -> None:
+    """Make `vpcprobe wrap` use a session whose calls pass through `hooks` first."""
+    session = boto3.Session(region_name="us-east-1")
+    for event, hook in hooks.items():
+        session.events.register(event, hook)
+    monkeypatch.setattr(wrap_command, "make_session", lambda *_args: session)
+
+
+def test_a_refused_update_leaves_no_tag_and_no_layer_so_wrap_works_afterwards(
+    suspect: Suspect, layer_zip: Path, vpcprobe: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refuse = [True]
+
+    def denied(**_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        if not refuse:
+            return None
+        status = {"Error": {"Code": "AccessDenied", "Message": "not authorized"}}
+        return AWSResponse("http://127.0.0.1/", 403, {}, None), status
+
+    hooked_session(monkeypatch, {"before-call.lambda.UpdateFunctionConfiguration": denied})
+    before, tags_before = configuration(suspect), tags(suspect)
+
+    failed = vpcprobe("wrap", SUSPECT, "--layer-zip", str(layer_zip))
+
+    assert failed.code == 3
+    assert failed.err.splitlines()[-1] == (
+        "vpcprobe: error: lambda:UpdateFunctionConfiguration denied: grant "
+        "lambda:UpdateFunctionConfiguration to the identity running vpcprobe"
+    )
+    assert (configuration(suspect), tags(suspect)) == (before, tags_before)
+    assert vpcprobe_layer_versions(suspect) == []  # the version published for it is gone
+
+    refuse.clear()
+    again = vpcprobe("wrap", SUSPECT, "--layer-zip", str(layer_zip))
+
+    assert again.code == 0, again.err
+    assert "already wrapped" not in again.out
+    wrapped = configuration(suspect)
+    assert wrapped["Environment"]["Variables"] == {
+        "AWS_LAMBDA_EXEC_WRAPPER": "/opt/vpcprobe-wrapper"
+    }
+    assert [layer["Arn"] for layer in wrapped["Layers"]] == vpcprobe_layer_versions(suspect)
+
+
+def test_a_tag_left_by_an_unfinished_wrap_is_not_taken_for_a_wrap(
+    suspect: Suspect, layer_zip: Path, vpcprobe: Any
+) -> None:
+    # What a wrap interrupted between tagging and updating leaves: the tag and nothing else.
+    stale = "arn:aws:lambda:us-east-1:123456789012:layer:vpcprobe-python312-arm64:9 variable=added"
+    suspect.client("lambda").tag_resource(Resource=suspect.arn, Tags={"vpcprobe:wrapped": stale})
+    before = configuration(suspect)
+
+    result = vpcprobe("wrap", SUSPECT, "--layer-zip", str(layer_zip))
+
+    assert result.code == 0, result.err
+    assert "already wrapped" not in result.out
+    assert "set AWS_LAMBDA_EXEC_WRAPPER=/opt/vpcprobe-wrapper" in result.out
+    (layer,) = configuration(suspect)["Layers"]
+    assert tags(suspect)["vpcprobe:wrapped"] == f"{layer['Arn']} variable=added"
+
+    assert vpcprobe("unwrap", SUSPECT).code == 0
+    assert configuration(suspect) == before
+    assert "vpcprobe:wrapped" not in tags(suspect)
+
+
+@pytest.mark.parametrize("readable", [True, False], ids=["readable", "get-denied"])
+def test_a_layer_arn_that_does_not_exist_is_bad_input(
+    suspect: Suspect, vpcprobe: Any, monkeypatch: pytest.MonkeyPatch, readable: bool
+) -> None:
+    if not readable:  # another account's layer: only UpdateFunctionConfiguration can tell
+        status = {"Error": {"Code": "AccessDeniedException", "Message": "not authorized"}}
+        hooked_session(
+            monkeypatch,
+            {
+                "before-call.lambda.GetLayerVersion": lambda **_: (
+                    AWSResponse("http://127.0.0.1/", 403, {}, None),
+                    status,
+                )
+            },
+        )
+    missing = "arn:aws:lambda:us-east-1:123456789012:layer:vpcprobe-shared:7"
+    before, tags_before = configuration(suspect), tags(suspect)
+
+    result = vpcprobe("wrap", SUSPECT, "--layer-arn", missing)
+
+    assert (result.code, result.err.splitlines()[-1]) == (
+        2,
+        f"vpcprobe: error: --layer-arn {missing}: no such layer version in us-east-1 "
+        "(check the layer name, version number and region)",
+    )
+    assert (configuration(suspect), tags(suspect)) == (before, tags_before)

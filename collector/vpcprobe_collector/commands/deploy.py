@@ -8,8 +8,10 @@ from pathlib import Path
 
 from vpcprobe.models import ProbeRequest, Target, parse_host_port
 from vpcprobe_collector.aws import client, make_session
+from vpcprobe_collector.deploy.names import check_function_name
 from vpcprobe_collector.deploy.probe_function import deploy, read_suspect
-from vpcprobe_collector.deploy.sam_parameters import sam_parameter_overrides
+from vpcprobe_collector.deploy.sam_parameters import canary_parameters, sam_parameter_overrides
+from vpcprobe_collector.deploy.schedule import check_expression
 from vpcprobe_collector.errors import BadInputError
 
 NAME = "deploy"
@@ -25,6 +27,8 @@ examples:
   vpcprobe deploy --like orders-api
   vpcprobe deploy --like orders-api --schedule 'rate(5 minutes)' --target db.internal:5432
   sam deploy --parameter-overrides "$(vpcprobe deploy --like orders-api --print-sam-parameters)"
+  sam deploy --parameter-overrides "$(vpcprobe deploy --like orders-api --print-sam-parameters \
+      --schedule 'rate(5 minutes)' --target db.internal:5432)"
 """
 
 
@@ -50,7 +54,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--print-sam-parameters",
         action="store_true",
-        help="print 'sam deploy --parameter-overrides' for template.yaml and deploy nothing",
+        help=(
+            "print 'sam deploy --parameter-overrides' for template.yaml (with --schedule, the "
+            "canary's ScheduleExpression and CanaryRequest too) and deploy nothing"
+        ),
     )
     parser.add_argument("--region", help="AWS region (default: AWS_REGION or the profile's)")
     parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE)")
@@ -74,13 +81,17 @@ def _progress(message: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Deploy (or update) the probe, or print the SAM parameters."""
+    check_function_name(args.like, "--like")
     if args.target and not args.schedule:
         raise BadInputError("--target is the canary's stored request: use it with --schedule")
     canary_request = _canary_request(args.target)
     session = make_session(args.profile, args.region)
     if args.print_sam_parameters:
         suspect = read_suspect(client(session, "lambda"), args.like)
-        print(sam_parameter_overrides(suspect.network))
+        canary = None
+        if args.schedule is not None:
+            canary = canary_parameters(check_expression(args.schedule), canary_request)
+        print(sam_parameter_overrides(suspect.network, canary))
         return 0
     result = deploy(
         session,

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from vpcprobe_collector.aws import make_session
+from vpcprobe_collector.deploy.names import check_function_name
 from vpcprobe_collector.deploy.probe_function import destroy
 
 NAME = "destroy"
@@ -33,6 +34,7 @@ def _progress(message: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Destroy and report; finding nothing is not an error."""
+    check_function_name(args.like, "--like")
     removed = destroy(make_session(args.profile, args.region), args.like, progress=_progress)
     if not removed:
         print(f"nothing to remove: no probe deployed by vpcprobe for {args.like}")

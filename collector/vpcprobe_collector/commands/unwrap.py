@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from vpcprobe_collector.aws import make_session
+from vpcprobe_collector.deploy.names import check_function_name
 from vpcprobe_collector.deploy.wrap import unwrap
 
 NAME = "unwrap"
@@ -33,6 +34,7 @@ def _progress(message: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Unwrap and say what changed; a function vpcprobe did not wrap is left alone."""
+    check_function_name(args.function, "FUNCTION")
     result = unwrap(make_session(args.profile, args.region), args.function, progress=_progress)
     if not result.actions:
         print(f"{result.function_name} was not wrapped by vpcprobe: nothing changed")

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from vpcprobe_collector.aws import make_session
+from vpcprobe_collector.deploy.names import check_function_name
 from vpcprobe_collector.deploy.wrap import wrap
 
 NAME = "wrap"
@@ -41,6 +42,7 @@ def _progress(message: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Wrap and say what changed."""
+    check_function_name(args.function, "FUNCTION")
     result = wrap(
         make_session(args.profile, args.region),
         args.function,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import re
+
+from vpcprobe_collector.errors import BadInputError
 
 TAG_LIKE = "vpcprobe:like"
 TAG_MANAGED = "vpcprobe:managed"
@@ -12,6 +15,13 @@ CANARY_PREFIX = "vpcprobe-canary-"
 LAYER_PREFIX = "vpcprobe-python"
 # Function, role and EventBridge rule names are all limited to 64 characters.
 NAME_LIMIT = 64
+# What Lambda accepts as FunctionName: NAME, NAME:QUALIFIER, ACCOUNT:function:NAME or the ARN
+# (partitions aws, aws-cn, aws-us-gov, ...). Checked before any call, so that an empty or
+# mistyped name is the user's input error, not botocore's ParamValidationError.
+_FUNCTION = re.compile(
+    r"(?:arn:aws[a-zA-Z-]*:lambda:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:function:|\d{12}:function:)?"
+    r"[a-zA-Z0-9._-]{1,64}(?::(?:\$LATEST|[a-zA-Z0-9_-]{1,128}))?"
+)
 
 
 def bounded_name(prefix: str, suspect: str, limit: int = NAME_LIMIT) -> str:
@@ -46,6 +56,20 @@ def function_name_from(function: str) -> str:
     if len(parts) >= 3 and parts[1] == "function":
         return parts[2]
     return parts[0]
+
+
+def check_function_name(function: str, given_as: str) -> str:
+    """Return `function` when Lambda could accept it as a FunctionName; else BadInputError.
+
+    `given_as` names the argument in the message ("--like", "FUNCTION").
+    """
+    if not _FUNCTION.fullmatch(function):
+        raise BadInputError(
+            f"{given_as} {function!r} is not a Lambda function name or ARN: expected NAME "
+            "(1 to 64 letters, digits, '-' or '_'), NAME:QUALIFIER or "
+            "arn:aws:lambda:REGION:ACCOUNT:function:NAME"
+        )
+    return function
 
 
 def managed_tags(suspect: str) -> dict[str, str]:

@@ -339,7 +339,7 @@ def deploy(
             # No function refers to a version published just now: take it back rather than
             # leave it where `destroy` (which finds layers through the probe) cannot see it.
             if layer.published:
-                _delete_layer_versions(lambda_client, [layer.arn], name)
+                delete_layer_versions(lambda_client, [layer.arn], name)
             raise
     elif existing is not None:
         result.function_name = str(existing["FunctionName"])
@@ -466,6 +466,29 @@ def _update(
             wait_for(lambda_client, "function_active_v2", name, progress, "to become Active")
     except AwsErrors as error:
         raise_aws_error(error, "lambda:UpdateFunctionConfiguration")
+    if "Layers" in changes:
+        _delete_replaced_layers(lambda_client, existing, layer_arn, progress, result)
+
+
+def _delete_replaced_layers(
+    lambda_client: Any,
+    existing: dict[str, Any],
+    layer_arn: str,
+    progress: Progress,
+    result: DeployResult,
+) -> None:
+    # `destroy` finds layer versions through the probe: a version the probe no longer uses
+    # would be left behind for good, so it goes now unless another function uses it.
+    replaced = [layer["Arn"] for layer in existing.get("Layers", []) if layer["Arn"] != layer_arn]
+    try:
+        deleted = delete_layer_versions(
+            lambda_client, replaced, owner=str(existing["FunctionName"])
+        )
+    except AwsAccessError as error:
+        # The probe is up to date; a version left behind is worth a warning, not a failure.
+        progress(f"could not delete the replaced layer version: {error.message}")
+        return
+    result.actions += [f"deleted the replaced {item}" for item in deleted]
 
 
 def _functions_using(lambda_client: Any, excluding: str) -> set[str]:
@@ -499,11 +522,11 @@ def destroy(session: Any, function: str, progress: Progress = _quiet) -> list[st
     removed += delete_role(client(session, "iam"), role_name, suspect)
     removed += _delete_log_group(client(session, "logs"), f"/aws/lambda/{name}", suspect)
     if layers:
-        removed += _delete_layer_versions(lambda_client, layers, name)
+        removed += delete_layer_versions(lambda_client, layers, name)
     return removed
 
 
-def _delete_layer_versions(lambda_client: Any, layers: Sequence[str], owner: str) -> list[str]:
+def delete_layer_versions(lambda_client: Any, layers: Sequence[str], owner: str) -> list[str]:
     """Delete vpcprobe's layer versions among `layers` that no function but `owner` uses."""
     removed: list[str] = []
     try:

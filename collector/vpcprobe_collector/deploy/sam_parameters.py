@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from vpcprobe_collector.deploy.schedule import request_json
 from vpcprobe_collector.errors import BadInputError
 
 DEFAULT_ARCHITECTURE = "x86_64"
@@ -60,6 +61,29 @@ def sam_parameters(network: ProbeNetwork) -> dict[str, str]:
     }
 
 
-def sam_parameter_overrides(network: ProbeNetwork) -> str:
+def canary_parameters(expression: str, request: dict[str, Any]) -> dict[str, str]:
+    """template.yaml's ScheduleExpression and CanaryRequest for the canary `deploy` schedules.
+
+    The template's rule Input is {"vpcprobe_canary": CanaryRequest}: the same event
+    `canary_input` stores on the rule `deploy --schedule` creates.
+    """
+    return {
+        "ScheduleExpression": expression,
+        "CanaryRequest": request_json(request),
+    }
+
+
+def _quoted(value: str) -> str:
+    # SAM CLI splits the overrides on spaces and takes a value wrapped in single quotes
+    # whole (unescaping \'), which keeps JSON's double quotes as they are.
+    if value and not any(char in value for char in " '\"\\"):
+        return value
+    if "\\" in value:  # SAM CLI's unescaping cannot carry every backslash through
+        raise BadInputError(f"cannot pass {value!r} to sam deploy: it holds a backslash")
+    return "'" + value.replace("'", "\\'") + "'"
+
+
+def sam_parameter_overrides(network: ProbeNetwork, canary: dict[str, str] | None = None) -> str:
     """The `sam deploy --parameter-overrides` value: `Key=Value` pairs separated by spaces."""
-    return " ".join(f"{key}={value}" for key, value in sam_parameters(network).items())
+    parameters = {**sam_parameters(network), **(canary or {})}
+    return " ".join(f"{key}={_quoted(value)}" for key, value in parameters.items())

@@ -27,9 +27,17 @@ def check_expression(expression: str) -> str:
     return expression
 
 
+def request_json(request: dict[str, Any]) -> str:
+    """The stored ProbeRequest as compact JSON (also template.yaml's CanaryRequest)."""
+    return json.dumps(request, sort_keys=True, separators=(",", ":"))
+
+
 def canary_input(request: dict[str, Any]) -> str:
-    """The rule target's Input: the event the probe's canary handler recognises."""
-    return json.dumps({CANARY_EVENT_KEY: request}, sort_keys=True, separators=(",", ":"))
+    """The rule target's Input: the event the probe's canary handler recognises.
+
+    Built as template.yaml's `{"vpcprobe_canary": ${CanaryRequest}}` is, from `request_json`.
+    """
+    return f'{{"{CANARY_EVENT_KEY}":{request_json(request)}}}'
 
 
 def ensure_schedule(

@@ -16,8 +16,8 @@ from vpcprobe_collector.deploy.layer_publish import (
     python_of_runtime,
 )
 from vpcprobe_collector.deploy.names import LAYER_PREFIX, TAG_WRAPPED
-from vpcprobe_collector.deploy.probe_function import wait_for
-from vpcprobe_collector.errors import BadInputError
+from vpcprobe_collector.deploy.probe_function import delete_layer_versions, wait_for
+from vpcprobe_collector.errors import BadInputError, VpcprobeError
 
 Progress = Callable[[str], None]
 WRAPPER_VARIABLE = "AWS_LAMBDA_EXEC_WRAPPER"
@@ -97,7 +97,11 @@ def _variables(configuration: dict[str, Any]) -> dict[str, str]:
 
 
 def _update(
-    lambda_client: Any, configuration: dict[str, Any], changes: dict[str, Any], permission: str
+    lambda_client: Any,
+    configuration: dict[str, Any],
+    changes: dict[str, Any],
+    permission: str,
+    missing_layer: str | None = None,
 ) -> None:
     # RevisionId: refuse to overwrite a change someone made since we read the function.
     if configuration.get("RevisionId"):
@@ -107,7 +111,28 @@ def _update(
             FunctionName=configuration["FunctionName"], **changes
         )
     except AwsErrors as error:
+        message = str(getattr(error, "response", {}).get("Error", {}).get("Message", ""))
+        if missing_layer and "does not exist" in message and "layer" in message.lower():
+            # A layer version we could not read beforehand (another account's) is not there.
+            raise BadInputError(_no_such_layer(missing_layer, lambda_client)) from error
         raise_aws_error(error, permission)
+
+
+def _untag(lambda_client: Any, function_arn: str, progress: Progress) -> None:
+    try:
+        lambda_client.untag_resource(Resource=function_arn, TagKeys=[TAG_WRAPPED])
+    except AwsErrors as error:
+        progress(f"could not remove the {TAG_WRAPPED} tag after the failure: {error}")
+
+
+def _discard(lambda_client: Any, published_arn: str | None, progress: Progress) -> None:
+    """Delete a layer version published for a wrap that did not happen (if nothing uses it)."""
+    if published_arn is None:
+        return
+    try:
+        delete_layer_versions(lambda_client, [published_arn], owner="")
+    except VpcprobeError as error:
+        progress(f"could not delete layer version {published_arn}: {error.message}")
 
 
 def _layer_size(lambda_client: Any, arn: str, known: dict[str, int]) -> int:
@@ -121,6 +146,38 @@ def _layer_size(lambda_client: Any, arn: str, known: dict[str, int]) -> int:
     except AwsErrors:
         return 0  # another account's layer may not be readable: counted as unknown
     return int(details.get("Content", {}).get("CodeSize", 0))
+
+
+def _given_layer_size(lambda_client: Any, arn: str) -> int:
+    """The size of the --layer-arn version; BadInputError when it does not exist."""
+    parts = layer_arn_parts(arn)
+    if parts is None:
+        return 0
+    try:
+        details = lambda_client.get_layer_version(LayerName=parts[0], VersionNumber=parts[1])
+    except AwsErrors as error:
+        if error_code(error) == "ResourceNotFoundException":
+            raise BadInputError(_no_such_layer(arn, lambda_client)) from error
+        return 0  # another account's layer may not be readable: UpdateFunctionConfiguration says
+    return int(details.get("Content", {}).get("CodeSize", 0))
+
+
+def _no_such_layer(arn: str, lambda_client: Any) -> str:
+    return (
+        f"--layer-arn {arn}: no such layer version in {lambda_client.meta.region_name} "
+        "(check the layer name, version number and region)"
+    )
+
+
+def _is_wrapped(configuration: dict[str, Any], tag: str) -> bool:
+    """True when the tag's layer and the wrapper variable are really on the function."""
+    try:
+        record = WrapRecord.from_tag(tag)
+    except BadInputError:
+        return False  # not vpcprobe's tag any more: wrapping again overwrites it
+    layers = [layer["Arn"] for layer in configuration.get("Layers") or []]
+    variables = (configuration.get("Environment") or {}).get("Variables") or {}
+    return record.layer in layers and variables.get(WRAPPER_VARIABLE) == WRAPPER_PATH
 
 
 def check_limits(lambda_client: Any, configuration: dict[str, Any], layer_bytes: int) -> None:
@@ -159,13 +216,17 @@ def wrap(
             f"--layer-arn {layer_arn}: expected a layer version ARN, "
             "arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION"
         )
+    given_arn = layer_arn
     lambda_client = client(session, "lambda")
     configuration, tags = _read(lambda_client, function, progress)
     name = str(configuration["FunctionName"])
     result = WrapResult(name)
     if TAG_WRAPPED in tags:
-        progress(f"{name} is already wrapped by vpcprobe")
-        return result
+        if _is_wrapped(configuration, tags[TAG_WRAPPED]):
+            progress(f"{name} is already wrapped by vpcprobe")
+            return result
+        # A wrap that stopped between tagging and updating: the tag promises what is not there.
+        progress(f"{name} has a {TAG_WRAPPED} tag but not the layer and {WRAPPER_VARIABLE}")
     if configuration.get("PackageType", "Zip") != "Zip":
         raise BadInputError(f"{name} is a container image function: layers cannot be added")
     python = python_of_runtime(configuration.get("Runtime"))
@@ -196,27 +257,38 @@ def wrap(
         layer_arn = published.arn
         if published.published:
             result.actions.append(f"published layer version {layer_arn}")
+        published_arn = layer_arn if published.published else None
     else:
-        check_limits(lambda_client, configuration, _layer_size(lambda_client, layer_arn, {}))
+        published_arn = None
+        check_limits(lambda_client, configuration, _given_layer_size(lambda_client, layer_arn))
     record = WrapRecord(layer=layer_arn, added_variable=current_wrapper is None)
+    # The tag goes first so that `unwrap` can always undo a change it records; when the update
+    # is refused, the tag (and a layer version published just for it) is taken back.
     try:
         lambda_client.tag_resource(
             Resource=configuration["FunctionArn"], Tags={TAG_WRAPPED: record.to_tag()}
         )
     except AwsErrors as error:
+        _discard(lambda_client, published_arn, progress)
         raise_aws_error(error, "lambda:TagResource")
     # First in the list: on a file clash, the function's own layers win (extracted later),
     # so its normal path keeps the packages it was built with.
     progress(f"adding the vpcprobe layer and {WRAPPER_VARIABLE} to {name}")
-    _update(
-        lambda_client,
-        configuration,
-        {
-            "Layers": [layer_arn, *layers],
-            "Environment": {"Variables": {**variables, WRAPPER_VARIABLE: WRAPPER_PATH}},
-        },
-        "lambda:UpdateFunctionConfiguration",
-    )
+    try:
+        _update(
+            lambda_client,
+            configuration,
+            {
+                "Layers": [layer_arn, *layers],
+                "Environment": {"Variables": {**variables, WRAPPER_VARIABLE: WRAPPER_PATH}},
+            },
+            "lambda:UpdateFunctionConfiguration",
+            missing_layer=given_arn,
+        )
+    except VpcprobeError:
+        _untag(lambda_client, configuration["FunctionArn"], progress)
+        _discard(lambda_client, published_arn, progress)
+        raise
     wait_for(lambda_client, "function_updated_v2", name, progress, "to update")
     result.actions.append(f"added layer {layer_arn} to {name}")
     if record.added_variable:
