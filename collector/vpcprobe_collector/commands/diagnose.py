@@ -172,19 +172,9 @@ def run(args: argparse.Namespace) -> int:
     if args.timeout is not None and not 0 < args.timeout <= 10:
         raise BadInputError(f"--timeout {args.timeout}: must be more than 0 and at most 10 seconds")
     if args.no_probe:
-        names = [t.host for t in targets if not pipeline.is_address(t.host)]
-        if names:
-            raise BadInputError(
-                f"--no-probe needs IP address targets, but {names[0]} is a name "
-                "(without a probe nothing resolves it as the function would)"
-            )
+        pipeline.require_address_targets(targets, "--no-probe")
     files = read_probe_files(args.probe_result) if args.probe_result else None
-    notes: list[str] = []
-    if not targets:
-        notes.append(
-            "No targets were given, so only the function's own setup was checked; "
-            "add --target HOST:PORT (or a --config file) to check a connection."
-        )
+    notes = pipeline.scope_notes(targets)
     session = make_session(args.profile, args.region)
     from vpcprobe_collector.snapshot.build import take_snapshot
 
