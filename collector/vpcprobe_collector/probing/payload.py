@@ -14,6 +14,13 @@ from vpcprobe_collector.validation_text import describe
 EXCERPT_CHARS = 300
 
 
+# Reports that carry no observations: the probe refused the request, or failed while running.
+_NOT_OBSERVATIONS = {
+    ReportStatus.INVALID_REQUEST: ("invalid_request", "the probe rejected the request"),
+    ReportStatus.ERROR: ("probe_error", "the probe failed while running"),
+}
+
+
 def excerpt(text: str) -> str:
     """At most EXCERPT_CHARS characters of `text`, marked when cut."""
     text = text.strip()
@@ -71,22 +78,14 @@ def parse_report(raw: bytes | str, *, source: str) -> ProbeReport | ProbeFailure
             f"the probe report is not valid: {describe(error)}",
             text,
         )
-    if report.status == ReportStatus.INVALID_REQUEST:
+    if report.status in _NOT_OBSERVATIONS:
+        error_code, lead = _NOT_OBSERVATIONS[report.status]
         reasons = "; ".join(e.message for e in report.errors[:3]) or "no reason given"
         return ProbeFailure(
             source=source,
             kind=ProbeFailureKind.OTHER,
-            error_code="invalid_request",
-            message=f"the probe rejected the request: {reasons}",
-            payload_excerpt=excerpt(text),
-        )
-    if report.status == ReportStatus.ERROR:
-        reasons = "; ".join(e.message for e in report.errors[:3]) or "no reason given"
-        return ProbeFailure(
-            source=source,
-            kind=ProbeFailureKind.OTHER,
-            error_code="probe_error",
-            message=f"the probe failed while running: {reasons}",
+            error_code=error_code,
+            message=f"{lead}: {reasons}",
             payload_excerpt=excerpt(text),
         )
     return report
