@@ -52,14 +52,27 @@ def test_bad_probe_files_name_the_file_and_the_problem(
     assert "\n" not in error.value.message
 
 
-def test_a_report_of_a_probe_that_failed_is_not_judged_as_observations(tmp_path: Path) -> None:
-    report = probe_report().model_copy(update={"status": ReportStatus.ERROR, "tcp": []})
-    report.errors.append(ProbeError(step="handler", message="RuntimeError: bug"))
+@pytest.mark.parametrize(
+    ("status", "error", "says"),
+    [
+        (ReportStatus.ERROR, "RuntimeError: bug", "the probe failed while running: RuntimeError"),
+        (
+            ReportStatus.INVALID_REQUEST,
+            "Input should be a valid number",
+            "the probe rejected the request: Input should be a valid number",
+        ),
+    ],
+)
+def test_a_report_without_observations_is_not_judged_as_observations(
+    tmp_path: Path, status: ReportStatus, error: str, says: str
+) -> None:
+    report = probe_report().model_copy(update={"status": status, "tcp": []})
+    report.errors.append(ProbeError(step="handler", message=error))
     path = _write(tmp_path / "probe.json", report.model_dump_json())
-    with pytest.raises(BadInputError) as error:
+    with pytest.raises(BadInputError) as raised:
         read_probe_files([path])
-    assert error.value.message.startswith(f"{path}: ")
-    assert "the probe failed while running: RuntimeError: bug" in error.value.message
+    assert raised.value.message.startswith(f"{path}: ")
+    assert says in raised.value.message
 
 
 def test_a_missing_probe_file(tmp_path: Path) -> None:
