@@ -47,6 +47,7 @@ def _print(fmt: str) -> None:
         print(json.dumps(rows, indent=2))
         return
     width = max(len(r.name) for r in ALL_RULES)
+    code_width = max(len(r.code) for r in ALL_RULES)
     for r in ALL_RULES:
-        print(f"{r.code}  {r.severity.value:<8}  {r.name:<{width}}  {r.title}")
+        print(f"{r.code:<{code_width}}  {r.severity.value:<8}  {r.name:<{width}}  {r.title}")
     sys.stdout.flush()
