@@ -176,8 +176,13 @@ def _is_wrapped(configuration: dict[str, Any], tag: str) -> bool:
     except BadInputError:
         return False  # not vpcprobe's tag any more: wrapping again overwrites it
     layers = [layer["Arn"] for layer in configuration.get("Layers") or []]
+    return record.layer in layers and routes_through_wrapper(configuration)
+
+
+def routes_through_wrapper(configuration: dict[str, Any]) -> bool:
+    """True when the function's AWS_LAMBDA_EXEC_WRAPPER is vpcprobe's (wrapper mode is on)."""
     variables = (configuration.get("Environment") or {}).get("Variables") or {}
-    return record.layer in layers and variables.get(WRAPPER_VARIABLE) == WRAPPER_PATH
+    return bool(variables.get(WRAPPER_VARIABLE) == WRAPPER_PATH)
 
 
 def check_limits(lambda_client: Any, configuration: dict[str, Any], layer_bytes: int) -> None:

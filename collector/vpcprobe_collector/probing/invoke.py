@@ -153,7 +153,11 @@ def ensure_wrapper_mode(client: Any, function: str) -> None:
     configuration cannot be read (denied, variables under a key we cannot use), it says nothing
     and lets the invoke answer.
     """
-    from vpcprobe_collector.deploy.wrap import WRAPPER_PATH, WRAPPER_VARIABLE
+    from vpcprobe_collector.deploy.wrap import (
+        WRAPPER_PATH,
+        WRAPPER_VARIABLE,
+        routes_through_wrapper,
+    )
 
     try:
         config = client.get_function(FunctionName=function)["Configuration"]
@@ -163,10 +167,9 @@ def ensure_wrapper_mode(client: Any, function: str) -> None:
                 f"the function {function} was not found (check the name and region)"
             ) from error
         return
-    environment = config.get("Environment") or {}
-    if environment.get("Error"):
-        return
-    if (environment.get("Variables") or {}).get(WRAPPER_VARIABLE) != WRAPPER_PATH:
+    if (config.get("Environment") or {}).get("Error"):
+        return  # variables under a key we cannot use: let the invoke answer
+    if not routes_through_wrapper(config):
         name = config.get("FunctionName", function)
         raise BadInputError(
             f"{name} is not in wrapper mode ({WRAPPER_VARIABLE} is not {WRAPPER_PATH}), so its "
