@@ -155,6 +155,20 @@ class TargetJoin(BaseModel):
     finding_codes: list[str] = Field(default_factory=list)
 
 
+class Unjudged(BaseModel):
+    """Something a verdict depends on that could not be judged, and why.
+
+    Any entry makes the run incomplete: no ✓, and exit 4 (ExitCode.INCOMPLETE) unless a
+    problem at or above --fail-on already gives 1, or --allow-incomplete was given.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    subject: str  # a target's label, "function", a finding code ("EPT002"), a DNS server
+    reason: str  # plain words: "AccessDenied on ec2:DescribeSecurityGroups"
+    api: str | None = None  # the read behind it, when one is: "ec2:DescribeSecurityGroups"
+
+
 class DiagnosisReport(BaseModel):
     """Everything one `diagnose` (or `analyze`) run knows; every report format renders it."""
 
@@ -172,7 +186,13 @@ class DiagnosisReport(BaseModel):
     targets: list[TargetSpec] = Field(default_factory=list)
     joins: list[TargetJoin] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
+    unjudged: list[Unjudged] = Field(default_factory=list)  # non-empty: incomplete, never ✓
     notes: list[str] = Field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """Everything the verdict depends on was read and judged."""
+        return not self.unjudged
 
     @property
     def problems(self) -> list[Finding]:

@@ -30,6 +30,11 @@ class ApiCall(_Fact):
     error_code: str | None = None
 
 
+# The error_code of a read whose answer lacked what AWS always sends (an HTML page, `{}`, a
+# body without its result wrapper or request ID): recorded as a skipped read, never as empty.
+MALFORMED_RESPONSE = "MalformedResponse"
+
+
 class SkippedRead(_Fact):
     """A read that failed; what depends on it is `unknown`, never clean."""
 
