@@ -45,10 +45,10 @@ def target_words(target_type: RouteTargetType | None) -> str:
 
 def beyond_phrase(hop: Hop) -> str:
     """Where the unseen part of a path that leaves the VPC begins, for findings:
-    "beyond VPC peering connection pcx-0abc (route active)"."""
+    "beyond VPC peering connection pcx-0abc, whose route is active"."""
     if hop.target_id is None:
         return "beyond the VPC"
-    state = f" ({_state_words(hop)})" if hop.target_state else ""
+    state = f", {_state_words(hop)}" if hop.target_state else ""
     return f"beyond {target_words(hop.target_type)} {hop.target_id}{state}"
 
 
@@ -77,10 +77,10 @@ def _state_words(hop: Hop) -> str:
         RouteTargetType.INTERNET_GATEWAY,
         RouteTargetType.EGRESS_ONLY_INTERNET_GATEWAY,
     ):
-        return hop.target_state or ""
+        return f"{hop.target_state} to the VPC"
     if hop.target_type is RouteTargetType.GATEWAY_ENDPOINT:
-        return hop.target_state or ""
-    return f"route {hop.target_state}"
+        return f"which is {hop.target_state}"
+    return f"whose route is {hop.target_state}"
 
 
 @singledispatch
@@ -239,8 +239,8 @@ def _sg_ingress(d: SgIngressDecision) -> Hop:
         rule = "no network interface holds the address"
         where = f"{d.subnet_id} ({d.subnet_cidr})" if d.subnet_cidr else f"{d.subnet_id}"
         detail = (
-            f"No network interface holds {t.destination}, an address in subnet {where}: "
-            "nothing there can answer (a stale DNS record, or a deleted instance or database)."
+            f"No network interface holds {t.destination}, an address in subnet {where}, so "
+            "nothing there can answer: a stale DNS record, or a deleted instance or database."
         )
     elif d.problem is IngressProblem.ENI_NOT_FOUND:
         api = "ec2:DescribeNetworkInterfaces"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from vpcprobe_collector.rules.addresses import TargetAddressUnheld
 from vpcprobe_collector.rules.base import Rule
 from vpcprobe_collector.rules.consistency import SubnetsDiffer
 from vpcprobe_collector.rules.endpoints import (
@@ -87,6 +88,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     BlockedOutsideVpcConfig,
     ExpectationViolated,
     TargetNotEvaluated,
+    TargetAddressUnheld,
     # the probe itself
     ProbeInvokeFailed,
     ProbeConfigDisagreement,
