@@ -209,9 +209,11 @@ class SnapshotIndex:
             compiled = self._compiled_nacls[key] = compile_entries(acl, egress)
         return compiled
 
-    def interface_with_address(self, address: IPAddress) -> NetworkInterface | None:
-        """The ENI holding `address`, if it was read."""
-        return self.eni_by_address.get(str(address))
+    def interface_with_address(self, address: IPAddress | str) -> NetworkInterface | None:
+        """The ENI (a target's, an endpoint's, Lambda's, ...) holding `address`, if it was read."""
+        text = address if isinstance(address, str) else str(address)
+        found = self.eni_by_address.get(text)
+        return found if found is not None else self.eni_by_address.get(_canonical(text))
 
     def subnet_containing(self, address: IPAddress) -> Subnet | None:
         """The snapshot's subnet whose CIDR holds `address`."""
