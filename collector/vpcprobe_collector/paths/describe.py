@@ -7,6 +7,7 @@ the hop keeps beside them. Nothing reads these sentences back: rules use the typ
 from __future__ import annotations
 
 from functools import singledispatch
+from typing import Any
 
 from vpcprobe_collector.paths import nacls, routes, security_groups
 from vpcprobe_collector.paths.cidr import format_ports
@@ -34,6 +35,26 @@ from vpcprobe_collector.paths.model import Hop, HopKind, HopOutcome
 from vpcprobe_collector.snapshot.model import RouteTargetType
 
 SUBNETS_API = "ec2:DescribeSubnets"
+_EPHEMERAL = f"on ports {format_ports([nacls.EPHEMERAL_PORTS])}"
+
+
+# Every field's default is immutable, so one copy serves every hop.
+_DEFAULTS: dict[str, Any] = {
+    name: field.default for name, field in Hop.model_fields.items() if not field.is_required()
+}
+
+
+def _make(**fields: Any) -> Hop:
+    """A Hop from fields this module built from typed decisions, without validating them a
+    second time: an evaluation makes many thousands of hops, and pydantic's own
+    `model_construct` costs more than the whole hop decision. Tests validate these hops by
+    round-tripping them through `Hop.model_validate`."""
+    hop = Hop.__new__(Hop)
+    object.__setattr__(hop, "__dict__", {**_DEFAULTS, **fields})
+    object.__setattr__(hop, "__pydantic_fields_set__", set(fields))
+    object.__setattr__(hop, "__pydantic_extra__", None)
+    object.__setattr__(hop, "__pydantic_private__", None)
+    return hop
 
 
 def target_words(target_type: RouteTargetType | None) -> str:
@@ -90,8 +111,14 @@ def hop(decision: object) -> Hop:
 
 
 @hop.register
+def _already(d: Hop) -> Hop:
+    """A hop the walk took from its cache: worded already."""
+    return d
+
+
+@hop.register
 def _unread(d: Unread) -> Hop:
-    return Hop(
+    return _make(
         kind=d.kind,
         component_id=d.component_id,
         outcome=HopOutcome.UNKNOWN,
@@ -145,7 +172,7 @@ def _source(d: SourceDecision) -> Hop:
             f"Subnet {subnet_id} is IPv6-only, so Lambda's network interface there has no "
             f"IPv4 address to reach {dest}."
         )
-    return Hop(
+    return _make(
         kind=HopKind.SOURCE,
         component_id=d.component_id,
         outcome=d.outcome,
@@ -205,12 +232,12 @@ def _sg_egress(d: SgEgressDecision) -> Hop:
         names, plural, verb = _groups_phrase(d.group_ids)
         rule, reason = f"no egress rule allows {t.protocol} {t.port} to {t.destination}", "no_rule"
         detail = f"Security {plural} {names} {verb} no outbound {proto} to {t.dest_text}."
-    return Hop(
+    return _make(
         kind=HopKind.SECURITY_GROUP_EGRESS,
         component_id=d.component_id,
         outcome=d.outcome,
         reason=reason,
-        subnet_id=d.subnet_id,
+        subnet_id=None if d.group_ids else d.subnet_id,
         protocol=t.protocol,
         ports=(t.port, t.port),
         peer=peer,
@@ -276,7 +303,7 @@ def _sg_ingress(d: SgIngressDecision) -> Hop:
             f"{t.port} from {d.source_text} or from the function's security groups "
             f"{', '.join(d.function_group_ids)}."
         )
-    return Hop(
+    return _make(
         kind=HopKind.TARGET_SECURITY_GROUP_INGRESS
         if d.problem is not IngressProblem.UNHELD
         else HopKind.DESTINATION,
@@ -307,28 +334,27 @@ def _nacl_traffic(d: NaclHopDecision) -> str:
     t = d.traffic
     proto = t.protocol.upper()
     nat, subnet, src = d.nat_gateway_id, d.subnet_id, d.source_text
-    ephemeral = f"on ports {format_ports([nacls.EPHEMERAL_PORTS])}"
-    return {
-        HopKind.NACL_OUTBOUND: f"outbound {proto} to {t.dest_text}",
-        HopKind.NACL_INBOUND_RETURN: f"inbound return {proto} from {t.destination} {ephemeral}",
-        HopKind.TARGET_NACL_INBOUND: f"inbound {proto} to port {t.port} of {subnet} from {src}",
-        HopKind.TARGET_NACL_OUTBOUND_RETURN: (
-            f"outbound return {proto} from {subnet} to {src} {ephemeral}"
-        ),
-        HopKind.NAT_NACL_INBOUND: (
+    kind = d.kind
+    if kind is HopKind.NACL_OUTBOUND:
+        return f"outbound {proto} to {t.dest_text}"
+    if kind is HopKind.NACL_INBOUND_RETURN:
+        return f"inbound return {proto} from {t.destination} {_EPHEMERAL}"
+    if kind is HopKind.TARGET_NACL_INBOUND:
+        return f"inbound {proto} to port {t.port} of {subnet} from {src}"
+    if kind is HopKind.TARGET_NACL_OUTBOUND_RETURN:
+        return f"outbound return {proto} from {subnet} to {src} {_EPHEMERAL}"
+    if kind is HopKind.NAT_NACL_INBOUND:
+        return (
             f"inbound {proto} to {t.dest_text} from {src} into NAT gateway {nat}'s subnet {subnet}"
-        ),
-        HopKind.NAT_NACL_OUTBOUND: (
-            f"outbound {proto} to {t.dest_text} from NAT gateway {nat}'s subnet {subnet}"
-        ),
-        HopKind.NAT_NACL_INBOUND_RETURN: (
+        )
+    if kind is HopKind.NAT_NACL_OUTBOUND:
+        return f"outbound {proto} to {t.dest_text} from NAT gateway {nat}'s subnet {subnet}"
+    if kind is HopKind.NAT_NACL_INBOUND_RETURN:
+        return (
             f"inbound return {proto} from {t.destination} to NAT gateway {nat}'s subnet "
-            f"{subnet} {ephemeral}"
-        ),
-        HopKind.NAT_NACL_OUTBOUND_RETURN: (
-            f"outbound return {proto} from NAT gateway {nat}'s subnet {subnet} to {src} {ephemeral}"
-        ),
-    }[d.kind]
+            f"{subnet} {_EPHEMERAL}"
+        )
+    return f"outbound return {proto} from NAT gateway {nat}'s subnet {subnet} to {src} {_EPHEMERAL}"
 
 
 @hop.register
@@ -390,7 +416,7 @@ def _nacl(d: NaclHopDecision) -> Hop:
                 f"Network ACL {acl_id} {rule} covers only part of {d.peer}, so whether it "
                 "applies depends on the address Lambda's network interface has."
             )
-    return Hop(
+    return _make(
         kind=d.kind,
         component_id=d.component_id,
         outcome=d.outcome,
@@ -400,8 +426,8 @@ def _nacl(d: NaclHopDecision) -> Hop:
         allow_rule_number=found.allow_rule_number if found else None,
         protocol=t.protocol,
         ports=d.ports,
-        allowed_ports=list(found.allowed) if found else [],
-        denied_ports=list(found.denied) if found else [],
+        allowed_ports=found.allowed if found else (),
+        denied_ports=found.denied if found else (),
         peer=d.peer,
         target_id=d.nat_gateway_id,
         rule=rule,
@@ -498,7 +524,7 @@ def _route(d: RouteDecision) -> Hop:
         )
     else:  # pragma: no cover - every problem is worded above
         detail = f"Route table {rtb} of {subnet_id}: {d.problem}."
-    return Hop(
+    return _make(
         kind=d.kind,
         component_id=d.component_id,
         outcome=d.outcome,
@@ -537,7 +563,7 @@ def _nat(d: NatDecision) -> Hop:
             f"NAT gateway {nat_id} ({nat.connectivity_type}, in {nat.subnet_id}) is available "
             f"and translates the function's traffic{public}."
         )
-    return Hop(
+    return _make(
         kind=HopKind.NAT_GATEWAY,
         component_id=nat_id,
         outcome=d.outcome,
@@ -568,7 +594,7 @@ def _gateway(d: GatewayDecision) -> Hop:
             f"{words} {d.gateway_id} is not attached to {d.vpc_id or 'the VPC'} (or no longer "
             "exists), so the route to it goes nowhere."
         )
-    return Hop(
+    return _make(
         kind=d.kind,
         component_id=d.gateway_id,
         outcome=d.outcome,
@@ -604,7 +630,7 @@ def _endpoint(d: EndpointDecision) -> Hop:
     else:
         rule = "state available"
         detail = f"Gateway endpoint {ref} carries the traffic to {d.service_name}."
-    return Hop(
+    return _make(
         kind=HopKind.VPC_ENDPOINT,
         component_id=ref,
         outcome=d.outcome,
@@ -657,7 +683,7 @@ def _dns(d: DnsDecision) -> Hop:
             f"The Amazon-provided DNS server answers queries from VPC {vpc_id} "
             "(enableDnsSupport is true); security groups and network ACLs cannot filter it."
         )
-    return Hop(
+    return _make(
         kind=HopKind.DNS,
         component_id=vpc_id or "AmazonProvidedDNS",
         outcome=d.outcome,
@@ -702,7 +728,7 @@ def _end(d: EndDecision) -> Hop:
             f"Beyond {words} {target} (route {d.target_state}) the path leaves this VPC; what "
             "lies beyond is not visible from this VPC's configuration."
         )
-    return Hop(
+    return _make(
         kind=HopKind.DESTINATION,
         component_id=t.destination,
         outcome=HopOutcome.INFO,

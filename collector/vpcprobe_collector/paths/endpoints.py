@@ -291,7 +291,7 @@ def endpoint_ingress(
         traffic = Traffic(
             protocol="tcp", destination=address or endpoint.vpc_endpoint_id, port=HTTPS, ipv6=False
         )
-        networks, text = source.sources(index, subnet, groups, 4)
+        networks, _, text = source.sources(index, subnet, groups, 4)
         hop = describe.hop(
             security_group_ingress.decide(index, traffic, eni, networks, text, groups)
         )

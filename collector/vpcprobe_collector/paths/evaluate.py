@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from typing import Literal
 
 from vpcprobe_collector.paths import describe
-from vpcprobe_collector.paths.cidr import IPNetwork, host_network
 from vpcprobe_collector.paths.decisions import Decision, EndDecision, EndKind
 from vpcprobe_collector.paths.hops import (
     destination,
@@ -104,40 +103,40 @@ def _walk(walk: Walk) -> None:
         walk.leave(EndDecision(end=EndKind.AMAZON_DNS, traffic=traffic))
         return
     eni, dest_subnet = destination.locate(walk)
+    walk.destination_eni, walk.destination_subnet_id = eni, dest_subnet
     same_subnet = dest_subnet == subnet.subnet_id
-    walk.source_networks, walk.source_text = source.sources(
+    walk.source_networks, walk.source_spans, walk.source_text = source.sources(
         index, subnet, query.security_group_ids, walk.address.version
     )
-    walk.add(
-        security_group_egress.decide(
-            index,
-            traffic,
-            walk.address,
-            subnet.subnet_id,
-            query.security_group_ids,
-            frozenset(eni.security_group_ids) if eni else None,
-        )
+    dest_groups = frozenset(eni.security_group_ids) if eni else None
+    groups = query.security_group_ids
+    key = ("sg_egress", groups or subnet.subnet_id, traffic, dest_groups)
+    walk.add_shared(
+        key,
+        lambda: security_group_egress.decide(
+            index, traffic, walk.address, subnet.subnet_id, groups, dest_groups
+        ),
     )
-    toward = [host_network(walk.address)]
     if same_subnet:
         walk.add(nacl.same_subnet(subnet.subnet_id, traffic, walk.source_text))
     else:
-        walk.add(_function_nacl(walk, HopKind.NACL_OUTBOUND, toward))
+        walk.add(_function_nacl(walk, HopKind.NACL_OUTBOUND))
     decisions, chosen = route.decide(index, HopKind.ROUTE, subnet.subnet_id, traffic, walk.address)
     walk.add(*decisions)
     if chosen is not None:
         next_hop.follow(walk, chosen)
     if not same_subnet:
-        walk.add(_function_nacl(walk, HopKind.NACL_INBOUND_RETURN, toward))
+        walk.add(_function_nacl(walk, HopKind.NACL_INBOUND_RETURN))
 
 
-def _function_nacl(walk: Walk, kind: HopKind, toward: list[IPNetwork]) -> Decision:
+def _function_nacl(walk: Walk, kind: HopKind) -> Decision:
     return nacl.decide(
         walk.index,
         kind,
         walk.query.subnet_id,
         walk.traffic,
-        peers=toward,
+        peers=walk.dest_networks,
+        spans=walk.dest_spans,
         peer=walk.traffic.destination,
         source_text=walk.source_text,
     )

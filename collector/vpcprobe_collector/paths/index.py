@@ -120,6 +120,11 @@ class SnapshotIndex:
         self.compiled_rules: dict[tuple[str, bool], tuple[Any, ...]] = {}
         self._compiled_nacls: dict[tuple[str, bool], CompiledNacl] = {}
         self._nacl_by_subnet: dict[str, NetworkAcl] = {}
+        # Filled by hops.nacl.decide: (NACL, egress, protocol, peer spans, ports) -> decision.
+        self.nacl_decisions: dict[tuple[Any, ...], Any] = {}
+        # Filled by Walk.add_shared: hops that many paths cross alike, worded once.
+        self.shared_hops: dict[tuple[object, ...], Any] = {}
+        self.shared_routes: dict[tuple[object, ...], Any] = {}
         for acl in snapshot.network_acls:
             for subnet_id in acl.subnet_ids:
                 self._nacl_by_subnet.setdefault(subnet_id, acl)
@@ -141,6 +146,8 @@ class SnapshotIndex:
                 self.eni_by_address.setdefault(_canonical(address), eni)
 
         self.lambda_enis = snapshot.lambda_enis
+        # Filled by hops.source.sources: (subnet, groups, IP version) -> the function's side.
+        self.sources: dict[tuple[str, tuple[str, ...], int], Any] = {}
         # Addresses the snapshot looked up ENIs for (targets, custom DNS servers): one of
         # these that no ENI holds is held by nothing, rather than merely not read.
         servers = snapshot.dhcp_options.domain_name_servers if snapshot.dhcp_options else []
