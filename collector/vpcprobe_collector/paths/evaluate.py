@@ -93,7 +93,13 @@ def amazon_resolver_hop(index: SnapshotIndex) -> Hop:
 
 def _walk(walk: Walk) -> None:
     index, query, traffic = walk.index, walk.query, walk.traffic
-    starts = source.decide(index, query, traffic)
+    # Where nothing is wrong at the source, its one hop is the same for every destination.
+    start_key = ("source", query.subnet_id, query.security_group_ids, traffic.ipv6)
+    starts: tuple[Decision | Hop, ...] | None = index.shared_starts.get(start_key)
+    if starts is None:
+        starts = source.decide(index, query, traffic)
+        if len(starts) == 1 and starts[0].outcome is HopOutcome.INFO:
+            starts = index.shared_starts[start_key] = (describe.hop(starts[0]),)
     walk.add(*starts)
     subnet = index.subnets.get(query.subnet_id)
     if subnet is None or starts[0].outcome in _STOPS:
@@ -163,12 +169,25 @@ def _result(walk: Walk) -> PathResult:
         verdict, decided_by = terminal, None
     else:
         verdict, decided_by = Verdict.UNKNOWN, None
-    if end is not None:
-        hops.append(describe.hop(end))
-    return PathResult(
-        query=walk.query,
-        verdict=verdict,
-        hops=hops,
-        decided_by=decided_by,
-        intermittent=intermittent,
-    )
+    if end is not None:  # the same end for every function subnet: worded once
+        hops.append(walk.index.shared_hops.get(("end", end)) or _end_hop(walk, end))
+    # Every field is built here from validated parts: no second validation per path.
+    result = PathResult.__new__(PathResult)
+    fields = {
+        "query": walk.query,
+        "verdict": verdict,
+        "hops": hops,
+        "decided_by": decided_by,
+        "intermittent": intermittent,
+        "notes": [],
+    }
+    object.__setattr__(result, "__dict__", fields)
+    object.__setattr__(result, "__pydantic_fields_set__", set(fields))
+    object.__setattr__(result, "__pydantic_extra__", None)
+    object.__setattr__(result, "__pydantic_private__", None)
+    return result
+
+
+def _end_hop(walk: Walk, end: EndDecision) -> Hop:
+    hop = walk.index.shared_hops[("end", end)] = describe.hop(end)
+    return hop

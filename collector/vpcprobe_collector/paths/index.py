@@ -125,6 +125,7 @@ class SnapshotIndex:
         # Filled by Walk.add_shared: hops that many paths cross alike, worded once.
         self.shared_hops: dict[tuple[object, ...], Any] = {}
         self.shared_routes: dict[tuple[object, ...], Any] = {}
+        self.shared_starts: dict[tuple[object, ...], Any] = {}
         for acl in snapshot.network_acls:
             for subnet_id in acl.subnet_ids:
                 self._nacl_by_subnet.setdefault(subnet_id, acl)

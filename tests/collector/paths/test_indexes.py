@@ -111,3 +111,23 @@ def test_route_prefix_index_finds_the_longest_prefix(seed: int) -> None:
         assert found.route is not None
         assert found.route.destination_cidr == best.destination_cidr
         assert found.prefix_length == ipaddress.ip_network(best.destination_cidr or "").prefixlen
+
+
+def test_hops_and_results_built_without_validation_are_valid_models() -> None:
+    """describe builds hops (and evaluate results) without pydantic's validation, for speed:
+    every one of them, over every golden scenario, must validate and round-trip unchanged."""
+    from tests.scenarios.catalog import SCENARIOS
+    from vpcprobe_collector.paths.evaluate import evaluate_function_paths
+    from vpcprobe_collector.paths.model import Hop, PathResult
+
+    checked = 0
+    for make in SCENARIOS.values():
+        snapshot = make().snapshot
+        index = SnapshotIndex(snapshot)
+        for address in (*snapshot.target_addresses, "10.1.1.10", "198.51.100.7"):
+            for result in evaluate_function_paths(snapshot, address, 443, index=index):
+                assert PathResult.model_validate(result.model_dump()) == result
+                for hop in result.hops:
+                    assert Hop.model_validate(hop.model_dump()) == hop
+                    checked += 1
+    assert checked > 1000
