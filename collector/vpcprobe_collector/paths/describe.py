@@ -6,12 +6,13 @@ the hop keeps beside them. Nothing reads these sentences back: rules use the typ
 
 from __future__ import annotations
 
-from functools import singledispatch
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from vpcprobe_collector.paths import nacls, routes, security_groups
 from vpcprobe_collector.paths.cidr import format_ports
 from vpcprobe_collector.paths.decisions import (
+    Decision,
     DnsDecision,
     DnsProblem,
     EndDecision,
@@ -104,19 +105,37 @@ def _state_words(hop: Hop) -> str:
     return f"whose route is {hop.target_state}"
 
 
-@singledispatch
-def hop(decision: object) -> Hop:
+_WORDS: dict[type, Callable[[Any], Hop]] = {}
+
+
+def hop(decision: Decision | Hop) -> Hop:
     """The hop for one decision: its typed fields plus `detail` and `rule` in words."""
-    raise TypeError(f"no words for {type(decision).__name__}")
+    words = _WORDS.get(type(decision))
+    if words is None:
+        raise TypeError(f"no words for {type(decision).__name__}")
+    return words(decision)
 
 
-@hop.register
+_D = TypeVar("_D")
+
+
+def _register(kind: type[_D]) -> Callable[[Callable[[_D], Hop]], Callable[[_D], Hop]]:
+    """Register the words for one decision type (a plain table: this runs for every hop)."""
+
+    def add(words: Callable[[_D], Hop]) -> Callable[[_D], Hop]:
+        _WORDS[kind] = words
+        return words
+
+    return add
+
+
+@_register(Hop)
 def _already(d: Hop) -> Hop:
     """A hop the walk took from its cache: worded already."""
     return d
 
 
-@hop.register
+@_register(Unread)
 def _unread(d: Unread) -> Hop:
     return _make(
         kind=d.kind,
@@ -129,7 +148,7 @@ def _unread(d: Unread) -> Hop:
     )
 
 
-@hop.register
+@_register(SourceDecision)
 def _source(d: SourceDecision) -> Hop:
     subnet_id, dest = d.subnet_id, d.traffic.destination
     rule: str | None = None
@@ -193,7 +212,7 @@ def _groups_phrase(groups: tuple[str, ...]) -> tuple[str, str, str]:
     )
 
 
-@hop.register
+@_register(SgEgressDecision)
 def _sg_egress(d: SgEgressDecision) -> Hop:
     t = d.traffic
     proto = t.protocol.upper()
@@ -247,7 +266,7 @@ def _sg_egress(d: SgEgressDecision) -> Hop:
     )
 
 
-@hop.register
+@_register(SgIngressDecision)
 def _sg_ingress(d: SgIngressDecision) -> Hop:
     t = d.traffic
     proto = t.protocol.upper()
@@ -357,7 +376,7 @@ def _nacl_traffic(d: NaclHopDecision) -> str:
     return f"outbound return {proto} from NAT gateway {nat}'s subnet {subnet} to {src} {_EPHEMERAL}"
 
 
-@hop.register
+@_register(NaclHopDecision)
 def _nacl(d: NaclHopDecision) -> Hop:
     t = d.traffic
     found = d.decision
@@ -436,7 +455,7 @@ def _nacl(d: NaclHopDecision) -> Hop:
     )
 
 
-@hop.register
+@_register(RouteDecision)
 def _route(d: RouteDecision) -> Hop:
     t = d.traffic
     dest = t.destination
@@ -543,7 +562,7 @@ def _route(d: RouteDecision) -> Hop:
     )
 
 
-@hop.register
+@_register(NatDecision)
 def _nat(d: NatDecision) -> Hop:
     nat_id, nat = d.nat_gateway_id, d.nat
     if d.problem is NatProblem.MISSING or nat is None:
@@ -578,7 +597,7 @@ def _nat(d: NatDecision) -> Hop:
     )
 
 
-@hop.register
+@_register(GatewayDecision)
 def _gateway(d: GatewayDecision) -> Hop:
     igw = d.kind is HopKind.INTERNET_GATEWAY
     words = "Internet gateway" if igw else "Egress-only internet gateway"
@@ -612,7 +631,7 @@ def _gateway(d: GatewayDecision) -> Hop:
     )
 
 
-@hop.register
+@_register(EndpointDecision)
 def _endpoint(d: EndpointDecision) -> Hop:
     ref = d.endpoint_id
     if d.endpoint_type == "Interface":
@@ -646,7 +665,7 @@ def _endpoint(d: EndpointDecision) -> Hop:
     )
 
 
-@hop.register
+@_register(DnsDecision)
 def _dns(d: DnsDecision) -> Hop:
     vpc_id = d.vpc_id
     why = f" ({d.skipped_reason})" if d.skipped_reason else ""
@@ -694,7 +713,7 @@ def _dns(d: DnsDecision) -> Hop:
     )
 
 
-@hop.register
+@_register(EndDecision)
 def _end(d: EndDecision) -> Hop:
     t = d.traffic
     kind = d.target_type
