@@ -3,6 +3,8 @@ endpoint's security groups asked of the engine (EPT003), the exit named (TGT002)
 
 from __future__ import annotations
 
+import pytest
+
 from tests.scenarios import builder as b
 from tests.scenarios.catalog import API, DB, _endpoint, _endpoint_sg, probe, tcp_rule
 from vpcprobe_collector.findings.model import Finding, FindingStatus
@@ -143,3 +145,28 @@ def test_timeout_beyond_an_internet_gateway_names_it_as_one() -> None:
     assert "beyond internet gateway igw-" in tgt002.message
     assert ", attached to the VPC (the internet, or the target host)" in tgt002.message
     assert "the network on the far side" not in tgt002.message
+
+
+@pytest.mark.parametrize("state", ["available", "pending", "pendingAcceptance", "deleted", None])
+def test_one_predicate_says_whether_an_endpoint_is_used(state: str | None) -> None:
+    """The path engine and the EPT rules agree on which endpoint carries the service's traffic
+    (before, the engine took any endpoint not gone and the rules only available ones)."""
+    from vpcprobe_collector.paths.endpoints import service_access
+    from vpcprobe_collector.rules.context import RuleContext
+    from vpcprobe_collector.rules.endpoints import endpoint_for
+
+    snap = b.healthy()
+    endpoint = _endpoint("logs")
+    endpoint.state = state
+    snap.vpc_endpoints.append(endpoint)
+    _endpoint_sg(snap, tcp_rule(443, "10.1.0.0/16"))
+    used = state in ("available", None)
+    access = service_access(snap, "logs")
+    ctx = RuleContext(snapshot=snap, reports=[], targets=[])
+    found = endpoint_for(ctx, "logs")
+    assert (access.interface_endpoint_id == endpoint.vpc_endpoint_id) is used
+    assert (found is not None) is used
+    if not used:
+        assert any(
+            f"{endpoint.vpc_endpoint_id} is {state}, not available" in n for n in access.notes
+        )

@@ -62,15 +62,19 @@ def service_access(
             verdict=Verdict.UNKNOWN,
             notes=["The function is not attached to a VPC, so no VPC path applies."],
         )
-    endpoints = [
+    present = [
         e
-        for e in snapshot.vpc_endpoints
-        if e.service_name == service_name
-        and e.vpc_id == config.vpc_id
-        and gateway_endpoint.state_of(e) not in gateway_endpoint.GONE_STATES
+        for e in sorted(snapshot.vpc_endpoints, key=lambda e: e.vpc_endpoint_id)
+        if e.service_name == service_name and e.vpc_id == config.vpc_id
     ]
+    # One test of "this endpoint carries traffic" (gateway_endpoint.usable), for every rule.
+    endpoints = [e for e in present if gateway_endpoint.usable(e)]
     interface = next((e for e in endpoints if e.endpoint_type.lower() == "interface"), None)
     gateway = next((e for e in endpoints if e.endpoint_type.lower() == "gateway"), None)
+    unusable = next(
+        (e for e in present if e.endpoint_type.lower() == "interface" and e not in endpoints),
+        None,
+    )
     notes: list[str] = []
     skipped = index.skipped_for(API)
     if skipped is not None:
@@ -83,12 +87,12 @@ def service_access(
     dns_hostnames = vpc.enable_dns_hostnames if vpc else None
     resolves_to: Literal["endpoint", "public", "unknown"] = "public"
     dns_hop: Hop | None = None
-    if interface is not None and not gateway_endpoint.usable(interface):
+    if interface is None and unusable is not None:
         notes.append(
-            f"Interface endpoint {interface.vpc_endpoint_id} is {interface.state}, not "
+            f"Interface endpoint {unusable.vpc_endpoint_id} is {unusable.state}, not "
             f"available, so {service_name} is reached as if it did not exist."
         )
-    elif interface is not None and interface.private_dns_enabled:
+    if interface is not None and interface.private_dns_enabled:
         if dns_support is True and dns_hostnames is True:
             resolves_to = "endpoint"
         elif dns_support is False or dns_hostnames is False:

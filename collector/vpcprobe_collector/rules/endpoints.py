@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -15,6 +14,7 @@ from vpcprobe.models import (
     RecordType,
 )
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
+from vpcprobe_collector.paths.cidr import parse_address
 from vpcprobe_collector.paths.endpoints import endpoint_ingress
 from vpcprobe_collector.paths.hops import gateway_endpoint
 from vpcprobe_collector.paths.model import Hop, HopKind, HopOutcome, Verdict
@@ -121,16 +121,7 @@ class Bypass:
 
 
 def _in_vpc(ctx: RuleContext, address: str) -> bool:
-    vpc = ctx.snapshot.vpc
-    if vpc is None:
-        return False
-    ip = ipaddress.ip_address(address)
-    return any(
-        ip.version == net.version and ip in net
-        for net in (
-            ipaddress.ip_network(c, strict=False) for c in (*vpc.cidr_blocks, *vpc.ipv6_cidr_blocks)
-        )
-    )
+    return ctx.index.in_vpc(parse_address(address))
 
 
 def bypassed_endpoint(ctx: RuleContext, service: str) -> Bypass | None:
