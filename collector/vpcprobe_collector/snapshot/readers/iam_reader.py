@@ -8,7 +8,11 @@ import urllib.parse
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from vpcprobe_collector.snapshot.model import PermissionDecision, RolePermissions
+from vpcprobe_collector.snapshot.model import (
+    MALFORMED_RESPONSE,
+    PermissionDecision,
+    RolePermissions,
+)
 from vpcprobe_collector.snapshot.readers.calls import CallRecorder, ReadFailedError
 
 ENI_ACTIONS: tuple[str, ...] = (
@@ -115,15 +119,36 @@ def _read_role_policies(recorder: CallRecorder, iam: Any, name: str) -> list[dic
         )
         if body is None:
             return None
-        documents.append(parse_document(body["PolicyVersion"]["Document"]))
+        document = _document_or_skip(
+            recorder, "iam:GetPolicyVersion", (body.get("PolicyVersion") or {}).get("Document")
+        )
+        if document is None:
+            return None
+        documents.append(document)
     for policy_name in inline:
         body = recorder.call(
             iam, "get_role_policy", "iam:GetRolePolicy", RoleName=name, PolicyName=policy_name
         )
         if body is None:
             return None
-        documents.append(parse_document(body["PolicyDocument"]))
+        document = _document_or_skip(recorder, "iam:GetRolePolicy", body.get("PolicyDocument"))
+        if document is None:
+            return None
+        documents.append(document)
     return documents
+
+
+def _document_or_skip(recorder: CallRecorder, api: str, raw: Any) -> dict[str, Any] | None:
+    """A policy document, or None (and a malformed-response SkippedRead) when it is not JSON."""
+    try:
+        if raw is None:
+            raise ValueError("no policy document")
+        return parse_document(raw)
+    except (ValueError, TypeError) as error:  # json.JSONDecodeError is a ValueError
+        recorder.skip(
+            ReadFailedError(api, MALFORMED_RESPONSE, f"malformed response from {api} ({error})")
+        )
+        return None
 
 
 def parse_document(document: Any) -> dict[str, Any]:
