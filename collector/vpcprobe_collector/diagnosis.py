@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import ipaddress
 import os
 import sys
@@ -20,28 +19,23 @@ from typing import cast
 from vpcprobe import __version__
 from vpcprobe.models import ProbeReport, RecordType
 from vpcprobe_collector.contract import Contract, load_contract, parse_target
-from vpcprobe_collector.errors import BadInputError, VpcprobeError
+from vpcprobe_collector.errors import BadInputError, ExitCode
 from vpcprobe_collector.findings.model import (
     DiagnosisReport,
     Finding,
-    FindingStatus,
     ProbeFailure,
     Severity,
     TargetJoin,
     TargetSpec,
 )
+from vpcprobe_collector.findings.outcome import diagnosis_exit_code, unjudged_of
 from vpcprobe_collector.probing.outcome import ProbeOutcome
 from vpcprobe_collector.report import FORMATS, Format, render
 from vpcprobe_collector.report.summary import summary_line
+from vpcprobe_collector.rules import engine
 from vpcprobe_collector.snapshot.model import VpcSnapshot
 
 Progress = Callable[[str], None]
-_STATUS_ORDER = {
-    FindingStatus.FAIL: 0,
-    FindingStatus.ERROR: 1,
-    FindingStatus.SKIPPED: 2,
-    FindingStatus.PASS: 3,
-}
 
 
 # ---------------------------------------------------------------------------- arguments
@@ -88,11 +82,33 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="exit 1 when a problem of this severity or worse is found (default: high)",
     )
+    add_allow_incomplete_argument(parser)
     parser.add_argument(
         "--quiet",
         "-q",
         action="store_true",
         help="no progress or summary on stderr; nothing on stdout when healthy (text format)",
+    )
+
+
+EXIT_CODES_HELP = """\
+Exit codes (the same for every command that judges):
+  0  healthy and complete: everything the verdict depends on was read and judged
+  1  a problem at or above --fail-on was found (takes precedence over 4)
+  2  bad input (arguments, files, names)
+  3  AWS credentials, or a read the whole run cannot do without (lambda:GetFunction)
+  4  incomplete: nothing at or above --fail-on failed, but something a verdict depends on
+     could not be read or judged (a denied or malformed read, a path left unknown);
+     --allow-incomplete turns 4 into 0
+"""
+
+
+def add_allow_incomplete_argument(parser: argparse.ArgumentParser) -> None:
+    """--allow-incomplete, for every command that judges."""
+    parser.add_argument(
+        "--allow-incomplete",
+        action="store_true",
+        help="exit 0 instead of 4 when nothing failed but not everything could be judged",
     )
 
 
@@ -207,24 +223,8 @@ def judge_facts(
     targets: Sequence[TargetSpec],
     failures: Sequence[ProbeFailure],
 ) -> tuple[list[TargetJoin], list[Finding]]:
-    """The rules' verdict (rules.engine.judge), imported here so tests can stand in for it."""
-    try:
-        engine = importlib.import_module("vpcprobe_collector.rules.engine")
-    except ImportError as error:
-        raise VpcprobeError(f"the rules are not available in this build ({error})") from error
-    result = engine.judge(snapshot, reports, targets, probe_failures=failures)
-    return cast(tuple[list[TargetJoin], list[Finding]], result)
-
-
-def _finding_key(finding: Finding) -> tuple[int, int, str, str, str, str]:
-    return (
-        _STATUS_ORDER[finding.status],
-        -finding.severity.rank,
-        finding.code,
-        finding.target or "",
-        finding.subnet_id or "",
-        finding.fingerprint,
-    )
+    """The rules' verdict (rules.engine.judge)."""
+    return engine.judge(snapshot, reports, targets, probe_failures=failures)
 
 
 def build_diagnosis(
@@ -239,6 +239,7 @@ def build_diagnosis(
 ) -> DiagnosisReport:
     """Judge the facts and gather everything into one DiagnosisReport (stable ordering)."""
     joins, findings = (judge or judge_facts)(snapshot, outcome.reports, targets, outcome.failures)
+    findings = engine.sort_findings(list(findings))
     return DiagnosisReport(
         vpcprobe_version=__version__,
         generated_at=datetime.now(UTC),
@@ -250,15 +251,18 @@ def build_diagnosis(
         probe_failures=list(outcome.failures),
         targets=list(targets),
         joins=list(joins),
-        findings=sorted(findings, key=_finding_key),
+        findings=findings,
+        unjudged=unjudged_of(snapshot, joins, findings, optional_reads=engine.fallback_inputs()),
         notes=[*outcome.notes, *notes],
     )
 
 
-def exit_code(diagnosis: DiagnosisReport, threshold: Severity) -> int:
-    """1 when a failed (or crashed) check is at or above `threshold`, else 0."""
-    worst = [f for f in diagnosis.problems if f.severity.rank >= threshold.rank]
-    return 1 if worst else 0
+def exit_code(
+    diagnosis: DiagnosisReport, threshold: Severity, *, allow_incomplete: bool = False
+) -> ExitCode:
+    """1 for a problem at or above `threshold`, else 4 when incomplete (0 with
+    `allow_incomplete`), else 0 (findings.outcome.decide_exit)."""
+    return diagnosis_exit_code(diagnosis, threshold, allow_incomplete=allow_incomplete)
 
 
 # ---------------------------------------------------------------------------- output
@@ -292,7 +296,7 @@ def emit(diagnosis: DiagnosisReport, args: argparse.Namespace, threshold: Severi
         redact_addresses=bool(args.redact_addresses),
         color=_use_color(args),
     )
-    healthy = not diagnosis.problems
+    healthy = not diagnosis.problems and diagnosis.complete
     if args.output is not None:
         write_file(args.output, text)
     elif not (args.quiet and healthy and fmt == "text"):
@@ -306,12 +310,23 @@ def emit(diagnosis: DiagnosisReport, args: argparse.Namespace, threshold: Severi
         )
     if not args.quiet and (fmt != "text" or args.output is not None):
         shown = render_summary(diagnosis, redact=redact, addresses=bool(args.redact_addresses))
-        print(("✓ " if healthy else "✗ ") + shown, file=sys.stderr)
+        print(summary_mark(diagnosis) + shown, file=sys.stderr)
         if args.output is not None:
             print(f"report written to {args.output}", file=sys.stderr)
     if args.bundle is not None and not args.quiet:
         print(f"bundle written to {args.bundle}", file=sys.stderr)
-    return exit_code(diagnosis, threshold)
+    return int(
+        exit_code(
+            diagnosis, threshold, allow_incomplete=bool(getattr(args, "allow_incomplete", False))
+        )
+    )
+
+
+def summary_mark(diagnosis: DiagnosisReport) -> str:
+    """✓ only for a complete run without problems; ✗ for problems; ! for incomplete."""
+    if diagnosis.problems:
+        return "✗ "
+    return "✓ " if diagnosis.complete else "! "
 
 
 def render_summary(diagnosis: DiagnosisReport, *, redact: bool, addresses: bool) -> str:

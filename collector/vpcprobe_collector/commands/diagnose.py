@@ -18,7 +18,8 @@ from vpcprobe_collector.probing.request import build_request
 
 NAME = "diagnose"
 HELP = "explain why a VPC-attached Lambda function cannot reach its targets"
-DESCRIPTION = """\
+DESCRIPTION = (
+    """\
 Explain why a VPC-attached Lambda function cannot reach its targets.
 
 Reads the function and everything its traffic depends on, gets probe reports from inside
@@ -43,8 +44,10 @@ command-line options win over its defaults):
   expect = "reachable"               # or "blocked": a violated expectation is a finding
 
 The report goes to stdout (or --output); progress and a summary line go to stderr.
-Exit codes: 0 healthy, 1 problems at or above --fail-on, 2 bad input, 3 AWS access problem.
+
 """
+    + pipeline.EXIT_CODES_HELP
+)
 
 DEFAULT_INVOCATIONS = 3
 

@@ -80,6 +80,7 @@ def rule_doc(rule: type[Rule]) -> str:
         f"| Default severity | {rule.severity.value} |",
         f"| Causes | {causes} |",
         f"| Reads | {reads} |",
+        *(f"| Fallback for `{name}` | {instead} |" for name, instead in rule.fallbacks),
         "",
         "## What it checks",
         "",
