@@ -100,16 +100,12 @@ def unjudged_of(
     for finding in findings:
         if finding.status is not FindingStatus.SKIPPED:
             continue
-        subject = finding.target or f"{finding.code} {finding.name}"
-        if finding.target and finding.code:
-            subject = f"{finding.target} ({finding.code} {finding.name})"
-        entries.append(
-            Unjudged(
-                subject=subject,
-                reason=finding.message.removeprefix("Not checked: ").rstrip("."),
-                api=_api_of(finding, failed_apis),
-            )
-        )
+        check = f"{finding.code} {finding.name}"
+        subject = f"{finding.target} ({check})" if finding.target else check
+        reason = finding.message.removeprefix("Not checked: ").rstrip(".")
+        if finding.target:
+            reason = reason.removeprefix(f"{finding.target}: ")
+        entries.append(Unjudged(subject=subject, reason=reason, api=_api_of(finding, failed_apis)))
     for join in joins:
         entries.extend(path_unjudged(join.label, join.paths))
     unique: dict[tuple[str, str], Unjudged] = {}
