@@ -26,6 +26,7 @@ from vpcprobe_collector.findings.model import (
     Finding,
     FindingStatus,
     Severity,
+    TargetJoin,
 )
 from vpcprobe_collector.findings.outcome import diagnosis_exit_code, unjudged_of
 from vpcprobe_collector.rules.engine import PATH_READS, fallback_inputs, judge
@@ -107,7 +108,8 @@ DENIALS: dict[str, Callable[[VpcSnapshot], None]] = {
     "ec2:DescribeVpcEndpoints": _clear("vpc_endpoints"),
     "ec2:DescribeNetworkInterfaces": _no_enis,
     "ec2:DescribeSecurityGroups": _clear("security_groups"),
-    "ec2:DescribePrefixLists": _clear("prefix_lists"),
+    "ec2:DescribeManagedPrefixLists": _clear("prefix_lists"),
+    "ec2:GetManagedPrefixListEntries": _clear("prefix_lists"),
     "iam:SimulatePrincipalPolicy": _simulation_denied,
     **dict.fromkeys(LOCAL_POLICY_READS, _policies_unreadable),
     "service-quotas:GetServiceQuota": _default_quota,
@@ -163,7 +165,7 @@ def _key(f: Finding) -> tuple[str, str]:
     return (f.code, f.target or "")
 
 
-def _exit(snapshot: VpcSnapshot, findings: list[Finding], joins: list) -> ExitCode:  # type: ignore[type-arg]
+def _exit(snapshot: VpcSnapshot, findings: list[Finding], joins: list[TargetJoin]) -> ExitCode:
     report = DiagnosisReport(
         vpcprobe_version="test",
         generated_at=snapshot.taken_at,

@@ -51,7 +51,8 @@ PATH_READS: tuple[str, ...] = (
     "ec2:DescribeEgressOnlyInternetGateways",
     EC2_ENDPOINTS,
     EC2_ENIS,
-    "ec2:DescribePrefixLists",
+    "ec2:DescribeManagedPrefixLists",
+    "ec2:GetManagedPrefixListEntries",
     EC2_DHCP,
 )
 # Inputs that are facts whatever happened (a failed invocation is itself the fact).

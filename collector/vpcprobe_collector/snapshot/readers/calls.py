@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import botocore.exceptions
 import botocore.parsers
@@ -39,6 +39,9 @@ ALWAYS_SENT: dict[str, tuple[str, ...]] = {
 }
 # Protocols whose every answer names its request in the body.
 _REQUEST_ID_IN_BODY = frozenset({"query", "ec2"})
+
+
+T = TypeVar("T")
 
 
 class ReadFailedError(Exception):
@@ -113,6 +116,22 @@ class CallRecorder:
             self.skip(failure)
             return None
         return [item for page in pages for item in page.get(key) or []]
+
+    def parse(
+        self, api: str, items: Iterable[dict[str, Any]] | None, mapper: Callable[[Any], T]
+    ) -> list[T]:
+        """`mapper` over every item; an item without what AWS always sends in it (an ID, a
+        well-formed value) makes the whole answer malformed: [] and a SkippedRead."""
+        try:
+            return [mapper(item) for item in items or []]
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            detail = f"{type(error).__name__}: {str(error)[:200]}"
+            self.skip(
+                ReadFailedError(
+                    api, MALFORMED_RESPONSE, f"malformed response from {api} ({detail})"
+                )
+            )
+            return []
 
     def skip(self, failure: ReadFailedError, resource_ids: Iterable[str] = ()) -> None:
         """Record a failed read so what depends on it is `unknown`, never clean."""

@@ -54,13 +54,15 @@ def read_role_permissions(
         recorder.skip(failure, [role_arn])
         simulate_failure = failure
     else:
-        decisions = {
-            r["EvalActionName"]: _SIMULATED.get(
-                r.get("EvalDecision", ""), PermissionDecision.UNKNOWN
-            )
-            for page in pages
-            for r in page.get("EvaluationResults") or []
-        }
+        results = recorder.parse(
+            "iam:SimulatePrincipalPolicy",
+            [r for page in pages for r in page.get("EvaluationResults") or []],
+            lambda r: (
+                str(r["EvalActionName"]),
+                _SIMULATED.get(r.get("EvalDecision", ""), PermissionDecision.UNKNOWN),
+            ),
+        )
+        decisions = dict(results)
         return RolePermissions(
             role_arn=role_arn,
             method="simulate",
@@ -107,9 +109,11 @@ def _read_role_policies(recorder: CallRecorder, iam: Any, name: str) -> list[dic
     )
     if attached is None or inline is None:
         return None
+    arns = recorder.parse("iam:ListAttachedRolePolicies", attached, lambda p: str(p["PolicyArn"]))
+    if len(arns) != len(attached):
+        return None
     documents: list[dict[str, Any]] = []
-    for policy in attached:
-        arn = policy["PolicyArn"]
+    for arn in arns:
         meta = recorder.call(iam, "get_policy", "iam:GetPolicy", PolicyArn=arn)
         version = (meta or {}).get("Policy", {}).get("DefaultVersionId")
         if not version:
