@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import cast
 
 from vpcprobe import __version__
-from vpcprobe.models import ProbeReport, RecordType
+from vpcprobe.models import ProbeReport, RecordType, is_ip
 from vpcprobe_collector.contract import Contract, load_contract, parse_target
 from vpcprobe_collector.errors import BadInputError, ExitCode
 from vpcprobe_collector.findings.model import (
@@ -138,20 +138,11 @@ def fail_on(args: argparse.Namespace, contract: Contract) -> Severity:
     return contract.fail_on or Severity.HIGH
 
 
-def is_address(host: str) -> bool:
-    """True for an IPv4 or IPv6 literal."""
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
 def require_address_targets(targets: Sequence[TargetSpec], without_probe: str) -> None:
     """Refuse name targets when no probe report will come: nothing would resolve them as the
     function would, so they could not be checked. `without_probe` names the situation
     ("--no-probe", "analyze without --probe-result")."""
-    names = [t.host for t in targets if not is_address(t.host)]
+    names = [t.host for t in targets if not is_ip(t.host)]
     if names:
         raise BadInputError(
             f"{without_probe} needs IP address targets, but {names[0]} is a name "
@@ -193,7 +184,7 @@ def resolved_addresses(reports: Sequence[ProbeReport], targets: Sequence[TargetS
     """Addresses whose ENIs the snapshot should read: IP targets, what the probe resolved for
     them, and the DNS servers the probe used (first-seen order)."""
     hosts = {t.host.lower().rstrip(".") for t in targets}
-    found: list[str] = [t.host for t in targets if is_address(t.host)]
+    found: list[str] = [t.host for t in targets if is_ip(t.host)]
     for report in reports:
         for tcp in report.tcp:
             if tcp.address and tcp.host.lower().rstrip(".") in hosts:
@@ -202,12 +193,12 @@ def resolved_addresses(reports: Sequence[ProbeReport], targets: Sequence[TargetS
             if dns.record_type in (RecordType.A, RecordType.AAAA) and (
                 dns.name.lower().rstrip(".") in hosts
             ):
-                found.extend(a for a in dns.answers if is_address(a))
+                found.extend(a for a in dns.answers if is_ip(a))
         # The DNS servers the probe was told about, so their ENIs (and security groups) are read.
         servers = [d.server for d in report.dns]
         if report.resolv_conf:
             servers += report.resolv_conf.nameservers + report.resolv_conf.configured_nameservers
-        found.extend(s for s in servers if is_address(s) and not _link_local(s))
+        found.extend(s for s in servers if is_ip(s) and not _link_local(s))
     return list(dict.fromkeys(found))
 
 

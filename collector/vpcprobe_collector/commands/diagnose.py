@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 from pathlib import Path
 from typing import Any
 
@@ -97,16 +96,10 @@ def function_name(function: str) -> str:
 
 
 def _default_probe_function(session: Any, function: str) -> str | None:
-    """The probe `vpcprobe deploy --like FUNCTION` made, when the deploy module is installed."""
-    try:
-        deploy = importlib.import_module("vpcprobe_collector.deploy")
-    except ImportError:
-        return None
-    finder = getattr(deploy, "find_probe_function", None)
-    if finder is None:
-        return None
-    found = finder(session, function_name(function))
-    return str(found) if found else None
+    """The probe `vpcprobe deploy --like FUNCTION` made, or None."""
+    from vpcprobe_collector.deploy import find_probe_function  # only when no probe was named
+
+    return find_probe_function(session, function_name(function))
 
 
 def _invocations(args: argparse.Namespace, contract: Contract) -> int:

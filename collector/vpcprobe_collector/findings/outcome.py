@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 
+from vpcprobe_collector.aws_errors import is_not_found
 from vpcprobe_collector.errors import ExitCode
 from vpcprobe_collector.findings.model import (
     DiagnosisReport,
@@ -47,15 +48,10 @@ def diagnosis_exit_code(
     )
 
 
-def is_not_found(read: SkippedRead) -> bool:
-    """A "not found" answer is a fact (the resource does not exist), not a failed read."""
-    return "NotFound" in read.error_code
-
-
 def unread(snapshot: VpcSnapshot, optional: Collection[str] = ()) -> list[SkippedRead]:
     """The failed reads a verdict depends on: every skipped read except "not found" answers
     and reads with a documented fallback (`optional`)."""
-    return [r for r in snapshot.skipped if not is_not_found(r) and r.api not in optional]
+    return [r for r in snapshot.skipped if not is_not_found(r.error_code) and r.api not in optional]
 
 
 def _api_of(finding: Finding, apis: Collection[str]) -> str | None:

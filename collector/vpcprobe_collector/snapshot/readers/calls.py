@@ -8,22 +8,9 @@ from typing import Any, TypeVar
 import botocore.exceptions
 import botocore.parsers
 
+from vpcprobe_collector.aws_errors import CREDENTIAL_ERROR_CODES
 from vpcprobe_collector.errors import AwsAccessError
 from vpcprobe_collector.snapshot.model import MALFORMED_RESPONSE, ApiCall, SkippedRead
-
-# Error codes that mean "these credentials are not usable at all", as opposed to one denied read.
-CREDENTIAL_ERROR_CODES = frozenset(
-    {
-        "UnrecognizedClientException",
-        "InvalidClientTokenId",
-        "ExpiredToken",
-        "ExpiredTokenException",
-        "AuthFailure",
-        "SignatureDoesNotMatch",
-        "InvalidSignatureException",
-    }
-)
-
 
 # What AWS always sends in a successful answer, beyond what the protocol itself guarantees
 # (query and EC2 answers always carry a request ID; query answers a result wrapper, whose
@@ -40,6 +27,8 @@ ALWAYS_SENT: dict[str, tuple[str, ...]] = {
 # Protocols whose every answer names its request in the body.
 _REQUEST_ID_IN_BODY = frozenset({"query", "ec2"})
 
+
+__all__ = ["CREDENTIAL_ERROR_CODES", "CallRecorder", "ReadFailedError"]
 
 T = TypeVar("T")
 
