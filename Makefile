@@ -57,6 +57,17 @@ format: $(STAMP) ## rewrite the code in the project's format
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The fast gate for every commit: lint plus the unit, moto and golden tests; no lab (root,
+# namespaces), no browser, no `sam build`, no layer builds (tests/probe/test_layer_*.py).
+CHECK_IGNORE := --ignore=tests/lab --ignore=tests/report/test_html_browser.py \
+  --ignore=tests/probe/test_layer_build.py --ignore=tests/probe/test_layer_both_architectures.py
+
+check: $(STAMP) ## lint + unit and golden tests, no lab/browser/sam build (under 3 minutes)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest -q $(CHECK_IGNORE) -m "not lab" $(PYTEST_ARGS)
+
 test: $(STAMP) system-deps browser-deps sam-venv lint ## run every test (lab tests need root)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -84,7 +95,7 @@ $(SAM):
 
 sam-venv: $(SAM) ## create .venv-sam: aws-sam-cli in its own environment (for the sam build test)
 
-.PHONY: help venv system-deps browser-deps lint format test layer sam-venv build-ProbeLayer build-ProbeFunction
+.PHONY: help venv system-deps browser-deps lint format check test layer sam-venv build-ProbeLayer build-ProbeFunction
 
 bench: $(STAMP) system-deps ## print every tracked figure with its goal (bench/run_all.py; BENCH_ARGS=--json)
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import ipaddress
 import os
 import sys
@@ -18,30 +17,25 @@ from pathlib import Path
 from typing import cast
 
 from vpcprobe import __version__
-from vpcprobe.models import ProbeReport, RecordType
+from vpcprobe.models import ProbeReport, RecordType, is_ip
 from vpcprobe_collector.contract import Contract, load_contract, parse_target
-from vpcprobe_collector.errors import BadInputError, VpcprobeError
+from vpcprobe_collector.errors import BadInputError, ExitCode
 from vpcprobe_collector.findings.model import (
     DiagnosisReport,
     Finding,
-    FindingStatus,
     ProbeFailure,
     Severity,
     TargetJoin,
     TargetSpec,
 )
+from vpcprobe_collector.findings.outcome import diagnosis_exit_code, unjudged_of
 from vpcprobe_collector.probing.outcome import ProbeOutcome
 from vpcprobe_collector.report import FORMATS, Format, render
 from vpcprobe_collector.report.summary import summary_line
+from vpcprobe_collector.rules import engine
 from vpcprobe_collector.snapshot.model import VpcSnapshot
 
 Progress = Callable[[str], None]
-_STATUS_ORDER = {
-    FindingStatus.FAIL: 0,
-    FindingStatus.ERROR: 1,
-    FindingStatus.SKIPPED: 2,
-    FindingStatus.PASS: 3,
-}
 
 
 # ---------------------------------------------------------------------------- arguments
@@ -88,11 +82,33 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="exit 1 when a problem of this severity or worse is found (default: high)",
     )
+    add_allow_incomplete_argument(parser)
     parser.add_argument(
         "--quiet",
         "-q",
         action="store_true",
         help="no progress or summary on stderr; nothing on stdout when healthy (text format)",
+    )
+
+
+EXIT_CODES_HELP = """\
+Exit codes (the same for every command that judges):
+  0  healthy and complete: everything the verdict depends on was read and judged
+  1  a problem at or above --fail-on was found (takes precedence over 4)
+  2  bad input (arguments, files, names)
+  3  AWS credentials, or a read the whole run cannot do without (lambda:GetFunction)
+  4  incomplete: nothing at or above --fail-on failed, but something a verdict depends on
+     could not be read or judged (a denied or malformed read, a path left unknown);
+     --allow-incomplete turns 4 into 0
+"""
+
+
+def add_allow_incomplete_argument(parser: argparse.ArgumentParser) -> None:
+    """--allow-incomplete, for every command that judges."""
+    parser.add_argument(
+        "--allow-incomplete",
+        action="store_true",
+        help="exit 0 instead of 4 when nothing failed but not everything could be judged",
     )
 
 
@@ -122,20 +138,11 @@ def fail_on(args: argparse.Namespace, contract: Contract) -> Severity:
     return contract.fail_on or Severity.HIGH
 
 
-def is_address(host: str) -> bool:
-    """True for an IPv4 or IPv6 literal."""
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
 def require_address_targets(targets: Sequence[TargetSpec], without_probe: str) -> None:
     """Refuse name targets when no probe report will come: nothing would resolve them as the
     function would, so they could not be checked. `without_probe` names the situation
     ("--no-probe", "analyze without --probe-result")."""
-    names = [t.host for t in targets if not is_address(t.host)]
+    names = [t.host for t in targets if not is_ip(t.host)]
     if names:
         raise BadInputError(
             f"{without_probe} needs IP address targets, but {names[0]} is a name "
@@ -177,7 +184,7 @@ def resolved_addresses(reports: Sequence[ProbeReport], targets: Sequence[TargetS
     """Addresses whose ENIs the snapshot should read: IP targets, what the probe resolved for
     them, and the DNS servers the probe used (first-seen order)."""
     hosts = {t.host.lower().rstrip(".") for t in targets}
-    found: list[str] = [t.host for t in targets if is_address(t.host)]
+    found: list[str] = [t.host for t in targets if is_ip(t.host)]
     for report in reports:
         for tcp in report.tcp:
             if tcp.address and tcp.host.lower().rstrip(".") in hosts:
@@ -186,12 +193,12 @@ def resolved_addresses(reports: Sequence[ProbeReport], targets: Sequence[TargetS
             if dns.record_type in (RecordType.A, RecordType.AAAA) and (
                 dns.name.lower().rstrip(".") in hosts
             ):
-                found.extend(a for a in dns.answers if is_address(a))
+                found.extend(a for a in dns.answers if is_ip(a))
         # The DNS servers the probe was told about, so their ENIs (and security groups) are read.
         servers = [d.server for d in report.dns]
         if report.resolv_conf:
             servers += report.resolv_conf.nameservers + report.resolv_conf.configured_nameservers
-        found.extend(s for s in servers if is_address(s) and not _link_local(s))
+        found.extend(s for s in servers if is_ip(s) and not _link_local(s))
     return list(dict.fromkeys(found))
 
 
@@ -207,24 +214,8 @@ def judge_facts(
     targets: Sequence[TargetSpec],
     failures: Sequence[ProbeFailure],
 ) -> tuple[list[TargetJoin], list[Finding]]:
-    """The rules' verdict (rules.engine.judge), imported here so tests can stand in for it."""
-    try:
-        engine = importlib.import_module("vpcprobe_collector.rules.engine")
-    except ImportError as error:
-        raise VpcprobeError(f"the rules are not available in this build ({error})") from error
-    result = engine.judge(snapshot, reports, targets, probe_failures=failures)
-    return cast(tuple[list[TargetJoin], list[Finding]], result)
-
-
-def _finding_key(finding: Finding) -> tuple[int, int, str, str, str, str]:
-    return (
-        _STATUS_ORDER[finding.status],
-        -finding.severity.rank,
-        finding.code,
-        finding.target or "",
-        finding.subnet_id or "",
-        finding.fingerprint,
-    )
+    """The rules' verdict (rules.engine.judge)."""
+    return engine.judge(snapshot, reports, targets, probe_failures=failures)
 
 
 def build_diagnosis(
@@ -239,6 +230,7 @@ def build_diagnosis(
 ) -> DiagnosisReport:
     """Judge the facts and gather everything into one DiagnosisReport (stable ordering)."""
     joins, findings = (judge or judge_facts)(snapshot, outcome.reports, targets, outcome.failures)
+    findings = engine.sort_findings(list(findings))
     return DiagnosisReport(
         vpcprobe_version=__version__,
         generated_at=datetime.now(UTC),
@@ -250,15 +242,18 @@ def build_diagnosis(
         probe_failures=list(outcome.failures),
         targets=list(targets),
         joins=list(joins),
-        findings=sorted(findings, key=_finding_key),
+        findings=findings,
+        unjudged=unjudged_of(snapshot, joins, findings, optional_reads=engine.fallback_inputs()),
         notes=[*outcome.notes, *notes],
     )
 
 
-def exit_code(diagnosis: DiagnosisReport, threshold: Severity) -> int:
-    """1 when a failed (or crashed) check is at or above `threshold`, else 0."""
-    worst = [f for f in diagnosis.problems if f.severity.rank >= threshold.rank]
-    return 1 if worst else 0
+def exit_code(
+    diagnosis: DiagnosisReport, threshold: Severity, *, allow_incomplete: bool = False
+) -> ExitCode:
+    """1 for a problem at or above `threshold`, else 4 when incomplete (0 with
+    `allow_incomplete`), else 0 (findings.outcome.decide_exit)."""
+    return diagnosis_exit_code(diagnosis, threshold, allow_incomplete=allow_incomplete)
 
 
 # ---------------------------------------------------------------------------- output
@@ -292,7 +287,7 @@ def emit(diagnosis: DiagnosisReport, args: argparse.Namespace, threshold: Severi
         redact_addresses=bool(args.redact_addresses),
         color=_use_color(args),
     )
-    healthy = not diagnosis.problems
+    healthy = not diagnosis.problems and diagnosis.complete
     if args.output is not None:
         write_file(args.output, text)
     elif not (args.quiet and healthy and fmt == "text"):
@@ -306,12 +301,23 @@ def emit(diagnosis: DiagnosisReport, args: argparse.Namespace, threshold: Severi
         )
     if not args.quiet and (fmt != "text" or args.output is not None):
         shown = render_summary(diagnosis, redact=redact, addresses=bool(args.redact_addresses))
-        print(("✓ " if healthy else "✗ ") + shown, file=sys.stderr)
+        print(summary_mark(diagnosis) + shown, file=sys.stderr)
         if args.output is not None:
             print(f"report written to {args.output}", file=sys.stderr)
     if args.bundle is not None and not args.quiet:
         print(f"bundle written to {args.bundle}", file=sys.stderr)
-    return exit_code(diagnosis, threshold)
+    return int(
+        exit_code(
+            diagnosis, threshold, allow_incomplete=bool(getattr(args, "allow_incomplete", False))
+        )
+    )
+
+
+def summary_mark(diagnosis: DiagnosisReport) -> str:
+    """✓ only for a complete run without problems; ✗ for problems; ! for incomplete."""
+    if diagnosis.problems:
+        return "✗ "
+    return "✓ " if diagnosis.complete else "! "
 
 
 def render_summary(diagnosis: DiagnosisReport, *, redact: bool, addresses: bool) -> str:

@@ -93,9 +93,11 @@ class ReportStatus(StrEnum):
 # ---------------------------------------------------------------------------- request
 
 
-def _is_ip(text: str) -> bool:
+def is_ip(text: str) -> bool:
+    """True for an IPv4 or IPv6 literal (an IPv6 %scope is allowed): the one such test that
+    both the probe and the collector use."""
     try:
-        ipaddress.ip_address(text)
+        ipaddress.ip_address(text.split("%", 1)[0])
     except ValueError:
         return False
     return True
@@ -104,7 +106,7 @@ def _is_ip(text: str) -> bool:
 def validate_hostname(host: str) -> str:
     """Return `host` if it is an IP literal or a valid DNS name (trailing dot allowed)."""
     host = host.strip()
-    if _is_ip(host):
+    if is_ip(host):
         return host
     name = host[:-1] if host.endswith(".") else host
     if not name or len(name) > 253:
@@ -235,7 +237,7 @@ class ProbeRequest(_Model):
     @classmethod
     def _servers(cls, values: list[str]) -> list[str]:
         for value in values:
-            if not _is_ip(value):
+            if not is_ip(value):
                 raise ValueError(f"nameserver {value!r} must be an IP address")
         return values
 

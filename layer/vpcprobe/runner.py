@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import heapq
-import ipaddress
 import itertools
 import os
 import time
@@ -32,6 +31,7 @@ from vpcprobe.models import (
     TcpResult,
     TcpStatus,
     Transport,
+    is_ip,
 )
 
 FORWARDER_VARIABLE = "VPCPROBE_FORWARDER"
@@ -72,28 +72,20 @@ def _unique(values: list[str]) -> list[str]:
     return out
 
 
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text.split("%", 1)[0])
-    except ValueError:
-        return False
-    return True
-
-
 def dns_names(request: ProbeRequest, region: str | None) -> list[str]:
     """Names to resolve: target hosts, extra names, then the AWS endpoints the probe calls."""
     names = [t.host for t in request.targets] + list(request.dns_names)
     if request.default_names:
         services = [aws_call.LOGS] + ([aws_call.STS] if request.aws.sts else [])
         names += [h for s in services if (h := aws_call.endpoint_host(s, region))]
-    return _unique([n for n in names if not _is_ip(n)])
+    return _unique([n for n in names if not is_ip(n)])
 
 
 def dns_servers(request: ProbeRequest, conf: ResolvConf, errors: list[ProbeError]) -> list[str]:
     """Servers to ask directly: the forwarder, resolv.conf's (even commented) and extra ones."""
     servers: list[str] = []
     fwd = forwarder()
-    if fwd and _is_ip(fwd):
+    if fwd and is_ip(fwd):
         servers.append(fwd)
     elif fwd:
         errors.append(
@@ -113,7 +105,7 @@ class _Plan:
         self.disabled: list[tuple[str, tuple[int, ...], Result]] = []  # reported, never run
         self._plan_dns(dns_names(request, region), dns_servers(request, conf, self.errors))
         for index, target in enumerate(request.targets):
-            if tcp_connect.is_ip(target.host):
+            if is_ip(target.host):
                 self.steps.append(self.connect_step(target, index, 0, target.host))
             else:
                 self.steps.append(self._resolve_step(target, index))

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import errno
-import ipaddress
 import socket
 import time
 
-from vpcprobe.models import SkipReason, Target, TcpResult, TcpStatus
+from vpcprobe.models import SkipReason, Target, TcpResult, TcpStatus, is_ip
 
 # The kernel's answers that mean "no path" rather than "a host said no".
 _UNREACHABLE = {
@@ -26,15 +25,6 @@ def _elapsed_ms(started: float) -> float:
 
 def _result(target: Target, **fields: object) -> TcpResult:
     return TcpResult(label=target.display, host=target.host, port=target.port, **fields)  # type: ignore[arg-type]
-
-
-def is_ip(host: str) -> bool:
-    """True when `host` is an IP literal (such a target skips DNS)."""
-    try:
-        ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    return True
 
 
 def skipped(target: Target, reason: SkipReason, address: str | None = None) -> TcpResult:

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from vpcprobe.models import is_ip
 from vpcprobe_collector import cli
-from vpcprobe_collector.diagnosis import is_address
 from vpcprobe_collector.report.redact import redact_text
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
@@ -26,7 +26,7 @@ def _analyze_args(folder: Path) -> list[str]:
         args += ["--probe-result", *map(str, probes)]
     targets = json.loads((folder / "targets.json").read_text()).get("targets", [])
     for t in targets:
-        if not probes and not is_address(t["host"]):
+        if not probes and not is_ip(t["host"]):
             continue  # without a probe report analyze refuses name targets
         host = f"[{t['host']}]" if ":" in t["host"] else t["host"]
         label = f"={t['label']}" if t.get("label") else ""

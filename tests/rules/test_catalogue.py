@@ -63,3 +63,29 @@ def test_explain_prints_the_rule_and_rejects_unknown_codes(capsys) -> None:  # t
         "vpcprobe: error: unknown finding code 'XYZ999'; run 'vpcprobe rules' to list the codes"
     ]
     assert rule_by_code("XYZ999") is None
+
+
+CAUSES_PAGE = DOCS.parent / "causes.md"
+
+
+def test_every_cause_is_in_the_repository_with_the_codes_that_name_it() -> None:
+    from vpcprobe_collector.rules.causes import CAUSES
+
+    text = CAUSES_PAGE.read_text(encoding="utf-8")
+    rows = {m.group(1): m.group(0) for m in re.finditer(r"^\| (C\d\d) \|.*$", text, re.M)}
+    # C01-C32 at least, numbered without gaps, each once
+    numbers = [int(c.code[1:]) for c in CAUSES]
+    assert numbers == list(range(1, len(CAUSES) + 1)) and len(CAUSES) >= 32
+    assert sorted(rows) == [c.code for c in CAUSES]
+    for cause in CAUSES:
+        listed = set(re.findall(r"\[([A-Z0-9]+)\]\(findings/", rows[cause.code]))
+        naming = {r.code for r in ALL_RULES if cause.code in r.causes}
+        assert listed == naming, cause.code
+        assert all(rule_by_code(code) is not None for code in listed)
+
+
+def test_every_cause_a_rule_names_exists() -> None:
+    from vpcprobe_collector.rules.causes import CAUSES
+
+    known = {c.code for c in CAUSES}
+    assert {c for r in ALL_RULES for c in r.causes} <= known

@@ -15,7 +15,8 @@ from vpcprobe_collector.findings.model import (
     TargetJoin,
     TargetSpec,
 )
-from vpcprobe_collector.rules.engine import judge
+from vpcprobe_collector.findings.outcome import unjudged_of
+from vpcprobe_collector.rules.engine import fallback_inputs, judge
 from vpcprobe_collector.snapshot.model import VpcSnapshot
 
 
@@ -80,5 +81,6 @@ def expected_text(folder: Path) -> str:
         targets=loaded.targets,
         joins=joins,
         findings=findings,
+        unjudged=unjudged_of(loaded.snapshot, joins, findings, optional_reads=fallback_inputs()),
     )
     return render(diagnosis, "text")

@@ -65,23 +65,32 @@ def test_target_the_probe_did_not_report_on_is_listed_as_not_checked(
     code, out, err = analyze(
         capsys, INGRESS, "--target", "other.internal:5432", "--format", fmt, probe=True
     )
-    assert code == 0
+    # Nothing failed, but a target was not judged: incomplete (4), never 0 and never a ✓.
+    assert code == 4
     if fmt == "json":
         (skipped,) = findings(out, "TGT003")
         assert skipped["status"] == "skipped"
         assert skipped["target"] == "other.internal:5432"
         assert "the probe reports do not mention it" in skipped["message"]
+        assert any(
+            u["subject"].startswith("other.internal:5432")
+            and "the probe reports do not mention it" in u["reason"]
+            for u in json.loads(out)["unjudged"]
+        )
         summary = err
     else:
-        assert "Not checked" in out
+        assert "Not judged" in out
         assert "TGT003" in out
         assert "the probe reports do not mention it" in out
         summary = out if fmt == "text" else err
+    assert "✓" not in out + err
     # The summary line must not count the target as checked (or reachable).
     line = next(s for s in summary.splitlines() if "orders-api:" in s)
-    assert "1 target not checked" in line
-    assert "target checked" not in line and "reachable" not in line
-    assert "no problems found in what was checked" in line
+    assert line.startswith("! ")
+    assert "incomplete" in line and "could not be judged" in line
+    assert "other.internal:5432" in line
+    assert "checked" not in line and "reachable" not in line
+    assert "no problems found" not in line
 
 
 def test_satisfied_expect_blocked_passes(

@@ -13,7 +13,8 @@ from vpcprobe_collector.probing.outcome import ProbeOutcome
 
 NAME = "analyze"
 HELP = "re-run the analysis offline on a --bundle zip or a saved snapshot and probe reports"
-DESCRIPTION = """\
+DESCRIPTION = (
+    """\
 Re-run the analysis offline, with no AWS access: on a bundle written by
 `vpcprobe diagnose --bundle FILE.zip`, or on a snapshot plus probe reports:
 
@@ -22,8 +23,11 @@ Re-run the analysis offline, with no AWS access: on a bundle written by
 
 Targets come from --target/--config, else from the bundle; without --probe-result they
 must be IP addresses (nothing else says what a name resolves to inside the VPC). Output
-options and exit codes are those of `vpcprobe diagnose`.
+options are those of `vpcprobe diagnose`.
+
 """
+    + pipeline.EXIT_CODES_HELP
+)
 
 NO_PROBE_NOTE = (
     "No probe report was given, so only the configuration was judged; add --probe-result "

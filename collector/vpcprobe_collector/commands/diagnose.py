@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,8 @@ from vpcprobe_collector.probing.request import build_request
 
 NAME = "diagnose"
 HELP = "explain why a VPC-attached Lambda function cannot reach its targets"
-DESCRIPTION = """\
+DESCRIPTION = (
+    """\
 Explain why a VPC-attached Lambda function cannot reach its targets.
 
 Reads the function and everything its traffic depends on, gets probe reports from inside
@@ -43,8 +43,10 @@ command-line options win over its defaults):
   expect = "reachable"               # or "blocked": a violated expectation is a finding
 
 The report goes to stdout (or --output); progress and a summary line go to stderr.
-Exit codes: 0 healthy, 1 problems at or above --fail-on, 2 bad input, 3 AWS access problem.
+
 """
+    + pipeline.EXIT_CODES_HELP
+)
 
 DEFAULT_INVOCATIONS = 3
 
@@ -94,16 +96,10 @@ def function_name(function: str) -> str:
 
 
 def _default_probe_function(session: Any, function: str) -> str | None:
-    """The probe `vpcprobe deploy --like FUNCTION` made, when the deploy module is installed."""
-    try:
-        deploy = importlib.import_module("vpcprobe_collector.deploy")
-    except ImportError:
-        return None
-    finder = getattr(deploy, "find_probe_function", None)
-    if finder is None:
-        return None
-    found = finder(session, function_name(function))
-    return str(found) if found else None
+    """The probe `vpcprobe deploy --like FUNCTION` made, or None."""
+    from vpcprobe_collector.deploy import find_probe_function  # only when no probe was named
+
+    return find_probe_function(session, function_name(function))
 
 
 def _invocations(args: argparse.Namespace, contract: Contract) -> int:

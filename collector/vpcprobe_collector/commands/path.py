@@ -11,10 +11,14 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from vpcprobe_collector.aws import make_session
+from vpcprobe_collector.diagnosis import add_allow_incomplete_argument
 from vpcprobe_collector.errors import BadInputError, ExitCode
+from vpcprobe_collector.findings.model import Severity
+from vpcprobe_collector.findings.outcome import decide_exit, unread
 from vpcprobe_collector.paths import describe
 from vpcprobe_collector.paths.evaluate import evaluate_function_paths
 from vpcprobe_collector.paths.model import HopOutcome, PathResult, Verdict
+from vpcprobe_collector.rules.engine import PATH_READS
 from vpcprobe_collector.snapshot.build import take_snapshot
 from vpcprobe_collector.snapshot.model import VpcSnapshot
 
@@ -27,8 +31,10 @@ DESCRIPTION = (
     "own security groups. Nothing is sent to the destination. Each verdict lists the hops in\n"
     "order and names the component and rule that decided.\n\n"
     "verdicts: reachable, leaves_vpc (allowed as far as the VPC goes), blocked, unknown\n"
-    "exit codes: 0 every subnet reachable or leaves_vpc, 1 any blocked or unknown,\n"
-    "            2 bad input, 3 AWS access\n\n"
+    "exit codes: 0 every subnet reachable or leaves_vpc and every read it needs was read,\n"
+    "            1 any subnet blocked, 2 bad input, 3 AWS access,\n"
+    "            4 incomplete: none blocked, but a subnet is unknown or a read failed\n"
+    "            (--allow-incomplete turns 4 into 0)\n\n"
     "examples:\n"
     "  vpcprobe path orders-api --to 10.0.3.10:5432\n"
     "  vpcprobe path orders-api --to [2001:db8::10]:443 --format json\n"
@@ -62,6 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--region", help="AWS region (default: AWS_REGION or the profile's)")
     parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE or 'default')")
+    add_allow_incomplete_argument(parser)
 
 
 def parse_destination(text: str) -> tuple[str, int]:
@@ -195,5 +202,18 @@ def run(args: argparse.Namespace) -> int:
         return int(ExitCode.OK)
     for skipped in snapshot.skipped:
         print(f"vpcprobe: skipped read: {skipped.reason}", file=sys.stderr)
-    ok = all(r.verdict in (Verdict.REACHABLE, Verdict.LEAVES_VPC) for r in results)
-    return int(ExitCode.OK if ok else ExitCode.FINDINGS)
+    return int(path_exit_code(snapshot, results, allow_incomplete=args.allow_incomplete))
+
+
+def path_exit_code(
+    snapshot: VpcSnapshot, results: list[PathResult], *, allow_incomplete: bool = False
+) -> ExitCode:
+    """1 when any subnet is blocked; else 4 when a subnet is unknown or a read the paths use
+    failed (0 with `allow_incomplete`); else 0: the same vocabulary as diagnose. A blocked
+    subnet counts as a high problem (diagnose's default threshold)."""
+    blocked = [Severity.HIGH for r in results if r.verdict is Verdict.BLOCKED]
+    failed_reads = [r for r in unread(snapshot) if r.api in PATH_READS]
+    incomplete = any(r.verdict is Verdict.UNKNOWN for r in results) or bool(failed_reads)
+    return decide_exit(
+        blocked, threshold=Severity.HIGH, incomplete=incomplete, allow_incomplete=allow_incomplete
+    )

@@ -1,4 +1,6 @@
-"""Turn a failed AWS call during deploy/wrap into an error that names what was missing."""
+"""Turn a failed AWS call during deploy/wrap into an error that names what was missing.
+
+The error codes themselves are `vpcprobe_collector.aws_errors`'s, shared with the snapshot."""
 
 from __future__ import annotations
 
@@ -6,31 +8,16 @@ from typing import NoReturn
 
 import botocore.exceptions
 
+from vpcprobe_collector.aws_errors import error_code, is_denied
 from vpcprobe_collector.errors import AwsAccessError, ExitCode, VpcprobeError
 
-DENIED_CODES = frozenset(
-    {
-        "AccessDenied",
-        "AccessDeniedException",
-        "UnauthorizedOperation",
-        "UnrecognizedClientException",
-        "InvalidClientTokenId",
-        "ExpiredToken",
-    }
-)
+__all__ = ["AwsErrors", "DeployFailedError", "error_code", "raise_aws_error"]
 
 
 class DeployFailedError(VpcprobeError):
     """The probe function was created but Lambda could not make it Active."""
 
     exit_code = ExitCode.FINDINGS
-
-
-def error_code(error: BaseException) -> str:
-    """The AWS error code of a ClientError, or "" for anything else."""
-    if isinstance(error, botocore.exceptions.ClientError):
-        return str(error.response.get("Error", {}).get("Code", ""))
-    return ""
 
 
 def raise_aws_error(error: Exception, permission: str, hint: str | None = None) -> NoReturn:
@@ -42,7 +29,7 @@ def raise_aws_error(error: Exception, permission: str, hint: str | None = None) 
     if isinstance(error, botocore.exceptions.EndpointConnectionError):
         raise AwsAccessError(f"cannot reach the AWS endpoint for {permission}: {error}") from error
     code = error_code(error)
-    if code in DENIED_CODES:
+    if is_denied(code):
         advice = hint or f"grant {permission} to the identity running vpcprobe"
         raise AwsAccessError(f"{permission} denied: {advice}") from error
     message = (

@@ -14,12 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import vpcprobe
-from vpcprobe_collector.deploy.aws_errors import (
-    DENIED_CODES,
-    AwsErrors,
-    error_code,
-    raise_aws_error,
-)
+from vpcprobe_collector.aws_errors import is_denied, is_not_found
+from vpcprobe_collector.deploy.aws_errors import AwsErrors, error_code, raise_aws_error
 from vpcprobe_collector.deploy.names import layer_name
 from vpcprobe_collector.errors import BadInputError
 
@@ -166,9 +162,7 @@ def publish_layer(lambda_client: Any, layer: LayerZip, progress: Progress) -> Pu
                 )
     except AwsErrors as error:
         # Reuse is an optimisation: without the right to look, publish a new version.
-        if error_code(error) not in DENIED_CODES and error_code(error) != (
-            "ResourceNotFoundException"
-        ):
+        if not (is_denied(error_code(error)) or is_not_found(error_code(error))):
             raise_aws_error(error, "lambda:ListLayerVersions")
     progress(f"publishing layer {name} ({len(content) // 1024} KiB)")
     try:

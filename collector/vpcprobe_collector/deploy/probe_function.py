@@ -40,6 +40,7 @@ from vpcprobe_collector.deploy.role import delete_role, ensure_role, log_group_a
 from vpcprobe_collector.deploy.sam_parameters import ProbeNetwork, probe_network, vpc_config
 from vpcprobe_collector.deploy.schedule import check_expression, delete_schedule, ensure_schedule
 from vpcprobe_collector.errors import AwsAccessError, BadInputError
+from vpcprobe_collector.findings.reason_codes import finding_for_reason
 
 Progress = Callable[[str], None]
 PROBE_HANDLER = "vpcprobe.handler.handler"
@@ -165,16 +166,12 @@ def find_probe_function(session: Any, suspect_name: str) -> str | None:
 
 
 def known_cause(reason_code: str) -> str:
-    """ " (SUB001 subnet-out-of-ips: ...)" when a rule claims this state reason code, else ""."""
-    try:
-        from vpcprobe_collector.rules.registry import ALL_RULES
-    except ImportError:  # the rules are another part; the message stands without them
+    """ " (SUB001 subnet-out-of-ips: ...)" when the reason code is a known finding, else ""."""
+    found = finding_for_reason(reason_code)
+    if found is None:
         return ""
-    for rule in ALL_RULES:
-        if reason_code in getattr(rule, "state_reason_codes", ()):
-            code, name = getattr(rule, "code", ""), getattr(rule, "name", "")
-            return f" ({code} {name}: 'vpcprobe explain {code}' says how to fix it)"
-    return ""
+    code, name = found
+    return f" ({code} {name}: 'vpcprobe explain {code}' says how to fix it)"
 
 
 def wait_for(

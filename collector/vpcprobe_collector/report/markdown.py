@@ -94,12 +94,23 @@ def render_markdown(diagnosis: DiagnosisReport) -> str:
     ]
     problems = diagnosis.problems
     out += ["## Findings", ""]
-    if not problems:
+    if not problems and diagnosis.complete:
         out += ["No problems found.", ""]
+    elif not problems:
+        out += ["No problem found in what could be judged; the run is incomplete (below).", ""]
     for finding in problems:
         out += _finding(finding)
+    if diagnosis.unjudged:
+        out += [
+            "## Not judged",
+            "",
+            "What could not be read or decided is not reported as fine:",
+            "",
+        ]
+        rows = [[u.subject, u.reason, u.api or ""] for u in diagnosis.unjudged]
+        out += [table(["what", "why", "read"], rows), ""]
     skipped = [f for f in diagnosis.findings if f.status == FindingStatus.SKIPPED]
-    if skipped:
+    if skipped and not diagnosis.unjudged:
         out += ["## Not checked", "", "What could not be read is not reported as fine:", ""]
         rows = [[f.code, f.name, skip_reason(f)] for f in skipped]
         out += [table(["code", "check", "reason"], rows), ""]

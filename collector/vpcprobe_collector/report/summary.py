@@ -99,6 +99,19 @@ def healthy_line(diagnosis: DiagnosisReport, counts: Counts) -> str:
     return f"{diagnosis.function_name}: {lead}{verdict} ({checks_phrase(counts)})."
 
 
+def incomplete_line(diagnosis: DiagnosisReport, counts: Counts) -> str:
+    """The summary for a run without problems that could not judge everything: it names what
+    could not be judged and why, and never says "checked" or "no problems found"."""
+    entries = diagnosis.unjudged
+    first = entries[0]
+    more = f" and {_plural(len(entries) - 1, 'more')}" if len(entries) > 1 else ""
+    return (
+        f"{diagnosis.function_name}: incomplete: {_plural(len(entries), 'thing')} could not be "
+        f"judged ({first.subject}: {first.reason}{more}); nothing at or above the threshold "
+        f"failed in what could be judged ({checks_phrase(counts)})."
+    )
+
+
 def problems_line(diagnosis: DiagnosisReport, counts: Counts) -> str:
     """The summary for a run with problems: "my-func: 2 problems (1 high, 1 medium); ..."."""
     severities = ", ".join(f"{n} {s}" for s, n in counts.by_severity.items())
@@ -107,9 +120,12 @@ def problems_line(diagnosis: DiagnosisReport, counts: Counts) -> str:
         targets = f" across {_plural(counts.targets, 'target')}"
         if counts.unchecked_targets:
             targets += f" ({counts.unchecked_targets} not checked)"
+    unjudged = ""
+    if diagnosis.unjudged:
+        unjudged = f"; {_plural(len(diagnosis.unjudged), 'thing')} could not be judged"
     return (
         f"{diagnosis.function_name}: {_plural(counts.problems, 'problem')} ({severities})"
-        f"{targets}; {checks_phrase(counts)}."
+        f"{targets}; {checks_phrase(counts)}{unjudged}."
     )
 
 
@@ -118,6 +134,8 @@ def summary_line(diagnosis: DiagnosisReport) -> str:
     counts = Counts.of(diagnosis)
     if counts.problems:
         return problems_line(diagnosis, counts)
+    if not diagnosis.complete:
+        return incomplete_line(diagnosis, counts)
     return healthy_line(diagnosis, counts)
 
 

@@ -13,7 +13,13 @@ from vpcprobe_collector.findings.model import (
     FindingStatus,
     Severity,
 )
-from vpcprobe_collector.report.summary import Counts, healthy_line, problems_line, skip_reason
+from vpcprobe_collector.report.summary import (
+    Counts,
+    healthy_line,
+    incomplete_line,
+    problems_line,
+    skip_reason,
+)
 
 MAX_EVIDENCE = 6
 SEVERITY_STYLE = {
@@ -69,8 +75,22 @@ def _finding_block(finding: Finding) -> Text:
     return out
 
 
+def _unjudged_lines(diagnosis: DiagnosisReport) -> Text:
+    """What could not be judged, and why: the reason the run is incomplete."""
+    out = Text()
+    if diagnosis.unjudged:
+        out.append(
+            "Not judged (could not be read or decided; nothing here is fine):\n", style="yellow"
+        )
+        for entry in diagnosis.unjudged:
+            out.append(f"  - {entry.subject}: {entry.reason}\n")
+    return out
+
+
 def _skipped_lines(diagnosis: DiagnosisReport) -> Text:
     out = Text()
+    if diagnosis.unjudged:
+        return _unjudged_lines(diagnosis)
     skipped = [f for f in diagnosis.findings if f.status == FindingStatus.SKIPPED]
     if skipped:
         out.append("Not checked (could not read what the check needs):\n", style="yellow")
@@ -83,7 +103,11 @@ def build(diagnosis: DiagnosisReport) -> Text:
     """The whole report as rich Text (styles are dropped when rendered without colour)."""
     counts = Counts.of(diagnosis)
     out = Text()
-    if not counts.problems:
+    if not counts.problems and not diagnosis.complete:
+        out.append_text(_unjudged_lines(diagnosis))
+        out.append("! ", style="bold yellow")
+        out.append(incomplete_line(diagnosis, counts) + "\n", style="bold")
+    elif not counts.problems:
         out.append("✓ ", style="bold green")
         out.append(healthy_line(diagnosis, counts) + "\n")
         out.append_text(_skipped_lines(diagnosis))

@@ -48,9 +48,13 @@ class Rule:
     summary: ClassVar[str]  # what it checks
     why: ClassVar[str]  # why it matters
     how_to_fix: ClassVar[str]  # how to fix it
-    inputs: ClassVar[
-        tuple[str, ...]
-    ] = ()  # the facts it reads: "ec2:DescribeRouteTables", "probe.tcp"
+    # Every fact it reads: each AWS read ("ec2:DescribeRouteTables"), each probe field
+    # ("probe.tcp"), "path" (every read the path evaluator uses). The engine turns the rule's
+    # `pass` results into `skipped` when one of them could not be read; `fail` results stay.
+    inputs: ClassVar[tuple[str, ...]] = ()
+    # Inputs with a documented fallback, as (input, what the rule uses instead): their
+    # failure alone does not void a pass. Each must also be listed in `inputs`.
+    fallbacks: ClassVar[tuple[tuple[str, str], ...]] = ()
     limits: ClassVar[str] = ""  # what it cannot see, in plain words (for the catalogue)
     # A problem of a function subnet itself (its routes, its setup): it explains every target
     # whose path from that subnet is blocked. Rules about an AWS service or one target do not.

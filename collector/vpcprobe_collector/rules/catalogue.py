@@ -7,11 +7,13 @@ import sys
 from pathlib import Path
 
 from vpcprobe_collector.rules.base import DOCS_DIR, Rule
+from vpcprobe_collector.rules.causes import CAUSES as CAUSE_TABLE
+from vpcprobe_collector.rules.causes import FACTS, INTRO
 from vpcprobe_collector.rules.registry import ALL_RULES
 
 LEDGER = "ids.txt"
 
-# failure-causes.md, in short, with what vpcprobe can and cannot observe of each.
+# docs/causes.md (rules/causes.py), in short, with what vpcprobe can and cannot observe of each.
 CAUSES: dict[str, tuple[str, str]] = {
     "C01": ("no route to the internet from a function subnet", ""),
     "C02": ("function placed in a public subnet", ""),
@@ -61,10 +63,17 @@ CAUSES: dict[str, tuple[str, str]] = {
     ),
     "C23": ("code calls the Logs API with no NAT and no logs endpoint", ""),
     "C24": ("subnets differ: failures depend on the AZ", ""),
+    "C25": ("function not attached to a VPC", ""),
     "C26": (
         "target address in the VPC held by no network interface",
         "only addresses the snapshot looked up (targets, DNS servers)",
     ),
+    "C27": ("VPC peering: not active, no route back, peer SG or NACL denies", ""),
+    "C28": ("transit gateway: no or blackhole route, no attachment in the AZ", ""),
+    "C29": ("VPN or Direct Connect: the path leaves through a gateway whose tunnels are down", ""),
+    "C30": ("Route 53 Resolver forwarding rule targets that do not answer", ""),
+    "C31": ("private hosted zone not associated with the function's VPC", ""),
+    "C32": ("Route 53 Resolver DNS Firewall blocks the name", ""),
 }
 
 
@@ -84,6 +93,7 @@ def rule_doc(rule: type[Rule]) -> str:
         f"| Default severity | {rule.severity.value} |",
         f"| Causes | {causes} |",
         f"| Reads | {reads} |",
+        *(f"| Fallback for `{name}` | {instead} |" for name, instead in rule.fallbacks),
         "",
         "## What it checks",
         "",
@@ -135,7 +145,7 @@ def index_doc(rules: tuple[type[Rule], ...] = ALL_RULES) -> str:
         "",
         "## Causes covered",
         "",
-        "The causes are those of `failure-causes.md`.",
+        "The causes are those of [`docs/causes.md`](../causes.md).",
         "",
         "| Cause | What | Codes | What cannot be observed |",
         "| --- | --- | --- | --- |",
@@ -168,9 +178,36 @@ def ledger_doc(existing: list[tuple[str, str]], rules: tuple[type[Rule], ...] = 
     return header + "".join(f"{code} {name}\n" for code, name in pairs)
 
 
+def causes_doc(rules: tuple[type[Rule], ...] = ALL_RULES) -> str:
+    """docs/causes.md: every failure cause, with the finding codes that name it."""
+    lines = [
+        "# Why VPC Lambda connections fail: the causes vpcprobe must name",
+        "",
+        "Generated from `collector/vpcprobe_collector/rules/causes.py` and the rule registry by "
+        "`make docs`; do not edit by hand. The last column lists the finding codes whose rule "
+        "names the cause (`Rule.causes`), so it stays true as rules are added.",
+        "",
+        "".join(INTRO).rstrip(),
+        "",
+        "| # | cause | setting responsible | symptom | what a good diagnosis names "
+        "| finding codes |",
+        "|---|---|---|---|---|---|",
+    ]
+    for cause in CAUSE_TABLE:
+        codes = ", ".join(
+            f"[{r.code}](findings/{r.code}.md)" for r in rules if cause.code in r.causes
+        )
+        lines.append(
+            f"| {cause.code} | {cause.cause} | {cause.setting} | {cause.symptom} | "
+            f"{cause.names} | {codes or 'none yet'} |"
+        )
+    lines += ["", "Facts worth keeping straight:", "", "".join(FACTS).rstrip(), ""]
+    return "\n".join(lines)
+
+
 def render_all(docs_dir: Path) -> dict[Path, str]:
     """Every generated file and its text (the ledger keeps what is already there)."""
-    files = {docs_dir / "README.md": index_doc()}
+    files = {docs_dir / "README.md": index_doc(), docs_dir.parent / "causes.md": causes_doc()}
     for rule in ALL_RULES:
         files[docs_dir / f"{rule.code}.md"] = rule_doc(rule)
     files[docs_dir / LEDGER] = ledger_doc(read_ledger(docs_dir / LEDGER))

@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from vpcprobe.models import DnsResult, ProbeReport, TcpResult
+from vpcprobe.models import DnsResult, ProbeReport, TcpResult, is_ip
+from vpcprobe_collector.aws_errors import is_not_found
 from vpcprobe_collector.findings.model import ProbeFailure, TargetJoin, TargetSpec
 from vpcprobe_collector.paths.endpoints import service_access
 from vpcprobe_collector.paths.evaluate import evaluate_function_paths
@@ -19,6 +20,8 @@ from vpcprobe_collector.snapshot.model import (
     Subnet,
     VpcSnapshot,
 )
+
+__all__ = ["is_ip"]  # re-exported for the rules: vpcprobe.models.is_ip
 
 Protocol = Literal["tcp", "udp"]
 PathFunction = Callable[..., list[PathResult]]
@@ -185,20 +188,6 @@ class RuleContext:
 
     def dns_results(self) -> list[DnsResult]:
         return [r for report in self.reports for r in report.dns]
-
-
-def is_not_found(error_code: str) -> bool:
-    """InvalidSubnetID.NotFound, InvalidGroup.NotFound, ResourceNotFoundException, NotFound."""
-    return "NotFound" in error_code
-
-
-def is_ip(text: str) -> bool:
-    """True for an IPv4 or IPv6 literal."""
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def is_public(address: str) -> bool:

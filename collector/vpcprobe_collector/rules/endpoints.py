@@ -25,6 +25,7 @@ from vpcprobe_collector.rules.context import (
     EC2_NATS,
     EC2_ROUTES,
     EC2_SGS,
+    EC2_VPCS,
     RuleContext,
     is_ip,
 )
@@ -319,7 +320,7 @@ class NoPathToAwsService(ServiceApiRule):
         "Create a VPC endpoint for the service (interface, or gateway for S3 and DynamoDB) or "
         "route through a NAT gateway."
     )
-    inputs = ("probe.aws", EC2_ENDPOINTS, EC2_ROUTES, EC2_NATS)
+    inputs = ("probe.aws", EC2_ENDPOINTS, EC2_VPCS, EC2_ROUTES, EC2_NATS)
     limits = (
         "Only services the probe calls (STS when asked) are judged: the function's own code is "
         "not read."
@@ -350,7 +351,7 @@ class LogsApiUnreachable(ServiceApiRule):
         "Create an interface endpoint for com.amazonaws.REGION.logs with private DNS, or route "
         "through a NAT gateway."
     )
-    inputs = ("probe.aws", EC2_ENDPOINTS, EC2_ROUTES, EC2_NATS)
+    inputs = ("probe.aws", EC2_ENDPOINTS, EC2_VPCS, EC2_ROUTES, EC2_NATS)
 
     def services(self, ctx: RuleContext) -> list[str]:
         return ["logs"] if ctx.in_vpc else []

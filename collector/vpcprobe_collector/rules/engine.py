@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from vpcprobe.models import ProbeReport
+from vpcprobe.models import ProbeReport, SkipReason
 from vpcprobe_collector.findings.model import (
+    Evidence,
     Finding,
     FindingStatus,
     ProbeFailure,
@@ -14,7 +15,18 @@ from vpcprobe_collector.findings.model import (
 )
 from vpcprobe_collector.paths.model import Verdict
 from vpcprobe_collector.rules.base import Rule, crashed
-from vpcprobe_collector.rules.context import RuleContext
+from vpcprobe_collector.rules.context import (
+    EC2_DHCP,
+    EC2_ENDPOINTS,
+    EC2_ENIS,
+    EC2_NACLS,
+    EC2_NATS,
+    EC2_ROUTES,
+    EC2_SGS,
+    EC2_SUBNETS,
+    EC2_VPCS,
+    RuleContext,
+)
 from vpcprobe_collector.rules.join import build_facts
 from vpcprobe_collector.rules.registry import ALL_RULES
 from vpcprobe_collector.snapshot.model import VpcSnapshot
@@ -27,8 +39,91 @@ STATUS_ORDER = {
 }
 
 
+# Every read the path evaluator uses: a rule that reads "path" depends on all of them.
+PATH_READS: tuple[str, ...] = (
+    EC2_SUBNETS,
+    EC2_VPCS,
+    EC2_ROUTES,
+    EC2_NACLS,
+    EC2_SGS,
+    EC2_NATS,
+    "ec2:DescribeInternetGateways",
+    "ec2:DescribeEgressOnlyInternetGateways",
+    EC2_ENDPOINTS,
+    EC2_ENIS,
+    "ec2:DescribeManagedPrefixLists",
+    "ec2:GetManagedPrefixListEntries",
+    EC2_DHCP,
+)
+# Inputs that are facts whatever happened (a failed invocation is itself the fact).
+_ALWAYS_READ = frozenset({"lambda:Invoke", "--probe-result", "--config", "probe.errors"})
+
+
+def missing_input(rule: type[Rule], ctx: RuleContext) -> tuple[str, str] | None:
+    """(input, reason) for the first required input of `rule` that could not be read."""
+    optional = {name for name, _ in rule.fallbacks}
+    for declared in rule.inputs:
+        if declared in optional or declared in _ALWAYS_READ:
+            continue
+        if declared == "path":
+            for api in PATH_READS:
+                if (reason := ctx.skipped_reason(api)) is not None:
+                    return api, reason
+        elif declared.startswith("probe."):
+            if (reason := probe_field_cut(ctx, declared)) is not None:
+                return declared, reason
+        elif (reason := ctx.skipped_reason(declared)) is not None:
+            return declared, reason
+    return None
+
+
+def probe_field_cut(ctx: RuleContext, field: str) -> str | None:
+    """Why a probe field was not fully observed: its steps were cut by the probe's deadline."""
+    attribute = field.removeprefix("probe.")
+    for report in ctx.reports:
+        entries = getattr(report, attribute, None)
+        if isinstance(entries, list) and any(
+            getattr(e, "skip_reason", None) is SkipReason.DEADLINE for e in entries
+        ):
+            return f"some {field} steps were cut short by the probe's deadline"
+    return None
+
+
+def enforce_inputs(rule: type[Rule], ctx: RuleContext, results: list[Finding]) -> list[Finding]:
+    """A rule passes only on what it read: with a required input unread, `pass` -> `skipped`."""
+    missing = missing_input(rule, ctx)
+    if missing is None:
+        return results
+    source, reason = missing
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for finding in results:
+        if finding.status is not FindingStatus.PASS:
+            out.append(finding)
+            continue
+        skipped = rule().skipped(
+            reason,
+            resources=finding.resources,
+            target=finding.target,
+            subnet_id=finding.subnet_id,
+            evidence=[Evidence(source=source, observed=reason)],
+        )
+        if skipped.fingerprint not in seen:  # several passes about one thing: one skip
+            seen.add(skipped.fingerprint)
+            out.append(skipped)
+    return out
+
+
+def fallback_inputs(rules: Sequence[type[Rule]] = ALL_RULES) -> frozenset[str]:
+    """Reads with a documented fallback: their failure alone leaves a run complete."""
+    return frozenset(api for rule in rules for api, _ in rule.fallbacks)
+
+
 def run_rules(ctx: RuleContext, rules: Sequence[type[Rule]] = ALL_RULES) -> list[Finding]:
-    """Every rule's findings; a rule that raises becomes one `error` finding and the rest run."""
+    """Every rule's findings; a rule that raises becomes one `error` finding and the rest run.
+
+    The engine, not each rule, makes sure no rule passes on an input it could not read.
+    """
     findings: list[Finding] = []
     for rule in rules:
         try:
@@ -36,7 +131,7 @@ def run_rules(ctx: RuleContext, rules: Sequence[type[Rule]] = ALL_RULES) -> list
         except Exception as error:  # a crashing rule must not stop the run
             findings.append(crashed(rule, error))
             continue
-        findings.extend(results)
+        findings.extend(enforce_inputs(rule, ctx, results))
     return findings
 
 

@@ -93,7 +93,17 @@ class RoleLacksEniPermissions(SetupRule):
     how_to_fix = (
         "Attach AWSLambdaVPCAccessExecutionRole (or equivalent actions) to the role; check SCPs."
     )
-    inputs = ("lambda:GetFunction", IAM_SIMULATE, "iam:GetRolePolicy", "lambda:Invoke")
+    inputs = (
+        "lambda:GetFunction",
+        IAM_SIMULATE,
+        "iam:ListAttachedRolePolicies",
+        "iam:ListRolePolicies",
+        "iam:GetPolicy",
+        "iam:GetPolicyVersion",
+        "iam:GetRolePolicy",
+        "lambda:Invoke",
+    )
+    fallbacks = ((IAM_SIMULATE, "the role's own attached and inline policies, evaluated locally"),)
     limits = "Service control policies and permission boundaries are seen only through simulation."
     error_codes = ("EC2AccessDeniedException",)
     state_reason_codes = ("InsufficientRolePermissions",)
@@ -278,6 +288,7 @@ class HyperplaneEniQuotaReached(SetupRule):
         "functions."
     )
     inputs = (QUOTAS, "ec2:DescribeNetworkInterfaces", "lambda:Invoke")
+    fallbacks = ((QUOTAS, "Lambda's documented default quota of 500 ENIs per VPC"),)
     limits = "The old per-concurrency ENI formula no longer applies and is not used."
     error_codes = ("ENILimitReachedException",)
     state_reason_codes = ("EniLimitExceeded",)

@@ -12,6 +12,7 @@ from vpcprobe_collector.rules.context import (
     EC2_NATS,
     EC2_ROUTES,
     EC2_SUBNETS,
+    EC2_VPCS,
     RuleContext,
     TargetFacts,
     is_internal,
@@ -123,7 +124,7 @@ class NoRouteToInternet(SubnetRule):
         "Add a 0.0.0.0/0 route to a NAT gateway that sits in a public subnet, or create VPC "
         "endpoints for every AWS service the function calls."
     )
-    inputs = ("lambda:GetFunction", EC2_ROUTES, EC2_NATS)
+    inputs = ("lambda:GetFunction", EC2_VPCS, EC2_ROUTES, EC2_NATS)
     limits = "A function meant to be isolated (endpoints only) is reported at medium severity."
 
     def per_table(
@@ -192,7 +193,7 @@ class FunctionInPublicSubnet(SubnetRule):
         "Attach the function to private subnets that route 0.0.0.0/0 to a NAT gateway (or give "
         "this subnet its own route table with that route)."
     )
-    inputs = ("lambda:GetFunction", EC2_ROUTES)
+    inputs = ("lambda:GetFunction", EC2_VPCS, EC2_ROUTES)
 
     def per_table(
         self, ctx: RuleContext, subnets: list[str], table: RouteTable
@@ -278,7 +279,7 @@ class NatGatewayUnusable(SubnetRule):
         "Point the default route at an available NAT gateway that sits in a public subnet, or "
         "add the internet gateway route to the NAT gateway's subnet."
     )
-    inputs = ("lambda:GetFunction", EC2_ROUTES, EC2_NATS)
+    inputs = ("lambda:GetFunction", EC2_VPCS, EC2_ROUTES, EC2_NATS)
 
     def per_table(
         self, ctx: RuleContext, subnets: list[str], table: RouteTable

@@ -10,6 +10,7 @@ from typing import Any
 
 from vpcprobe import __version__
 from vpcprobe_collector.aws import CLIENT_CONFIG
+from vpcprobe_collector.aws_errors import is_denied
 from vpcprobe_collector.errors import AwsAccessError, BadInputError
 from vpcprobe_collector.snapshot.model import (
     FunctionInfo,
@@ -19,11 +20,7 @@ from vpcprobe_collector.snapshot.model import (
     VpcSnapshot,
 )
 from vpcprobe_collector.snapshot.readers import ec2_network as ec2r
-from vpcprobe_collector.snapshot.readers.calls import (
-    CREDENTIAL_ERROR_CODES,
-    CallRecorder,
-    ReadFailedError,
-)
+from vpcprobe_collector.snapshot.readers.calls import CallRecorder, ReadFailedError
 from vpcprobe_collector.snapshot.readers.iam_reader import read_role_permissions
 from vpcprobe_collector.snapshot.readers.lambda_reader import read_function
 from vpcprobe_collector.snapshot.readers.quotas_reader import read_eni_quota
@@ -31,8 +28,6 @@ from vpcprobe_collector.snapshot.readers.quotas_reader import read_eni_quota
 # Lambda's Hyperplane ENIs have interface type "lambda"; their description is
 # "AWS Lambda VPC ENI-<function>" (the only mark moto gives them).
 LAMBDA_ENI_DESCRIPTION_PREFIX = "AWS Lambda VPC ENI"
-
-_DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 
 
 def is_lambda_eni(eni: NetworkInterface) -> bool:
@@ -163,7 +158,7 @@ def _read_function_or_raise(
             raise BadInputError(
                 f"'{function}' is not a valid function name or ARN: {failure.message}"
             ) from failure
-        if failure.code in _DENIED or failure.code in CREDENTIAL_ERROR_CODES:
+        if is_denied(failure.code):
             raise AwsAccessError(
                 f"cannot read function '{function}' ({failure.code}): {failure.message}"
             ) from failure

@@ -13,6 +13,8 @@ from botocore.stub import Stubber
 from vpcprobe_collector.aws import CLIENT_CONFIG
 from vpcprobe_collector.errors import AwsAccessError, BadInputError
 from vpcprobe_collector.snapshot.build import take_snapshot
+from vpcprobe_collector.snapshot.model import MALFORMED_RESPONSE
+from vpcprobe_collector.snapshot.readers import ec2_network as ec2r
 from vpcprobe_collector.snapshot.readers.calls import CallRecorder
 
 REGION = "us-east-1"
@@ -156,3 +158,30 @@ def test_region_comes_from_a_function_arn() -> None:
     assert snapshot.region == "eu-west-1"
     assert asked == ["eu-west-1"]
     assert snapshot.notes == ["the function is not attached to a VPC"]
+
+
+def test_an_item_without_its_id_is_a_malformed_answer_not_a_traceback(
+    ec2: tuple[Any, Stubber],
+) -> None:
+    # AWS always sends a subnet's ID; an answer without one must not raise KeyError out of the
+    # run, nor make the subnet look deleted (which would be a false CFG001).
+    client, stubber = ec2
+    stubber.add_response("describe_subnets", {"Subnets": [{"VpcId": "vpc-1"}]})
+    recorder = CallRecorder()
+    assert ec2r.read_subnets_by_id(recorder, client, ["subnet-1"]) == []
+    [skipped] = recorder.skipped
+    assert skipped.api == "ec2:DescribeSubnets"
+    assert skipped.error_code == MALFORMED_RESPONSE
+    assert skipped.message.startswith("malformed response from ec2:DescribeSubnets (KeyError")
+
+
+def test_security_groups_without_ids_are_not_reported_as_not_found(
+    ec2: tuple[Any, Stubber],
+) -> None:
+    client, stubber = ec2
+    stubber.add_response("describe_security_groups", {"SecurityGroups": [{"GroupName": "x"}]})
+    recorder = CallRecorder()
+    assert ec2r.read_security_groups(recorder, client, ["sg-1"]) == []
+    assert [(s.api, s.error_code) for s in recorder.skipped] == [
+        ("ec2:DescribeSecurityGroups", MALFORMED_RESPONSE)
+    ]

@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import botocore.exceptions
 import botocore.parsers
 
+from vpcprobe_collector.aws_errors import CREDENTIAL_ERROR_CODES
 from vpcprobe_collector.errors import AwsAccessError
-from vpcprobe_collector.snapshot.model import ApiCall, SkippedRead
+from vpcprobe_collector.snapshot.model import MALFORMED_RESPONSE, ApiCall, SkippedRead
 
-# Error codes that mean "these credentials are not usable at all", as opposed to one denied read.
-CREDENTIAL_ERROR_CODES = frozenset(
-    {
-        "UnrecognizedClientException",
-        "InvalidClientTokenId",
-        "ExpiredToken",
-        "ExpiredTokenException",
-        "AuthFailure",
-        "SignatureDoesNotMatch",
-        "InvalidSignatureException",
-    }
-)
+# What AWS always sends in a successful answer, beyond what the protocol itself guarantees
+# (query and EC2 answers always carry a request ID; query answers a result wrapper, whose
+# absence botocore's parser reports as a KeyError). An answer without it is malformed: an
+# HTML page or `{}` that botocore parsed into an empty dict must never read as "nothing
+# there" (no VPC config, no security groups, no quota).
+ALWAYS_SENT: dict[str, tuple[str, ...]] = {
+    "lambda:GetFunction": ("Configuration",),
+    "service-quotas:GetServiceQuota": ("Quota",),
+    "iam:GetPolicy": ("Policy",),
+    "iam:GetPolicyVersion": ("PolicyVersion",),
+    "iam:GetRolePolicy": ("PolicyDocument",),
+}
+# Protocols whose every answer names its request in the body.
+_REQUEST_ID_IN_BODY = frozenset({"query", "ec2"})
+
+
+__all__ = ["CREDENTIAL_ERROR_CODES", "CallRecorder", "ReadFailedError"]
+
+T = TypeVar("T")
 
 
 class ReadFailedError(Exception):
@@ -52,6 +60,7 @@ class CallRecorder:
         """One call; counted; raises ReadFailedError (not recorded as skipped) on failure."""
         try:
             response: dict[str, Any] = getattr(client, operation)(**params)
+            malformed(client, api, response)
         except Exception as error:
             raise self._failed(api, error) from error
         self.api_calls.append(ApiCall(api=api, ok=True))
@@ -68,6 +77,7 @@ class CallRecorder:
         while True:
             try:
                 page = next(iterator)
+                malformed(client, api, page)
             except StopIteration:
                 return pages
             except Exception as error:
@@ -95,6 +105,22 @@ class CallRecorder:
             self.skip(failure)
             return None
         return [item for page in pages for item in page.get(key) or []]
+
+    def parse(
+        self, api: str, items: Iterable[dict[str, Any]] | None, mapper: Callable[[Any], T]
+    ) -> list[T]:
+        """`mapper` over every item; an item without what AWS always sends in it (an ID, a
+        well-formed value) makes the whole answer malformed: [] and a SkippedRead."""
+        try:
+            return [mapper(item) for item in items or []]
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            detail = f"{type(error).__name__}: {str(error)[:200]}"
+            self.skip(
+                ReadFailedError(
+                    api, MALFORMED_RESPONSE, f"malformed response from {api} ({detail})"
+                )
+            )
+            return []
 
     def skip(self, failure: ReadFailedError, resource_ids: Iterable[str] = ()) -> None:
         """Record a failed read so what depends on it is `unknown`, never clean."""
@@ -135,13 +161,47 @@ class CallRecorder:
             detail = error.response.get("Error", {})
             code = str(detail.get("Code") or "ClientError")
             message = str(detail.get("Message") or error)
-        elif isinstance(
-            error, botocore.exceptions.BotoCoreError | botocore.parsers.ResponseParserError
+        elif isinstance(error, MalformedResponseError):
+            code, message = MALFORMED_RESPONSE, str(error)
+        elif isinstance(error, botocore.exceptions.BotoCoreError) and not isinstance(
+            error, botocore.parsers.ResponseParserError
         ):
-            # e.g. an endpoint that is unreachable or answers something unparseable.
+            # e.g. an endpoint that is unreachable, a read timeout, a connection cut short.
             code = type(error).__name__
             message = str(error).splitlines()[0][:300]
         else:
-            raise error
+            # botocore could not make sense of the answer: ResponseParserError for a body that
+            # is not XML/JSON, KeyError for a query answer without its result wrapper, ...
+            first = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
+            detail = f"{type(error).__name__}: {first}" if first else type(error).__name__
+            code, message = MALFORMED_RESPONSE, f"malformed response from {api} ({detail})"
         self.api_calls.append(ApiCall(api=api, ok=False, error_code=code))
         return ReadFailedError(api, code, message)
+
+
+class MalformedResponseError(Exception):
+    """An answer that parsed but lacks what AWS always sends."""
+
+
+def malformed(client: Any, api: str, response: Any) -> None:
+    """Raise MalformedResponseError when `response` lacks what AWS always sends for `api`.
+
+    The request-ID check applies to answers that came over HTTP (botocore records their
+    headers in ResponseMetadata); a botocore Stubber's answers are checked by the Stubber
+    against the service model instead.
+    """
+    if not isinstance(response, dict):
+        raise MalformedResponseError(f"malformed response from {api} (not a JSON/XML object)")
+    metadata = response.get("ResponseMetadata") or {}
+    protocol = getattr(
+        getattr(getattr(client, "meta", None), "service_model", None), "protocol", ""
+    )
+    if (
+        protocol in _REQUEST_ID_IN_BODY
+        and "HTTPHeaders" in metadata
+        and not metadata.get("RequestId")
+    ):
+        raise MalformedResponseError(f"malformed response from {api} (no request ID)")
+    missing = [key for key in ALWAYS_SENT.get(api, ()) if response.get(key) is None]
+    if missing:
+        raise MalformedResponseError(f"malformed response from {api} (no {', '.join(missing)})")

@@ -82,7 +82,10 @@ def read_vpc(recorder: CallRecorder, ec2: Any, vpc_id: str) -> Vpc | None:
     if not items:
         recorder.not_found("ec2:DescribeVpcs", "InvalidVpcID.NotFound", [vpc_id])
         return None
-    vpc = vpc_from_aws(items[0])
+    parsed = recorder.parse("ec2:DescribeVpcs", items[:1], vpc_from_aws)
+    if not parsed:
+        return None
+    vpc = parsed[0]
     for attribute, field in (
         ("enableDnsSupport", "enable_dns_support"),
         ("enableDnsHostnames", "enable_dns_hostnames"),
@@ -134,7 +137,8 @@ def read_dhcp_options(recorder: CallRecorder, ec2: Any, dhcp_options_id: str) ->
                 "ec2:DescribeDhcpOptions", "InvalidDhcpOptionID.NotFound", [dhcp_options_id]
             )
         return None
-    return dhcp_options_from_aws(items[0])
+    parsed = recorder.parse("ec2:DescribeDhcpOptions", items[:1], dhcp_options_from_aws)
+    return parsed[0] if parsed else None
 
 
 # ---------------------------------------------------------------------------- subnets
@@ -174,7 +178,9 @@ def read_subnets_by_id(recorder: CallRecorder, ec2: Any, subnet_ids: Iterable[st
     )
     if items is None:
         return []
-    subnets = [subnet_from_aws(item) for item in items]
+    subnets = recorder.parse("ec2:DescribeSubnets", items, subnet_from_aws)
+    if len(subnets) != len(items):
+        return []
     found = {s.subnet_id for s in subnets}
     recorder.not_found("ec2:DescribeSubnets", "InvalidSubnetID.NotFound", set(wanted) - found)
     return subnets
@@ -260,7 +266,7 @@ def read_route_tables(recorder: CallRecorder, ec2: Any, vpc_id: str) -> list[Rou
         "RouteTables",
         Filters=[_filter("vpc-id", [vpc_id])],
     )
-    return [route_table_from_aws(item) for item in items or []]
+    return recorder.parse("ec2:DescribeRouteTables", items, route_table_from_aws)
 
 
 # ---------------------------------------------------------------------------- NACLs
@@ -306,7 +312,7 @@ def read_network_acls(recorder: CallRecorder, ec2: Any, vpc_id: str) -> list[Net
         "NetworkAcls",
         Filters=[_filter("vpc-id", [vpc_id])],
     )
-    return [network_acl_from_aws(item) for item in items or []]
+    return recorder.parse("ec2:DescribeNetworkAcls", items, network_acl_from_aws)
 
 
 # ---------------------------------------------------------------------------- security groups
@@ -375,7 +381,9 @@ def read_security_groups(
     )
     if items is None:
         return []
-    groups = [security_group_from_aws(item) for item in items]
+    groups = recorder.parse("ec2:DescribeSecurityGroups", items, security_group_from_aws)
+    if len(groups) != len(items):
+        return []
     found = {g.group_id for g in groups}
     recorder.not_found("ec2:DescribeSecurityGroups", "InvalidGroup.NotFound", set(wanted) - found)
     return groups
@@ -409,7 +417,7 @@ def read_nat_gateways(recorder: CallRecorder, ec2: Any, vpc_id: str) -> list[Nat
         "NatGateways",
         Filters=[_filter("vpc-id", [vpc_id])],
     )
-    return [nat_gateway_from_aws(item) for item in items or []]
+    return recorder.parse("ec2:DescribeNatGateways", items, nat_gateway_from_aws)
 
 
 def _attached(attachments: Sequence[dict[str, Any]] | None) -> list[str]:
@@ -430,13 +438,14 @@ def read_internet_gateways(recorder: CallRecorder, ec2: Any, vpc_id: str) -> lis
         "InternetGateways",
         Filters=[_filter("attachment.vpc-id", [vpc_id])],
     )
-    return [
-        InternetGateway(
+    return recorder.parse(
+        "ec2:DescribeInternetGateways",
+        items,
+        lambda item: InternetGateway(
             internet_gateway_id=item["InternetGatewayId"],
             attached_vpc_ids=_attached(item.get("Attachments")),
-        )
-        for item in items or []
-    ]
+        ),
+    )
 
 
 def read_egress_only_gateways(
@@ -453,13 +462,14 @@ def read_egress_only_gateways(
         "EgressOnlyInternetGateways",
         EgressOnlyInternetGatewayIds=wanted,
     )
-    return [
-        EgressOnlyInternetGateway(
+    return recorder.parse(
+        "ec2:DescribeEgressOnlyInternetGateways",
+        items,
+        lambda item: EgressOnlyInternetGateway(
             egress_only_internet_gateway_id=item["EgressOnlyInternetGatewayId"],
             attached_vpc_ids=_attached(item.get("Attachments")),
-        )
-        for item in items or []
-    ]
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------- endpoints
@@ -491,7 +501,7 @@ def read_vpc_endpoints(recorder: CallRecorder, ec2: Any, vpc_id: str) -> list[Vp
         "VpcEndpoints",
         Filters=[_filter("vpc-id", [vpc_id])],
     )
-    return [vpc_endpoint_from_aws(item) for item in items or []]
+    return recorder.parse("ec2:DescribeVpcEndpoints", items, vpc_endpoint_from_aws)
 
 
 # ---------------------------------------------------------------------------- prefix lists
@@ -512,6 +522,9 @@ def read_prefix_lists(
         Filters=[_filter("prefix-list-id", wanted)],
     )
     if items is None:
+        return []
+    ids = recorder.parse("ec2:DescribeManagedPrefixLists", items, lambda i: str(i["PrefixListId"]))
+    if len(ids) != len(items):
         return []
     lists: list[PrefixList] = []
     for item in items:
@@ -585,7 +598,10 @@ def read_network_interfaces(
         "NetworkInterfaces",
         Filters=filters,
     )
-    return None if items is None else [network_interface_from_aws(item) for item in items]
+    if items is None:
+        return None
+    parsed = recorder.parse("ec2:DescribeNetworkInterfaces", items, network_interface_from_aws)
+    return parsed if len(parsed) == len(items) else None
 
 
 def vpc_filter(vpc_id: str) -> list[dict[str, Any]]:

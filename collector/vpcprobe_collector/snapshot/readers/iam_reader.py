@@ -8,7 +8,11 @@ import urllib.parse
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from vpcprobe_collector.snapshot.model import PermissionDecision, RolePermissions
+from vpcprobe_collector.snapshot.model import (
+    MALFORMED_RESPONSE,
+    PermissionDecision,
+    RolePermissions,
+)
 from vpcprobe_collector.snapshot.readers.calls import CallRecorder, ReadFailedError
 
 ENI_ACTIONS: tuple[str, ...] = (
@@ -50,13 +54,15 @@ def read_role_permissions(
         recorder.skip(failure, [role_arn])
         simulate_failure = failure
     else:
-        decisions = {
-            r["EvalActionName"]: _SIMULATED.get(
-                r.get("EvalDecision", ""), PermissionDecision.UNKNOWN
-            )
-            for page in pages
-            for r in page.get("EvaluationResults") or []
-        }
+        results = recorder.parse(
+            "iam:SimulatePrincipalPolicy",
+            [r for page in pages for r in page.get("EvaluationResults") or []],
+            lambda r: (
+                str(r["EvalActionName"]),
+                _SIMULATED.get(r.get("EvalDecision", ""), PermissionDecision.UNKNOWN),
+            ),
+        )
+        decisions = dict(results)
         return RolePermissions(
             role_arn=role_arn,
             method="simulate",
@@ -103,9 +109,11 @@ def _read_role_policies(recorder: CallRecorder, iam: Any, name: str) -> list[dic
     )
     if attached is None or inline is None:
         return None
+    arns = recorder.parse("iam:ListAttachedRolePolicies", attached, lambda p: str(p["PolicyArn"]))
+    if len(arns) != len(attached):
+        return None
     documents: list[dict[str, Any]] = []
-    for policy in attached:
-        arn = policy["PolicyArn"]
+    for arn in arns:
         meta = recorder.call(iam, "get_policy", "iam:GetPolicy", PolicyArn=arn)
         version = (meta or {}).get("Policy", {}).get("DefaultVersionId")
         if not version:
@@ -115,15 +123,36 @@ def _read_role_policies(recorder: CallRecorder, iam: Any, name: str) -> list[dic
         )
         if body is None:
             return None
-        documents.append(parse_document(body["PolicyVersion"]["Document"]))
+        document = _document_or_skip(
+            recorder, "iam:GetPolicyVersion", (body.get("PolicyVersion") or {}).get("Document")
+        )
+        if document is None:
+            return None
+        documents.append(document)
     for policy_name in inline:
         body = recorder.call(
             iam, "get_role_policy", "iam:GetRolePolicy", RoleName=name, PolicyName=policy_name
         )
         if body is None:
             return None
-        documents.append(parse_document(body["PolicyDocument"]))
+        document = _document_or_skip(recorder, "iam:GetRolePolicy", body.get("PolicyDocument"))
+        if document is None:
+            return None
+        documents.append(document)
     return documents
+
+
+def _document_or_skip(recorder: CallRecorder, api: str, raw: Any) -> dict[str, Any] | None:
+    """A policy document, or None (and a malformed-response SkippedRead) when it is not JSON."""
+    try:
+        if raw is None:
+            raise ValueError("no policy document")
+        return parse_document(raw)
+    except (ValueError, TypeError) as error:  # json.JSONDecodeError is a ValueError
+        recorder.skip(
+            ReadFailedError(api, MALFORMED_RESPONSE, f"malformed response from {api} ({error})")
+        )
+        return None
 
 
 def parse_document(document: Any) -> dict[str, Any]:

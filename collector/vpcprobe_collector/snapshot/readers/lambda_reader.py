@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from vpcprobe_collector.snapshot.model import FunctionInfo, FunctionVpcConfig
-from vpcprobe_collector.snapshot.readers.calls import CallRecorder
+from vpcprobe_collector.snapshot.model import MALFORMED_RESPONSE, FunctionInfo, FunctionVpcConfig
+from vpcprobe_collector.snapshot.readers.calls import CallRecorder, ReadFailedError
 
 
 def read_function(recorder: CallRecorder, lambda_client: Any, function: str) -> FunctionInfo:
@@ -17,7 +17,12 @@ def read_function(recorder: CallRecorder, lambda_client: Any, function: str) -> 
     response = recorder.call_or_raise(
         lambda_client, "get_function", "lambda:GetFunction", FunctionName=function
     )
-    return function_from_aws(response)
+    parsed = recorder.parse("lambda:GetFunction", [response], function_from_aws)
+    if not parsed:
+        raise ReadFailedError(
+            "lambda:GetFunction", MALFORMED_RESPONSE, recorder.skipped[-1].message
+        )
+    return parsed[0]
 
 
 def function_from_aws(response: dict[str, Any]) -> FunctionInfo:
