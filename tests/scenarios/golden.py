@@ -11,6 +11,7 @@ from vpcprobe.models import ProbeReport
 from vpcprobe_collector.findings.model import (
     DiagnosisReport,
     Finding,
+    FindingStatus,
     ProbeFailure,
     TargetJoin,
     TargetSpec,
@@ -54,11 +55,16 @@ def expected_json(folder: Path) -> str:
     _, joins, findings = run(folder)
     # Paths keep their verdict and deciding hop; every hop's wording belongs to the path
     # evaluator's own tests, and the findings already quote the hops that matter.
+    # Failing, skipped and error findings in full; passed checks as a count, so a new rule
+    # adds its own scenario instead of rewriting every golden.
     data = {
         "joins": [
             j.model_dump(mode="json", exclude={"paths": {"__all__": {"hops"}}}) for j in joins
         ],
-        "findings": [f.model_dump(mode="json") for f in findings],
+        "findings": [
+            f.model_dump(mode="json") for f in findings if f.status is not FindingStatus.PASS
+        ],
+        "passed": sum(1 for f in findings if f.status is FindingStatus.PASS),
     }
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
