@@ -16,6 +16,7 @@ from vpcprobe_collector.paths.model import Verdict
 from vpcprobe_collector.rules.base import Rule, crashed
 from vpcprobe_collector.rules.context import RuleContext
 from vpcprobe_collector.rules.join import build_facts
+from vpcprobe_collector.rules.observed import ObservedFailureUnexplained, settle
 from vpcprobe_collector.rules.registry import ALL_RULES
 from vpcprobe_collector.snapshot.model import VpcSnapshot
 
@@ -91,7 +92,9 @@ def judge(
             # A name that did not resolve: the VPC-wide DNS findings explain this target.
             codes |= {f.code for f in problems if f.code.startswith("DNS") and f.target is None}
         join.finding_codes = sorted(codes)
-    return joins, findings
+    # Every failure the probe saw is explained at high or above, or TGT004 says it is not.
+    settled = settle(ctx, joins, findings, judge_unexplained=ObservedFailureUnexplained in rules)
+    return joins, sort_findings(settled)
 
 
 def _subnets_of(finding: Finding, function_subnets: set[str]) -> set[str]:

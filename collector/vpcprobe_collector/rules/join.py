@@ -9,8 +9,11 @@ from vpcprobe.models import DnsResult, DnsStatus, ProbeReport, RecordType, TcpRe
 from vpcprobe_collector.findings.model import TargetJoin, TargetSpec
 from vpcprobe_collector.paths.model import HopKind, HopOutcome, PathResult, Verdict
 from vpcprobe_collector.rules.context import RuleContext, TargetFacts, is_ip
+from vpcprobe_collector.rules.target_paths import observed_summary
 
 FAILED = ("timeout", "unreachable", "error")
+# The packets got to the target host: it accepted, or it answered with a reset.
+REACHED = ("open", "refused")
 
 
 def _same_host(a: str, b: str) -> bool:
@@ -181,6 +184,12 @@ def conclude(ctx: RuleContext, fact: TargetFacts) -> str:
                 f"{_where(blocked[0])}: the probe and the snapshot disagree."
             )
         return f"Reachable: connected {total} of {total} times; {static_phrase(fact, ctx)}."
+    if blocked and all(s in REACHED for s in statuses):
+        return (
+            f"Reached the host {total} of {total} times ({observed_summary(fact)}: a refusal "
+            f"comes from the host), yet the configuration read says {_where(blocked[0])}: "
+            "the probe and the snapshot disagree."
+        )
     if count["refused"] and not failed:
         return (
             f"The network path works but {spec.host}:{spec.port} refused the connection "

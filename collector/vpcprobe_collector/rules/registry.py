@@ -21,6 +21,7 @@ from vpcprobe_collector.rules.filtering import (
 from vpcprobe_collector.rules.function_setup import (
     DedicatedTenancy,
     FunctionNotActive,
+    FunctionNotInVpc,
     HyperplaneEniQuotaReached,
     RoleLacksEniPermissions,
     SubnetOutOfIps,
@@ -29,10 +30,12 @@ from vpcprobe_collector.rules.function_setup import (
 from vpcprobe_collector.rules.name_resolution import (
     CustomDnsBlocked,
     CustomDnsUnreachable,
+    DnsProbeDisagreement,
     PrivateNameNotResolved,
     TargetNameNotFound,
     VpcDnsSupportOff,
 )
+from vpcprobe_collector.rules.observed import ObservedFailureUnexplained
 from vpcprobe_collector.rules.probe_outcomes import ProbeDeadlineHit, ProbeInvokeFailed
 from vpcprobe_collector.rules.routing import (
     FunctionInPublicSubnet,
@@ -51,6 +54,7 @@ from vpcprobe_collector.rules.targets import (
 
 ALL_RULES: tuple[type[Rule], ...] = (
     # setup: the function cannot attach to the VPC at all
+    FunctionNotInVpc,
     FunctionNotActive,
     VpcConfigMissingResource,
     RoleLacksEniPermissions,
@@ -87,9 +91,11 @@ ALL_RULES: tuple[type[Rule], ...] = (
     BlockedOutsideVpcConfig,
     ExpectationViolated,
     TargetNotEvaluated,
+    ObservedFailureUnexplained,
     # the probe itself
     ProbeInvokeFailed,
     ProbeConfigDisagreement,
+    DnsProbeDisagreement,
     ProbeDeadlineHit,
 )
 

@@ -124,7 +124,11 @@ class NoRouteToInternet(SubnetRule):
         "endpoints for every AWS service the function calls."
     )
     inputs = ("lambda:GetFunction", EC2_ROUTES, EC2_NATS)
-    limits = "A function meant to be isolated (endpoints only) is reported at medium severity."
+    limits = (
+        "A function meant to be isolated (interface endpoints, or gateway endpoints for S3 and "
+        "DynamoDB on its route table) is reported at medium severity, unless the probe saw a "
+        "failure this explains."
+    )
 
     def per_table(
         self, ctx: RuleContext, subnets: list[str], table: RouteTable
@@ -164,7 +168,14 @@ class NoRouteToInternet(SubnetRule):
             commands.append(
                 remedies.create_default_route(table.route_table_id, nat_gateway_id="NAT_GATEWAY_ID")
             )
-        isolated = any(e.endpoint_type == "Interface" for e in ctx.snapshot.vpc_endpoints)
+        # Meant to be isolated: it reaches AWS services through endpoints, interface endpoints
+        # in the VPC or gateway endpoints (S3, DynamoDB) routed from this very table. An
+        # observed failure it explains raises it back to high (rules/observed.py).
+        isolated = any(
+            e.endpoint_type == "Interface"
+            or (e.endpoint_type == "Gateway" and table.route_table_id in e.route_table_ids)
+            for e in ctx.snapshot.vpc_endpoints
+        )
         yield self.fail(
             f"Route table {table.route_table_id} of {where} has no route for 0.0.0.0/0, so "
             "the function cannot reach public addresses or AWS APIs without an endpoint.",
