@@ -24,7 +24,6 @@ from vpcprobe_collector.findings.model import (
 )
 from vpcprobe_collector.report.summary import summary_line
 from vpcprobe_collector.rules.engine import judge
-
 from vpcprobe_collector.snapshot.model import SkippedRead, VpcSnapshot
 
 # What the probe can see fail (written out, not imported, so this file runs on old code too).
