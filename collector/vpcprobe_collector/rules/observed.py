@@ -186,17 +186,13 @@ def settle(
         failed = failed_observations(fact)
         if not failed or fact.spec.expect == "blocked":
             continue
+        # A crashed rule (status error) explains nothing: only failing findings name a cause.
         causes = [
-            i
-            for i, f in enumerate(out)
-            if f.status in (FindingStatus.FAIL, FindingStatus.ERROR) and _about(f, join)
+            i for i, f in enumerate(out) if f.status is FindingStatus.FAIL and _about(f, join)
         ]
         if causes:
             for i in causes:
-                if (
-                    out[i].status is FindingStatus.FAIL
-                    and out[i].severity.rank < Severity.HIGH.rank
-                ):
+                if out[i].severity.rank < Severity.HIGH.rank:
                     out[i] = _confirmed(out[i], fact)
             if judge_unexplained:
                 codes = sorted({out[i].code for i in causes})
