@@ -104,7 +104,7 @@ class ObservedFailureUnexplained(Rule):
         "Read what could not be read (grant the denied permissions and run again); otherwise "
         "look at what lies beyond the VPC configuration: the target host and its own firewall."
     )
-    inputs = ("probe.tcp", "probe.dns", "path", "every other finding")
+    inputs = ("probe.tcp", "probe.dns", "path")  # and every other rule's findings
     limits = "It cannot say where the cause is, only that it is not in what was read."
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
