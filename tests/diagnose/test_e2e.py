@@ -102,7 +102,7 @@ def test_function_detached_from_its_vpc_is_cfg002_and_never_a_tick(
     assert [f["code"] for f in problems(report)] == ["CFG002"]
     (cfg002,) = problems(report)
     assert "never a private address" in cfg002["message"]
-    assert cfg002["remediation"]["commands"][0].startswith(
+    assert cfg002["remediation"]["commands"][1].startswith(
         f"aws lambda update-function-configuration --function-name {s.function_name} "
         "--vpc-config SubnetIds="
     )

@@ -128,7 +128,12 @@ def test_a_function_without_vpc_config_is_cfg002_not_a_tick() -> None:
     assert "reaches the internet directly and never a private address" in cfg002.message
     assert "orders-db cannot be reached" in cfg002.message
     assert cfg002.remediation is not None
-    assert cfg002.remediation.commands[0].startswith(
+    find, attach, _ = cfg002.remediation.commands
+    assert find.startswith(
+        "aws ec2 describe-network-interfaces --filters "
+        "Name=addresses.private-ip-address,Values=10.1.1.20 "
+    )
+    assert attach.startswith(
         "aws lambda update-function-configuration --function-name orders-api --vpc-config "
         "SubnetIds="
     )

@@ -484,6 +484,15 @@ class FunctionNotInVpc(Rule):
                     "ENI permissions of AWSLambdaVPCAccessExecutionRole."
                 ),
                 commands=[
+                    # Where the private targets live: the VPC and subnet to attach to.
+                    *[
+                        "aws ec2 describe-network-interfaces --filters "
+                        f"Name=addresses.private-ip-address,Values={address} "
+                        "--query 'NetworkInterfaces[].[VpcId,SubnetId,Groups[].GroupId]'"
+                        for address in sorted(
+                            {a for f in private_facts for a in f.addresses if is_internal(a)}
+                        )[:3]
+                    ],
                     remedies.update_vpc_config(fn.name, ["SUBNET_ID"], ["SECURITY_GROUP_ID"]),
                     f"aws iam attach-role-policy --role-name "
                     f"{(fn.role_arn or 'ROLE_NAME').rsplit('/', 1)[-1]} "
