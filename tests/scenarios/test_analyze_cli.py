@@ -160,3 +160,28 @@ def test_probe_files_none_usable_stop_the_run_with_exit_2_naming_each(
     (line,) = err.strip().splitlines()
     assert f"{first}: the answer is not JSON" in line
     assert f"{second}: the answer is not a vpcprobe probe report" in line
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("intermittent-failure-unexplained", "TGT004"),
+        ("observed-failure-unexplained", "TGT004"),
+        ("function-not-in-vpc", "CFG002"),
+    ],
+)
+def test_an_observed_failure_is_never_a_tick_from_the_command_line(
+    capsys: pytest.CaptureFixture[str], name: str, code: str
+) -> None:
+    folder = HERE / name
+    probes = [str(p) for p in sorted(folder.glob("probe-*.json"))]
+    exit_code = cli.main(
+        [
+            "analyze", "--snapshot", str(folder / "snapshot.json"), "--probe-result", *probes,
+            "--target", "db.orders.internal:5432=orders-db",
+        ]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert exit_code == 1
+    assert "✓" not in out and "no problems found" not in out
+    assert f"{code} " in out
