@@ -226,3 +226,6 @@ def test_a_dns_split_that_explains_a_timeout_leads() -> None:
     assert "connections to payments-api time out" in dns004.message
     first = result.text.splitlines()[0]
     assert "DNS004" in first
+    (join,) = [j for j in result.joins if j.label == "payments-api"]
+    assert join.conclusion.startswith("Times out at public 52.94.133.131")
+    assert "private 10.1.1.50" in join.conclusion

@@ -19,8 +19,8 @@ from vpcprobe_collector.rules.context import (
     EC2_VPCS,
     RuleContext,
     is_ip,
-    is_public,
 )
+from vpcprobe_collector.rules.join import public_private_split
 from vpcprobe_collector.rules.target_paths import (
     NO_EVALUATOR,
     probe_evidence,
@@ -641,16 +641,9 @@ class PrivateNameNotResolved(Rule):
                     key=(name, rtype.value),
                 )
                 continue
-            public_used = [a for r in ok_used for a in r.answers if is_public(a)]
-            private_other = [
-                a for r in ok_other for a in r.answers if is_ip(a) and not is_public(a)
-            ]
-            if (
-                ok_used
-                and public_used
-                and private_other
-                and not any(not is_public(a) for r in ok_used for a in r.answers if is_ip(a))
-            ):
+            split = public_private_split(results)
+            if split:
+                public_used, private_other = split
                 failed = True
                 # The function connects to the public answer; when those connects time out the
                 # split is the likeliest cause, ahead of "blocked beyond the VPC" (TGT002).
@@ -661,9 +654,8 @@ class PrivateNameNotResolved(Rule):
                     and any(s in ("timeout", "unreachable") for s in f.statuses())
                 ]
                 yield self.fail(
-                    f"{name} resolves to public {', '.join(sorted(set(public_used))[:3])} through "
-                    f"the function's resolver but to private "
-                    f"{', '.join(sorted(set(private_other))[:3])} "
+                    f"{name} resolves to public {', '.join(public_used[:3])} through "
+                    f"the function's resolver but to private {', '.join(private_other[:3])} "
                     "through another server"
                     + (
                         f"; connections to {', '.join(f.label for f in timed_out)} time out, "
