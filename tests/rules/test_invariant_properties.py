@@ -92,6 +92,9 @@ STATUSES = ("open", "timeout", "refused", "unreachable", "dns_failed", "error", 
 snapshots = st.lists(st.sampled_from(sorted(MUTATIONS)), unique=True, max_size=3)
 runs = st.lists(st.tuples(st.sampled_from(STATUSES), st.sampled_from(STATUSES)), max_size=3)
 failures = st.integers(min_value=0, max_value=2)
+# What the probe's DNS lookups saw: the default answers, a public/private split for the API,
+# every server timing out for the database's name, or the custom server answering.
+lookups = st.sampled_from(["default", "split", "db-timeouts", "custom-answers"])
 
 
 def _build(mutations: list[str], statuses: list[tuple[str, str]]) -> VpcSnapshot:
@@ -102,17 +105,34 @@ def _build(mutations: list[str], statuses: list[tuple[str, str]]) -> VpcSnapshot
     return snap
 
 
-def _reports(statuses: list[tuple[str, str]]) -> list[ProbeReport]:
+def _reports(statuses: list[tuple[str, str]], dns: str) -> list[ProbeReport]:
     if not statuses:
         return []
-    return c.probe(db=[s for s, _ in statuses], api=[s for _, s in statuses], n=len(statuses))
+    extra: dict[str, object] = {}
+    if dns == "split":
+        extra["dns_api"] = [
+            *b.resolved(b.API_NAME, b.PUBLIC_ADDRESS),
+            b.dns(b.API_NAME, "10.1.0.2", "udp", "ok", ["10.1.1.50"]),
+        ]
+    elif dns == "db-timeouts":
+        extra["dns_db"] = c._dns_timeouts(b.DB_NAME)
+        extra["configured"] = [b.DNS_SERVER]
+    elif dns == "custom-answers":
+        extra["dns_db"] = b.resolved(b.DB_NAME, b.DB_ADDRESS, (b.FORWARDER, b.DNS_SERVER))
+        extra["configured"] = [b.DNS_SERVER]
+    return c.probe(
+        db=[s for s, _ in statuses],
+        api=[s for _, s in statuses],
+        n=len(statuses),
+        **extra,  # type: ignore[arg-type]
+    )
 
 
 def _diagnose(
-    mutations: list[str], statuses: list[tuple[str, str]], failed: int
+    mutations: list[str], statuses: list[tuple[str, str]], failed: int, dns: str
 ) -> tuple[DiagnosisReport, list[TargetJoin], list[Finding]]:
     snap = _build(mutations, statuses)
-    reports = _reports(statuses)
+    reports = _reports(statuses, dns)
     probe_failures = [
         ProbeFailure(
             source="function:vpcprobe-orders-api",
@@ -139,16 +159,16 @@ def _diagnose(
 
 
 PROPERTY = settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
 )
 
 
 @PROPERTY
-@given(snapshots, runs, failures)
+@given(snapshots, runs, failures, lookups)
 def test_no_observed_failure_is_ever_a_tick_or_exit_0(
-    mutations: list[str], statuses: list[tuple[str, str]], failed: int
+    mutations: list[str], statuses: list[tuple[str, str]], failed: int, dns: str
 ) -> None:
-    diagnosis, _, _ = _diagnose(mutations, statuses, failed)
+    diagnosis, _, _ = _diagnose(mutations, statuses, failed, dns)
     seen = {s for pair in statuses for s in pair}
     if seen & set(OBSERVED_FAILURES):
         assert exit_code(diagnosis, Severity.HIGH) != 0, summary_line(diagnosis)
@@ -157,11 +177,11 @@ def test_no_observed_failure_is_ever_a_tick_or_exit_0(
 
 
 @PROPERTY
-@given(snapshots, runs, failures)
+@given(snapshots, runs, failures, lookups)
 def test_no_two_findings_for_one_target_contradict(
-    mutations: list[str], statuses: list[tuple[str, str]], failed: int
+    mutations: list[str], statuses: list[tuple[str, str]], failed: int, dns: str
 ) -> None:
-    _, joins, findings = _diagnose(mutations, statuses, failed)
+    _, joins, findings = _diagnose(mutations, statuses, failed, dns)
     for join in joins:
         mine = [f for f in findings if f.status is FindingStatus.FAIL and f.target == join.label]
         codes = {f.code for f in mine}

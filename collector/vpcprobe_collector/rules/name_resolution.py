@@ -20,7 +20,7 @@ from vpcprobe_collector.rules.context import (
     RuleContext,
     is_ip,
 )
-from vpcprobe_collector.rules.join import public_private_split
+from vpcprobe_collector.rules.join import FAILED, public_private_split
 from vpcprobe_collector.rules.target_paths import (
     NO_EVALUATOR,
     probe_evidence,
@@ -651,7 +651,7 @@ class PrivateNameNotResolved(Rule):
                     f
                     for f in ctx.facts
                     if f.spec.host.rstrip(".").lower() == name
-                    and any(s in ("timeout", "unreachable") for s in f.statuses())
+                    and any(s in FAILED for s in f.statuses())
                 ]
                 yield self.fail(
                     f"{name} resolves to public {', '.join(public_used[:3])} through "
