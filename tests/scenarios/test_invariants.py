@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.scenarios import builder
+from tests.scenarios import catalog as c
 from tests.scenarios.golden import run
+from vpcprobe.models import TcpStatus
 from vpcprobe_collector.diagnosis import exit_code
 from vpcprobe_collector.findings.model import (
     DiagnosisReport,
@@ -19,6 +21,7 @@ from vpcprobe_collector.findings.model import (
     TargetJoin,
 )
 from vpcprobe_collector.report import render
+from vpcprobe_collector.rules.engine import judge
 
 HERE = Path(__file__).parent
 
@@ -229,3 +232,22 @@ def test_a_dns_split_that_explains_a_timeout_leads() -> None:
     (join,) = [j for j in result.joins if j.label == "payments-api"]
     assert join.conclusion.startswith("Times out at public 52.94.133.131")
     assert "private 10.1.1.50" in join.conclusion
+
+
+def test_no_route_to_internet_is_medium_when_everything_in_use_was_reached() -> None:
+    """No endpoints at all, but the probe reached every target and made no AWS call that
+    failed: nothing the function is known to use needs the internet."""
+    snap = builder.healthy()
+    c._drop_default(c._table(snap, builder.RTB_PRIVATE))
+    reports = c.probe()
+    for report in reports:
+        report.tcp = [t for t in report.tcp if t.label == "orders-db"]
+        report.aws = []
+    _, findings = judge(snap, reports, [c.DB])
+    (rte001,) = [f for f in findings if f.code == "RTE001" and f.status is FindingStatus.FAIL]
+    assert rte001.severity is Severity.MEDIUM
+    # The same subnet with a target that times out: high again.
+    reports[0].tcp[0].status = TcpStatus.TIMEOUT
+    _, findings = judge(snap, reports, [c.DB])
+    (rte001,) = [f for f in findings if f.code == "RTE001" and f.status is FindingStatus.FAIL]
+    assert rte001.severity is Severity.HIGH

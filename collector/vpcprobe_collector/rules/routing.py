@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from vpcprobe.models import AwsStatus
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
 from vpcprobe_collector.paths.model import Hop, HopKind
 from vpcprobe_collector.rules import remedies
@@ -78,6 +79,20 @@ def _route_evidence(table: RouteTable, route: Route | None, expected: str) -> Ev
     )
 
 
+def everything_in_use_reached(ctx: RuleContext) -> bool:
+    """The probe connected to every target every time and reached every AWS API it called:
+    nothing the function is known to use needs the internet."""
+    if not ctx.probed or not ctx.facts:
+        return False
+    targets = all(f.statuses() and set(f.statuses()) == {"open"} for f in ctx.facts)
+    services = all(
+        a.status in (AwsStatus.OK, AwsStatus.ACCESS_DENIED, AwsStatus.SKIPPED)
+        for report in ctx.reports
+        for a in report.aws
+    )
+    return targets and services
+
+
 class SubnetRule(Rule):
     """A static rule judged once per route table, for the function subnets that use it."""
 
@@ -126,8 +141,8 @@ class NoRouteToInternet(SubnetRule):
     inputs = ("lambda:GetFunction", EC2_ROUTES, EC2_NATS)
     limits = (
         "A function meant to be isolated (interface endpoints, or gateway endpoints for S3 and "
-        "DynamoDB on its route table) is reported at medium severity, unless the probe saw a "
-        "failure this explains."
+        "DynamoDB on its route table), or one whose probe reached every target and AWS API it "
+        "used, is reported at medium severity, unless the probe saw a failure this explains."
     )
 
     def per_table(
@@ -176,6 +191,7 @@ class NoRouteToInternet(SubnetRule):
             or (e.endpoint_type == "Gateway" and table.route_table_id in e.route_table_ids)
             for e in ctx.snapshot.vpc_endpoints
         )
+        isolated = isolated or everything_in_use_reached(ctx)
         yield self.fail(
             f"Route table {table.route_table_id} of {where} has no route for 0.0.0.0/0, so "
             "the function cannot reach public addresses or AWS APIs without an endpoint.",
