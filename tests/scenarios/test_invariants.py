@@ -251,3 +251,13 @@ def test_no_route_to_internet_is_medium_when_everything_in_use_was_reached() -> 
     _, findings = judge(snap, reports, [c.DB])
     (rte001,) = [f for f in findings if f.code == "RTE001" and f.status is FindingStatus.FAIL]
     assert rte001.severity is Severity.HIGH
+
+
+def test_identical_invoke_errors_a_setup_rule_claims_are_one_line_with_their_count() -> None:
+    scenario = c.eni_quota_reached()
+    failures = scenario.failures * 3
+    _, findings = judge(scenario.snapshot, [], scenario.targets, probe_failures=failures)
+    (eni001,) = [f for f in findings if f.code == "ENI001" and f.status is FindingStatus.FAIL]
+    invoke = [e.observed for e in eni001.evidence if e.source == "lambda:Invoke"]
+    assert len(invoke) == 1 and invoke[0].endswith("(3 times)")
+    assert not any(f.code == "PRB001" for f in findings)

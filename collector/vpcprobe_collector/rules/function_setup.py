@@ -45,6 +45,22 @@ def failure_evidence(failure: ProbeFailure) -> Evidence:
     )
 
 
+def failures_evidence(failures: list[ProbeFailure], limit: int = 2) -> list[Evidence]:
+    """One evidence line per distinct failure (the first `limit`), with how often it came."""
+    groups: dict[tuple[str, str, str], list[ProbeFailure]] = {}
+    for failure in failures:
+        key = (failure.source, failure.error_code or failure.kind.value, failure.message)
+        groups.setdefault(key, []).append(failure)
+    out = []
+    for same in list(groups.values())[:limit]:
+        evidence = failure_evidence(same[0])
+        if len(same) > 1:
+            evidence.observed += f" ({len(same)} times)"
+            evidence.data["count"] = len(same)
+        out.append(evidence)
+    return out
+
+
 class SetupRule(Rule):
     """A setup rule that also claims invoke errors and function state reasons by code."""
 
@@ -69,7 +85,7 @@ class SetupRule(Rule):
         return None
 
     def symptom_evidence(self, ctx: RuleContext) -> list[Evidence]:
-        out = [failure_evidence(f) for f in self.observed_failures(ctx)[:2]]
+        out = failures_evidence(self.observed_failures(ctx))
         reason = self.state_reason(ctx)
         if reason:
             out.append(Evidence(source="lambda:GetFunction", observed=reason))
@@ -563,7 +579,7 @@ class FunctionNotActive(SetupRule):
                     f"LastUpdateStatus={fn.last_update_status}",
                     expected="State=Active",
                 ),
-                *[failure_evidence(f) for f in not_ready[:2]],
+                *failures_evidence(not_ready),
             ],
             remediation=Remediation(
                 text={
