@@ -261,3 +261,23 @@ def test_identical_invoke_errors_a_setup_rule_claims_are_one_line_with_their_cou
     invoke = [e.observed for e in eni001.evidence if e.source == "lambda:Invoke"]
     assert len(invoke) == 1 and invoke[0].endswith("(3 times)")
     assert not any(f.code == "PRB001" for f in findings)
+
+
+def test_the_markdown_and_html_reports_list_identical_failures_once_with_a_count() -> None:
+    loaded, joins, findings = run(HERE / "probe-failed-every-invocation")
+    diagnosis = DiagnosisReport(
+        vpcprobe_version="test",
+        generated_at=builder.WHEN,
+        function_name="orders-api",
+        probe_source="function:vpcprobe-orders-api",
+        snapshot=loaded.snapshot,
+        probe_failures=loaded.failures,
+        targets=loaded.targets,
+        joins=joins,
+        findings=findings,
+    )
+    markdown = render(diagnosis, "markdown")
+    rows = [line for line in markdown.splitlines() if line.startswith("| function:vpcprobe")]
+    assert len(rows) == 1 and "| 3 |" in rows[0]
+    html = render(diagnosis, "html")
+    assert html.count("<td>function:vpcprobe-orders-api</td><td>3</td>") == 1
