@@ -143,7 +143,8 @@ class ObservedFailureUnexplained(Rule):
                     data={"unread": unread},
                 )
             )
-        hosts = [f"{fact.spec.host}:{fact.spec.port}"]
+        host = f"[{fact.spec.host}]" if ":" in fact.spec.host else fact.spec.host  # IPv6
+        hosts = [f"{host}:{fact.spec.port}"]
         return self.fail(
             message,
             resources=[ResourceRef(id=a) for a in fact.addresses] or [fact.spec.host],
