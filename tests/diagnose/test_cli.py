@@ -88,16 +88,31 @@ def test_bad_arguments_get_one_line(
     _one_line_error(*run(capsys, "diagnose", "orders-api", *argv), says)
 
 
-def test_a_bad_probe_file_is_refused_before_any_aws_call(
+def test_probe_files_none_usable_are_refused_before_any_aws_call(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"schema_version": 2, "probe_version": "9.0"}')
+    empty = tmp_path / "empty.json"
+    empty.write_text("")
+    # AWS_ENDPOINT_URL points at a closed port: reaching AWS would fail differently
+    code, out, err = run(capsys, "diagnose", "orders-api", "--probe-result", bad, empty)
+    _one_line_error(code, out, err, f"{bad}: the probe report has schema_version 2")
+    assert f"{empty}: the answer was empty" in err
+
+
+def test_one_bad_probe_file_beside_a_good_one_does_not_stop_the_run(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     good = tmp_path / "good.json"
     good.write_text(probe_report().model_dump_json())
     bad = tmp_path / "bad.json"
     bad.write_text('{"schema_version": 2, "probe_version": "9.0"}')
-    # AWS_ENDPOINT_URL points at a closed port: reaching AWS would fail differently
-    code, out, err = run(capsys, "diagnose", "orders-api", "--probe-result", good, bad)
-    _one_line_error(code, out, err, f"{bad}: the probe report has schema_version 2")
+    # The good report is used, so the run goes on to read the function (and fails there,
+    # at the closed port AWS_ENDPOINT_URL points at), instead of stopping on the bad file.
+    code, _, err = run(capsys, "diagnose", "orders-api", "--probe-result", good, bad)
+    assert code == 3, err
+    assert "schema_version" not in err
 
 
 def test_no_function_named(capsys: pytest.CaptureFixture[str]) -> None:

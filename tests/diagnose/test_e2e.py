@@ -84,3 +84,29 @@ def test_target_security_group_blocks_and_probe_times_out(
     assert blocking, [(f["code"], f["causes"]) for f in problems(report)]
     assert s.target_sg_id in set().union(*(resource_ids(f) for f in blocking))
     assert all(f["target"] == "orders-db" for f in blocking)
+
+
+def test_function_detached_from_its_vpc_is_cfg002_and_never_a_tick(
+    aws: MotoServer, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Invariant 2: no subnets in VpcConfig (how a function is detached) is CFG002, with how
+    to attach it; the private database's timeout is explained by it, not left as "✓"."""
+    s = aws_scenarios.build_healthy(aws.session())
+    s.session.client("lambda").update_function_configuration(
+        FunctionName=s.function_name, VpcConfig={"SubnetIds": [], "SecurityGroupIds": []}
+    )
+    code, report = diagnose(
+        capsys, tmp_path, s, dns_ok=True, dns_server="169.254.78.1", tcp_status=TcpStatus.TIMEOUT
+    )
+    assert code == 1
+    assert [f["code"] for f in problems(report)] == ["CFG002"]
+    (cfg002,) = problems(report)
+    assert "never a private address" in cfg002["message"]
+    assert cfg002["remediation"]["commands"][1].startswith(
+        f"aws lambda update-function-configuration --function-name {s.function_name} "
+        "--vpc-config SubnetIds="
+    )
+    code = cli.main(["diagnose", s.function_name, "--no-probe", "--target", "10.0.10.5:5432"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "CFG002 function-not-in-vpc" in out and "✓" not in out

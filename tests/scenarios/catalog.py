@@ -13,11 +13,13 @@ from vpcprobe_collector.snapshot.model import (
     EgressOnlyInternetGateway,
     NaclEntry,
     PermissionDecision,
+    PrefixList,
     Route,
     RouteTable,
     RouteTableAssociation,
     RouteTargetType,
     SecurityGroupRule,
+    SkippedRead,
     VpcEndpoint,
     VpcSnapshot,
 )
@@ -745,6 +747,162 @@ def probe_function_error() -> Scenario:
     return Scenario(b.healthy(), [], failures=failures, expect_codes=("PRB001",))
 
 
+# ---------------------------------------------------------------------------- invariants
+# (issue 10 §2): each scenario below is a case today's judgement got wrong.
+
+
+def observed_failure_unexplained() -> Scenario:
+    """Invariant 1: DescribeSecurityGroups denied and the database times out: no rule can name
+    the cause, so TGT004 says so (what was read, what was not), never a ✓."""
+    snap = b.healthy()
+    snap.security_groups = []
+    snap.skipped.append(
+        SkippedRead(
+            api="ec2:DescribeSecurityGroups",
+            error_code="UnauthorizedOperation",
+            message="You are not authorized to perform this operation.",
+        )
+    )
+    return Scenario(snap, probe(db="timeout"), expect_codes=("TGT004",))
+
+
+def intermittent_failure_unexplained() -> Scenario:
+    """Invariant 1: one connect in three times out and the configuration allows every path."""
+    return Scenario(
+        b.healthy(), probe(db=["open", "timeout", "open"]), cause="C22", expect_codes=("TGT004",)
+    )
+
+
+def function_not_in_vpc() -> Scenario:
+    """Invariant 2: no VpcConfig; the private database times out, the public API answers."""
+    snap = b.healthy()
+    assert snap.function is not None
+    snap.function.vpc_config = None
+    for attr in ("subnets", "route_tables", "network_acls", "security_groups", "nat_gateways"):
+        setattr(snap, attr, [])
+    snap.internet_gateways = []
+    snap.vpc = None
+    snap.dhcp_options = None
+    snap.network_interfaces = []
+    return Scenario(snap, probe(db="timeout"), cause="C25", expect_codes=("CFG002",))
+
+
+def probe_refused_where_configuration_blocks() -> Scenario:
+    """Invariant 4: the function's security group allows only 443 out, yet the database host
+    refused the probe's connects (so the packets got there): one disagreement (PRB002), not
+    "the security group blocks it" beside "the VPC configuration is not the problem"."""
+    snap = b.healthy()
+    _egress_only(snap, tcp_rule(443))
+    return Scenario(snap, probe(db="refused"), expect_codes=("PRB002", "TGT001"))
+
+
+def dns_answered_where_configuration_blocks() -> Scenario:
+    """Invariant 5: the security group allows only TCP 53 to the custom DNS server, yet the
+    server answered the probe over UDP: PRB004 with both sides, not DNS003 "is dropped"."""
+    snap = b.healthy()
+    _custom_dns(snap)
+    _egress_only(snap, tcp_rule(443), tcp_rule(5432, "10.1.0.0/16"), tcp_rule(53, "10.1.0.0/16"))
+    dns_db = [
+        *b.resolved(b.DB_NAME, b.DB_ADDRESS),
+        b.dns(b.DB_NAME, b.DNS_SERVER, "udp", "ok", [b.DB_ADDRESS]),
+        b.dns(b.DB_NAME, b.DNS_SERVER, "tcp", "ok", [b.DB_ADDRESS]),
+    ]
+    reports = probe(dns_db=dns_db, configured=[b.DNS_SERVER])
+    return Scenario(snap, reports, expect_codes=("PRB004",))
+
+
+def _invoke_error(n: int) -> list[ProbeFailure]:
+    return [
+        ProbeFailure(
+            source="function:vpcprobe-orders-api",
+            kind=ProbeFailureKind.FUNCTION_ERROR,
+            error_code="Runtime.ImportModuleError",
+            message="Unable to import module 'vpcprobe.handler': No module named 'pydantic_core'",
+        )
+        for _ in range(n)
+    ]
+
+
+def probe_failed_every_invocation() -> Scenario:
+    """Invariant 6: three invocations, the same import error each time: one PRB001 with the
+    count, at high (nothing was observed), not three identical blocks and exit 0."""
+    return Scenario(b.healthy(), [], failures=_invoke_error(3), expect_codes=("PRB001",))
+
+
+def probe_files_partly_failed() -> Scenario:
+    """Invariant 6: two good --probe-result files and one that is not a probe report: the
+    diagnosis comes from the good two, the bad one is reported once."""
+    failures = [
+        ProbeFailure(
+            source="file:probe-3.json",
+            kind=ProbeFailureKind.BAD_PAYLOAD,
+            message="the answer is not a vpcprobe probe report (no probe_version field)",
+            payload_excerpt='{"errorMessage": "Task timed out after 3.00 seconds"}',
+        )
+    ]
+    return Scenario(b.healthy(), probe(n=2), failures=failures, expect_codes=("PRB001",))
+
+
+S3_ADDRESS = "52.218.0.10"
+S3_PREFIX_LIST = "pl-6da54004"
+
+
+def isolated_subnet_gateway_endpoint() -> Scenario:
+    """Invariant 7: no route to the internet, S3 through a gateway endpoint; every target is
+    reachable, so RTE001 is medium (like an isolated subnet with interface endpoints)."""
+    snap = b.healthy()
+    table = _table(snap, b.RTB_PRIVATE)
+    _drop_default(table)
+    endpoint = f"vpce-0{'s3':0<4}1234567890ab"
+    table.routes.append(
+        Route(
+            destination_prefix_list_id=S3_PREFIX_LIST,
+            target_type=RouteTargetType.GATEWAY_ENDPOINT,
+            target_id=endpoint,
+        )
+    )
+    snap.prefix_lists.append(
+        PrefixList(
+            prefix_list_id=S3_PREFIX_LIST,
+            name=f"com.amazonaws.{b.REGION}.s3",
+            address_family="IPv4",
+            cidrs=["52.218.0.0/17"],
+        )
+    )
+    snap.vpc_endpoints = [
+        VpcEndpoint(
+            vpc_endpoint_id=endpoint,
+            vpc_id=b.VPC,
+            service_name=f"com.amazonaws.{b.REGION}.s3",
+            endpoint_type="Gateway",
+            state="available",
+            route_table_ids=[b.RTB_PRIVATE],
+        )
+    ]
+    s3 = TargetSpec(host=f"s3.{b.REGION}.amazonaws.com", port=443, label="s3")
+    reports = probe(
+        dns_api=b.resolved(s3.host, S3_ADDRESS),
+        extra_tcp=[b.tcp(s3.host, 443, S3_ADDRESS, "open", "s3")],
+    )
+    for report in reports:
+        report.tcp = [t for t in report.tcp if t.label != "payments-api"]
+        report.aws = []  # the probe ran with its CloudWatch Logs call off
+    return Scenario(snap, reports, targets=[DB, s3], expect_codes=("RTE001",))
+
+
+def dns_split_explains_timeout() -> Scenario:
+    """Invariant 12: the function's resolver gives the API's public address, the VPC resolver a
+    private one, and connects to the public address time out: DNS004 leads, above TGT002."""
+    private = "10.1.1.50"
+    dns_api = [
+        *b.resolved(b.API_NAME, b.PUBLIC_ADDRESS),
+        b.dns(b.API_NAME, "10.1.0.2", "udp", "ok", [private]),
+    ]
+    return Scenario(
+        b.healthy(), probe(api="timeout", dns_api=dns_api), cause="C13", expect_codes=("DNS004",)
+    )
+
+
 SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "healthy": healthy,
     "no-route-to-internet": no_route_to_internet,
@@ -785,4 +943,13 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "nacl-denies-return-traffic": nacl_denies_return_traffic,
     "probe-ran-out-of-time": probe_ran_out_of_time,
     "ipv6-dual-stack": ipv6_dual_stack,
+    "observed-failure-unexplained": observed_failure_unexplained,
+    "intermittent-failure-unexplained": intermittent_failure_unexplained,
+    "function-not-in-vpc": function_not_in_vpc,
+    "probe-refused-where-configuration-blocks": probe_refused_where_configuration_blocks,
+    "dns-answered-where-configuration-blocks": dns_answered_where_configuration_blocks,
+    "probe-failed-every-invocation": probe_failed_every_invocation,
+    "probe-files-partly-failed": probe_files_partly_failed,
+    "isolated-subnet-gateway-endpoint": isolated_subnet_gateway_endpoint,
+    "dns-split-explains-timeout": dns_split_explains_timeout,
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from vpcprobe.models import ProbeReport
 from vpcprobe_collector.findings.model import (
     DiagnosisReport,
     Finding,
+    FindingStatus,
     ProbeFailure,
     TargetJoin,
     TargetSpec,
@@ -55,11 +57,16 @@ def expected_json(folder: Path) -> str:
     _, joins, findings = run(folder)
     # Paths keep their verdict and deciding hop; every hop's wording belongs to the path
     # evaluator's own tests, and the findings already quote the hops that matter.
+    # Failing, skipped and error findings in full; passed checks only as a count, kept for
+    # every scenario in one file (passed.json), so a new rule changes that file and the
+    # goldens where it fails or skips instead of rewriting every golden.
     data = {
         "joins": [
             j.model_dump(mode="json", exclude={"paths": {"__all__": {"hops"}}}) for j in joins
         ],
-        "findings": [f.model_dump(mode="json") for f in findings],
+        "findings": [
+            f.model_dump(mode="json") for f in findings if f.status is not FindingStatus.PASS
+        ],
     }
     return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
@@ -83,4 +90,14 @@ def expected_text(folder: Path) -> str:
         findings=findings,
         unjudged=unjudged_of(loaded.snapshot, joins, findings, optional_reads=fallback_inputs()),
     )
-    return render(diagnosis, "text")
+    return PASSED_COUNT.sub("N checks passed", render(diagnosis, "text"))
+
+
+# The summary line's count of passed checks: passed.json holds it (see expected_json).
+PASSED_COUNT = re.compile(r"\b\d+ checks? passed")
+
+
+def passed_count(folder: Path) -> int:
+    """How many checks passed in this scenario (passed.json)."""
+    _, _, findings = run(folder)
+    return sum(1 for f in findings if f.status is FindingStatus.PASS)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from tests.scenarios.catalog import SCENARIOS, Scenario
-from tests.scenarios.golden import expected_json, expected_text
+from tests.scenarios.golden import expected_json, expected_text, passed_count
 
 HERE = Path(__file__).parent
 
@@ -31,11 +31,21 @@ def write(name: str, scenario: Scenario, root: Path = HERE) -> None:
     (folder / "expected.txt").write_text(expected_text(folder))
 
 
+def write_passed(names: list[str], root: Path = HERE) -> None:
+    """Update passed.json (scenario -> number of passed checks) for `names`."""
+    path = root / "passed.json"
+    counts = json.loads(path.read_text()) if path.exists() else {}
+    counts.update({name: passed_count(root / name) for name in names})
+    counts = {name: counts[name] for name in sorted(counts) if name in SCENARIOS}
+    path.write_text(json.dumps(counts, indent=2) + "\n")
+
+
 def main() -> int:
     """Regenerate every scenario (or the ones named on the command line)."""
     names = sys.argv[1:] or list(SCENARIOS)
     for name in names:
         write(name, SCENARIOS[name]())
+    write_passed(names)
     print(f"{len(names)} scenario(s) written under {HERE}")
     return 0
 

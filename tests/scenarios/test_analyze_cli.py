@@ -131,3 +131,66 @@ def test_no_targets_note_is_absent_when_targets_are_given(
     _, out, _ = analyze(capsys, HEALTHY, "--target", "db.orders.internal:5432", probe=True)
     assert "No targets were given" not in out
     assert "No probe report was given" not in out
+
+
+def test_failed_probe_files_beside_a_good_one_are_reported_and_the_good_one_judged(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "timed-out.json"
+    bad.write_text('{"errorMessage": "Task timed out after 3.00 seconds"}')
+    code, out, err = analyze(
+        capsys,
+        INGRESS,
+        "--probe-result",
+        str(INGRESS / "probe-1.json"),
+        str(bad),
+        "--target",
+        "db.orders.internal:5432=orders-db",
+        "--format",
+        "json",
+    )
+    assert code == 1, err  # SGR002 from the good report, at high
+    assert [f["code"] for f in findings(out, "SGR002") if f["status"] == "fail"] == ["SGR002"]
+    (prb001,) = [f for f in findings(out, "PRB001") if f["status"] == "fail"]
+    assert f"file:{bad}" in prb001["message"] and "no probe_version field" in prb001["message"]
+    assert "Traceback" not in err
+
+
+def test_probe_files_none_usable_stop_the_run_with_exit_2_naming_each(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    first.write_text("<html>502 Bad Gateway</html>")
+    second.write_text('{"schema_version": 1}')
+    code, out, err = analyze(
+        capsys, INGRESS, "--probe-result", str(first), str(second), "--target", "10.1.1.20:5432"
+    )
+    assert code == 2 and out == ""
+    (line,) = err.strip().splitlines()
+    assert f"{first}: the answer is not JSON" in line
+    assert f"{second}: the answer is not a vpcprobe probe report" in line
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("intermittent-failure-unexplained", "TGT004"),
+        ("observed-failure-unexplained", "TGT004"),
+        ("function-not-in-vpc", "CFG002"),
+    ],
+)
+def test_an_observed_failure_is_never_a_tick_from_the_command_line(
+    capsys: pytest.CaptureFixture[str], name: str, code: str
+) -> None:
+    folder = HERE / name
+    probes = [str(p) for p in sorted(folder.glob("probe-*.json"))]
+    exit_code = cli.main(
+        [
+            "analyze", "--snapshot", str(folder / "snapshot.json"), "--probe-result", *probes,
+            "--target", "db.orders.internal:5432=orders-db",
+        ]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert exit_code == 1
+    assert "✓" not in out and "no problems found" not in out
+    assert f"{code} " in out

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.scenarios.catalog import SCENARIOS
-from tests.scenarios.golden import expected_json, expected_text, run
+from tests.scenarios.golden import expected_json, expected_text, passed_count, run
 from vpcprobe_collector.findings.model import FindingStatus
 
 HERE = Path(__file__).parent
@@ -31,6 +31,14 @@ def test_expected_json_matches(name: str) -> None:
 def test_expected_text_matches(name: str) -> None:
     folder = HERE / name
     assert expected_text(folder) == (folder / "expected.txt").read_text()
+
+
+def test_passed_counts_match() -> None:
+    """Passed checks are kept as one count per scenario, all in passed.json."""
+    counts = json.loads((HERE / "passed.json").read_text())
+    assert counts == {name: passed_count(HERE / name) for name in FOLDERS}, (
+        "the number of passed checks changed; run `make golden` and review the diff"
+    )
 
 
 @pytest.mark.parametrize("name", [n for n in FOLDERS if n != "healthy"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vpcprobe.models import AwsStatus, DnsStatus, ProbeReport, TcpStatus
-from vpcprobe_collector.findings.model import DiagnosisReport
+from vpcprobe_collector.findings.model import DiagnosisReport, ProbeFailure
 
 
 @dataclass(frozen=True)
@@ -148,3 +148,11 @@ def environment_rows(diagnosis: DiagnosisReport) -> list[tuple[str, str]]:
     rows.append(("Snapshot taken", snap.taken_at.isoformat(timespec="seconds")))
     rows.append(("vpcprobe", diagnosis.vpcprobe_version))
     return rows
+
+
+def grouped_failures(diagnosis: DiagnosisReport) -> list[tuple[ProbeFailure, int]]:
+    """Each distinct probe failure once, with how many attempts failed that way."""
+    groups: dict[tuple[str, str, str, str], list[ProbeFailure]] = {}
+    for f in diagnosis.probe_failures:
+        groups.setdefault((f.source, f.kind.value, f.error_code or "", f.message), []).append(f)
+    return [(same[0], len(same)) for same in groups.values()]

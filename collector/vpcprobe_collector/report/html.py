@@ -11,6 +11,7 @@ from vpcprobe_collector.report.evidence import (
     TCP_HEADER,
     environment_rows,
     excerpts,
+    grouped_failures,
 )
 from vpcprobe_collector.report.summary import Counts, observed_phrase, skip_reason, summary_line
 
@@ -34,6 +35,7 @@ def render_html(diagnosis: DiagnosisReport) -> str:
         skipped=[f for f in diagnosis.findings if f.status == FindingStatus.SKIPPED],
         environment=environment_rows(diagnosis),
         excerpts=excerpts(diagnosis),
+        failures=grouped_failures(diagnosis),
         observed_phrase=observed_phrase,
         skip_reason=skip_reason,
         dns_header=DNS_HEADER,

@@ -12,6 +12,7 @@ from vpcprobe_collector.report.evidence import (
     TCP_HEADER,
     environment_rows,
     excerpts,
+    grouped_failures,
 )
 from vpcprobe_collector.report.summary import observed_phrase, skip_reason, summary_line
 
@@ -130,10 +131,10 @@ def render_markdown(diagnosis: DiagnosisReport) -> str:
     if diagnosis.probe_failures:
         out += ["## Probe invocations that gave no report", ""]
         rows = [
-            [f.source, f.kind.value, f.error_code or "", f.message, f.payload_excerpt or ""]
-            for f in diagnosis.probe_failures
+            [f.source, str(n), f.kind.value, f.error_code or "", f.message, f.payload_excerpt or ""]
+            for f, n in grouped_failures(diagnosis)
         ]
-        out += [table(["source", "kind", "error", "message", "payload"], rows), ""]
+        out += [table(["source", "times", "kind", "error", "message", "payload"], rows), ""]
     parts = excerpts(diagnosis)
     if parts:
         out += ["## Probe evidence", ""]

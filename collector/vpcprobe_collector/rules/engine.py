@@ -28,6 +28,7 @@ from vpcprobe_collector.rules.context import (
     RuleContext,
 )
 from vpcprobe_collector.rules.join import build_facts
+from vpcprobe_collector.rules.observed import ObservedFailureUnexplained, settle
 from vpcprobe_collector.rules.registry import ALL_RULES
 from vpcprobe_collector.snapshot.model import VpcSnapshot
 
@@ -186,7 +187,12 @@ def judge(
             # A name that did not resolve: the VPC-wide DNS findings explain this target.
             codes |= {f.code for f in problems if f.code.startswith("DNS") and f.target is None}
         join.finding_codes = sorted(codes)
-    return joins, findings
+    # Every failure the probe saw is explained at high or above, or TGT004 says it is not.
+    settled = settle(ctx, joins, findings, judge_unexplained=ObservedFailureUnexplained in rules)
+    # TGT004 is judged after the other rules, so its inputs are enforced here, as for theirs.
+    own = [f for f in settled if f.code == ObservedFailureUnexplained.code]
+    rest = [f for f in settled if f.code != ObservedFailureUnexplained.code]
+    return joins, sort_findings([*rest, *enforce_inputs(ObservedFailureUnexplained, ctx, own)])
 
 
 def _subnets_of(finding: Finding, function_subnets: set[str]) -> set[str]:

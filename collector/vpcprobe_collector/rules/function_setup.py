@@ -22,7 +22,9 @@ from vpcprobe_collector.rules.context import (
     IAM_SIMULATE,
     QUOTAS,
     RuleContext,
+    is_internal,
 )
+from vpcprobe_collector.rules.target_paths import probe_evidence
 from vpcprobe_collector.snapshot.model import PermissionDecision
 
 ENI_ACTIONS = (
@@ -36,11 +38,27 @@ ENI_QUOTA_CODE = "L-9FEE3D26"
 
 def failure_evidence(failure: ProbeFailure) -> Evidence:
     return Evidence(
-        source="lambda:Invoke",
+        source="--probe-result" if failure.source.startswith("file:") else "lambda:Invoke",
         resource=failure.source,
         observed=f"{failure.error_code or failure.kind.value}: {failure.message}",
         data={"kind": failure.kind.value, "error_code": failure.error_code},
     )
+
+
+def failures_evidence(failures: list[ProbeFailure], limit: int = 2) -> list[Evidence]:
+    """One evidence line per distinct failure (the first `limit`), with how often it came."""
+    groups: dict[tuple[str, str, str], list[ProbeFailure]] = {}
+    for failure in failures:
+        key = (failure.source, failure.error_code or failure.kind.value, failure.message)
+        groups.setdefault(key, []).append(failure)
+    out = []
+    for same in list(groups.values())[:limit]:
+        evidence = failure_evidence(same[0])
+        if len(same) > 1:
+            evidence.observed += f" ({len(same)} times)"
+            evidence.data["count"] = len(same)
+        out.append(evidence)
+    return out
 
 
 class SetupRule(Rule):
@@ -67,7 +85,7 @@ class SetupRule(Rule):
         return None
 
     def symptom_evidence(self, ctx: RuleContext) -> list[Evidence]:
-        out = [failure_evidence(f) for f in self.observed_failures(ctx)[:2]]
+        out = failures_evidence(self.observed_failures(ctx))
         reason = self.state_reason(ctx)
         if reason:
             out.append(Evidence(source="lambda:GetFunction", observed=reason))
@@ -425,6 +443,93 @@ class VpcConfigMissingResource(SetupRule):
             yield self.passed("Every subnet and security group in the function's VpcConfig exists.")
 
 
+class FunctionNotInVpc(Rule):
+    code = "CFG002"
+    name = "function-not-in-vpc"
+    title = "The function is not attached to a VPC: it never reaches a private address"
+    severity = Severity.HIGH
+    causes = ("C25",)
+    summary = "Whether the function's configuration has a VpcConfig with at least one subnet."
+    why = (
+        "A function without VpcConfig (or with no subnets in it) runs outside every VPC: it "
+        "reaches the internet directly and no private address at all, so connections to a "
+        "database, cache or internal service time out whatever their security groups allow."
+    )
+    how_to_fix = (
+        "Attach the function to private subnets of the VPC that holds its targets, with a "
+        "security group that allows its traffic (aws lambda update-function-configuration "
+        "--vpc-config)."
+    )
+    inputs = ("lambda:GetFunction",)
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        fn = ctx.snapshot.function
+        if fn is None:
+            # GetFunction failed or came back malformed: that is not "no VpcConfig".
+            reason = ctx.skipped_reason("lambda:GetFunction") or "the function was not read"
+            yield self.skipped(reason)
+            return
+        if ctx.in_vpc:
+            yield self.passed(
+                f"Function {fn.name} is attached to {ctx.vpc_id or 'a VPC'} through "
+                f"{', '.join(ctx.function_subnet_ids)}.",
+                resources=[fn.arn],
+            )
+            return
+        private_facts = [
+            f for f in ctx.facts if is_internal(f.spec.host) or any(map(is_internal, f.addresses))
+        ]
+        private = [f.label for f in private_facts]
+        observed = (
+            "no VpcConfig"
+            if fn.vpc_config is None
+            else f"VpcConfig with no subnets (security groups "
+            f"{', '.join(fn.vpc_config.security_group_ids) or 'none'})"
+        )
+        yield self.fail(
+            f"Function {fn.name} has {observed}: it reaches the internet directly and never a "
+            "private address"
+            + (f", so {', '.join(private)} cannot be reached" if private else "")
+            + ".",
+            resources=[ResourceRef(id=fn.arn, rule=observed)],
+            evidence=[
+                Evidence(
+                    source="lambda:GetFunction",
+                    resource=fn.arn,
+                    observed=observed,
+                    expected="VpcConfig with the subnets and security groups of the targets' VPC",
+                    data={"private_targets": private},
+                ),
+                # What the probe saw for each private target: this is its explanation.
+                *[probe_evidence(f) for f in private_facts if f.statuses()],
+            ],
+            remediation=Remediation(
+                text=(
+                    f"Attach {fn.name} to private subnets of the VPC its targets are in (ones "
+                    "that route 0.0.0.0/0 to a NAT gateway, if it also calls the internet or "
+                    "AWS APIs) and a security group that allows its traffic; its role needs the "
+                    "ENI permissions of AWSLambdaVPCAccessExecutionRole."
+                ),
+                commands=[
+                    # Where the private targets live: the VPC and subnet to attach to.
+                    *[
+                        "aws ec2 describe-network-interfaces --filters "
+                        f"Name=addresses.private-ip-address,Values={address} "
+                        "--query 'NetworkInterfaces[].[VpcId,SubnetId,Groups[].GroupId]'"
+                        for address in sorted(
+                            {a for f in private_facts for a in f.addresses if is_internal(a)}
+                        )[:3]
+                    ],
+                    remedies.update_vpc_config(fn.name, ["SUBNET_ID"], ["SECURITY_GROUP_ID"]),
+                    f"aws iam attach-role-policy --role-name "
+                    f"{(fn.role_arn or 'ROLE_NAME').rsplit('/', 1)[-1]} "
+                    f"--policy-arn {VPC_ACCESS_POLICY}",
+                ],
+            ),
+            key=(observed,),
+        )
+
+
 class FunctionNotActive(SetupRule):
     code = "LFC001"
     name = "function-not-active"
@@ -485,7 +590,7 @@ class FunctionNotActive(SetupRule):
                     f"LastUpdateStatus={fn.last_update_status}",
                     expected="State=Active",
                 ),
-                *[failure_evidence(f) for f in not_ready[:2]],
+                *failures_evidence(not_ready),
             ],
             remediation=Remediation(
                 text={

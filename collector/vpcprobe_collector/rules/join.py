@@ -5,13 +5,23 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from vpcprobe.models import DnsResult, DnsStatus, ProbeReport, RecordType, TcpResult
+from vpcprobe.models import (
+    LAMBDA_DNS_FORWARDER,
+    DnsResult,
+    DnsStatus,
+    ProbeReport,
+    RecordType,
+    TcpResult,
+)
 from vpcprobe_collector.findings.model import TargetJoin, TargetSpec
 from vpcprobe_collector.paths import describe
 from vpcprobe_collector.paths.model import HopOutcome, PathResult, Verdict
-from vpcprobe_collector.rules.context import RuleContext, TargetFacts, is_ip
+from vpcprobe_collector.rules.context import RuleContext, TargetFacts, is_ip, is_public
+from vpcprobe_collector.rules.target_paths import observed_summary
 
 FAILED = ("timeout", "unreachable", "error")
+# The packets got to the target host: it accepted, or it answered with a reset.
+REACHED = ("open", "refused")
 
 
 def _same_host(a: str, b: str) -> bool:
@@ -48,6 +58,36 @@ def resolved_addresses(spec: TargetSpec, tcp: list[TcpResult], dns: list[DnsResu
             ):
                 found.update(a for a in result.answers if is_ip(a))
     return sorted(found)
+
+
+def public_private_split(results: Sequence[DnsResult]) -> tuple[list[str], list[str]] | None:
+    """(public answers, private answers) when the function's resolver (the forwarder or
+    getaddrinfo) gave only public addresses for a name and another server private ones;
+    None otherwise. Pass one name and record type's results."""
+    used = [r for r in results if r.server in (LAMBDA_DNS_FORWARDER, "system")]
+    ok_used = [r for r in used if r.status is DnsStatus.OK and r.answers]
+    ok_other = [
+        r
+        for r in results
+        if r.server not in (LAMBDA_DNS_FORWARDER, "system")
+        and r.status is DnsStatus.OK
+        and r.answers
+    ]
+    used_ips = [a for r in ok_used for a in r.answers if is_ip(a)]
+    public = sorted({a for a in used_ips if is_public(a)})
+    private = sorted({a for r in ok_other for a in r.answers if is_ip(a) and not is_public(a)})
+    if public and private and all(is_public(a) for a in used_ips):
+        return public, private
+    return None
+
+
+def target_split(fact: TargetFacts) -> tuple[list[str], list[str]] | None:
+    """The public/private split for this target's name, A records first, if there is one."""
+    for rtype in (RecordType.A, RecordType.AAAA):
+        split = public_private_split([r for r in fact.dns if r.record_type is rtype])
+        if split:
+            return split
+    return None
 
 
 def build_facts(ctx: RuleContext) -> list[TargetFacts]:
@@ -172,6 +212,12 @@ def conclude(ctx: RuleContext, fact: TargetFacts) -> str:
                 f"{_where(blocked[0])}: the probe and the snapshot disagree."
             )
         return f"Reachable: connected {total} of {total} times; {static_phrase(fact, ctx)}."
+    if blocked and all(s in REACHED for s in statuses):
+        return (
+            f"Reached the host {total} of {total} times ({observed_summary(fact)}: a refusal "
+            f"comes from the host), yet the configuration read says {_where(blocked[0])}: "
+            "the probe and the snapshot disagree."
+        )
     if count["refused"] and not failed:
         return (
             f"The network path works but {spec.host}:{spec.port} refused the connection "
@@ -186,6 +232,14 @@ def conclude(ctx: RuleContext, fact: TargetFacts) -> str:
     if blocked:
         suffix = "" if len(blocked) == len(paths) else f" (from {_subnets(blocked)})"
         return f"Times out: {_where(blocked[0])}{suffix}."
+    split = target_split(fact)
+    if split:
+        public, private = split
+        return (
+            f"Times out at public {', '.join(public[:3])}, which the function's resolver gave; "
+            f"another DNS server answers private {', '.join(private[:3])}: most likely the "
+            "function uses the wrong address."
+        )
     if not ctx.can_evaluate_paths or not paths:
         return f"Times out ({failed} of {total}); {static_phrase(fact, ctx)}."
     unknown = [p for p in paths if p.verdict is Verdict.UNKNOWN]

@@ -20,13 +20,25 @@ from vpcprobe_collector.rules.context import (
     EC2_VPCS,
     RuleContext,
     is_ip,
-    is_public,
 )
-from vpcprobe_collector.rules.target_paths import NO_EVALUATOR, subnets_phrase
+from vpcprobe_collector.rules.join import FAILED, public_private_split
+from vpcprobe_collector.rules.target_paths import (
+    NO_EVALUATOR,
+    probe_evidence,
+    subnets_phrase,
+)
 
 AMAZON_DNS = "AmazonProvidedDNS"
 DNS_FAILED = (DnsStatus.TIMEOUT, DnsStatus.ERROR, DnsStatus.SERVFAIL, DnsStatus.REFUSED)
 NOT_FOUND = (DnsStatus.NXDOMAIN, DnsStatus.NO_ANSWER)
+# A reply came back from the server (whatever it said): the packets got through both ways.
+ANSWERED = (
+    DnsStatus.OK,
+    DnsStatus.NXDOMAIN,
+    DnsStatus.NO_ANSWER,
+    DnsStatus.SERVFAIL,
+    DnsStatus.REFUSED,
+)
 
 
 def custom_servers(ctx: RuleContext) -> list[str]:
@@ -348,12 +360,17 @@ class CustomDnsBlocked(Rule):
             return
         for server in servers:
             results = {proto: ctx.paths_to(server, 53, proto) for proto in ("udp", "tcp")}
-            blocked = [
+            every_block = [
                 (proto, p)
                 for proto, paths in results.items()
                 for p in paths
                 if p.verdict is Verdict.BLOCKED
             ]
+            # A transport the server answered the probe on is not "dropped": PRB004 reports
+            # that disagreement with both sides of the evidence.
+            blocked = [(proto, p) for proto, p in every_block if not answered(ctx, server, proto)]
+            if every_block and not blocked:
+                continue
             if not blocked:
                 unknown = [
                     p for paths in results.values() for p in paths if p.verdict is Verdict.UNKNOWN
@@ -420,6 +437,97 @@ class CustomDnsBlocked(Rule):
                         commands=commands,
                     ),
                     key=(server, *protos),
+                )
+
+
+def answered(ctx: RuleContext, server: str, proto: str) -> list[DnsResult]:
+    """The probe's queries that `server` answered over `proto` (any reply, even NXDOMAIN)."""
+    return [
+        r
+        for r in ctx.dns_results()
+        if r.server == server and r.transport.value == proto and r.status in ANSWERED
+    ]
+
+
+class DnsProbeDisagreement(Rule):
+    code = "PRB004"
+    name = "probe-dns-contradicts-configuration"
+    title = "A DNS server answered the probe on a transport the configuration says is blocked"
+    severity = Severity.HIGH
+    causes = ()
+    summary = (
+        "For each custom DNS server in the DHCP options set and each of UDP and TCP 53: whether "
+        "the server answered the probe while the security groups or network ACLs read block it."
+    )
+    why = (
+        "An answer proves the packets got through, so the configuration read is not the one the "
+        "probe ran with: the snapshot is stale, the probe ran with other subnets or security "
+        "groups, or the evaluation missed something. The DNS verdicts cannot be trusted."
+    )
+    how_to_fix = (
+        "Take the snapshot and run the probe again together; check that the probe function has "
+        "the suspect's exact VpcConfig."
+    )
+    inputs = (EC2_DHCP, EC2_SGS, EC2_NACLS, "probe.dns")
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        dopt = ctx.snapshot.dhcp_options
+        servers = [s for s in custom_servers(ctx) if is_ip(s)]
+        if dopt is None or not servers or not ctx.in_vpc or not ctx.probed:
+            return
+        for server in servers:
+            asked = [r for r in ctx.dns_results() if r.server == server]
+            if not asked:
+                continue
+            for proto in ("udp", "tcp"):
+                replies = answered(ctx, server, proto)
+                if not replies:
+                    continue
+                blocked = [
+                    p for p in ctx.paths_to(server, 53, proto) if p.verdict is Verdict.BLOCKED
+                ]
+                if not blocked:
+                    yield self.passed(
+                        f"DNS server {server} answered the probe over {proto.upper()}, and the "
+                        "configuration allows it.",
+                        resources=[server],
+                        key=(server, proto),
+                    )
+                    continue
+                hop = blocked[0].decided_by
+                says = hop.detail.rstrip(".") if hop else "a hop blocks it"
+                subnets = sorted({p.query.subnet_id for p in blocked})
+                yield self.fail(
+                    f"DNS server {server} (from {dopt.dhcp_options_id}) answered "
+                    f"{len(replies)} probe {'query' if len(replies) == 1 else 'queries'} over "
+                    f"{proto.upper()} 53, but the configuration read says {says} "
+                    f"({subnets_phrase(ctx, subnets)}).",
+                    resources=[
+                        *([ResourceRef(id=hop.component_id, rule=hop.rule)] if hop else []),
+                        dopt.dhcp_options_id,
+                        server,
+                    ],
+                    evidence=[
+                        *dns_evidence(replies[:2], "no answer, if the path were blocked"),
+                        Evidence(
+                            source=(hop.source_api if hop else None) or "path",
+                            resource=hop.component_id if hop else server,
+                            observed=hop.detail if hop else "blocked",
+                            expected=f"agreement with the probe ({proto} 53 to {server} answered)",
+                            data={"subnets": subnets, "protocol": proto},
+                        ),
+                    ],
+                    remediation=Remediation(
+                        text=(
+                            "Take the snapshot and run the probe again together; make sure the "
+                            "probe runs with the suspect's subnets and security groups."
+                        ),
+                        commands=[
+                            f"aws lambda get-function-configuration --function-name "
+                            f"{ctx.function_name} --query VpcConfig"
+                        ],
+                    ),
+                    key=(server, proto),
                 )
 
 
@@ -534,24 +642,32 @@ class PrivateNameNotResolved(Rule):
                     key=(name, rtype.value),
                 )
                 continue
-            public_used = [a for r in ok_used for a in r.answers if is_public(a)]
-            private_other = [
-                a for r in ok_other for a in r.answers if is_ip(a) and not is_public(a)
-            ]
-            if (
-                ok_used
-                and public_used
-                and private_other
-                and not any(not is_public(a) for r in ok_used for a in r.answers if is_ip(a))
-            ):
+            split = public_private_split(results)
+            if split:
+                public_used, private_other = split
                 failed = True
+                # The function connects to the public answer; when those connects time out the
+                # split is the likeliest cause, ahead of "blocked beyond the VPC" (TGT002).
+                timed_out = [
+                    f
+                    for f in ctx.facts
+                    if f.spec.host.rstrip(".").lower() == name
+                    and any(s in FAILED for s in f.statuses())
+                ]
                 yield self.fail(
-                    f"{name} resolves to public {', '.join(sorted(set(public_used))[:3])} through "
-                    f"the function's resolver but to private "
-                    f"{', '.join(sorted(set(private_other))[:3])} "
-                    "through another server.",
+                    f"{name} resolves to public {', '.join(public_used[:3])} through "
+                    f"the function's resolver but to private {', '.join(private_other[:3])} "
+                    "through another server"
+                    + (
+                        f"; connections to {', '.join(f.label for f in timed_out)} time out, "
+                        "most likely because the function uses the public address"
+                        if timed_out
+                        else ""
+                    )
+                    + ".",
                     resources=[ResourceRef(id=name)],
-                    evidence=dns_evidence(ok_used[:2] + ok_other[:2]),
+                    evidence=dns_evidence(ok_used[:2] + ok_other[:2])
+                    + [probe_evidence(f) for f in timed_out],
                     remediation=Remediation(
                         text=(
                             f"Make the VPC's DNS path return the private answer for {name} "
@@ -559,7 +675,8 @@ class PrivateNameNotResolved(Rule):
                             "rules)."
                         ),
                     ),
-                    severity=Severity.MEDIUM,
+                    severity=Severity.CRITICAL if timed_out else Severity.MEDIUM,
+                    target=timed_out[0].label if len(timed_out) == 1 else None,
                     key=(name, rtype.value, "split"),
                 )
         if any_checked and not failed:

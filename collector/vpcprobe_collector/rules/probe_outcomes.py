@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from vpcprobe_collector.findings.model import (
     Evidence,
     Finding,
+    ProbeFailure,
     ProbeFailureKind,
     Remediation,
     ResourceRef,
@@ -71,22 +72,70 @@ class ProbeInvokeFailed(Rule):
     inputs = ("lambda:Invoke", "--probe-result")
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        # Identical failures (every invocation throttled, the same import error in each file)
+        # are one finding with their count, not one block per attempt.
+        groups: dict[tuple[str, str, str], list[ProbeFailure]] = {}
         for failure in ctx.probe_failures:
             if failure.error_code in CLAIMED or failure.kind is ProbeFailureKind.NOT_READY:
                 continue
-            what = failure.error_code or failure.kind.value
+            key = (failure.kind.value, failure.error_code or "", failure.message)
+            groups.setdefault(key, []).append(failure)
+        attempts = len(ctx.reports) + len(ctx.probe_failures)
+        # No report at all: nothing inside the VPC was observed, and the run must say so.
+        none_usable = not ctx.reports
+        for key, failures in groups.items():
+            first = failures[0]
+            what = first.error_code or first.kind.value
+            sources = sorted({f.source for f in failures})
+            where = (
+                sources[0]
+                if len(sources) == 1
+                else f"{len(sources)} sources ({', '.join(sources[:3])}"
+                + (", …)" if len(sources) > 3 else ")")
+            )
+            count = ""
+            if attempts > 1:
+                count = (
+                    f" {len(failures)} of {attempts} times"
+                    if len(failures) > 1 and len(sources) == 1
+                    else f" ({len(failures)} of {attempts} attempts)"
+                )
+            severity = None
+            if first.kind is ProbeFailureKind.VPC_ERROR or none_usable:
+                severity = Severity.HIGH
             yield self.fail(
-                f"{failure.source} gave no probe report ({what}): {failure.message.rstrip('.')}.",
-                resources=[ResourceRef(id=failure.source)],
-                evidence=[failure_evidence(failure)]
+                f"{where} gave no probe report{count} ({what}): {first.message.rstrip('.')}"
                 + (
-                    [Evidence(source="lambda:Invoke", observed=failure.payload_excerpt)]
-                    if failure.payload_excerpt
+                    "; no probe report was usable, so nothing was observed inside the VPC"
+                    if none_usable
+                    else ""
+                )
+                + ".",
+                resources=[ResourceRef(id=s) for s in sources],
+                evidence=[failure_evidence(first)]
+                + (
+                    [
+                        Evidence(
+                            source=failure_evidence(first).source, observed=first.payload_excerpt
+                        )
+                    ]
+                    if first.payload_excerpt
+                    else []
+                )
+                + (
+                    [
+                        Evidence(
+                            source=failure_evidence(first).source,
+                            observed=f"{len(failures)} of {attempts} attempts failed this way",
+                            data={"count": len(failures), "attempts": attempts, "sources": sources},
+                        )
+                    ]
+                    if len(failures) > 1
                     else []
                 ),
-                remediation=Remediation(text=ADVICE.get(failure.kind, "See the error message.")),
-                severity=Severity.HIGH if failure.kind is ProbeFailureKind.VPC_ERROR else None,
-                key=(failure.kind.value, failure.error_code or "", failure.message),
+                remediation=Remediation(text=ADVICE.get(first.kind, "See the error message.")),
+                severity=severity,
+                key=key,
             )
 
 

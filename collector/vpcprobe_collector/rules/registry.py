@@ -22,6 +22,7 @@ from vpcprobe_collector.rules.filtering import (
 from vpcprobe_collector.rules.function_setup import (
     DedicatedTenancy,
     FunctionNotActive,
+    FunctionNotInVpc,
     HyperplaneEniQuotaReached,
     RoleLacksEniPermissions,
     SubnetOutOfIps,
@@ -30,10 +31,12 @@ from vpcprobe_collector.rules.function_setup import (
 from vpcprobe_collector.rules.name_resolution import (
     CustomDnsBlocked,
     CustomDnsUnreachable,
+    DnsProbeDisagreement,
     PrivateNameNotResolved,
     TargetNameNotFound,
     VpcDnsSupportOff,
 )
+from vpcprobe_collector.rules.observed import ObservedFailureUnexplained
 from vpcprobe_collector.rules.probe_outcomes import ProbeDeadlineHit, ProbeInvokeFailed
 from vpcprobe_collector.rules.routing import (
     FunctionInPublicSubnet,
@@ -52,6 +55,7 @@ from vpcprobe_collector.rules.targets import (
 
 ALL_RULES: tuple[type[Rule], ...] = (
     # setup: the function cannot attach to the VPC at all
+    FunctionNotInVpc,
     FunctionNotActive,
     VpcConfigMissingResource,
     RoleLacksEniPermissions,
@@ -89,9 +93,11 @@ ALL_RULES: tuple[type[Rule], ...] = (
     ExpectationViolated,
     TargetNotEvaluated,
     TargetAddressUnheld,
+    ObservedFailureUnexplained,
     # the probe itself
     ProbeInvokeFailed,
     ProbeConfigDisagreement,
+    DnsProbeDisagreement,
     ProbeDeadlineHit,
 )
 

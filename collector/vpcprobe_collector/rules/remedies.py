@@ -80,3 +80,9 @@ def update_vpc_config(function: str, subnet_ids: list[str], sg_ids: list[str]) -
         f"aws lambda update-function-configuration --function-name {shlex.quote(function)} "
         f"--vpc-config {config}"
     )
+
+
+def rerun_diagnose(function: str, targets: list[str], invocations: int = 10) -> str:
+    """The diagnose command that samples more execution environments for these targets."""
+    wanted = " ".join(f"--target {shlex.quote(t)}" for t in targets)
+    return f"vpcprobe diagnose {shlex.quote(function)} {wanted} --invocations {invocations}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from vpcprobe.models import AwsStatus
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
 from vpcprobe_collector.paths.model import Hop, HopKind
 from vpcprobe_collector.rules import remedies
@@ -79,6 +80,20 @@ def _route_evidence(table: RouteTable, route: Route | None, expected: str) -> Ev
     )
 
 
+def everything_in_use_reached(ctx: RuleContext) -> bool:
+    """The probe connected to every target every time and reached every AWS API it called:
+    nothing the function is known to use needs the internet."""
+    if not ctx.probed or not ctx.facts:
+        return False
+    targets = all(f.statuses() and set(f.statuses()) == {"open"} for f in ctx.facts)
+    services = all(
+        a.status in (AwsStatus.OK, AwsStatus.ACCESS_DENIED, AwsStatus.SKIPPED)
+        for report in ctx.reports
+        for a in report.aws
+    )
+    return targets and services
+
+
 class SubnetRule(Rule):
     """A static rule judged once per route table, for the function subnets that use it."""
 
@@ -125,7 +140,11 @@ class NoRouteToInternet(SubnetRule):
         "endpoints for every AWS service the function calls."
     )
     inputs = ("lambda:GetFunction", EC2_VPCS, EC2_ROUTES, EC2_NATS)
-    limits = "A function meant to be isolated (endpoints only) is reported at medium severity."
+    limits = (
+        "A function meant to be isolated (interface endpoints, or gateway endpoints for S3 and "
+        "DynamoDB on its route table), or one whose probe reached every target and AWS API it "
+        "used, is reported at medium severity, unless the probe saw a failure this explains."
+    )
 
     def per_table(
         self, ctx: RuleContext, subnets: list[str], table: RouteTable
@@ -165,7 +184,15 @@ class NoRouteToInternet(SubnetRule):
             commands.append(
                 remedies.create_default_route(table.route_table_id, nat_gateway_id="NAT_GATEWAY_ID")
             )
-        isolated = any(e.endpoint_type == "Interface" for e in ctx.snapshot.vpc_endpoints)
+        # Meant to be isolated: it reaches AWS services through endpoints, interface endpoints
+        # in the VPC or gateway endpoints (S3, DynamoDB) routed from this very table. An
+        # observed failure it explains raises it back to high (rules/observed.py).
+        isolated = any(
+            e.endpoint_type == "Interface"
+            or (e.endpoint_type == "Gateway" and table.route_table_id in e.route_table_ids)
+            for e in ctx.snapshot.vpc_endpoints
+        )
+        isolated = isolated or everything_in_use_reached(ctx)
         yield self.fail(
             f"Route table {table.route_table_id} of {where} has no route for 0.0.0.0/0, so "
             "the function cannot reach public addresses or AWS APIs without an endpoint.",

@@ -113,9 +113,11 @@ class PathHopRule(Rule):
                         key = (address, hop.component_id, hop.rule_number or -1, hop.rule)
                         hits.setdefault(key, (hop, []))[1].append(path.query.subnet_id)
             statuses = fact.statuses()
-            all_open = bool(statuses) and all(s == "open" for s in statuses)
-            if hits and all_open and not self.report_when_open:
-                continue  # the probe connected: that disagreement is PRB002's to report
+            # Connected or refused by the host: the packets got through, so a block the
+            # configuration shows is PRB002's disagreement to report, not this rule's.
+            reached = bool(statuses) and all(s in ("open", "refused") for s in statuses)
+            if hits and reached and not self.report_when_open:
+                continue
             if hits and blocked_as_expected(fact):
                 # The contract wants this path closed: the block is the contract holding.
                 for (address, _component, _number, rule), (hop, subnets) in sorted(

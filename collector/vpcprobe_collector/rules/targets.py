@@ -11,6 +11,7 @@ from vpcprobe_collector.rules.base import Rule
 from vpcprobe_collector.rules.context import RuleContext, is_ipv6, is_public
 from vpcprobe_collector.rules.join import (
     FAILED,
+    REACHED,
     blocked_paths,
     static_phrase,
     unevaluated_reason,
@@ -67,9 +68,14 @@ class NothingListening(Rule):
                     remediation=Remediation(
                         text=(
                             f"Check the service on {fact.spec.host}: is it running, and listening "
-                            f"on "
-                            f"port {fact.spec.port} on that address? The VPC configuration is not "
-                            f"the problem."
+                            f"on port {fact.spec.port} on that address?"
+                            # A refusal beside a configuration that blocks the path is PRB002's
+                            # disagreement: the configuration is then not known to be fine.
+                            + (
+                                ""
+                                if blocked_paths(fact.all_paths())
+                                else " The VPC configuration is not the problem."
+                            )
                         ),
                     ),
                     target=fact.label,
@@ -151,12 +157,12 @@ class BlockedOutsideVpcConfig(Rule):
 class ProbeConfigDisagreement(Rule):
     code = "PRB002"
     name = "probe-contradicts-configuration"
-    title = "The probe connected where the configuration says the path is blocked"
-    severity = Severity.MEDIUM
+    title = "The probe reached a target the configuration says is blocked"
+    severity = Severity.HIGH
     causes = ()
     summary = (
-        "For each target: whether the probe connected while the static path evaluation says "
-        "blocked."
+        "For each target: whether the probe reached it (connected, or was refused by the host) "
+        "while the static path evaluation says blocked: one finding with both sides."
     )
     why = (
         "Either the snapshot is stale (the configuration changed between the probe and the "
@@ -175,12 +181,16 @@ class ProbeConfigDisagreement(Rule):
             blocked = blocked_paths(fact.all_paths())
             if not statuses or not fact.all_paths():
                 continue
-            if blocked and all(s == "open" for s in statuses):
+            if blocked and all(s in REACHED for s in statuses):
                 hop = blocked[0].decided_by
+                how = (
+                    f"connected to {fact.label} {len(statuses)} of {len(statuses)} times"
+                    if all(s == "open" for s in statuses)
+                    else f"reached {fact.label} ({observed_summary(fact)}; a refusal comes from "
+                    "the host itself)"
+                )
                 yield self.fail(
-                    f"The probe connected to {fact.label} {len(statuses)} of {len(statuses)} "
-                    f"times, "
-                    f"but the configuration read says "
+                    f"The probe {how}, but the configuration read says "
                     f"{hop.detail.rstrip('.') if hop else 'it is blocked'}.",
                     resources=[ResourceRef(id=hop.component_id, rule=hop.rule)] if hop else [],
                     evidence=[
