@@ -18,8 +18,7 @@ from vpcprobe.models import ProbeReport
 from vpcprobe_collector.errors import BadInputError
 from vpcprobe_collector.findings.model import DiagnosisReport, ProbeFailure, TargetSpec
 from vpcprobe_collector.probing.payload import parse_report
-from vpcprobe_collector.report.json_report import render_json
-from vpcprobe_collector.report.markdown import render_markdown
+from vpcprobe_collector.report import render
 from vpcprobe_collector.report.redact import redact as redact_model
 from vpcprobe_collector.report.safe_text import safe_text
 from vpcprobe_collector.snapshot.model import VpcSnapshot
@@ -85,8 +84,8 @@ def write_bundle(
     members: dict[str, str] = {SNAPSHOT: diagnosis.snapshot.model_dump_json(indent=2) + "\n"}
     for index, report in enumerate(diagnosis.probe_reports, start=1):
         members[f"probe-{index}.json"] = report.model_dump_json(indent=2) + "\n"
-    members["report.json"] = render_json(diagnosis)
-    members["report.md"] = render_markdown(diagnosis)
+    members["report.json"] = render(diagnosis, "json")
+    members["report.md"] = render(diagnosis, "markdown")
     manifest = Manifest(
         vpcprobe_version=__version__,
         created_at=datetime.now(UTC),

@@ -315,10 +315,11 @@ def emit(diagnosis: DiagnosisReport, args: argparse.Namespace, threshold: Severi
 
 
 def render_summary(diagnosis: DiagnosisReport, *, redact: bool, addresses: bool) -> str:
-    """The summary line, masked like the report."""
-    line = summary_line(diagnosis)
-    if redact:
-        from vpcprobe_collector.report.redact import redact_text
+    """The summary line, masked like the report and safe for a terminal."""
+    from vpcprobe_collector.report.safe_text import safe_text
 
-        line = redact_text(line, addresses=addresses)
-    return line
+    if redact:
+        from vpcprobe_collector.report.redact import redact as redact_model
+
+        diagnosis = redact_model(diagnosis, addresses=addresses)
+    return safe_text(summary_line(diagnosis))
