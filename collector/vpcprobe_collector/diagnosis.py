@@ -74,7 +74,7 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--redact-addresses",
         action="store_true",
-        help="also mask IP addresses (implies --redact)",
+        help="also replace IP addresses with stable pseudonyms (10.x.A.1; implies --redact)",
     )
     parser.add_argument(
         "--bundle",

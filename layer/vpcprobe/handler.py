@@ -94,7 +94,11 @@ def parse_event(event: Any) -> tuple[ProbeRequest | None, list[ProbeError]]:
         for error in exc.errors(include_url=False, include_input=False):
             location = ".".join(str(part) for part in error.get("loc", ())) or None
             message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
-            errors.append(ProbeError(step="request", message=message[:500], location=location))
+            errors.append(
+                ProbeError(
+                    step="request", message=environment.clip(message, 500), location=location
+                )
+            )
         return None, errors
 
 
@@ -155,7 +159,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
 
 def _crashed(exc: Exception, started: float) -> dict[str, Any]:
     """The report for a bug in the probe itself: still a report, never an exception."""
-    message = environment.redact(f"{type(exc).__name__}: {exc}")[:500]
+    message = environment.clip(f"{type(exc).__name__}: {exc}", 500)
     try:
         report = ProbeReport(
             probe_version=__version__,

@@ -347,7 +347,9 @@ def run_probe(
                 try:
                     outcome = future.result()
                 except Exception as exc:  # a bug in a step must not cost the whole report
-                    outcome = step.fail(f"internal error: {type(exc).__name__}: {exc}"[:300])
+                    outcome = step.fail(
+                        environment.clip(f"internal error: {type(exc).__name__}: {exc}", 300)
+                    )
                 if step.kind == "resolve" and isinstance(outcome, list):
                     target = request.targets[step.key[0]]
                     for position, address in enumerate(outcome):
