@@ -24,13 +24,28 @@ import pytest
 
 from tests.probe.loopback_servers import listener, silent_dns
 from tests.support.cpu_limit import CpuLimit, cpu_limited, unavailable
+from vpcprobe.runner import _Pace
 
 REPO = Path(__file__).resolve().parents[2]
 PROGRAM = Path(__file__).with_name("starved_probe.py")
 REMAINING_MS = 3000
 CPU_PERCENT = 15
 
-pytestmark = pytest.mark.skipif(unavailable() is not None, reason=str(unavailable()))
+needs_cgroup = pytest.mark.skipif(unavailable() is not None, reason=str(unavailable()))
+
+
+def test_the_reserve_grows_with_queued_work_slowdown_and_lateness() -> None:
+    pace = _Pace()
+    full_core = pace.reserve_s(1024)
+    assert pace.reserve_s(10) < full_core  # more results still to write: more kept back
+    pace.work_took(wall_s=0.006, cpu_s=0.001)  # six times slower than its own CPU time
+    starved = pace.reserve_s(1024)
+    assert starved > 3 * full_core
+    pace.ran_late(0.08)  # a wake-up 80 ms late
+    assert pace.reserve_s(1024) >= starved + 0.16
+    for _ in range(50):  # a long spell at full speed brings it back down, slowly
+        pace.work_took(wall_s=0.001, cpu_s=0.001)
+    assert pace.reserve_s(1024) < starved + 0.16
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +78,7 @@ def run(limit: CpuLimit, event: dict[str, Any], tmp_path: Path) -> dict[str, Any
     return result
 
 
+@needs_cgroup
 def test_the_heaviest_request_returns_before_the_time_runs_out(
     limit: CpuLimit, silent: list[str], tmp_path: Path
 ) -> None:
@@ -82,6 +98,7 @@ def test_the_heaviest_request_returns_before_the_time_runs_out(
     assert result["margin_ms"] > 0, result
 
 
+@needs_cgroup
 def test_a_typical_request_returns_before_the_time_runs_out(
     limit: CpuLimit, silent: list[str], tmp_path: Path
 ) -> None:
