@@ -347,6 +347,7 @@ def run_probe(
         return end - pace.reserve_s(max(0, unwritten))
 
     submitted: dict[int, float] = {}  # id(step) -> when it was handed to the pool
+    late_starts: list[float] = []  # steps that started late since the pool was last resized
 
     def guarded(step: _Step) -> Any:
         now = time.monotonic()
@@ -357,6 +358,7 @@ def run_probe(
         began[id(step)] = now
         if late > LATE_START_S:
             pace.ran_late(late)
+            late_starts.append(late)
         return step.run(min(request.timeout_s, left))
 
     for kind, key, result in plan.disabled:
@@ -384,9 +386,9 @@ def run_probe(
 
     def dispatch() -> None:
         nonlocal limit
-        if pace.late_s > LATE_START_S:
+        if late_starts:
             limit = max(min(MIN_WORKERS, workers), limit // 2)
-            pace.late_s *= 0.5  # judged once per spell, not at every dispatch
+            late_starts.clear()  # judged once per spell of late starts, not per step
         while waiting and len(pending) < limit:
             step = heapq.heappop(waiting)[2]
             submitted[id(step)] = time.monotonic()
