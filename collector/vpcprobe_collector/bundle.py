@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,15 +18,29 @@ from vpcprobe.models import ProbeReport
 from vpcprobe_collector.errors import BadInputError
 from vpcprobe_collector.findings.model import DiagnosisReport, ProbeFailure, TargetSpec
 from vpcprobe_collector.probing.payload import parse_report
-from vpcprobe_collector.report.json_report import render_json
-from vpcprobe_collector.report.markdown import render_markdown
+from vpcprobe_collector.report import render
 from vpcprobe_collector.report.redact import redact as redact_model
+from vpcprobe_collector.report.safe_text import safe_text
 from vpcprobe_collector.snapshot.model import VpcSnapshot
 from vpcprobe_collector.validation_text import describe
 
 MANIFEST = "manifest.json"
 SNAPSHOT = "snapshot.json"
-MAX_MEMBER_BYTES = 64 * 1024 * 1024  # a snapshot is a few MB at most; refuse zip bombs
+# A bundle may come from anyone: these bound what reading one can cost, whatever it claims.
+MAX_MEMBER_BYTES = 32 * 1024 * 1024  # a snapshot is a few MB at most
+MAX_PROBE_MEMBER_BYTES = 8 * 1024 * 1024  # a probe report is below Lambda's 6 MB response
+MAX_TOTAL_BYTES = 128 * 1024 * 1024  # every member read, inflated, in all
+MAX_MEMBERS = 256
+MAX_JSON_DEPTH = 64  # a snapshot or report nests about 8 deep
+LIMITS_TEXT = (
+    f"A bundle is read as untrusted input: at most {MAX_MEMBERS} members, "
+    f"{MAX_MEMBER_BYTES // 2**20} MiB per member inflated ({MAX_PROBE_MEMBER_BYTES // 2**20} MiB "
+    f"per probe report), {MAX_TOTAL_BYTES // 2**20} MiB in all, JSON nested at most "
+    f"{MAX_JSON_DEPTH} deep."
+)
+_CHUNK = 1024 * 1024
+_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_BRACKETS = re.compile(rb"[\[\]{}]")
 
 
 class Manifest(BaseModel):
@@ -68,8 +84,8 @@ def write_bundle(
     members: dict[str, str] = {SNAPSHOT: diagnosis.snapshot.model_dump_json(indent=2) + "\n"}
     for index, report in enumerate(diagnosis.probe_reports, start=1):
         members[f"probe-{index}.json"] = report.model_dump_json(indent=2) + "\n"
-    members["report.json"] = render_json(diagnosis)
-    members["report.md"] = render_markdown(diagnosis)
+    members["report.json"] = render(diagnosis, "json")
+    members["report.md"] = render(diagnosis, "markdown")
     manifest = Manifest(
         vpcprobe_version=__version__,
         created_at=datetime.now(UTC),
@@ -92,35 +108,150 @@ def write_bundle(
         raise BadInputError(f"{path}: cannot write the bundle: {error.strerror}") from error
 
 
-def _member(archive: zipfile.ZipFile, path: Path, name: str) -> bytes:
+def _shown(name: str) -> str:
+    """A member name as it may appear in one line of an error (it comes from the archive)."""
+    return safe_text(name)[:120]
+
+
+class _Budget:
+    """What is left of the total inflated size a bundle may reach."""
+
+    def __init__(self) -> None:
+        self.left = MAX_TOTAL_BYTES
+
+
+def _inflate(archive: zipfile.ZipFile, path: Path, info: zipfile.ZipInfo, budget: _Budget) -> bytes:
+    """The member inflated as a stream and stopped at its limit, whatever its header says."""
+    name = _shown(info.filename)
+    limit = MAX_PROBE_MEMBER_BYTES if info.filename.startswith("probe-") else MAX_MEMBER_BYTES
+    if info.file_size > limit:
+        raise BadInputError(
+            f"{path}: {name}: says it inflates to {info.file_size} bytes; "
+            f"the limit is {_mib(limit)}"
+        )
+    if info.flag_bits & 0x1:
+        raise BadInputError(f"{path}: {name}: encrypted; a vpcprobe bundle is never encrypted")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise BadInputError(
+            f"{path}: {name}: compression method {info.compress_type}; vpcprobe reads stored "
+            "or deflated members only"
+        )
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        with archive.open(info) as stream:
+            while chunk := stream.read(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise BadInputError(
+                        f"{path}: {name}: inflates to more than {_mib(limit)} (its header says "
+                        f"{info.file_size} bytes)"
+                    )
+                if size > budget.left:
+                    raise BadInputError(
+                        f"{path}: {name}: the members read so far inflate to more than "
+                        f"{_mib(MAX_TOTAL_BYTES)} in all"
+                    )
+                chunks.append(chunk)
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        ValueError,
+        RuntimeError,
+        NotImplementedError,
+    ) as error:
+        raise BadInputError(f"{path}: {name}: damaged ({_reason(error)})") from error
+    if size != info.file_size:
+        raise BadInputError(
+            f"{path}: {name}: damaged (inflates to {size} bytes, its header says {info.file_size})"
+        )
+    budget.left -= size
+    return b"".join(chunks)
+
+
+def _reason(error: BaseException) -> str:
+    return safe_text(str(error) or type(error).__name__)[:200]
+
+
+def _mib(limit: int) -> str:
+    return f"{limit // (1024 * 1024)} MiB"
+
+
+def _member(
+    archive: zipfile.ZipFile, path: Path, name: str, budget: _Budget | None = None
+) -> bytes:
     try:
         info = archive.getinfo(name)
     except KeyError:
         raise BadInputError(f"{path}: not a vpcprobe bundle (no {name} inside)") from None
-    if info.file_size > MAX_MEMBER_BYTES:
-        raise BadInputError(f"{path}: {name} is too large ({info.file_size} bytes)")
-    return archive.read(info)
+    return _inflate(archive, path, info, budget or _Budget())
+
+
+def json_depth_exceeds(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether brackets outside JSON strings nest deeper than `limit` (checked before parsing)."""
+    depth = 0
+    for bracket in _BRACKETS.findall(_STRINGS.sub(b'""', raw)):
+        if bracket in b"[{":
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def _checked_json(path: Path, name: str, raw: bytes) -> bytes:
+    if json_depth_exceeds(raw):
+        raise BadInputError(
+            f"{path}: {_shown(name)}: JSON nested deeper than {MAX_JSON_DEPTH} levels"
+        )
+    return raw
 
 
 def _json(path: Path, name: str, raw: bytes) -> Any:
+    _checked_json(path, name, raw)
     try:
         return json.loads(raw)
-    except ValueError as error:
-        raise BadInputError(f"{path}: {name} is not valid JSON ({error})") from error
+    except (ValueError, RecursionError) as error:
+        raise BadInputError(
+            f"{path}: {_shown(name)} is not valid JSON ({_reason(error)})"
+        ) from error
+
+
+def _open(path: Path) -> zipfile.ZipFile:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise BadInputError(f"{path}: no such file") from None
+    except OSError as error:
+        raise BadInputError(f"{path}: cannot read the bundle: {error.strerror}") from error
+    if size > MAX_TOTAL_BYTES:
+        raise BadInputError(f"{path}: {size} bytes; a bundle is at most {_mib(MAX_TOTAL_BYTES)}")
+    try:
+        archive = zipfile.ZipFile(path)
+    except (OSError, zipfile.BadZipFile, EOFError, ValueError) as error:
+        raise BadInputError(f"{path}: not a readable zip file ({_reason(error)})") from error
+    count = len(archive.infolist())
+    if count > MAX_MEMBERS:
+        archive.close()
+        raise BadInputError(f"{path}: {count} members; a bundle holds at most {MAX_MEMBERS}")
+    return archive
 
 
 def read_bundle(path: Path) -> Bundle:
-    """Read a bundle written by write_bundle; BadInputError names the file and the problem."""
-    try:
-        archive = zipfile.ZipFile(path)
-    except FileNotFoundError:
-        raise BadInputError(f"{path}: no such file") from None
-    except (OSError, zipfile.BadZipFile) as error:
-        raise BadInputError(f"{path}: not a readable zip file ({error})") from error
-    with archive:
+    """Read a bundle written by write_bundle; BadInputError names the file and the problem.
+
+    The bundle may come from anyone: every member is inflated as a stream and stopped at its
+    limit, the member count and total inflated size are bounded, and JSON nesting is checked
+    before any parsing.
+    """
+    budget = _Budget()
+    with _open(path) as archive:
         try:
             manifest = Manifest.model_validate(
-                _json(path, MANIFEST, _member(archive, path, MANIFEST))
+                _json(path, MANIFEST, _member(archive, path, MANIFEST, budget))
             )
         except ValidationError as error:
             raise BadInputError(f"{path}: {MANIFEST}: {describe(error)}") from error
@@ -129,12 +260,22 @@ def read_bundle(path: Path) -> Bundle:
                 f"{path}: the addresses in this bundle are masked (--redact-addresses), so it "
                 "cannot be analysed again; use a bundle written without --redact-addresses"
             )
-        snapshot = read_snapshot_bytes(_member(archive, path, SNAPSHOT), f"{path}: {SNAPSHOT}")
+        snapshot = read_snapshot_bytes(
+            _member(archive, path, SNAPSHOT, budget), f"{path}: {SNAPSHOT}"
+        )
         reports: list[ProbeReport] = []
-        for name in sorted(n for n in archive.namelist() if n.startswith("probe-")):
-            result = parse_report(_member(archive, path, name), source=f"file:{path}!{name}")
+        for info in sorted(
+            (i for i in archive.infolist() if i.filename.startswith("probe-")),
+            key=lambda i: i.filename,
+        ):
+            name = _shown(info.filename)
+            raw = _checked_json(path, info.filename, _inflate(archive, path, info, budget))
+            try:
+                result = parse_report(raw, source=f"file:{path}!{info.filename}")
+            except RecursionError:
+                raise BadInputError(f"{path}: {name}: JSON nested too deep") from None
             if isinstance(result, ProbeFailure):
-                raise BadInputError(f"{path}: {name}: {result.message}")
+                raise BadInputError(f"{path}: {name}: {_reason(ValueError(result.message))}")
             reports.append(result)
     return Bundle(manifest=manifest, snapshot=snapshot, reports=reports)
 

@@ -68,7 +68,7 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--redact-addresses",
         action="store_true",
-        help="also mask IP addresses (implies --redact)",
+        help="also replace IP addresses with stable pseudonyms (10.x.A.1; implies --redact)",
     )
     parser.add_argument(
         "--bundle",
@@ -321,10 +321,11 @@ def summary_mark(diagnosis: DiagnosisReport) -> str:
 
 
 def render_summary(diagnosis: DiagnosisReport, *, redact: bool, addresses: bool) -> str:
-    """The summary line, masked like the report."""
-    line = summary_line(diagnosis)
-    if redact:
-        from vpcprobe_collector.report.redact import redact_text
+    """The summary line, masked like the report and safe for a terminal."""
+    from vpcprobe_collector.report.safe_text import safe_text
 
-        line = redact_text(line, addresses=addresses)
-    return line
+    if redact:
+        from vpcprobe_collector.report.redact import redact as redact_model
+
+        diagnosis = redact_model(diagnosis, addresses=addresses)
+    return safe_text(summary_line(diagnosis))

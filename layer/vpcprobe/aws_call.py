@@ -8,6 +8,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
+from vpcprobe import environment
 from vpcprobe.models import AwsResult, AwsStatus, SkipReason
 
 LOGS = "logs"
@@ -169,10 +170,10 @@ def call(
             result.error = "the endpoint's name did not resolve"
         else:
             result.status = AwsStatus.CONNECT_FAILED
-            result.error = str(exc)[:300]
+            result.error = environment.clip(str(exc), 300)
     except bce.NoCredentialsError:
         result.error = "no AWS credentials available"
     except Exception as exc:  # a botocore surprise is still a fact about this call
-        result.error = f"{type(exc).__name__}: {exc}"[:300]
+        result.error = environment.clip(f"{type(exc).__name__}: {exc}", 300)
     result.elapsed_ms = _elapsed_ms(started)
     return result

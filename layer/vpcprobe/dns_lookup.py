@@ -6,6 +6,7 @@ import socket
 import time
 from typing import Any
 
+from vpcprobe import environment
 from vpcprobe.models import (
     SYSTEM_RESOLVER,
     DnsResult,
@@ -162,6 +163,6 @@ def query(
         result.errno = exc.errno
         result.error = f"{type(exc).__name__}: {exc.strerror or exc}"
     except Exception as exc:  # a malformed answer, a dnspython surprise: still a fact
-        result.error = f"{type(exc).__name__}: {exc}"[:300]
+        result.error = environment.clip(f"{type(exc).__name__}: {exc}", 300)
     result.elapsed_ms = _elapsed_ms(started)
     return result

@@ -108,3 +108,11 @@ def redact(text: str, secrets: list[str] | None = None) -> str:
         if escaped != secret:
             text = text.replace(escaped, "[redacted]")
     return text
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` with its secrets replaced, then cut to `limit` characters.
+
+    In this order: a secret cut first would no longer match, and its first part would stay.
+    """
+    return redact(text)[:limit]

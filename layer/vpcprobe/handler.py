@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import sys
@@ -22,6 +23,7 @@ from vpcprobe.models import (
     ProbeReport,
     ProbeRequest,
     ReportStatus,
+    SkipReason,
     TcpResult,
 )
 from vpcprobe.runner import Result, run_probe, safety_margin_ms
@@ -74,11 +76,27 @@ def _summary(result: Result) -> str:
     return f"aws {result.service} {result.operation}: {status}"
 
 
-def log_step(kind: str, result: Result) -> None:
-    """One structured log line per step, with the outcome; secrets scrubbed."""
+def log_step(kind: str, result: Result, secrets: list[str] | None = None) -> None:
+    """One structured log line per step, with the outcome; secrets scrubbed.
+
+    `secrets`: the values to scrub, read once per invocation (reading the environment for
+    each of a thousand lines costs more than the lines themselves on a small CPU share).
+    """
     with contextlib.suppress(Exception):  # logging must never cost the report
-        fields = json.loads(environment.redact(result.model_dump_json(exclude_none=True)))
-        logger().info(environment.redact(_summary(result)), extra={"step": kind, "result": fields})
+        raw = result.model_dump_json(exclude_none=True)
+        fields = json.loads(environment.redact(raw, secrets))
+        logger().info(
+            environment.redact(_summary(result), secrets), extra={"step": kind, "result": fields}
+        )
+
+
+def _log_deadline(report: ProbeReport) -> None:
+    """One line for every step the deadline cut short (they get no line of their own)."""
+    rows: list[Result] = [*report.dns, *report.tcp, *report.aws]
+    cut = sum(1 for r in rows if r.skip_reason == SkipReason.DEADLINE)
+    if cut:
+        with contextlib.suppress(Exception):
+            logger().info(f"{cut} steps cut short by the deadline", extra={"step": "deadline"})
 
 
 def parse_event(event: Any) -> tuple[ProbeRequest | None, list[ProbeError]]:
@@ -94,7 +112,11 @@ def parse_event(event: Any) -> tuple[ProbeRequest | None, list[ProbeError]]:
         for error in exc.errors(include_url=False, include_input=False):
             location = ".".join(str(part) for part in error.get("loc", ())) or None
             message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
-            errors.append(ProbeError(step="request", message=message[:500], location=location))
+            errors.append(
+                ProbeError(
+                    step="request", message=environment.clip(message, 500), location=location
+                )
+            )
         return None, errors
 
 
@@ -108,8 +130,8 @@ def _remaining_ms(context: Any) -> float | None:
         return None
 
 
-def _finish(report: ProbeReport) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(environment.redact(report.model_dump_json()))
+def _finish(report: ProbeReport, secrets: list[str] | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(environment.redact(report.model_dump_json(), secrets))
     return data
 
 
@@ -139,6 +161,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         remaining = _remaining_ms(context)
         available = DEFAULT_BUDGET_MS if remaining is None else remaining
         margin = safety_margin_ms(available)
+        secrets = environment.secret_values()
         elapsed = (time.monotonic() - started) * 1000
         report = run_probe(
             request,
@@ -146,16 +169,17 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
             margin_ms=margin,
             remaining_at_start_ms=remaining,
             context=context,
-            listener=log_step,
+            listener=functools.partial(log_step, secrets=secrets),
         )
-        return _finish(report)
+        _log_deadline(report)
+        return _finish(report, secrets)
     except Exception as exc:
         return _crashed(exc, started)
 
 
 def _crashed(exc: Exception, started: float) -> dict[str, Any]:
     """The report for a bug in the probe itself: still a report, never an exception."""
-    message = environment.redact(f"{type(exc).__name__}: {exc}")[:500]
+    message = environment.clip(f"{type(exc).__name__}: {exc}", 500)
     try:
         report = ProbeReport(
             probe_version=__version__,

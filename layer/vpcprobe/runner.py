@@ -38,6 +38,13 @@ FORWARDER_VARIABLE = "VPCPROBE_FORWARDER"
 MAX_WORKERS = 64  # 50 targets that all time out must take one timeout, not several
 MAX_DNS_QUERIES = 1024  # keeps the report far below Lambda's 6 MB response limit
 MIN_STEP_S = 0.05  # a step with less time than this left is not started
+# Writing one result at the deadline and returning it (the skipped result, the report, its JSON,
+# the runtime's own JSON) costs about this much CPU on a full core: bench/probe_deadline_starved.py.
+FINISH_CPU_S = 0.00002
+FIXED_FINISH_CPU_S = 0.01  # the report around the results, whatever their number
+MAX_SLOWDOWN = 12.0  # a share of a CPU below 1/12 is not what Lambda gives
+LATE_START_S = 0.05  # a step that starts this late means the CPU, not the network, is short
+MIN_WORKERS = 8
 
 Result = DnsResult | TcpResult | AwsResult
 # Called once per finished (or skipped) step, on the calling thread, for logging.
@@ -256,6 +263,39 @@ def _cut_short(step: _Step, began: float | None) -> Result:
     return result.model_copy(update={"elapsed_ms": ran_ms, "error": message})
 
 
+class _Pace:
+    """How starved this run's CPU is, measured as it goes, and what finishing will cost.
+
+    On a starved CPU (a 256 MB function gets about a sixth of a core) everything the main thread
+    does takes several times longer, and threads wake up late. The reserve kept back before the
+    deadline grows with the results still to be written, with how much slower than its own CPU
+    time the main thread's work ran (the slowdown), and with how late the last steps and
+    wake-ups ran, so the report is ready before the invocation's time runs out.
+    """
+
+    def __init__(self) -> None:
+        self.slowdown = 1.0
+        self.late_s = 0.0
+
+    def work_took(self, wall_s: float, cpu_s: float) -> None:
+        """The main thread did `cpu_s` of work in `wall_s` of time."""
+        if cpu_s <= 0:
+            return
+        ratio = min(MAX_SLOWDOWN, max(1.0, wall_s / cpu_s))
+        weight = 0.5 if ratio > self.slowdown else 0.05  # one slow spell is enough to care
+        self.slowdown += weight * (ratio - self.slowdown)
+
+    def ran_late(self, seconds: float) -> None:
+        self.late_s = max(seconds, self.late_s * 0.8)
+        # a step or a wake-up that late says the CPU share is small, even before any result
+        self.slowdown = max(self.slowdown, min(MAX_SLOWDOWN, 1.0 + seconds / LATE_START_S))
+
+    def reserve_s(self, results: int) -> float:
+        """Time to keep back for writing `results` results and returning the report."""
+        cpu = FIXED_FINISH_CPU_S + FINISH_CPU_S * results
+        return cpu * self.slowdown + 2 * self.late_s
+
+
 def safety_margin_ms(remaining_ms: float) -> float:
     """Time kept back from the invocation for building and returning the report."""
     return min(2000.0, max(300.0, remaining_ms * 0.1))
@@ -279,6 +319,7 @@ def run_probe(
     started_at = datetime.now(UTC)
     started = time.monotonic()
     end = started + max(0.0, budget_s)
+    pace = _Pace()
     env = environment.gather(context)
     conf = resolv_conf.read()
     plan = _Plan(request, conf, env.region)
@@ -286,17 +327,30 @@ def run_probe(
     hit = False
     began: dict[int, float] = {}  # id(step) -> when it started running
 
-    def record(step: _Step, result: Result) -> None:
+    def record(step: _Step, result: Result, *, log: bool = True) -> None:
         kind = "tcp" if step.kind == "resolve" else step.kind
         results[kind][step.key] = result
-        if listener is not None:
+        if listener is not None and log:
             listener(kind, result)
 
+    def cutoff() -> float:
+        """When to stop waiting: the deadline less what finishing will take now."""
+        unwritten = len(plan.steps) + len(request.targets) - sum(len(r) for r in results.values())
+        return end - pace.reserve_s(max(0, unwritten))
+
+    submitted: dict[int, float] = {}  # id(step) -> when it was handed to the pool
+    late_starts: list[float] = []  # steps that started late since the pool was last resized
+
     def guarded(step: _Step) -> Any:
-        left = end - time.monotonic()
+        now = time.monotonic()
+        late = now - submitted.get(id(step), now)
+        left = cutoff() - now
         if left < MIN_STEP_S:
             return step.skip(SkipReason.DEADLINE)
-        began[id(step)] = time.monotonic()
+        began[id(step)] = now
+        if late > LATE_START_S:
+            pace.ran_late(late)
+            late_starts.append(late)
         return step.run(min(request.timeout_s, left))
 
     for kind, key, result in plan.disabled:
@@ -320,40 +374,68 @@ def run_probe(
     def queue(step: _Step) -> None:
         heapq.heappush(waiting, (_priority(step), next(order), step))
 
+    limit = workers  # lowered when steps start late: more threads would only wait for the CPU
+
     def dispatch() -> None:
-        while waiting and len(pending) < workers:
+        nonlocal limit
+        if late_starts:
+            limit = max(min(MIN_WORKERS, workers), limit // 2)
+            late_starts.clear()  # judged once per spell of late starts, not per step
+        while waiting and len(pending) < limit:
             step = heapq.heappop(waiting)[2]
+            submitted[id(step)] = time.monotonic()
             pending[executor.submit(guarded, step)] = step
+
+    def collect(future: Future[Any]) -> None:
+        step = pending.pop(future)
+        try:
+            outcome = future.result()
+        except Exception as exc:  # a bug in a step must not cost the whole report
+            outcome = step.fail(
+                environment.clip(f"internal error: {type(exc).__name__}: {exc}", 300)
+            )
+        if step.kind == "resolve" and isinstance(outcome, list):
+            target = request.targets[step.key[0]]
+            for position, address in enumerate(outcome):
+                queue(plan.connect_step(target, step.key[0], position, address))
+        else:
+            wall, cpu = time.monotonic(), time.thread_time()
+            record(step, outcome)
+            pace.work_took(time.monotonic() - wall, time.thread_time() - cpu)
 
     try:
         for step in plan.steps:
             queue(step)
         dispatch()
         while pending:
-            left = end - time.monotonic()
+            asked = cutoff()
+            left = asked - time.monotonic()
             if left <= 0:
                 break
             done, _ = wait(list(pending), timeout=left, return_when=FIRST_COMPLETED)
+            woke = time.monotonic()
+            if not done and woke - asked > LATE_START_S:
+                pace.ran_late(woke - asked)  # the wake-up itself came late
             for future in done:
-                step = pending.pop(future)
-                try:
-                    outcome = future.result()
-                except Exception as exc:  # a bug in a step must not cost the whole report
-                    outcome = step.fail(f"internal error: {type(exc).__name__}: {exc}"[:300])
-                if step.kind == "resolve" and isinstance(outcome, list):
-                    target = request.targets[step.key[0]]
-                    for position, address in enumerate(outcome):
-                        queue(plan.connect_step(target, step.key[0], position, address))
-                else:
-                    record(step, outcome)
+                if time.monotonic() >= cutoff():
+                    break  # the rest is written below, unlogged, as the deadline found it
+                collect(future)
             dispatch()
-        for future, step in pending.items():
+        # At the deadline: what has finished is kept, the rest is written as the deadline
+        # found it, without a log line each (one summary line is logged by the handler).
+        for future, step in list(pending.items()):
+            if future.done() and not future.cancelled():
+                with contextlib.suppress(Exception):
+                    outcome = future.result()
+                    if not isinstance(outcome, list):
+                        record(step, outcome, log=False)
+                        continue
             future.cancel()
             hit = True
-            record(step, _cut_short(step, began.get(id(step))))
+            record(step, _cut_short(step, began.get(id(step))), log=False)
         for _, _, step in waiting:
             hit = True
-            record(step, step.skip(SkipReason.DEADLINE))  # never started: no running time
+            record(step, step.skip(SkipReason.DEADLINE), log=False)  # never started
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
 

@@ -104,12 +104,12 @@ def test_redact_masks_every_account_id_in_every_format() -> None:
 def test_redact_addresses_masks_ip_addresses_too() -> None:
     for fmt in ("text", "json", "markdown", "html"):
         out = render(diagnosis(), fmt, redact_addresses=True)
-        assert DNS_SERVER not in out and "169.254.78.1" not in out, fmt
+        assert DNS_SERVER not in out, fmt
         assert ACCOUNT not in out, fmt
-        assert "x.x.x.x" in out, fmt
+        assert re.search(r"10\.x\.[A-Z]+\.1", out), fmt  # a pseudonym, not x.x.x.x
     # CIDRs keep their prefix length; a version string is no address
     out = render(diagnosis(), "json", redact_addresses=True)
-    assert "x.x.x.x/16" in out and '"vpcprobe_version": "0.1.0"' in out
+    assert re.search(r"10\.x\.[A-Z]+\.0/16", out) and '"vpcprobe_version": "0.1.0"' in out
 
 
 def test_redaction_leaves_the_original_untouched() -> None:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from vpcprobe_collector import diagnosis as pipeline
-from vpcprobe_collector.bundle import read_bundle, read_snapshot_file
+from vpcprobe_collector.bundle import LIMITS_TEXT, read_bundle, read_snapshot_file
 from vpcprobe_collector.errors import BadInputError
 from vpcprobe_collector.probing.files import read_probe_files
 from vpcprobe_collector.probing.outcome import ProbeOutcome
@@ -14,7 +14,7 @@ from vpcprobe_collector.probing.outcome import ProbeOutcome
 NAME = "analyze"
 HELP = "re-run the analysis offline on a --bundle zip or a saved snapshot and probe reports"
 DESCRIPTION = (
-    """\
+    f"""\
 Re-run the analysis offline, with no AWS access: on a bundle written by
 `vpcprobe diagnose --bundle FILE.zip`, or on a snapshot plus probe reports:
 
@@ -23,8 +23,10 @@ Re-run the analysis offline, with no AWS access: on a bundle written by
 
 Targets come from --target/--config, else from the bundle; without --probe-result they
 must be IP addresses (nothing else says what a name resolves to inside the VPC). Output
-options are those of `vpcprobe diagnose`.
+options and exit codes are those of `vpcprobe diagnose`.
 
+{LIMITS_TEXT} A bundle past a limit, damaged
+or not vpcprobe's is refused in one line (exit 2) naming the member and the reason.
 """
     + pipeline.EXIT_CODES_HELP
 )

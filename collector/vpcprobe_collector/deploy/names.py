@@ -13,6 +13,10 @@ TAG_WRAPPED = "vpcprobe:wrapped"
 PROBE_PREFIX = "vpcprobe-probe-"
 CANARY_PREFIX = "vpcprobe-canary-"
 LAYER_PREFIX = "vpcprobe-python"
+# The probe's role lives under this path, with this permissions boundary, so that the operator
+# policy (docs/iam-policy.json) can scope iam:CreateRole and iam:PassRole to exactly that.
+ROLE_PATH = "/vpcprobe/"
+BOUNDARY_POLICY_NAME = "vpcprobe-probe-boundary"
 # Function, role and EventBridge rule names are all limited to 64 characters.
 NAME_LIMIT = 64
 # What Lambda accepts as FunctionName: NAME, NAME:QUALIFIER, ACCOUNT:function:NAME or the ARN
@@ -41,6 +45,11 @@ def probe_function_name(suspect: str) -> str:
 def canary_rule_name(suspect: str) -> str:
     """The EventBridge rule that runs the probe beside `suspect` on a schedule."""
     return bounded_name(CANARY_PREFIX, suspect)
+
+
+def boundary_policy_arn(partition: str, account: str) -> str:
+    """The permissions boundary every probe role is created with (docs/iam-probe-boundary.json)."""
+    return f"arn:{partition}:iam::{account}:policy{ROLE_PATH}{BOUNDARY_POLICY_NAME}"
 
 
 def layer_name(python: str, architecture: str) -> str:

@@ -31,6 +31,7 @@ from vpcprobe_collector.deploy.names import (
     PROBE_PREFIX,
     TAG_LIKE,
     TAG_MANAGED,
+    boundary_policy_arn,
     canary_rule_name,
     function_name_from,
     managed_tags,
@@ -307,8 +308,9 @@ def deploy(
     role_created = False
     if existing is None and role_arn is None:
         group_arn = log_group_arn(suspect.region, suspect.account, name)
+        boundary = boundary_policy_arn(suspect.arn.split(":")[1], suspect.account)
         role_arn, role_created = ensure_role(
-            client(session, "iam"), name, group_arn, tags, progress
+            client(session, "iam"), name, group_arn, tags, progress, boundary_arn=boundary
         )
         if role_created:
             result.actions.append(f"created IAM role {name} with inline policy vpcprobe-probe")

@@ -7,7 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from vpcprobe_collector.deploy.aws_errors import AwsErrors, error_code, raise_aws_error
-from vpcprobe_collector.deploy.names import TAG_LIKE, TAG_MANAGED
+from vpcprobe_collector.deploy.names import (
+    BOUNDARY_POLICY_NAME,
+    ROLE_PATH,
+    TAG_LIKE,
+    TAG_MANAGED,
+)
 from vpcprobe_collector.errors import BadInputError
 
 Progress = Callable[[str], None]
@@ -68,10 +73,47 @@ def _policy_document(raw: Any) -> Any:
     return json.loads(raw) if isinstance(raw, str) else raw
 
 
+BOUNDARY_HINT = (
+    "create the permissions boundary once: aws iam create-policy --path {path} "
+    "--policy-name {name} --policy-document file://docs/iam-probe-boundary.json"
+)
+
+
+def _create_role(iam: Any, name: str, boundary_arn: str, tags: dict[str, str]) -> Any:
+    try:
+        return iam.create_role(
+            RoleName=name,
+            Path=ROLE_PATH,
+            AssumeRolePolicyDocument=json.dumps(TRUST_POLICY),
+            Description="vpcprobe probe: ENIs in the VPC and its own log group",
+            PermissionsBoundary=boundary_arn,
+            Tags=_tags(tags),
+        )["Role"]
+    except AwsErrors as error:
+        message = str(getattr(error, "response", {}).get("Error", {}).get("Message", ""))
+        if error_code(error) in ("NoSuchEntity", "InvalidInput") and boundary_arn in message:
+            raise BadInputError(
+                f"the permissions boundary {boundary_arn} does not exist: "
+                + BOUNDARY_HINT.format(path=ROLE_PATH, name=BOUNDARY_POLICY_NAME)
+            ) from error
+        raise_aws_error(error, "iam:CreateRole", ROLE_HINT.format(permission="iam:CreateRole"))
+
+
 def ensure_role(
-    iam: Any, name: str, group_arn: str, tags: dict[str, str], progress: Progress
+    iam: Any,
+    name: str,
+    group_arn: str,
+    tags: dict[str, str],
+    progress: Progress,
+    *,
+    boundary_arn: str,
 ) -> tuple[str, bool]:
-    """Create the role (or bring vpcprobe's existing one up to date); return (ARN, created)."""
+    """Create the role (or bring vpcprobe's existing one up to date); return (ARN, created).
+
+    The role is created under ROLE_PATH with `boundary_arn` as its permissions boundary, so it
+    can never hold more than the probe needs whatever policy is later put on it; a role of an
+    older vpcprobe gets the boundary added.
+    """
     policy = probe_policy(group_arn)
     created = False
     try:
@@ -82,21 +124,17 @@ def ensure_role(
                 f"IAM role {name} exists and was not created by vpcprobe: pass --role ARN "
                 "to use it (or another role) for the probe"
             )
+        current = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+        if current != boundary_arn:
+            try:
+                iam.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=boundary_arn)
+            except AwsErrors as error:
+                raise_aws_error(error, "iam:PutRolePermissionsBoundary")
     except AwsErrors as error:
         if error_code(error) != "NoSuchEntity":
             raise_aws_error(error, "iam:GetRole", ROLE_HINT.format(permission="iam:GetRole"))
         progress(f"creating IAM role {name}")
-        try:
-            role = iam.create_role(
-                RoleName=name,
-                AssumeRolePolicyDocument=json.dumps(TRUST_POLICY),
-                Description="vpcprobe probe: ENIs in the VPC and its own log group",
-                Tags=_tags(tags),
-            )["Role"]
-        except AwsErrors as create_error:
-            raise_aws_error(
-                create_error, "iam:CreateRole", ROLE_HINT.format(permission="iam:CreateRole")
-            )
+        role = _create_role(iam, name, boundary_arn, tags)
         created = True
     if not created:
         try:

@@ -6,6 +6,7 @@ from typing import Literal
 
 from vpcprobe_collector.findings.model import DiagnosisReport
 from vpcprobe_collector.report.redact import redact as redact_model
+from vpcprobe_collector.report.safe_text import json_safe, made_safe
 
 Format = Literal["text", "json", "markdown", "html"]
 FORMATS: tuple[Format, ...] = ("text", "json", "markdown", "html")
@@ -19,17 +20,23 @@ def render(
     redact_addresses: bool = False,
     color: bool = False,
 ) -> str:
-    """`diagnosis` in format `fmt`; masked first (on the model) so every format is covered."""
+    """`diagnosis` in format `fmt`; masked first (on the model) so every format is covered.
+
+    Data comes from networks and people the user does not control: for the formats a person
+    reads, every string is made safe here, once (control and bidi characters escaped, no
+    newline inside a value); JSON keeps every value and escapes those characters as JSON does.
+    """
     if redact or redact_addresses:
         diagnosis = redact_model(diagnosis, addresses=redact_addresses)
+    if fmt == "json":
+        from vpcprobe_collector.report.json_report import render_json
+
+        return json_safe(render_json(diagnosis))
+    diagnosis = made_safe(diagnosis)
     if fmt == "text":
         from vpcprobe_collector.report.text import render_text
 
         return render_text(diagnosis, color=color)
-    if fmt == "json":
-        from vpcprobe_collector.report.json_report import render_json
-
-        return render_json(diagnosis)
     if fmt == "markdown":
         from vpcprobe_collector.report.markdown import render_markdown
 

@@ -1,4 +1,10 @@
-"""Masking account IDs (and, on request, IP addresses) in a DiagnosisReport before any rendering."""
+"""Masking account IDs, credentials and (on request) IP addresses in a report before rendering.
+
+Addresses become stable pseudonyms that keep what a reader needs: `10.0.10.20` becomes
+`10.x.A.1` (the same address the same pseudonym everywhere in one report, addresses of one /24
+under one letter, a CIDR keeping its prefix length), and the well-known addresses a reader
+must recognise (the Amazon resolver, VPC+2, the Lambda DNS forwarder) stay as they are.
+"""
 
 from __future__ import annotations
 
@@ -10,46 +16,157 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 ACCOUNT_MASK = "xxxxxxxxxxxx"
-IPV4_MASK = "x.x.x.x"
-IPV6_MASK = "x:x::x"
+KEY_ID_MASK = "AKIAXXXXXXXXXXXXXXXX"
+SECRET_MASK = "[redacted]"  # noqa: S105 - the mask, not a secret
+
+# Addresses a reader needs to recognise, never secret: the Amazon resolver (IPv4 and IPv6),
+# the Lambda DNS forwarder, the instance metadata service; loopback and "any".
+WELL_KNOWN = frozenset(
+    {
+        "169.254.169.253",
+        "169.254.78.1",
+        "169.254.169.254",
+        "fd00:ec2::253",
+        "fd00:ec2::254",
+        "127.0.0.1",
+        "0.0.0.0",  # noqa: S104 - an address to recognise in text, nothing binds
+        "::1",
+        "::",
+    }
+)
+# First octets kept because they tell a private or link-local network from a public one.
+_TELLING_FIRST_OCTETS = frozenset({"10", "100", "127", "169", "172", "192"})
 
 _ACCOUNT = re.compile(r"(?<!\d)\d{12}(?!\d)")
-_IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
-_IPV6 = re.compile(r"(?<![0-9A-Za-z:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![0-9A-Za-z:])")
+_KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|AIDA|AROA|ANPA)[A-Z0-9]{16}(?![A-Z0-9])")
+# A secret access key (40 characters) or session token: long base64 runs, after a name that
+# says what they are, anywhere in a line (an echoed header, a reflected environment).
+_NAMED_SECRET = re.compile(
+    r"(?i)((?:secret[_-]?access[_-]?key|session[_-]?token|security[_-]?token|password|"
+    r"authorization)[\"']?\s*[:=]\s*[\"']?)([A-Za-z0-9/+=_\-.]{8,})"
+)
+_IPV4 = re.compile(r"(?<!\d)(?<!\d\.)((?:\d{1,3}\.){3}\d{1,3})(?:/(\d{1,2}))?(?!\.?\d)")
+# `ip-10-0-1-2.ec2.internal`, `ec2-203-0-113-7.compute-1.amazonaws.com`
+_IPV4_DASHED = re.compile(
+    r"(?:(?<=ec2-)|(?<!\d)(?<!\d-))(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})(?!-?\d)"
+)
+_IPV6 = re.compile(
+    r"(?<![0-9A-Za-z:])([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?:/(\d{1,3}))?"
+    r"(?![0-9A-Za-z:])"
+)
 
 Model = TypeVar("Model", bound=BaseModel)
 
 
-def _mask_ipv4(match: re.Match[str]) -> str:
-    try:
-        ipaddress.IPv4Address(match.group(0))
-    except ValueError:
-        return match.group(0)
-    return IPV4_MASK
+def _letters(index: int) -> str:
+    """A, B, ..., Z, AA, AB, ...: the name of the index-th network seen."""
+    out = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        out = chr(ord("A") + rest) + out
+    return out
 
 
-def _mask_ipv6(match: re.Match[str]) -> str:
-    try:
-        ipaddress.IPv6Address(match.group(0))
-    except ValueError:
-        return match.group(0)
-    return IPV6_MASK
+class Pseudonyms:
+    """The address pseudonyms of one report: the same address always gets the same one."""
+
+    def __init__(self, keep: frozenset[str] | set[str] = WELL_KNOWN) -> None:
+        self.keep = set(keep)
+        self._networks: dict[str, str] = {}
+        self._hosts: dict[tuple[str, str], str] = {}
+        self._counts: dict[str, int] = {}
+
+    @classmethod
+    def for_vpcs(cls, cidrs: list[str]) -> Pseudonyms:
+        """Pseudonyms keeping the well-known addresses and VPC+2 (the resolver) of each CIDR."""
+        keep = set(WELL_KNOWN)
+        for cidr in cidrs:
+            try:
+                network = ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                continue
+            if network.version == 4:
+                keep.add(str(network.network_address + 2))
+        return cls(keep)
+
+    def _network(self, key: str) -> str:
+        if key not in self._networks:
+            self._networks[key] = _letters(len(self._networks))
+        return self._networks[key]
+
+    def _host(self, network: str, host: str) -> str:
+        if host in ("0", ""):
+            return host  # a network's own address (a CIDR's base) stays recognisable
+        if (network, host) not in self._hosts:
+            self._counts[network] = self._counts.get(network, 0) + 1
+            self._hosts[(network, host)] = str(self._counts[network])
+        return self._hosts[(network, host)]
+
+    def ipv4(self, address: str) -> str:
+        """`10.0.10.20` -> `10.x.A.1`; a well-known address unchanged."""
+        if address in self.keep:
+            return address
+        octets = address.split(".")
+        first = octets[0] if octets[0] in _TELLING_FIRST_OCTETS else "x"
+        network = self._network("4:" + ".".join(octets[:3]))
+        return f"{first}.x.{network}.{self._host(network, octets[3])}"
+
+    def ipv6(self, address: ipaddress.IPv6Address) -> str:
+        """`2600:1f18:a:b::5` -> `x:x:x:C::1`; a well-known address unchanged."""
+        if str(address) in self.keep:
+            return str(address)
+        hextets = address.exploded.split(":")
+        network = self._network("6:" + ":".join(hextets[:4]))
+        host = "0" if not any(int(h, 16) for h in hextets[4:]) else ":".join(hextets[4:])
+        return f"x:x:x:{network}::{self._host(network, host)}"
+
+    def _sub_ipv4(self, match: re.Match[str]) -> str:
+        address, prefix = match.group(1), match.group(2)
+        try:
+            ipaddress.IPv4Address(address)
+        except ValueError:
+            return match.group(0)
+        return self.ipv4(address) + (f"/{prefix}" if prefix else "")
+
+    def _sub_dashed(self, match: re.Match[str]) -> str:
+        dotted = ".".join(match.groups())
+        try:
+            ipaddress.IPv4Address(dotted)
+        except ValueError:
+            return match.group(0)
+        return self.ipv4(dotted).replace(".", "-")
+
+    def _sub_ipv6(self, match: re.Match[str]) -> str:
+        text, prefix = match.group(1), match.group(2)
+        try:
+            address = ipaddress.IPv6Address(text)
+        except ValueError:
+            return match.group(0)
+        return self.ipv6(address) + (f"/{prefix}" if prefix else "")
+
+    def text(self, text: str) -> str:
+        """`text` with every IPv4 and IPv6 address (also `ip-10-0-1-2` style) replaced."""
+        text = _IPV4.sub(self._sub_ipv4, text)
+        text = _IPV4_DASHED.sub(self._sub_dashed, text)
+        return _IPV6.sub(self._sub_ipv6, text)
 
 
-def redact_text(text: str, *, addresses: bool = False) -> str:
-    """`text` with every 12-digit account ID masked (and IPv4/IPv6 addresses with `addresses`)."""
+def redact_text(text: str, *, addresses: bool = False, pseudonyms: Pseudonyms | None = None) -> str:
+    """`text` with account IDs and credentials masked (and addresses with `addresses`)."""
     text = _ACCOUNT.sub(ACCOUNT_MASK, text)
+    text = _KEY_ID.sub(KEY_ID_MASK, text)
+    text = _NAMED_SECRET.sub(lambda m: m.group(1) + SECRET_MASK, text)
     if addresses:
-        text = _IPV4.sub(_mask_ipv4, text)
-        text = _IPV6.sub(_mask_ipv6, text)
+        text = (pseudonyms or Pseudonyms()).text(text)
     return text
 
 
-def _walk(value: Any, addresses: bool) -> Any:
+def _walk(value: Any, addresses: bool, names: Pseudonyms) -> Any:
     if isinstance(value, Enum):
         return value  # a fixed vocabulary, never an ID
     if isinstance(value, str):
-        return redact_text(value, addresses=addresses)
+        return redact_text(value, addresses=addresses, pseudonyms=names)
     if isinstance(value, bool):
         return value
     if isinstance(value, int) and _ACCOUNT.fullmatch(str(value)):
@@ -57,20 +174,29 @@ def _walk(value: Any, addresses: bool) -> Any:
     if isinstance(value, BaseModel):
         for name in type(value).model_fields:
             # __dict__ directly: frozen models (PathQuery) refuse setattr, and the masked
-            # values need not pass the field validators (an address field holds "x.x.x.x").
-            value.__dict__[name] = _walk(value.__dict__[name], addresses)
+            # values need not pass the field validators (an address field holds "10.x.A.1").
+            value.__dict__[name] = _walk(value.__dict__[name], addresses, names)
         return value
     if isinstance(value, list):
-        return [_walk(v, addresses) for v in value]
+        return [_walk(v, addresses, names) for v in value]
     if isinstance(value, tuple):
-        return tuple(_walk(v, addresses) for v in value)
+        return tuple(_walk(v, addresses, names) for v in value)
     if isinstance(value, dict):
-        return {_walk(k, addresses): _walk(v, addresses) for k, v in value.items()}
+        return {_walk(k, addresses, names): _walk(v, addresses, names) for k, v in value.items()}
     return value
 
 
+def _vpc_cidrs(model: BaseModel) -> list[str]:
+    snapshot = getattr(model, "snapshot", model)
+    vpc = getattr(snapshot, "vpc", None)
+    return list(getattr(vpc, "cidr_blocks", None) or [])
+
+
 def redact(model: Model, *, addresses: bool = False) -> Model:
-    """A deep copy of `model` with every string (keys included) passed through redact_text."""
+    """A deep copy of `model` with every string (keys included) passed through redact_text.
+
+    One set of pseudonyms serves the whole model, so an address reads the same everywhere.
+    """
     copy = model.model_copy(deep=True)
-    _walk(copy, addresses)
+    _walk(copy, addresses, Pseudonyms.for_vpcs(_vpc_cidrs(model)))
     return copy

@@ -1,0 +1,150 @@
+"""--redact-addresses: stable pseudonyms that keep meaning; no planted secret survives anywhere."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.report.samples import diagnosis, dns_finding, passed, probe_report, skipped
+from vpcprobe_collector import diagnosis as pipeline
+from vpcprobe_collector.bundle import write_bundle
+from vpcprobe_collector.findings.model import DiagnosisReport, TargetJoin
+from vpcprobe_collector.report import FORMATS, render
+from vpcprobe_collector.report.redact import Pseudonyms, redact_text
+
+
+def test_an_address_before_a_full_stop_is_masked() -> None:
+    assert redact_text("public address 203.0.113.7.", addresses=True) == "public address x.x.A.1."
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("ip-10-0-10-20.ec2.internal", "ip-10-x-A-1.ec2.internal"),
+        ("10.0.10.20.nip.io", "10.x.A.1.nip.io"),
+        ("ec2-203-0-113-7.compute-1.amazonaws.com", "ec2-x-x-A-1.compute-1.amazonaws.com"),
+    ],
+)
+def test_addresses_inside_host_names_are_masked(text: str, masked: str) -> None:
+    assert redact_text(text, addresses=True) == masked
+
+
+def test_pseudonyms_are_stable_and_keep_subnets_and_prefixes() -> None:
+    names = Pseudonyms.for_vpcs(["10.0.0.0/16"])
+    text = (
+        "10.0.10.20 talks to 10.0.10.21, then 10.0.10.20 again; subnet 10.0.10.0/24 in "
+        "10.0.0.0/16; db 10.0.20.5"
+    )
+    assert names.text(text) == (
+        "10.x.A.1 talks to 10.x.A.2, then 10.x.A.1 again; subnet 10.x.A.0/24 in "
+        "10.x.B.0/16; db 10.x.C.1"
+    )
+    assert names.text("10.0.10.20") == "10.x.A.1"  # the same across calls of one report
+
+
+def test_well_known_addresses_stay_as_they_are() -> None:
+    names = Pseudonyms.for_vpcs(["10.0.0.0/16", "172.31.0.0/16"])
+    kept = "169.254.169.253 169.254.78.1 10.0.0.2 172.31.0.2 fd00:ec2::253"
+    assert names.text(kept) == kept
+    assert names.text("10.0.0.3") == "10.x.A.1"
+
+
+def test_ipv6_addresses_get_pseudonyms_too() -> None:
+    names = Pseudonyms()
+    out = names.text("2600:1f18:a:b::5 in 2600:1f18:a:b::/64, 2600:1f18:a:c::5, 12:00:00")
+    assert out == "x:x:x:A::1 in x:x:x:A::0/64, x:x:x:B::1, 12:00:00"
+
+
+def test_version_strings_and_times_are_no_addresses() -> None:
+    text = "vpcprobe 0.1.0 at 12:00:00, build 1.2.3.4.5"
+    assert redact_text(text, addresses=True) == text
+
+
+def test_the_same_address_reads_the_same_in_every_format() -> None:
+    for fmt in FORMATS:
+        out = render(diagnosis(), fmt, redact_addresses=True)
+        assert "10.1.1.10" not in out, fmt
+        if fmt != "text":  # the text report shows no environment or probe rows
+            assert "169.254.78.1" in out, fmt  # the Lambda forwarder is no secret
+            assert re.search(r"10\.x\.[A-Z]+\.0/16", out), fmt  # the VPC keeps its prefix
+    text = render(diagnosis(), "json", redact_addresses=True)
+    dns = set(re.findall(r"DNS to (10\.x\.[A-Z]+\.\d+)", text))
+    assert len(dns) == 1, dns  # the custom DNS server has one pseudonym throughout
+
+
+# ---------------------------------------------------------------- planted values, every output
+
+octet = st.integers(min_value=1, max_value=254)
+private = st.builds(lambda b, c, d: f"10.{b}.{c}.{d}", octet, octet, octet)
+public = st.builds(lambda c, d: f"203.0.{c}.{d}", octet, octet)
+accounts = st.from_regex(r"\A[1-9][0-9]{11}\Z")
+key_ids = st.from_regex(r"\AAKIA[A-Z0-9]{16}\Z")
+secrets = st.from_regex(r"\A[A-Za-z0-9/+]{40}\Z")
+
+
+def planted(address: str, other: str, account: str, key_id: str, secret: str) -> DiagnosisReport:
+    dashed = "ip-" + address.replace(".", "-") + ".ec2.internal"
+    text = (
+        f" seen from {address}. and {other}, host {dashed} / {address}.nip.io, account "
+        f"{account}, key {key_id}, aws_secret_access_key={secret}"
+    )
+    report = probe_report(label="db" + text, address=address)
+    report.environment.hostname = dashed
+    for row in report.dns:
+        row.error = "answer" + text
+    assert report.resolv_conf is not None
+    report.resolv_conf.raw += f"nameserver {other}\nsearch {dashed}\n"
+    join = TargetJoin(
+        label="db" + text,
+        host=dashed,
+        port=5432,
+        addresses=[address, other],
+        observed={"timeout": 3},
+        conclusion="Blocked" + text,
+        finding_codes=["DNS002"],
+    )
+    return diagnosis(
+        findings=[dns_finding(text), passed(), skipped()], joins=[join], probe_reports=[report]
+    )
+
+
+def survivors(out: str, values: list[str]) -> list[str]:
+    return [v for v in values if re.search(rf"(?<![\d.]){re.escape(v)}(?![\d])", out)]
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    address=private,
+    other=public,
+    account=accounts,
+    key_id=key_ids,
+    secret=secrets,
+)
+def test_no_planted_value_survives_in_any_output(
+    tmp_path: Path, address: str, other: str, account: str, key_id: str, secret: str
+) -> None:
+    report = planted(address, other, account, key_id, secret)
+    dashed = address.replace(".", "-")
+    values = [address, other, dashed, account, key_id, secret]
+    outputs = {fmt: render(report, fmt, redact_addresses=True) for fmt in FORMATS}
+    outputs["summary line"] = pipeline.render_summary(report, redact=True, addresses=True)
+    bundle = tmp_path / "b.zip"
+    write_bundle(bundle, report, redact=True, redact_addresses=True)
+    with zipfile.ZipFile(bundle) as archive:
+        for name in archive.namelist():
+            outputs[name] = archive.read(name).decode()
+    for where, out in outputs.items():
+        assert survivors(out, values) == [], where
+    # with account redaction alone the addresses stay, the rest goes
+    plain = render(report, "json", redact=True)
+    assert survivors(plain, [account, key_id, secret]) == []
+    assert address in plain
