@@ -30,7 +30,7 @@ def session_with(monkeypatch: pytest.MonkeyPatch, hooks: dict[str, Any]) -> Any:
     session = boto3.Session(region_name="us-east-1")
     for event, hook in hooks.items():
         session.events.register(event, hook)
-    monkeypatch.setattr(deploy_command, "make_session", lambda *_args: session)
+    monkeypatch.setattr(deploy_command, "session_for", lambda *_args: session)
     return session
 
 

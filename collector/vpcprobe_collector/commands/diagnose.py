@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from vpcprobe_collector import diagnosis as pipeline
-from vpcprobe_collector.aws import make_session
+from vpcprobe_collector.aws import session_for
 from vpcprobe_collector.contract import Contract
 from vpcprobe_collector.errors import BadInputError
 from vpcprobe_collector.findings.model import TargetSpec
@@ -80,8 +80,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout", type=float, metavar="S", help="the probe's per-step timeout in seconds"
     )
-    parser.add_argument("--region", help="AWS region (default: AWS_REGION or your profile's)")
-    parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE)")
     pipeline.add_output_arguments(parser)
 
 
@@ -175,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
         pipeline.require_address_targets(targets, "--no-probe")
     files = read_probe_files(args.probe_result) if args.probe_result else None
     notes = pipeline.scope_notes(targets)
-    session = make_session(args.profile, args.region)
+    session = session_for(args, function)
     from vpcprobe_collector.snapshot.build import take_snapshot
 
     with pipeline.progress(args.quiet) as progress:

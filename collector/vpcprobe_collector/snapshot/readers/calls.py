@@ -8,6 +8,7 @@ from typing import Any
 import botocore.exceptions
 import botocore.parsers
 
+from vpcprobe_collector.aws import UNREACHABLE, one_line, translate_error
 from vpcprobe_collector.errors import AwsAccessError
 from vpcprobe_collector.snapshot.model import ApiCall, SkippedRead
 
@@ -131,16 +132,20 @@ class CallRecorder:
                 "no AWS credentials found: configure a profile (--profile), "
                 "environment variables or an instance role"
             ) from error
+        if isinstance(error, UNREACHABLE):
+            # An endpoint that does not answer will not answer the next read either: stop
+            # here (exit 3, naming it) instead of waiting out every remaining read.
+            raise translate_error(error) or AwsAccessError(str(error)) from error
         if isinstance(error, botocore.exceptions.ClientError):
             detail = error.response.get("Error", {})
             code = str(detail.get("Code") or "ClientError")
-            message = str(detail.get("Message") or error)
+            message = one_line(str(detail.get("Message") or error))
         elif isinstance(
             error, botocore.exceptions.BotoCoreError | botocore.parsers.ResponseParserError
         ):
             # e.g. an endpoint that is unreachable or answers something unparseable.
             code = type(error).__name__
-            message = str(error).splitlines()[0][:300]
+            message = one_line(str(error))
         else:
             raise error
         self.api_calls.append(ApiCall(api=api, ok=False, error_code=code))
