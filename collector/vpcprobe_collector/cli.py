@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -164,19 +165,35 @@ def build_parser(
     return parser
 
 
-def check_output_path(args: argparse.Namespace) -> None:
-    """`--output json` (a format word, no such file, no extension) meant `--format json`."""
+def check_output_paths(args: argparse.Namespace) -> None:
+    """Before any AWS call or probe: every file the command will write can be written, and
+    `--output json` (a format word, no such file, no extension) meant `--format json`."""
     output = getattr(args, "output", None)
-    if output is None:
-        return
-    path = Path(output)
-    word = str(output)
-    if word.lower() in FORMAT_WORDS and not path.exists() and path.parent == Path():
-        fmt = "markdown" if word.lower() == "md" else word.lower()
-        raise BadInputError(
-            f"--output {word} names a file to write, and no file {word} exists: "
-            f"did you mean --format {fmt}? (to write a file of that name: --output ./{word})"
-        )
+    if output is not None:
+        word = str(output)
+        if word.lower() in FORMAT_WORDS and not Path(word).exists() and "/" not in word:
+            fmt = "markdown" if word.lower() == "md" else word.lower()
+            raise BadInputError(
+                f"--output {word} names a file to write, and no file {word} exists: "
+                f"did you mean --format {fmt}? (to write a file of that name: --output ./{word})"
+            )
+    for option in ("output", "bundle"):
+        value = getattr(args, option, None)
+        if value is not None and str(value) != "-":
+            check_writable(Path(value), f"--{option}")
+
+
+def check_writable(path: Path, option: str) -> None:
+    """Bad input unless `path` can be created or overwritten (nothing is written here)."""
+    if path.is_dir():
+        raise BadInputError(f"{option} {path}: is a directory; name a file")
+    folder = path.parent
+    if not folder.is_dir():
+        raise BadInputError(f"{option} {path}: directory {folder} does not exist")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise BadInputError(f"{option} {path}: the file is not writable")
+    if not path.exists() and not os.access(folder, os.W_OK | os.X_OK):
+        raise BadInputError(f"{option} {path}: directory {folder} is not writable")
 
 
 def _debug_logging(on: bool) -> contextlib.AbstractContextManager[object]:
@@ -211,7 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(only=chosen_command(words) or "")
     args = parser.parse_args(words)
     try:
-        check_output_path(args)
+        check_output_paths(args)
         with _debug_logging(bool(args.debug)):
             code: int = _run(args)
     except VpcprobeError as error:

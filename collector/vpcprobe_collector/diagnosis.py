@@ -19,7 +19,7 @@ from typing import cast
 
 from vpcprobe import __version__
 from vpcprobe.models import ProbeReport, RecordType
-from vpcprobe_collector.contract import Contract, load_contract, parse_target
+from vpcprobe_collector.contract import Contract, load_contract, parse_target, url_target
 from vpcprobe_collector.errors import BadInputError, VpcprobeError
 from vpcprobe_collector.findings.model import (
     DiagnosisReport,
@@ -149,9 +149,15 @@ NO_TARGETS_NOTE = (
 )
 
 
-def scope_notes(targets: Sequence[TargetSpec]) -> list[str]:
-    """Notes on what the run did not cover: no targets means no connection was checked."""
-    return [] if targets else [NO_TARGETS_NOTE]
+def scope_notes(targets: Sequence[TargetSpec], cli_targets: Sequence[str] = ()) -> list[str]:
+    """Notes on what the run did not cover: no targets means no connection was checked; a
+    URL target is checked as its host and port only."""
+    notes = [] if targets else [NO_TARGETS_NOTE]
+    for text in cli_targets:
+        from_url = url_target(text)
+        if from_url is not None:
+            notes.append(from_url[1])
+    return notes
 
 
 # ---------------------------------------------------------------------------- progress
@@ -265,12 +271,13 @@ def exit_code(diagnosis: DiagnosisReport, threshold: Severity) -> int:
 
 
 def _use_color(args: argparse.Namespace) -> bool:
-    return (
-        args.format == "text"
-        and args.output is None
-        and sys.stdout.isatty()
-        and not os.environ.get("NO_COLOR")
-    )
+    """--color always|never; auto (the default): a terminal on stdout and no NO_COLOR."""
+    if args.format != "text" or args.output is not None:
+        return False
+    choice = getattr(args, "color", "auto")
+    if choice != "auto":
+        return bool(choice == "always")
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 def write_file(path: Path, text: str) -> None:

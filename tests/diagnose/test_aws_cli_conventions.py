@@ -253,3 +253,31 @@ def test_completion_scripts_name_the_commands_and_their_options(
     assert lines[0] == "diagnose"
     assert lines[1] == "--format"
     assert "json" in lines[2].split() and "markdown" in lines[2].split()
+
+
+@pytest.mark.parametrize(("choice", "coloured"), [("always", True), ("never", False)])
+def test_color_always_or_never(
+    scenario: aws_scenarios.Scenario,
+    moto_server: MotoServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    choice: str,
+    coloured: bool,
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.url)
+    _, out, err = run(capsys, "--color", choice, "diagnose", scenario.function_name, "--no-probe")
+    assert out, err
+    assert ("\x1b[" in out) is coloured
+
+
+def test_progress_hears_which_call_is_waited_for(
+    scenario: aws_scenarios.Scenario, moto_server: MotoServer
+) -> None:
+    """The terminal spinner's source: each call, named, with its endpoint, as it starts."""
+    from vpcprobe_collector.aws import AwsOptions, client, make_session
+
+    session = make_session(region=REGION, options=AwsOptions(endpoint_url=moto_server.url))
+    heard: list[tuple[str, str]] = []
+    session.on_call = lambda api, endpoint: heard.append((api, endpoint))
+    client(session, "lambda").get_function(FunctionName=scenario.function_name)
+    assert heard == [("lambda:GetFunction", moto_server.url)]
