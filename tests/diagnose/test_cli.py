@@ -482,4 +482,5 @@ def test_an_unwritable_output_is_one_line(
         capsys, "diagnose", scenario.function_name, "--probe-result", probe,
         "--format", "html", "--output", missing,
     )  # fmt: skip
-    _one_line_error(code, out, err, f"{missing}: cannot write: No such file or directory")
+    # Checked before any AWS call now (tests/diagnose/test_early_input_checks.py).
+    _one_line_error(code, out, err, f"{missing}: directory {missing.parent} does not exist")
