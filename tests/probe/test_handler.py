@@ -236,7 +236,7 @@ def test_targets_and_the_aws_call_run_before_dns_when_workers_are_scarce(
             name=name, record_type=record_type, server=server, transport=transport, status="ok"
         )
 
-    def system(name: str, record_type: Any) -> DnsResult:
+    def system(name: str, record_type: Any, **_: Any) -> DnsResult:
         order.append("dns system")
         return DnsResult(
             name=name, record_type=record_type, server="system", transport="system", status="ok"
