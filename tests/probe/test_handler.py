@@ -341,7 +341,7 @@ def test_connects_to_named_targets_go_ahead_of_queued_dns_queries(
         return result
 
     # The names resolve, as if from /etc/hosts, to loopback: no DNS leaves the process.
-    monkeypatch.setattr(tcp_connect, "resolve", lambda _target: ["127.0.0.1"])
+    monkeypatch.setattr(tcp_connect, "resolve", lambda _target, **_: ["127.0.0.1"])
     monkeypatch.setattr(tcp_connect, "connect", connect)
     monkeypatch.setattr(dns_lookup, "query", query)
     try:
