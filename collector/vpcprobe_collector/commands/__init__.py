@@ -26,6 +26,7 @@ COMMAND_HELP: dict[str, str] = {
     ),
     "wrap": "add the probe layer and its wrapper script to a function (undo with unwrap)",
     "unwrap": "remove what 'vpcprobe wrap' added to a function",
+    "layer": "build the probe layer zip from this installation (for deploy, wrap or SAM)",
     "rules": "list the finding codes vpcprobe can report",
     "explain": "print the documentation of one finding code",
     "completion": "print a shell completion script (bash or zsh)",

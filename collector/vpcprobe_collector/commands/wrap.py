@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from vpcprobe_collector.aws import session_for
+from vpcprobe_collector.deploy.layer_publish import check_layer_zip
 from vpcprobe_collector.deploy.names import check_function_name
 from vpcprobe_collector.deploy.wrap import wrap
 
@@ -41,6 +42,8 @@ def _progress(message: str) -> None:
 def run(args: argparse.Namespace) -> int:
     """Wrap and say what changed."""
     check_function_name(args.function, "FUNCTION")
+    if args.layer_zip is not None:
+        check_layer_zip(args.layer_zip)  # before any AWS call
     result = wrap(
         session_for(args, args.function),
         args.function,
