@@ -36,7 +36,7 @@ def main() -> int:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(
             AWS_ACCESS_KEY_ID="bench",
-            AWS_SECRET_ACCESS_KEY="bench",  # noqa: S105 (a dummy for the loopback listener)
+            AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 (a dummy for the loopback listener)
             AWS_REGION="us-east-1",
             AWS_CONFIG_FILE=os.devnull,
             AWS_SHARED_CREDENTIALS_FILE=os.devnull,
