@@ -29,6 +29,7 @@ from vpcprobe_collector.findings.model import (
     Severity,
     TargetJoin,
     TargetSpec,
+    Unjudged,
 )
 from vpcprobe_collector.probing.outcome import ProbeOutcome
 from vpcprobe_collector.report import FORMATS, Format, render
@@ -245,6 +246,7 @@ def build_diagnosis(
 ) -> DiagnosisReport:
     """Judge the facts and gather everything into one DiagnosisReport (stable ordering)."""
     joins, findings = (judge or judge_facts)(snapshot, outcome.reports, targets, outcome.failures)
+    uncovered = uncovered_targets(outcome.reports, targets)
     return DiagnosisReport(
         vpcprobe_version=__version__,
         generated_at=datetime.now(UTC),
@@ -258,7 +260,31 @@ def build_diagnosis(
         joins=list(joins),
         findings=sorted(findings, key=_finding_key),
         notes=[*outcome.notes, *notes],
+        unjudged=uncovered,
     )
+
+
+def uncovered_targets(
+    reports: Sequence[ProbeReport], targets: Sequence[TargetSpec]
+) -> list[Unjudged]:
+    """TCP targets that probe reports exist for but none of them tried: said so (the run is
+    incomplete), never judged from the configuration alone as if the probe had looked."""
+    if not reports:
+        return []
+    tried = {(tcp.host.lower().rstrip("."), tcp.port) for report in reports for tcp in report.tcp}
+    return [
+        Unjudged(
+            subject=target.display,
+            reason=(
+                f"the probe report{'s' if len(reports) > 1 else ''} given hold no connection to "
+                f"{target.host}:{target.port}: probe it (diagnose, or --probe-result with a "
+                "report that has this target) to judge it"
+            ),
+            api="probe.tcp",
+        )
+        for target in targets
+        if target.protocol == "tcp" and (target.host.lower().rstrip("."), target.port) not in tried
+    ]
 
 
 def exit_code(diagnosis: DiagnosisReport, threshold: Severity) -> int:

@@ -125,3 +125,30 @@ def test_a_url_target_is_read_as_host_and_port_with_a_note(
     host, port = address.rsplit(":", 1)
     assert [(t["host"], t["port"]) for t in report["targets"]] == [(host, int(port))]
     assert any(f"--target {url} was read as {address}" in note for note in report["notes"])
+
+
+def test_a_target_no_probe_report_tried_is_said_to_be_uncovered(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    scenario: aws_scenarios.Scenario,
+    moto_server: MotoServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The saved report connected to db.orders.internal:5432 only; 10.0.10.99:443 was never
+    probed, so it is listed as not judged (incomplete), not judged from configuration alone."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.url)
+    probe = tmp_path / "p.json"
+    probe.write_text(
+        probe_report(
+            host="db.orders.internal", address=scenario.target_addresses[0]
+        ).model_dump_json(),
+        encoding="utf-8",
+    )
+    code, out, err = run(
+        capsys, "diagnose", scenario.function_name, "--probe-result", probe,
+        "--target", "db.orders.internal:5432", "--target", "10.0.10.99:443", "--format", "json",
+    )  # fmt: skip
+    report = json.loads(out)
+    assert [u["subject"] for u in report["unjudged"]] == ["10.0.10.99:443"], err
+    assert "hold no connection to 10.0.10.99:443" in report["unjudged"][0]["reason"]
+    assert code != 0  # never a clean exit while a target is unjudged
