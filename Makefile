@@ -71,8 +71,11 @@ check: $(STAMP) ## lint + unit and golden tests, no lab/browser/sam build (under
 test: $(STAMP) system-deps browser-deps sam-venv lint ## run every test (lab tests need root)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-layer: $(STAMP) ## build dist/vpcprobe-layer-python$(PYTHON)-$(ARCH).zip (ARCH=x86_64|arm64 PYTHON=3.12|3.13|3.14 [COMPILE=1: ship .pyc])
-	$(BIN)/python layer/build_layer.py --arch $(ARCH) --python $(PYTHON) --output dist $(if $(COMPILE),--compile)
+layer: $(STAMP) ## build dist/vpcprobe-layer-python$(PYTHON)-$(ARCH).zip (ARCH=x86_64|arm64 PYTHON=3.12|3.13|3.14; bytecode unless COMPILE=0)
+	$(BIN)/python layer/build_layer.py --arch $(ARCH) --python $(PYTHON) --output dist
+
+dist: $(STAMP) ## build the wheel and the sdist into dist/ (python -m build)
+	$(BIN)/python -m build --outdir dist .
 
 # `sam build` runs these (BuildMethod: makefile) from a scratch directory with ARTIFACTS_DIR
 # set, so paths are taken from this Makefile's own location. sam passes no architecture, so
@@ -95,7 +98,7 @@ $(SAM):
 
 sam-venv: $(SAM) ## create .venv-sam: aws-sam-cli in its own environment (for the sam build test)
 
-.PHONY: help venv system-deps browser-deps lint format check test layer sam-venv build-ProbeLayer build-ProbeFunction
+.PHONY: help venv system-deps browser-deps lint format check test layer dist sam-venv build-ProbeLayer build-ProbeFunction
 
 bench: $(STAMP) system-deps ## print every tracked figure with its goal (bench/run_all.py; BENCH_ARGS=--json)
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)

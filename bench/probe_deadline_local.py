@@ -116,8 +116,10 @@ def main() -> None:
                 f"{TARGETS} dropped targets, {TIMEOUT_S:g} s timeout: handler wall time",
                 round(wall, 3),
                 "s",
-                goal=f"<= {GOAL_S} s",
-                met=wall <= GOAL_S,
+                goal=f"<= {GOAL_S} s, all {TARGETS} timed out",
+                # A wall time only counts when every target really timed out (a refused or
+                # skipped target would finish early and flatter the figure).
+                met=wall <= GOAL_S and statuses == Counter({"timeout": TARGETS}),
                 note=", ".join(f"{n} {s}" for s, n in sorted(statuses.items())),
             ),
             Figure(

@@ -27,6 +27,9 @@ SCRIPTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("snapshot_calls", (), "API calls per diagnosis snapshot (3 subnets, 5 targets)"),
     ("static_scale", ("--no-moto",), "static evaluation at scale"),
     ("diagnose_e2e", (), "end-to-end diagnose against moto"),
+    ("cold_start", (), "first invocation and import of the built layer, extracted read-only"),
+    ("cli_startup", (), "vpcprobe --help and rules against `python -c 'import argparse'`"),
+    ("aws_give_up", (), "give-up time against an endpoint that accepts and never answers"),
 )
 
 

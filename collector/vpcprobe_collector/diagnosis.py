@@ -18,7 +18,7 @@ from typing import cast
 
 from vpcprobe import __version__
 from vpcprobe.models import ProbeReport, RecordType, is_ip
-from vpcprobe_collector.contract import Contract, load_contract, parse_target
+from vpcprobe_collector.contract import Contract, load_contract, parse_target, url_target
 from vpcprobe_collector.errors import BadInputError, ExitCode
 from vpcprobe_collector.findings.model import (
     DiagnosisReport,
@@ -27,6 +27,7 @@ from vpcprobe_collector.findings.model import (
     Severity,
     TargetJoin,
     TargetSpec,
+    Unjudged,
 )
 from vpcprobe_collector.findings.outcome import diagnosis_exit_code, unjudged_of
 from vpcprobe_collector.probing.outcome import ProbeOutcome
@@ -156,9 +157,15 @@ NO_TARGETS_NOTE = (
 )
 
 
-def scope_notes(targets: Sequence[TargetSpec]) -> list[str]:
-    """Notes on what the run did not cover: no targets means no connection was checked."""
-    return [] if targets else [NO_TARGETS_NOTE]
+def scope_notes(targets: Sequence[TargetSpec], cli_targets: Sequence[str] = ()) -> list[str]:
+    """Notes on what the run did not cover: no targets means no connection was checked; a
+    URL target is checked as its host and port only."""
+    notes = [] if targets else [NO_TARGETS_NOTE]
+    for text in cli_targets:
+        from_url = url_target(text)
+        if from_url is not None:
+            notes.append(from_url[1])
+    return notes
 
 
 # ---------------------------------------------------------------------------- progress
@@ -231,6 +238,7 @@ def build_diagnosis(
     """Judge the facts and gather everything into one DiagnosisReport (stable ordering)."""
     joins, findings = (judge or judge_facts)(snapshot, outcome.reports, targets, outcome.failures)
     findings = engine.sort_findings(list(findings))
+    uncovered = uncovered_targets(outcome.reports, targets)
     return DiagnosisReport(
         vpcprobe_version=__version__,
         generated_at=datetime.now(UTC),
@@ -243,9 +251,35 @@ def build_diagnosis(
         targets=list(targets),
         joins=list(joins),
         findings=findings,
-        unjudged=unjudged_of(snapshot, joins, findings, optional_reads=engine.fallback_inputs()),
+        unjudged=[
+            *unjudged_of(snapshot, joins, findings, optional_reads=engine.fallback_inputs()),
+            *uncovered,
+        ],
         notes=[*outcome.notes, *notes],
     )
+
+
+def uncovered_targets(
+    reports: Sequence[ProbeReport], targets: Sequence[TargetSpec]
+) -> list[Unjudged]:
+    """TCP targets that probe reports exist for but none of them tried: said so (the run is
+    incomplete), never judged from the configuration alone as if the probe had looked."""
+    if not reports:
+        return []
+    tried = {(tcp.host.lower().rstrip("."), tcp.port) for report in reports for tcp in report.tcp}
+    return [
+        Unjudged(
+            subject=target.display,
+            reason=(
+                f"the probe report{'s' if len(reports) > 1 else ''} given hold no connection to "
+                f"{target.host}:{target.port}: probe it (diagnose, or --probe-result with a "
+                "report that has this target) to judge it"
+            ),
+            api="probe.tcp",
+        )
+        for target in targets
+        if target.protocol == "tcp" and (target.host.lower().rstrip("."), target.port) not in tried
+    ]
 
 
 def exit_code(
@@ -260,12 +294,13 @@ def exit_code(
 
 
 def _use_color(args: argparse.Namespace) -> bool:
-    return (
-        args.format == "text"
-        and args.output is None
-        and sys.stdout.isatty()
-        and not os.environ.get("NO_COLOR")
-    )
+    """--color always|never; auto (the default): a terminal on stdout and no NO_COLOR."""
+    if args.format != "text" or args.output is not None:
+        return False
+    choice = getattr(args, "color", "auto")
+    if choice != "auto":
+        return bool(choice == "always")
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 def write_file(path: Path, text: str) -> None:

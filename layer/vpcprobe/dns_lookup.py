@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from typing import Any
 
@@ -50,11 +51,52 @@ def skipped(
     )
 
 
-def system_lookup(name: str, record_type: RecordType) -> DnsResult:
+class StillBlockedError(TimeoutError):
+    """getaddrinfo had not returned when its step's time was up (it cannot be cancelled)."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__(
+            f"getaddrinfo was still blocked after {timeout:g} s, the step's timeout (the "
+            "system resolver cannot be cancelled: resolv.conf's options timeout/attempts rule "
+            "it, up to 10 s in Lambda when the DNS server is dead); the probe moved on"
+        )
+        self.timeout = timeout
+
+
+def getaddrinfo(
+    host: str, port: int | None, family: int, kind: int, *, timeout: float | None
+) -> list[Any]:
+    """socket.getaddrinfo, given up on after `timeout` seconds (StillBlockedError).
+
+    The lookup runs in a daemon thread that is left behind when it blocks: nothing can
+    interrupt it, but the step, and the probe, no longer wait for it.
+    """
+    if timeout is None:
+        return socket.getaddrinfo(host, port, family, kind)
+    done = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def lookup() -> None:
+        try:
+            outcome["infos"] = socket.getaddrinfo(host, port, family, kind)
+        except BaseException as exc:  # handed to the caller, raised there
+            outcome["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=lookup, name="vpcprobe-getaddrinfo", daemon=True).start()
+    if not done.wait(timeout):
+        raise StillBlockedError(timeout)
+    if "error" in outcome:
+        raise outcome["error"]
+    return list(outcome["infos"])
+
+
+def system_lookup(name: str, record_type: RecordType, *, timeout: float | None = None) -> DnsResult:
     """Resolve `name` with getaddrinfo for one address family; never raise.
 
     getaddrinfo has no timeout of its own (resolv.conf's `options timeout/attempts` rule it):
-    the caller's deadline bounds how long the probe waits for it.
+    after `timeout` seconds the result is `timeout`, saying the lookup was still blocked.
     """
     started = time.monotonic()
     result = DnsResult(
@@ -69,7 +111,10 @@ def system_lookup(name: str, record_type: RecordType) -> DnsResult:
         result.error = f"the system resolver does not look up {record_type} records"
         return result
     try:
-        infos = socket.getaddrinfo(name, None, family, socket.SOCK_STREAM)
+        infos = getaddrinfo(name, None, family, socket.SOCK_STREAM, timeout=timeout)
+    except StillBlockedError as exc:
+        result.status = DnsStatus.TIMEOUT
+        result.error = str(exc)
     except socket.gaierror as exc:
         result.status = _GAI_STATUS.get(exc.errno, DnsStatus.ERROR)
         result.error = f"getaddrinfo: {exc.strerror or exc}"

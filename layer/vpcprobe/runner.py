@@ -154,7 +154,7 @@ class _Plan:
         return _Step(
             kind="resolve",
             key=(index, 0),
-            run=lambda _timeout: tcp_connect.resolve(target),
+            run=lambda timeout: tcp_connect.resolve(target, timeout=timeout),
             skip=lambda reason: tcp_connect.skipped(target, reason),
             fail=fail,
         )
@@ -199,7 +199,7 @@ def _dns_step(
 ) -> _Step:
     def run(timeout: float) -> DnsResult:
         if transport == Transport.SYSTEM:
-            return dns_lookup.system_lookup(name, record_type)
+            return dns_lookup.system_lookup(name, record_type, timeout=timeout)
         return dns_lookup.query(name, record_type, server, transport, timeout=timeout)
 
     def fail(message: str) -> Result:

@@ -6,6 +6,7 @@ import errno
 import socket
 import time
 
+from vpcprobe.dns_lookup import StillBlockedError, getaddrinfo
 from vpcprobe.models import SkipReason, Target, TcpResult, TcpStatus, is_ip
 
 # The kernel's answers that mean "no path" rather than "a host said no".
@@ -32,13 +33,18 @@ def skipped(target: Target, reason: SkipReason, address: str | None = None) -> T
     return _result(target, address=address, status=TcpStatus.SKIPPED, skip_reason=reason)
 
 
-def resolve(target: Target) -> list[str] | TcpResult:
-    """Every address getaddrinfo gives for the target (IPv4 and IPv6), or a dns_failed result."""
+def resolve(target: Target, *, timeout: float | None = None) -> list[str] | TcpResult:
+    """Every address getaddrinfo gives for the target (IPv4 and IPv6), or a dns_failed result
+    (also when getaddrinfo is still blocked after `timeout` seconds)."""
     if is_ip(target.host):
         return [target.host]
     started = time.monotonic()
     try:
-        infos = socket.getaddrinfo(target.host, target.port, 0, socket.SOCK_STREAM)
+        infos = getaddrinfo(target.host, target.port, 0, socket.SOCK_STREAM, timeout=timeout)
+    except StillBlockedError as exc:
+        return _result(
+            target, status=TcpStatus.DNS_FAILED, error=str(exc), elapsed_ms=_elapsed_ms(started)
+        )
     except socket.gaierror as exc:
         return _result(
             target,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import stat
 import zipfile
 from dataclasses import dataclass
@@ -87,9 +88,22 @@ def suspect(aws: MotoServer) -> Suspect:
 
 
 def write_layer_zip(path: Path) -> Path:
-    """A stand-in for the built layer: the package marker and the wrapper script, a few KiB."""
+    """A stand-in for the built layer, a few KiB: the package marker, the handler, the wrapper
+    script and (empty) pydantic_core extensions for the Python and architecture its name
+    gives, or for every one when the name gives none."""
+    named = re.fullmatch(r"vpcprobe-layer-python3\.(\d+)-(x86_64|arm64)\.zip", path.name)
+    pairs = (
+        [(named[1], named[2])]
+        if named
+        else [(minor, arch) for minor in ("11", "12", "13", "14") for arch in ("x86_64", "arm64")]
+    )
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("python/vpcprobe/__init__.py", '__version__ = "0.1.0"\n')
+        archive.writestr("python/vpcprobe/handler.py", "def handler(event, context): ...\n")
+        for minor, arch in pairs:
+            machine = "aarch64" if arch == "arm64" else arch
+            name = f"_pydantic_core.cpython-3{minor}-{machine}-linux-gnu.so"
+            archive.writestr(f"python/pydantic_core/{name}", b"")
         info = zipfile.ZipInfo("vpcprobe-wrapper", date_time=(2020, 1, 1, 0, 0, 0))
         info.external_attr = (stat.S_IFREG | 0o755) << 16
         archive.writestr(info, (LAYER_ROOT / "vpcprobe-wrapper").read_text())

@@ -337,7 +337,7 @@ def test_redeploy_follows_an_architecture_change_with_the_matching_layer(
         "provide-client-params.lambda.UpdateFunctionCode",
         lambda params, **_: code_updates.append(params),
     )
-    monkeypatch.setattr(deploy_command, "make_session", lambda *_args: session)
+    monkeypatch.setattr(deploy_command, "session_for", lambda *_args: session)
     x86_zip = write_layer_zip(tmp_path / "vpcprobe-layer-python3.13-x86_64.zip")
 
     again = vpcprobe("deploy", "--like", suspect.arn, "--layer-zip", str(x86_zip))

@@ -30,7 +30,7 @@ def session_with(monkeypatch: pytest.MonkeyPatch, hooks: dict[str, Any]) -> Any:
     session = boto3.Session(region_name="us-east-1")
     for event, hook in hooks.items():
         session.events.register(event, hook)
-    monkeypatch.setattr(deploy_command, "make_session", lambda *_args: session)
+    monkeypatch.setattr(deploy_command, "session_for", lambda *_args: session)
     return session
 
 
@@ -143,24 +143,38 @@ def test_failed_state_is_reported_with_its_reason_code(
     assert "Failed (SubnetOutOfIPAddresses)" in result.err  # the progress line
 
 
-def test_no_layer_zip_and_no_build_tool_says_how_to_build(
+def test_no_layer_zip_builds_one_from_the_installation_once(
     suspect: Suspect,
     vpcprobe: Any,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
+    """No checkout, no dist/: the layer is built from the installed package into the user
+    cache (per version, Python and architecture) and reused by the next deploy. The build
+    itself (pip downloads) is tests/probe/test_layer_build.py's; here it is a stand-in."""
+    from vpcprobe_collector import layer_build
+
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(layer_publish, "_source_root", lambda: tmp_path)
+    monkeypatch.setenv("VPCPROBE_CACHE_DIR", str(tmp_path / "cache"))
+    builds: list[tuple[str, str, bool]] = []
 
-    result = vpcprobe("deploy", "--like", SUSPECT)
+    def build_zip(archive: Path, arch: str, python: str, **options: Any) -> tuple[int, int, int]:
+        builds.append((arch, python, options["compile_pyc"]))
+        archive.parent.mkdir(parents=True, exist_ok=True)
+        write_layer_zip(archive)
+        return 1, 1, 1
 
-    assert result.code == 2
-    assert result.err == (
-        "vpcprobe: error: no probe layer for python3.13 arm64: in a vpcprobe checkout run "
-        "'make layer ARCH=arm64 PYTHON=3.13', then pass "
-        "--layer-zip dist/vpcprobe-layer-python3.13-arm64.zip\n"
-    )
-    assert function_names(suspect) == [SUSPECT]
+    monkeypatch.setattr(layer_build, "build_zip", build_zip)
+
+    first = vpcprobe("deploy", "--like", SUSPECT)
+    again = vpcprobe("deploy", "--like", SUSPECT)
+
+    assert (first.code, again.code) == (0, 0), first.err + again.err
+    assert builds == [("arm64", "3.13", True)]  # bytecode by default; built once
+    (cached,) = (tmp_path / "cache" / "layers").glob("*/vpcprobe-layer-python3.13-arm64.zip")
+    assert f"building the probe layer for python3.13 arm64 into {cached}" in first.err
+    assert f"using the cached probe layer {cached}" in again.err
 
 
 def test_missing_layer_zip_file(suspect: Suspect, vpcprobe: Any, tmp_path: Path) -> None:
@@ -168,7 +182,46 @@ def test_missing_layer_zip_file(suspect: Suspect, vpcprobe: Any, tmp_path: Path)
 
     result = vpcprobe("deploy", "--like", SUSPECT, "--layer-zip", str(missing))
 
-    assert (result.code, result.err) == (2, f"vpcprobe: error: layer zip not found: {missing}\n")
+    assert (result.code, result.err) == (
+        2,
+        f"vpcprobe: error: --layer-zip {missing}: no such file\n",
+    )
+
+
+def test_a_zip_that_is_no_probe_layer_is_refused_before_any_aws_call(
+    vpcprobe: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zipfile
+
+    other = tmp_path / "other-layer.zip"
+    with zipfile.ZipFile(other, "w") as archive:
+        archive.writestr("python/requests/__init__.py", "")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # a call would fail otherwise
+    for command in (["deploy", "--like", SUSPECT], ["wrap", SUSPECT]):
+        result = vpcprobe(*command, "--layer-zip", str(other))
+        assert (result.code, result.err) == (
+            2,
+            f"vpcprobe: error: --layer-zip {other} is not a vpcprobe layer: it holds no "
+            "python/vpcprobe/handler.py\n",
+        )
+
+
+def test_a_layer_for_another_architecture_is_refused(
+    suspect: Suspect, vpcprobe: Any, tmp_path: Path
+) -> None:
+    """The suspect is arm64; pydantic's core in this zip is x86_64 (the name is no guide)."""
+    x86 = write_layer_zip(tmp_path / "vpcprobe-layer-python3.13-x86_64.zip")
+    renamed = x86.rename(tmp_path / "probe.zip")
+
+    result = vpcprobe("deploy", "--like", SUSPECT, "--layer-zip", str(renamed))
+
+    assert result.code == 2
+    assert result.err == (
+        "vpcprobe: error: probe.zip is built for python3.13 x86_64, and this function needs "
+        "python3.13 arm64: pass vpcprobe-layer-python3.13-arm64.zip (vpcprobe layer build "
+        "--python 3.13 --arch arm64)\n"
+    )
+    assert function_names(suspect) == [SUSPECT]
 
 
 def test_a_new_role_not_yet_assumable_is_retried(
@@ -315,7 +368,8 @@ def test_a_layer_zip_built_for_another_architecture_is_refused(
     assert result.code == 2
     assert result.err == (
         "vpcprobe: error: vpcprobe-layer-python3.13-x86_64.zip is built for python3.13 x86_64, "
-        "and this function needs python3.13 arm64: pass vpcprobe-layer-python3.13-arm64.zip\n"
+        "and this function needs python3.13 arm64: pass vpcprobe-layer-python3.13-arm64.zip "
+        "(vpcprobe layer build --python 3.13 --arch arm64)\n"
     )
     assert function_names(suspect) == [SUSPECT]
 

@@ -238,7 +238,7 @@ def test_wrap_waits_for_an_update_in_progress(
 
     session = boto3.Session(region_name="us-east-1")
     session.events.register("after-call.lambda.GetFunction", in_progress)
-    monkeypatch.setattr(wrap_command, "make_session", lambda *_args: session)
+    monkeypatch.setattr(wrap_command, "session_for", lambda *_args: session)
 
     result = vpcprobe("wrap", SUSPECT, "--layer-zip", str(layer_zip))
 
@@ -257,7 +257,7 @@ def test_wrap_refuses_variables_it_cannot_read(
 
     session = boto3.Session(region_name="us-east-1")
     session.events.register("after-call.lambda.GetFunction", undecryptable)
-    monkeypatch.setattr(wrap_command, "make_session", lambda *_args: session)
+    monkeypatch.setattr(wrap_command, "session_for", lambda *_args: session)
     before = configuration(suspect)
 
     result = vpcprobe("wrap", SUSPECT, "--layer-zip", str(layer_zip))
@@ -281,7 +281,7 @@ def hooked_session(monkeypatch: pytest.MonkeyPatch, hooks: dict[str, Any]) -> No
     session = boto3.Session(region_name="us-east-1")
     for event, hook in hooks.items():
         session.events.register(event, hook)
-    monkeypatch.setattr(wrap_command, "make_session", lambda *_args: session)
+    monkeypatch.setattr(wrap_command, "session_for", lambda *_args: session)
 
 
 def test_a_refused_update_leaves_no_tag_and_no_layer_so_wrap_works_afterwards(

@@ -473,7 +473,9 @@ def test_config_file_supplies_function_targets_expectations_and_fail_on(
     )
     probe = _probe_file(tmp_path, scenario, ok=False)
     code, out, _ = run(capsys, "diagnose", "--config", config, "--probe-result", probe)
-    assert code == 0  # the high finding is below the contract's fail_on: critical
+    # The high finding is below the contract's fail_on (critical), so not 1; the saved probe
+    # report never tried 10.0.10.99:22, so that target is unjudged: incomplete (4), never 0.
+    assert code == 4
     assert "DNS002" in out
     assert [(t.display, t.expect) for t in judge.calls[0]["targets"]] == [
         ("orders-db", "reachable"),
@@ -497,4 +499,5 @@ def test_an_unwritable_output_is_one_line(
         capsys, "diagnose", scenario.function_name, "--probe-result", probe,
         "--format", "html", "--output", missing,
     )  # fmt: skip
-    _one_line_error(code, out, err, f"{missing}: cannot write: No such file or directory")
+    # Checked before any AWS call now (tests/diagnose/test_early_input_checks.py).
+    _one_line_error(code, out, err, f"{missing}: directory {missing.parent} does not exist")

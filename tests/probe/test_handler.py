@@ -236,7 +236,7 @@ def test_targets_and_the_aws_call_run_before_dns_when_workers_are_scarce(
             name=name, record_type=record_type, server=server, transport=transport, status="ok"
         )
 
-    def system(name: str, record_type: Any) -> DnsResult:
+    def system(name: str, record_type: Any, **_: Any) -> DnsResult:
         order.append("dns system")
         return DnsResult(
             name=name, record_type=record_type, server="system", transport="system", status="ok"
@@ -341,7 +341,7 @@ def test_connects_to_named_targets_go_ahead_of_queued_dns_queries(
         return result
 
     # The names resolve, as if from /etc/hosts, to loopback: no DNS leaves the process.
-    monkeypatch.setattr(tcp_connect, "resolve", lambda _target: ["127.0.0.1"])
+    monkeypatch.setattr(tcp_connect, "resolve", lambda _target, **_: ["127.0.0.1"])
     monkeypatch.setattr(tcp_connect, "connect", connect)
     monkeypatch.setattr(dns_lookup, "query", query)
     try:

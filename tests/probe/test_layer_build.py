@@ -69,7 +69,11 @@ def test_layout(layer_zip: Path) -> None:
         n.startswith("python/pydantic_core/_pydantic_core.") and n.endswith(".so") for n in names
     )
     assert any(n.startswith("python/dns/") for n in names)
-    assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
+    # Bytecode ships by default (unchecked-hash, for the target Python), the sources beside it.
+    tag = sys.implementation.cache_tag
+    for module in ("handler", "runner", "models"):
+        assert f"python/vpcprobe/__pycache__/{module}.{tag}.pyc" in names
+    assert any(n.startswith("python/pydantic/__pycache__/") for n in names)
     assert not any(n.startswith(("python/boto3/", "python/botocore/")) for n in names)
     assert not any(n.endswith(".dist-info/RECORD") for n in names)
     assert sorted(names) == names  # deterministic order
@@ -169,17 +173,37 @@ def test_sam_build_builds_the_layer_and_the_function(tmp_path: Path) -> None:
 
 
 def test_compiled_layer_ships_bytecode_named_for_opt(tmp_path: Path) -> None:
-    """--compile: .pyc for the target Python, reproducible, tracebacks pointing at /opt."""
+    """By default: .pyc for the target Python, reproducible, tracebacks pointing at /opt;
+    COMPILE=0 ships the sources alone."""
     if shutil.which(f"python{PYTHON}") is None:
-        pytest.skip(f"--compile needs python{PYTHON} on PATH")
-    completed = subprocess.run(
-        [sys.executable, str(ROOT / "layer" / "build_layer.py"), "--arch", ARCH,
-         "--python", PYTHON, "--compile", "--layer-dir", str(tmp_path / "layer")],
-        capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
-    assert completed.returncode == 0, completed.stderr
+        pytest.skip(f"bytecode needs python{PYTHON} on PATH")
+    for compile_env, folder in (("1", "layer"), ("0", "plain")):
+        completed = subprocess.run(
+            [sys.executable, str(ROOT / "layer" / "build_layer.py"), "--arch", ARCH,
+             "--python", PYTHON, "--layer-dir", str(tmp_path / folder)],
+            capture_output=True, text=True, timeout=600, check=False,
+            env={**os.environ, "COMPILE": compile_env},
+        )  # fmt: skip
+        assert completed.returncode == 0, completed.stderr
     tag = sys.implementation.cache_tag
     pyc = tmp_path / "layer" / "python" / "vpcprobe" / "__pycache__" / f"handler.{tag}.pyc"
     data = pyc.read_bytes()
     assert int.from_bytes(data[4:8], "little") == 0b01  # hash-based, unchecked: no mtime
     assert b"/opt/python/vpcprobe/handler.py" in data
+    assert (tmp_path / "layer" / "python" / "vpcprobe" / "handler.py").is_file()
+    assert not list((tmp_path / "plain").rglob("*.pyc"))
+    assert (tmp_path / "plain" / "python" / "vpcprobe" / "handler.py").is_file()
+
+
+def test_vpcprobe_layer_build_from_the_installed_package(tmp_path: Path) -> None:
+    """`vpcprobe layer build`: the same zip, named by --output, bytecode included."""
+    from vpcprobe_collector import cli
+
+    output = tmp_path / "probe.zip"
+    code = cli.main(["layer", "build", "--python", PYTHON, "--arch", ARCH, "--output", str(output)])
+    assert code == 0
+    with zipfile.ZipFile(output) as zipped:
+        names = zipped.namelist()
+    assert "python/vpcprobe/handler.py" in names and "vpcprobe-wrapper" in names
+    assert f"python/vpcprobe/__pycache__/handler.{sys.implementation.cache_tag}.pyc" in names
+    assert not any(n.startswith("python/vpcprobe_collector") for n in names)

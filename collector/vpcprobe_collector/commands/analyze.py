@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
             notes.append(NO_PROBE_NOTE)
         name = snapshot.function.name if snapshot.function else "(function not read)"
         region = snapshot.region
-    notes = list(dict.fromkeys([*pipeline.scope_notes(targets), *notes]))
+    notes = list(dict.fromkeys([*pipeline.scope_notes(targets, args.target), *notes]))
     diagnosis = pipeline.build_diagnosis(
         snapshot=snapshot,
         outcome=outcome,

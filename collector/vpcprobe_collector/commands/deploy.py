@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from vpcprobe.models import ProbeRequest, Target, parse_host_port
-from vpcprobe_collector.aws import client, make_session
+from vpcprobe_collector.aws import client, session_for
+from vpcprobe_collector.deploy.layer_publish import check_layer_zip
 from vpcprobe_collector.deploy.names import check_function_name
 from vpcprobe_collector.deploy.probe_function import deploy, read_suspect
 from vpcprobe_collector.deploy.sam_parameters import canary_parameters, sam_parameter_overrides
@@ -59,8 +60,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "canary's ScheduleExpression and CanaryRequest too) and deploy nothing"
         ),
     )
-    parser.add_argument("--region", help="AWS region (default: AWS_REGION or the profile's)")
-    parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE)")
 
 
 def _canary_request(targets: list[str]) -> dict[str, object]:
@@ -85,7 +84,9 @@ def run(args: argparse.Namespace) -> int:
     if args.target and not args.schedule:
         raise BadInputError("--target is the canary's stored request: use it with --schedule")
     canary_request = _canary_request(args.target)
-    session = make_session(args.profile, args.region)
+    if args.layer_zip is not None and not args.print_sam_parameters:
+        check_layer_zip(args.layer_zip)  # before any AWS call
+    session = session_for(args, args.like)
     if args.print_sam_parameters:
         suspect = read_suspect(client(session, "lambda"), args.like)
         canary = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from vpcprobe_collector.aws import make_session
+from vpcprobe_collector.aws import session_for
 from vpcprobe_collector.deploy.names import check_function_name
 from vpcprobe_collector.deploy.probe_function import destroy
 
@@ -24,8 +24,6 @@ example:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """destroy's arguments."""
     parser.add_argument("--like", required=True, metavar="FUNCTION", help="the suspect function")
-    parser.add_argument("--region", help="AWS region (default: AWS_REGION or the profile's)")
-    parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE)")
 
 
 def _progress(message: str) -> None:
@@ -35,7 +33,7 @@ def _progress(message: str) -> None:
 def run(args: argparse.Namespace) -> int:
     """Destroy and report; finding nothing is not an error."""
     check_function_name(args.like, "--like")
-    removed = destroy(make_session(args.profile, args.region), args.like, progress=_progress)
+    removed = destroy(session_for(args, args.like), args.like, progress=_progress)
     if not removed:
         print(f"nothing to remove: no probe deployed by vpcprobe for {args.like}")
         return 0

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from vpcprobe_collector import diagnosis as pipeline
-from vpcprobe_collector.aws import make_session
+from vpcprobe_collector.aws import session_for
 from vpcprobe_collector.contract import Contract
 from vpcprobe_collector.errors import BadInputError
 from vpcprobe_collector.findings.model import TargetSpec
@@ -82,8 +82,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout", type=float, metavar="S", help="the probe's per-step timeout in seconds"
     )
-    parser.add_argument("--region", help="AWS region (default: AWS_REGION or your profile's)")
-    parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE)")
     pipeline.add_output_arguments(parser)
 
 
@@ -154,9 +152,21 @@ def get_probe_reports(
     return invoke_probe(lambda_client(session), probe, request, invocations=invocations)
 
 
+def _function_after_probe_results(args: argparse.Namespace) -> None:
+    """`diagnose --probe-result a.json FN`: --probe-result takes every word after it, so a
+    last word that is no file and no .json name is the function."""
+    files = args.probe_result
+    if args.function is None and files and len(files) > 1:
+        last = files[-1]
+        if not last.exists() and last.suffix.lower() != ".json":
+            args.function = str(last)
+            args.probe_result = files[:-1]
+
+
 def run(args: argparse.Namespace) -> int:
     """Snapshot, probe, judge, report; return the exit code."""
     contract = pipeline.read_contract(args)
+    _function_after_probe_results(args)
     function = args.function or contract.function
     if not function:
         raise BadInputError(
@@ -170,11 +180,13 @@ def run(args: argparse.Namespace) -> int:
     if args.no_probe:
         pipeline.require_address_targets(targets, "--no-probe")
     files = read_probe_files(args.probe_result) if args.probe_result else None
-    notes = pipeline.scope_notes(targets)
-    session = make_session(args.profile, args.region)
+    notes = pipeline.scope_notes(targets, args.target)
+    session = session_for(args, function)
     from vpcprobe_collector.snapshot.build import take_snapshot
 
     with pipeline.progress(args.quiet) as progress:
+        # On a terminal, the spinner names the AWS call it is waiting for.
+        session.on_call = lambda api, endpoint: progress(f"waiting for {api} ({endpoint})…")
         if files is not None:
             outcome = files
         else:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from vpcprobe_collector.aws import make_session
+from vpcprobe_collector.aws import session_for
 from vpcprobe_collector.diagnosis import add_allow_incomplete_argument
 from vpcprobe_collector.errors import BadInputError, ExitCode
 from vpcprobe_collector.findings.model import Severity
@@ -66,8 +66,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="evaluate a snapshot saved by 'vpcprobe snapshot' instead of reading AWS",
     )
-    parser.add_argument("--region", help="AWS region (default: AWS_REGION or the profile's)")
-    parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE or 'default')")
     add_allow_incomplete_argument(parser)
 
 
@@ -181,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
                 f"{args.snapshot} is a snapshot of {snapshot.function.name}, not {args.function}"
             )
     else:
-        session = make_session(profile=args.profile, region=args.region)
+        session = session_for(args, args.function)
         snapshot = take_snapshot(session, args.function, target_addresses=[address])
     try:
         results = evaluate_function_paths(snapshot, address, port, protocol)

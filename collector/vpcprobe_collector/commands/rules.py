@@ -6,6 +6,8 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
+from typing import Any
 
 NAME = "rules"
 HELP = "list the finding codes vpcprobe can report"
@@ -29,25 +31,47 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print(fmt: str) -> None:
+INDEX = Path(__file__).resolve().parents[1] / "rules" / "index.json"
+
+
+def registry_rows() -> list[dict[str, Any]]:
+    """One row per rule, from the registry (imports every rule and the models)."""
     from vpcprobe_collector.rules.registry import ALL_RULES
 
+    return [
+        {
+            "code": r.code,
+            "name": r.name,
+            "severity": r.severity.value,
+            "title": r.title,
+            "causes": list(r.causes),
+            "doc_url": r.doc_url,
+        }
+        for r in ALL_RULES
+    ]
+
+
+def index_text() -> str:
+    """rules/index.json as `make docs` writes it: the registry's rows, so `vpcprobe rules`
+    answers without importing every rule (a test keeps the two equal)."""
+    return json.dumps(registry_rows(), indent=2) + "\n"
+
+
+def _rows() -> list[dict[str, Any]]:
+    try:
+        rows = json.loads(INDEX.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return registry_rows()
+    return rows if isinstance(rows, list) and rows else registry_rows()
+
+
+def _print(fmt: str) -> None:
+    rows = _rows()
     if fmt == "json":
-        rows = [
-            {
-                "code": r.code,
-                "name": r.name,
-                "severity": r.severity.value,
-                "title": r.title,
-                "causes": list(r.causes),
-                "doc_url": r.doc_url,
-            }
-            for r in ALL_RULES
-        ]
         print(json.dumps(rows, indent=2))
         return
-    width = max(len(r.name) for r in ALL_RULES)
-    code_width = max(len(r.code) for r in ALL_RULES)
-    for r in ALL_RULES:
-        print(f"{r.code:<{code_width}}  {r.severity.value:<8}  {r.name:<{width}}  {r.title}")
+    width = max(len(r["name"]) for r in rows)
+    code_width = max(len(r["code"]) for r in rows)
+    for r in rows:
+        print(f"{r['code']:<{code_width}}  {r['severity']:<8}  {r['name']:<{width}}  {r['title']}")
     sys.stdout.flush()

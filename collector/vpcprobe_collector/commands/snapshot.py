@@ -7,9 +7,9 @@ import ipaddress
 import sys
 from pathlib import Path
 
-from vpcprobe_collector.aws import make_session
+from vpcprobe_collector.aws import session_for
 from vpcprobe_collector.errors import BadInputError
-from vpcprobe_collector.snapshot.build import function_region, take_snapshot
+from vpcprobe_collector.snapshot.build import take_snapshot
 from vpcprobe_collector.snapshot.model import VpcSnapshot
 
 NAME = "snapshot"
@@ -37,8 +37,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         help="also read the ENI (and its security groups) holding this address; repeatable",
     )
-    parser.add_argument("--region", help="AWS region (default: AWS_REGION or the profile's)")
-    parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE or 'default')")
 
 
 def _addresses(values: list[str]) -> list[str]:
@@ -74,9 +72,7 @@ def run(args: argparse.Namespace) -> int:
     if output is not None and not output.parent.is_dir():
         raise BadInputError(f"cannot write {output}: directory {output.parent} does not exist")
     # A function ARN names its region: no AWS_REGION needed then.
-    session = make_session(
-        profile=args.profile, region=args.region or function_region(args.function, None)
-    )
+    session = session_for(args, args.function)
     snapshot = take_snapshot(session, args.function, target_addresses=addresses)
     text = snapshot.model_dump_json(indent=2) + "\n"
     if output is None:

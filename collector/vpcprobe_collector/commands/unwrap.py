@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from vpcprobe_collector.aws import make_session
+from vpcprobe_collector.aws import session_for
 from vpcprobe_collector.deploy.names import check_function_name
 from vpcprobe_collector.deploy.wrap import unwrap
 
@@ -24,8 +24,6 @@ example:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """unwrap's arguments."""
     parser.add_argument("function", metavar="FUNCTION", help="function name or ARN")
-    parser.add_argument("--region", help="AWS region (default: AWS_REGION or the profile's)")
-    parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE)")
 
 
 def _progress(message: str) -> None:
@@ -35,7 +33,7 @@ def _progress(message: str) -> None:
 def run(args: argparse.Namespace) -> int:
     """Unwrap and say what changed; a function vpcprobe did not wrap is left alone."""
     check_function_name(args.function, "FUNCTION")
-    result = unwrap(make_session(args.profile, args.region), args.function, progress=_progress)
+    result = unwrap(session_for(args, args.function), args.function, progress=_progress)
     if not result.actions:
         print(f"{result.function_name} was not wrapped by vpcprobe: nothing changed")
     for action in result.actions:

@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from vpcprobe_collector.aws import make_session
+from vpcprobe_collector.aws import session_for
+from vpcprobe_collector.deploy.layer_publish import check_layer_zip
 from vpcprobe_collector.deploy.names import check_function_name
 from vpcprobe_collector.deploy.wrap import wrap
 
@@ -32,8 +33,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     layer.add_argument(
         "--layer-zip", type=Path, metavar="FILE", help="the probe layer zip (else dist/ or built)"
     )
-    parser.add_argument("--region", help="AWS region (default: AWS_REGION or the profile's)")
-    parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE)")
 
 
 def _progress(message: str) -> None:
@@ -43,8 +42,10 @@ def _progress(message: str) -> None:
 def run(args: argparse.Namespace) -> int:
     """Wrap and say what changed."""
     check_function_name(args.function, "FUNCTION")
+    if args.layer_zip is not None:
+        check_layer_zip(args.layer_zip)  # before any AWS call
     result = wrap(
-        make_session(args.profile, args.region),
+        session_for(args, args.function),
         args.function,
         layer_arn=args.layer_arn,
         layer_zip=args.layer_zip,

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib.util
-import re
-import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -60,9 +57,6 @@ def python_of_runtime(runtime: str | None) -> str | None:
     return None
 
 
-_ZIP_NAME = re.compile(r"vpcprobe-layer-python(3\.\d+)-(x86_64|arm64)\.zip")
-
-
 def zip_name(python: str, architecture: str) -> str:
     """The file name `layer/build_layer.py` gives the layer zip."""
     return f"vpcprobe-layer-python{python}-{architecture}.zip"
@@ -73,29 +67,15 @@ def _source_root() -> Path:
     return Path(vpcprobe.__file__).resolve().parents[2]
 
 
-def _build_tool() -> Path | None:
-    tool = _source_root() / "layer" / "build_layer.py"
-    return tool if tool.is_file() else None
+def check_layer_zip(given: Path) -> set[tuple[str, str]]:
+    """A --layer-zip, checked before any AWS call: a probe layer (python/vpcprobe/handler.py
+    and pydantic's compiled core); the (Python, architecture) pairs it serves."""
+    from vpcprobe_collector import layer_build
 
-
-def _build(tool: Path, python: str, architecture: str, output: Path, progress: Progress) -> Path:
-    spec = importlib.util.spec_from_file_location("vpcprobe_build_layer", tool)
-    if spec is None or spec.loader is None:
-        raise BadInputError(f"cannot load the layer build tool {tool}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    progress(f"building the probe layer for python{python} {architecture} (downloads wheels)")
-    archive = output / str(module.archive_name(architecture, python))
     try:
-        with tempfile.TemporaryDirectory(prefix="vpcprobe-layer-") as scratch:
-            module.build_tree(Path(scratch), architecture, python)
-            module.write_zip(Path(scratch), archive)
-    except (module.BuildError, OSError) as error:
-        raise BadInputError(
-            f"building the probe layer failed ({error}); build it with "
-            f"'make layer ARCH={architecture} PYTHON={python}' and pass --layer-zip"
-        ) from error
-    return archive
+        return layer_build.inspect_zip(given)
+    except layer_build.BuildError as error:
+        raise BadInputError(f"--layer-zip {error}") from None
 
 
 def locate_layer_zip(
@@ -105,39 +85,37 @@ def locate_layer_zip(
     given: Path | None = None,
     progress: Progress = lambda _message: None,
 ) -> LayerZip:
-    """The layer zip: `given`, else dist/ of the cwd or checkout, else built with build_layer.py."""
+    """The layer zip: `given` (checked against the function's Python and architecture), else
+    dist/ of the cwd or checkout, else built from this installation into the user cache."""
     if python not in SUPPORTED_PYTHONS:
         raise BadInputError(
             f"the probe layer is built for Python {', '.join(SUPPORTED_PYTHONS)}, not {python}"
         )
     if given is not None:
-        if not given.is_file():
-            raise BadInputError(f"layer zip not found: {given}")
-        if not zipfile.is_zipfile(given):
-            raise BadInputError(f"{given} is not a zip file")
-        built_for = _ZIP_NAME.fullmatch(given.name)
-        if built_for and built_for.groups() != (python, architecture):
+        served = check_layer_zip(given)
+        if (python, architecture) not in served:
             # pydantic's compiled core only loads on the Python and CPU it was built for.
+            built = ", ".join(f"python{p} {a}" for p, a in sorted(served))
             raise BadInputError(
-                f"{given.name} is built for python{built_for[1]} {built_for[2]}, and this "
-                f"function needs python{python} {architecture}: pass "
-                f"{zip_name(python, architecture)}"
+                f"{given.name} is built for {built}, and this function needs python{python} "
+                f"{architecture}: pass {zip_name(python, architecture)} "
+                f"(vpcprobe layer build --python {python} --arch {architecture})"
             )
         return LayerZip(given, python, architecture)
     name = zip_name(python, architecture)
     for folder in (Path.cwd() / "dist", _source_root() / "dist"):
         if (folder / name).is_file():
             return LayerZip(folder / name, python, architecture)
-    tool = _build_tool()
-    if tool is None:
+    from vpcprobe_collector import layer_build
+
+    try:
+        archive = layer_build.cached_layer(architecture, python, progress)
+    except (layer_build.BuildError, OSError) as error:
         raise BadInputError(
-            f"no probe layer for python{python} {architecture}: in a vpcprobe checkout run "
-            f"'make layer ARCH={architecture} PYTHON={python}', then pass "
-            f"--layer-zip dist/{name}"
-        )
-    return LayerZip(
-        _build(tool, python, architecture, _source_root() / "dist", progress), python, architecture
-    )
+            f"building the probe layer failed ({error}); build it with 'vpcprobe layer build "
+            f"--python {python} --arch {architecture}' and pass --layer-zip"
+        ) from error
+    return LayerZip(archive, python, architecture)
 
 
 def code_sha256(content: bytes) -> str:

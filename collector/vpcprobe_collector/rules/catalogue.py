@@ -211,6 +211,10 @@ def render_all(docs_dir: Path) -> dict[Path, str]:
     for rule in ALL_RULES:
         files[docs_dir / f"{rule.code}.md"] = rule_doc(rule)
     files[docs_dir / LEDGER] = ledger_doc(read_ledger(docs_dir / LEDGER))
+    # The index `vpcprobe rules` reads instead of importing every rule (package data).
+    from vpcprobe_collector.commands import rules as rules_command
+
+    files[rules_command.INDEX] = rules_command.index_text()
     return files
 
 

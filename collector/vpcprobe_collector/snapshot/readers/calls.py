@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 import botocore.exceptions
 import botocore.parsers
 
+from vpcprobe_collector.aws import UNREACHABLE, one_line, translate_error
 from vpcprobe_collector.aws_errors import CREDENTIAL_ERROR_CODES
 from vpcprobe_collector.errors import AwsAccessError
 from vpcprobe_collector.snapshot.model import MALFORMED_RESPONSE, ApiCall, SkippedRead
@@ -157,10 +158,14 @@ class CallRecorder:
                 "no AWS credentials found: configure a profile (--profile), "
                 "environment variables or an instance role"
             ) from error
+        if isinstance(error, UNREACHABLE):
+            # An endpoint that does not answer will not answer the next read either: stop
+            # here (exit 3, naming it) instead of waiting out every remaining read.
+            raise translate_error(error) or AwsAccessError(str(error)) from error
         if isinstance(error, botocore.exceptions.ClientError):
             detail = error.response.get("Error", {})
             code = str(detail.get("Code") or "ClientError")
-            message = str(detail.get("Message") or error)
+            message = one_line(str(detail.get("Message") or error))
         elif isinstance(error, MalformedResponseError):
             code, message = MALFORMED_RESPONSE, str(error)
         elif isinstance(error, botocore.exceptions.BotoCoreError) and not isinstance(
@@ -168,7 +173,7 @@ class CallRecorder:
         ):
             # e.g. an endpoint that is unreachable, a read timeout, a connection cut short.
             code = type(error).__name__
-            message = str(error).splitlines()[0][:300]
+            message = one_line(str(error))
         else:
             # botocore could not make sense of the answer: ResponseParserError for a body that
             # is not XML/JSON, KeyError for a query answer without its result wrapper, ...

@@ -1,0 +1,71 @@
+"""How long `vpcprobe` waits for an AWS endpoint that accepts connections and never answers.
+
+Runs the installed `vpcprobe snapshot` (fresh processes, wall-clock seconds) against a
+loopback listener that reads each request and never answers: with default settings (goal:
+gives up within 60 s, exit 3, naming the endpoint) and with `AWS_MAX_ATTEMPTS=1
+--cli-read-timeout 5` (goal: within 15 s).
+Run: .venv/bin/python bench/aws_give_up.py [--json]
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from figures import Figure, emit
+
+from tests.support.odd_endpoint import odd_endpoint
+
+CASES = (
+    ("defaults", {}, [], 60.0),
+    ("AWS_MAX_ATTEMPTS=1 --cli-read-timeout 5", {"AWS_MAX_ATTEMPTS": "1"},
+     ["--cli-read-timeout", "5"], 15.0),
+)  # fmt: skip
+
+
+def main() -> int:
+    vpcprobe = str(Path(sys.executable).parent / "vpcprobe")
+    figures = []
+    for name, extra_env, options, goal in CASES:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(
+            AWS_ACCESS_KEY_ID="bench",
+            AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 (a dummy for the loopback listener)
+            AWS_REGION="us-east-1",
+            AWS_CONFIG_FILE=os.devnull,
+            AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+            AWS_EC2_METADATA_DISABLED="true",
+            **extra_env,
+        )
+        with odd_endpoint("silent") as endpoint:
+            env["AWS_ENDPOINT_URL"] = endpoint.url
+            started = time.monotonic()
+            done = subprocess.run(
+                [vpcprobe, "snapshot", "orders-api", *options],
+                env=env, capture_output=True, text=True, check=False, timeout=600,
+            )  # fmt: skip
+            took = time.monotonic() - started
+            attempts = endpoint.requests
+        named = endpoint.url in done.stderr and done.returncode == 3
+        figures.append(
+            Figure(
+                f"give-up time, {name}",
+                round(took, 1),
+                "s",
+                goal=f"<= {goal:g} s, exit 3 naming the endpoint",
+                met=took <= goal and named,
+                note=f"exit {done.returncode}, {attempts} attempt(s)",
+            )
+        )
+    emit(figures)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
