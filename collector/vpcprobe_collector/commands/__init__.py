@@ -2,6 +2,7 @@
 
 from vpcprobe_collector.commands import (
     analyze,
+    audit,
     deploy,
     destroy,
     diagnose,
@@ -14,4 +15,17 @@ from vpcprobe_collector.commands import (
     wrap,
 )
 
-COMMANDS = (diagnose, path, probe, snapshot, analyze, deploy, destroy, wrap, unwrap, rules, explain)
+COMMANDS = (
+    diagnose,
+    audit,
+    path,
+    probe,
+    snapshot,
+    analyze,
+    deploy,
+    destroy,
+    wrap,
+    unwrap,
+    rules,
+    explain,
+)

@@ -33,6 +33,7 @@ from vpcprobe_collector.rules.name_resolution import (
     TargetNameNotFound,
     VpcDnsSupportOff,
 )
+from vpcprobe_collector.rules.placement import SingleAzPlacement
 from vpcprobe_collector.rules.probe_outcomes import ProbeDeadlineHit, ProbeInvokeFailed
 from vpcprobe_collector.rules.routing import (
     FunctionInPublicSubnet,
@@ -57,6 +58,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     SubnetOutOfIps,
     HyperplaneEniQuotaReached,
     DedicatedTenancy,
+    SingleAzPlacement,
     # routing
     NoRouteToInternet,
     FunctionInPublicSubnet,
