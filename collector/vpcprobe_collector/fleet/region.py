@@ -3,28 +3,28 @@
 from __future__ import annotations
 
 import ipaddress
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import botocore.config
 
-from vpcprobe import __version__
 from vpcprobe_collector.aws import CLIENT_CONFIG
 from vpcprobe_collector.findings.model import Finding, FindingStatus, TargetSpec, Unjudged
 from vpcprobe_collector.fleet.model import AuditedFunction, ScopeRead, ScopeUnread
 from vpcprobe_collector.fleet.scope import TARGETS_TAG, Scope, targets_from_tag
-from vpcprobe_collector.snapshot.build import VpcNetwork, read_vpc_network
+from vpcprobe_collector.snapshot.build import (
+    VpcNetwork,
+    assemble_snapshot,
+    read_vpc_network,
+    vpc_of,
+)
 from vpcprobe_collector.snapshot.model import (
     EniQuota,
     FunctionInfo,
     RolePermissions,
-    SkippedRead,
     Subnet,
-    VpcSnapshot,
 )
 from vpcprobe_collector.snapshot.readers import ec2_network as ec2r
 from vpcprobe_collector.snapshot.readers.calls import CallRecorder, ReadFailedError
@@ -161,7 +161,7 @@ def audit_region(
     groups: dict[str, list[tuple[FunctionInfo, CallRecorder]]] = {}
     unplaced: list[tuple[FunctionInfo, CallRecorder]] = []
     for info, recorder in functions:
-        vpc_id = _vpc_of(info, by_id)
+        vpc_id = vpc_of(info, by_id)
         if vpc_id is None:
             unplaced.append((info, recorder))
         else:
@@ -214,7 +214,7 @@ def audit_region(
 
     def judge_one(item: tuple[FunctionInfo, CallRecorder]) -> AuditedFunction:
         info, own = item
-        vpc_id = _vpc_of(info, by_id)
+        vpc_id = vpc_of(info, by_id)
         shared: list[CallRecorder] = [own, subnets_recorder, quota_recorder]
         network = None
         if vpc_id is not None:
@@ -268,32 +268,18 @@ def judge_function(
     from vpcprobe_collector.rules.registry import ALL_RULES
 
     ip_targets = [t for t in targets if _is_ip(t.host)]
-    snapshot = VpcSnapshot(
-        collector_version=__version__,
-        taken_at=datetime.now(UTC),
+    snapshot = assemble_snapshot(
+        info,
         region=region,
-        account_id=account or _account_of(info.arn),
-        function=info.model_copy(deep=True),
-        target_addresses=list(dict.fromkeys(t.host for t in ip_targets)),
+        network=network,
+        role_permissions=role,
+        eni_quota=quota,
+        recorders=recorders,
+        target_addresses=[t.host for t in ip_targets],
+        foreign_ids=set(configured) - set(_vpc_config(info)[0]) - set(_vpc_config(info)[1]),
     )
-    subnet_ids, _ = _vpc_config(info)
-    if network is not None:
-        network.apply_to(snapshot)
-        if snapshot.function and snapshot.function.vpc_config:
-            snapshot.function.vpc_config.vpc_id = network.vpc_id
-    else:
-        snapshot.notes.append("no subnet of the function's VpcConfig could be read")
-    snapshot.role_permissions = role
-    if quota is not None:
-        in_use = len(network.lambda_enis) if network and network.lambda_enis_read else None
-        snapshot.eni_quota = quota.model_copy(update={"in_use": in_use})
-    foreign = set(configured) - set(subnet_ids) - set(_vpc_config(info)[1])
-    for recorder in recorders:
-        snapshot.api_calls += recorder.api_calls
-        for read in recorder.skipped:
-            kept = _for_function(read, foreign)
-            if kept is not None:
-                snapshot.skipped.append(kept)
+    if account:
+        snapshot.account_id = account
     rules = tuple(r for r in ALL_RULES if r.code not in OBSERVATION_RULES)
     _, findings = judge(snapshot, [], ip_targets, rules=rules)
     unjudged = [
@@ -342,12 +328,6 @@ def _vpc_config(info: FunctionInfo) -> tuple[list[str], list[str]]:
     return (list(config.subnet_ids), list(config.security_group_ids)) if config else ([], [])
 
 
-def _vpc_of(info: FunctionInfo, subnets: dict[str, Subnet]) -> str | None:
-    """The VPC most of the function's subnets are in (where its ENIs live)."""
-    found = Counter(subnets[s].vpc_id for s in _vpc_config(info)[0] if s in subnets)
-    return found.most_common(1)[0][0] if found else None
-
-
 def _targets(info: FunctionInfo, scope: Scope) -> tuple[list[TargetSpec], list[str]]:
     """--config targets for the function (by name or ARN), else its `vpcprobe:targets` tag."""
     configured = scope.targets.get(info.name) or scope.targets.get(info.arn)
@@ -355,23 +335,6 @@ def _targets(info: FunctionInfo, scope: Scope) -> tuple[list[TargetSpec], list[s
         return list(configured), []
     tag = info.tags.get(TARGETS_TAG)
     return targets_from_tag(tag) if tag else ([], [])
-
-
-def _for_function(read: SkippedRead, foreign: set[str]) -> SkippedRead | None:
-    """A shared "not found" without the IDs only other functions' VpcConfigs name (a subnet
-    another function lost is not this function's problem); None when nothing is left."""
-    from vpcprobe_collector.rules.context import is_not_found
-
-    if not is_not_found(read.error_code) or not read.resource_ids:
-        return read
-    kept = [r for r in read.resource_ids if r not in foreign]
-    if not kept:
-        return None
-    if len(kept) == len(read.resource_ids):
-        return read
-    return read.model_copy(
-        update={"resource_ids": kept, "message": f"not found: {', '.join(kept)}"}
-    )
 
 
 def _is_ip(host: str) -> bool:

@@ -15,15 +15,18 @@ from vpcprobe_collector.errors import AwsAccessError, BadInputError
 from vpcprobe_collector.snapshot.model import (
     DhcpOptions,
     EgressOnlyInternetGateway,
+    EniQuota,
     FunctionInfo,
     InternetGateway,
     NatGateway,
     NetworkAcl,
     NetworkInterface,
     PrefixList,
+    RolePermissions,
     RouteTable,
     RouteTargetType,
     SecurityGroup,
+    SkippedRead,
     Subnet,
     Vpc,
     VpcEndpoint,
@@ -252,6 +255,170 @@ def read_vpc_network(
     }
     network.prefix_lists = ec2r.read_prefix_lists(recorder, ec2, prefix_lists)
     return network
+
+
+def assemble_snapshot(
+    function: FunctionInfo,
+    *,
+    region: str,
+    network: VpcNetwork | None,
+    role_permissions: RolePermissions | None,
+    eni_quota: EniQuota | None,
+    recorders: Sequence[CallRecorder],
+    target_addresses: Sequence[str] = (),
+    foreign_ids: Iterable[str] = (),
+) -> VpcSnapshot:
+    """One function's snapshot from reads shared with other functions (a VPC's network, a
+    role's permissions, a region's quota). `recorders` hold the calls behind them; a shared
+    "not found" loses the IDs in `foreign_ids` (other functions' VpcConfig entries)."""
+    arn_parts = function.arn.split(":")
+    snapshot = VpcSnapshot(
+        collector_version=__version__,
+        taken_at=datetime.now(UTC),
+        region=region,
+        account_id=arn_parts[4] if len(arn_parts) > 4 and arn_parts[4] else None,
+        function=function.model_copy(deep=True),
+        target_addresses=list(dict.fromkeys(target_addresses)),
+    )
+    if network is not None:
+        network.apply_to(snapshot)
+        if snapshot.function and snapshot.function.vpc_config:
+            snapshot.function.vpc_config.vpc_id = network.vpc_id
+    elif function.vpc_config and function.vpc_config.subnet_ids:
+        snapshot.notes.append("no subnet of the function's VpcConfig could be read")
+    else:
+        snapshot.notes.append("the function is not attached to a VPC")
+    snapshot.role_permissions = role_permissions
+    if eni_quota is not None:
+        in_use = len(network.lambda_enis) if network and network.lambda_enis_read else None
+        snapshot.eni_quota = eni_quota.model_copy(update={"in_use": in_use})
+    foreign = set(foreign_ids)
+    for recorder in recorders:
+        snapshot.api_calls += recorder.api_calls
+        for read in recorder.skipped:
+            kept = _without_foreign(read, foreign)
+            if kept is not None:
+                snapshot.skipped.append(kept)
+    return snapshot
+
+
+def _without_foreign(read: SkippedRead, foreign: set[str]) -> SkippedRead | None:
+    """A shared "not found" without the IDs only other functions name; None when none is left."""
+    if "NotFound" not in read.error_code or not read.resource_ids:
+        return read
+    kept = [r for r in read.resource_ids if r not in foreign]
+    if not kept:
+        return None
+    if len(kept) == len(read.resource_ids):
+        return read
+    return read.model_copy(
+        update={"resource_ids": kept, "message": f"not found: {', '.join(kept)}"}
+    )
+
+
+def vpc_of(function: FunctionInfo, subnets: dict[str, Subnet]) -> str | None:
+    """The VPC most of the function's subnets are in (where its ENIs live)."""
+    config = function.vpc_config
+    found = Counter(
+        subnets[s].vpc_id for s in (config.subnet_ids if config else []) if s in subnets
+    )
+    return found.most_common(1)[0][0] if found else None
+
+
+def take_snapshots(
+    session: Any,
+    functions: Sequence[str],
+    *,
+    target_addresses: Sequence[str] = (),
+    progress: Callable[[str], None] | None = None,
+) -> list[VpcSnapshot]:
+    """Snapshots of several functions (names or ARNs), in order, sharing reads: one
+    DescribeSubnets per region, each VPC's network once, each role once, the quota once per
+    region. Raises like `take_snapshot` for a function that cannot be read."""
+    say = progress or (lambda _message: None)
+    regions = [function_region(f, session.region_name) for f in functions]
+    if not all(regions):
+        raise AwsAccessError("no AWS region set: pass --region or set AWS_REGION")
+    snapshots: dict[int, VpcSnapshot] = {}
+    for region in dict.fromkeys(r for r in regions if r):
+        wanted = [i for i, r in enumerate(regions) if r == region]
+
+        def client(service: str, region: str = region) -> Any:
+            return session.client(service, region_name=region, config=CLIENT_CONFIG)
+
+        lam, ec2 = client("lambda"), client("ec2")
+        own: dict[int, CallRecorder] = {}
+        infos: dict[int, FunctionInfo] = {}
+        for i in wanted:
+            say(f"reading function {functions[i]}")
+            own[i] = CallRecorder()
+            infos[i] = _read_function_or_raise(own[i], lam, functions[i], region)
+        subnets_recorder = CallRecorder()
+        ids = sorted(
+            {s for info in infos.values() if info.vpc_config for s in info.vpc_config.subnet_ids}
+        )
+        by_id = {s.subnet_id: s for s in ec2r.read_subnets_by_id(subnets_recorder, ec2, ids)}
+        groups: dict[str, list[int]] = {}
+        for i, info in infos.items():
+            vpc_id = vpc_of(info, by_id)
+            if vpc_id:
+                groups.setdefault(vpc_id, []).append(i)
+        networks: dict[str, tuple[VpcNetwork, CallRecorder]] = {}
+        for vpc_id, members in groups.items():
+            say(f"reading {vpc_id}")
+            recorder = CallRecorder()
+            configs = [c for c in (infos[i].vpc_config for i in members) if c]
+            subnet_ids = list(dict.fromkeys(s for c in configs for s in c.subnet_ids))
+            networks[vpc_id] = (
+                read_vpc_network(
+                    recorder,
+                    ec2,
+                    vpc_id,
+                    subnet_ids=subnet_ids,
+                    security_group_ids=[g for c in configs for g in c.security_group_ids],
+                    target_addresses=target_addresses,
+                    subnets=[by_id[s] for s in subnet_ids if s in by_id],
+                ),
+                recorder,
+            )
+        roles: dict[str, tuple[RolePermissions, CallRecorder]] = {}
+        iam = client("iam")
+        for info in infos.values():
+            if info.role_arn and info.role_arn not in roles:
+                say("checking the execution role's ENI permissions")
+                recorder = CallRecorder()
+                roles[info.role_arn] = (
+                    read_role_permissions(recorder, iam, info.role_arn, region=region),
+                    recorder,
+                )
+        quota_recorder = CallRecorder()
+        quota = read_eni_quota(quota_recorder, client("service-quotas"), None) if groups else None
+        configured = {x for info in infos.values() if info.vpc_config for x in _config_ids(info)}
+        for i, info in infos.items():
+            vpc_id = vpc_of(info, by_id)
+            network, network_recorder = networks[vpc_id] if vpc_id else (None, None)
+            role = roles.get(info.role_arn or "")
+            in_vpc = bool(info.vpc_config and info.vpc_config.subnet_ids)
+            recorders = [own[i]]
+            if in_vpc:
+                recorders += [subnets_recorder, quota_recorder]
+                recorders += [r for r in (network_recorder, role[1] if role else None) if r]
+            snapshots[i] = assemble_snapshot(
+                info,
+                region=region,
+                network=network,
+                role_permissions=role[0] if role and in_vpc else None,
+                eni_quota=quota if in_vpc else None,
+                recorders=recorders,
+                target_addresses=target_addresses,
+                foreign_ids=configured - set(_config_ids(info)),
+            )
+    return [snapshots[i] for i in range(len(functions))]
+
+
+def _config_ids(info: FunctionInfo) -> list[str]:
+    config = info.vpc_config
+    return [*config.subnet_ids, *config.security_group_ids] if config else []
 
 
 def _read_function_or_raise(
