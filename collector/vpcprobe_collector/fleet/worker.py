@@ -54,6 +54,7 @@ def plan(event: dict[str, Any], _context: Any = None) -> dict[str, Any]:
     return {
         "status": "ok",
         "date": date,
+        "max_concurrency": int(os.environ.get("MAP_CONCURRENCY") or 40),
         "items": [{"account": a, "region": r, "date": date} for a in accounts for r in regions],
     }
 
