@@ -27,6 +27,7 @@ SCRIPTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("snapshot_calls", (), "API calls per diagnosis snapshot (3 subnets, 5 targets)"),
     ("static_scale", ("--no-moto",), "static evaluation at scale"),
     ("diagnose_e2e", (), "end-to-end diagnose against moto"),
+    ("audit_scale", (), "audit calls and wall time: 1-500 functions, 2-20 VPCs, 100 accounts"),
 )
 
 
