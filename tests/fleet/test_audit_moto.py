@@ -187,3 +187,79 @@ def test_bad_input_is_one_line_and_exit_2(
     err = capsys.readouterr().err
     assert "Traceback" not in err
     assert f"{bad}:2: 'not-an-account' is not a 12-digit account ID" in err
+
+
+def test_throttled_reads_are_retried_by_botocore_and_the_verdict_holds(
+    through_proxy: Stand, tmp_path: Path
+) -> None:
+    throttled: list[Seen] = []
+
+    def throttle_first_ec2_calls(seen: Seen) -> tuple[int, str, str] | None:
+        if seen.service == "ec2" and len(throttled) < 4:
+            throttled.append(seen)
+            return 503, "RequestLimitExceeded", "Request limit exceeded."
+        return None
+
+    through_proxy.proxy.refuse = throttle_first_ec2_calls
+    code, report = audit(tmp_path, "--function", "healthy-02", "--function", "subnet-full-02")
+    assert len(throttled) == 4
+    assert code == 1
+    assert report["scopes_unread"] == []
+    entries = by_name(report)
+    assert problems(entries["healthy-02"]) == [] and entries["healthy-02"]["unjudged"] == []
+    assert [f["code"] for f in problems(entries["subnet-full-02"])] == ["SUB001"]
+
+
+def test_a_function_that_cannot_be_read_is_listed_as_not_judged(
+    through_proxy: Stand, tmp_path: Path
+) -> None:
+    def deny_one(seen: Seen) -> tuple[int, str, str] | None:
+        if seen.service == "lambda" and "healthy-03" in seen.path:
+            return 403, "AccessDeniedException", "no lambda:GetFunction on healthy-03"
+        return None
+
+    through_proxy.proxy.refuse = deny_one
+    code, report = audit(tmp_path, "--function", "healthy-03", "--function", "healthy-04")
+    entries = by_name(report)
+    assert code == 4
+    assert entries["healthy-03"]["findings"] == []
+    assert entries["healthy-03"]["unjudged"][0]["api"] == "lambda:GetFunction"
+    assert "AccessDeniedException" in entries["healthy-03"]["unjudged"][0]["reason"]
+    assert entries["healthy-04"]["unjudged"] == []
+
+
+def test_all_regions_reads_every_enabled_region(through_proxy: Stand, tmp_path: Path) -> None:
+    code, report = audit(tmp_path, "--all-regions", "--function", "healthy-05")
+    regions = {s["region"] for s in report["scopes_read"]}
+    assert {"us-east-1", "eu-west-1", "ap-southeast-2"} <= regions
+    assert [f["function"] for f in report["functions"]] == ["healthy-05"]
+    assert code == 0
+    assert main(["audit", "--all-regions", "--region", "us-east-1"]) == 2
+
+
+def test_config_file_targets_are_judged_without_a_probe(
+    through_proxy: Stand, tmp_path: Path
+) -> None:
+    config = tmp_path / "targets.toml"
+    config.write_text(
+        '[functions.healthy-06]\ntargets = ["10.1.10.53:53=dns", "10.1.10.53:5432"]\n'
+    )
+    code, report = audit(tmp_path, "--config", str(config), "--function", "healthy-06")
+    entry = by_name(report)["healthy-06"]
+    assert [t["label"] for t in entry["targets"]] == ["dns", None]
+    # Nothing listens is not knowable without a probe; the DNS server's group allows only 53.
+    assert code == 1
+    blocked = [f for f in problems(entry) if f.get("target") == "10.1.10.53:5432"]
+    assert blocked and through_proxy.fleet.dns_sg in resource_ids(blocked[0])
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[functions.x]\ntargets = [5432]\n")
+    assert main(["audit", "--config", str(bad)]) == 2
+
+
+def test_progress_is_silent_when_piped(
+    through_proxy: Stand, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["audit", "--function", "healthy-07"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert "✓ healthy-07" in captured.out

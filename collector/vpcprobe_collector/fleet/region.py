@@ -207,6 +207,8 @@ def audit_region(
     calls += len(subnets_recorder.api_calls) + len(quota_recorder.api_calls)
     calls += sum(len(r.api_calls) for _, r in networks.values())
     calls += sum(len(r.api_calls) for _, r in permissions.values())
+    if read.account is None and functions:
+        read.account = _account_of(functions[0][0].arn)
     read.functions = len(functions)
     read.vpcs = len(groups)
     read.api_calls = calls
