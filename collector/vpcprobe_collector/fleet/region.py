@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from typing import Any, TypeVar
 import botocore.config
 
 from vpcprobe_collector.aws import CLIENT_CONFIG
-from vpcprobe_collector.findings.model import Finding, FindingStatus, TargetSpec, Unjudged
+from vpcprobe_collector.findings.model import FindingStatus, TargetSpec, Unjudged
 from vpcprobe_collector.fleet.model import AuditedFunction, ScopeRead, ScopeUnread
 from vpcprobe_collector.fleet.scope import TARGETS_TAG, Scope, targets_from_tag
 from vpcprobe_collector.snapshot.build import (
@@ -33,6 +34,7 @@ from vpcprobe_collector.snapshot.readers.lambda_reader import function_from_aws
 from vpcprobe_collector.snapshot.readers.quotas_reader import read_eni_quota
 
 DEFAULT_CONCURRENCY = 8
+_CLIENT_LOCK = threading.Lock()
 # DescribeSubnets takes a bounded number of filter values per call; batch under it.
 SUBNET_BATCH = 200
 NOT_FOUND = "ResourceNotFoundException"
@@ -100,7 +102,10 @@ def audit_region(
     config = audit_config(max_concurrency)
 
     def client(service: str) -> Any:
-        return session.client(service, region_name=region, config=config)
+        # boto3 sessions are not thread-safe (clients are): regions of one account run in
+        # parallel on the same session, so client creation is serialised.
+        with _CLIENT_LOCK:
+            return session.client(service, region_name=region, config=config)
 
     lam = client("lambda")
     listing = CallRecorder()
@@ -307,11 +312,6 @@ def judge_function(
         findings=findings,
         unjudged=unjudged,
     )
-
-
-def problems(findings: Iterable[Finding]) -> list[Finding]:
-    """Failed or crashed checks."""
-    return [f for f in findings if f.status in (FindingStatus.FAIL, FindingStatus.ERROR)]
 
 
 # ---------------------------------------------------------------------------- helpers
