@@ -107,13 +107,15 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--quick", action="store_true", help="skip the 500-function sizes")
     parser.add_argument("--accounts", type=int, default=ACCOUNTS)
+    parser.add_argument("--accounts-only", action="store_true", help="only the accounts case")
     parser.add_argument(
         "--vpcprobe", default=str(Path(sys.executable).with_name("vpcprobe")), help="the command"
     )
     args = parser.parse_args()
     figures: list[Figure] = []
     ok = True
-    for functions, vpcs in QUICK_SIZES if args.quick else SIZES:
+    sizes = () if args.accounts_only else QUICK_SIZES if args.quick else SIZES
+    for functions, vpcs in sizes:
         with run_moto_server() as moto:
             os.environ["AWS_ENDPOINT_URL"] = moto.url
             build_scaled(moto.session(), functions, vpcs)

@@ -161,6 +161,7 @@ def run(args: argparse.Namespace) -> int:
             accounts=account_ids,
             role_name=args.role_name,
             external_id=args.external_id,
+            max_concurrency=args.max_concurrency,
         )
         report = run_audit(
             accounts,

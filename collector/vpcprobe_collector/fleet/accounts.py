@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,11 +90,16 @@ def organization_accounts(session: Any) -> list[str]:
 
 
 def assume(
-    session: Any, role_arn: str, *, external_id: str | None, region: str | None
+    session: Any,
+    role_arn: str,
+    *,
+    external_id: str | None,
+    region: str | None,
+    sts: Any | None = None,
 ) -> AccountSession:
     """A session in the role's account through sts:AssumeRole; the failure when denied."""
     account = role_arn.split(":")[4]
-    sts = session.client("sts", config=CLIENT_CONFIG)
+    sts = sts or session.client("sts", config=CLIENT_CONFIG)
     params: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": SESSION_NAME}
     if external_id:
         params["ExternalId"] = external_id
@@ -140,9 +146,10 @@ def account_sessions(
     accounts: list[str] | None = None,
     role_name: str | None = None,
     external_id: str | None = None,
+    max_concurrency: int = 8,
 ) -> list[AccountSession]:
     """The sessions to audit with: `session` itself, one assumed role, or `role_name` assumed
-    in each of `accounts`."""
+    in each of `accounts` (at most `max_concurrency` AssumeRole calls at once)."""
     region = session.region_name
     if assume_role:
         return [assume(session, assume_role, external_id=external_id, region=region)]
@@ -151,12 +158,13 @@ def account_sessions(
     if not role_name:
         raise BadInputError("--accounts and --organization need --role-name NAME")
     partition = partition_of(region)
-    return [
-        assume(
-            session,
-            f"arn:{partition}:iam::{account}:role/{role_name}",
-            external_id=external_id,
-            region=region,
-        )
-        for account in accounts
-    ]
+    sts = session.client("sts", config=CLIENT_CONFIG)  # one client, shared by the threads
+
+    def one(account: str) -> AccountSession:
+        role_arn = f"arn:{partition}:iam::{account}:role/{role_name}"
+        return assume(session, role_arn, external_id=external_id, region=region, sts=sts)
+
+    if len(accounts) <= 1 or max_concurrency <= 1:
+        return [one(account) for account in accounts]
+    with ThreadPoolExecutor(max_workers=min(max_concurrency, len(accounts))) as pool:
+        return list(pool.map(one, accounts))
