@@ -67,10 +67,10 @@ def render_audit_text(report: AuditReport) -> str:
             continue
         out.append(f"── {function.function}  {function.arn}")
         for finding in function.problems:
-            out.append(_finding_block(finding).plain)
-        for item in function.unjudged:
-            out.append(f"  Not judged: {item.subject}: {item.reason}")
-        out.append("")
+            out += [_finding_block(finding).plain.rstrip("\n"), ""]
+        out += [f"  Not judged: {item.subject}: {item.reason}" for item in function.unjudged]
+        if function.unjudged:
+            out.append("")
     if report.scopes_unread:
         out.append("Not read (no verdict for these):")
         out += [f"  - {u.where}: {u.reason}" for u in report.scopes_unread]
