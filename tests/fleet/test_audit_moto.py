@@ -263,3 +263,21 @@ def test_progress_is_silent_when_piped(
     captured = capsys.readouterr()
     assert captured.err == ""
     assert "✓ healthy-07" in captured.out
+
+
+def test_a_region_that_is_not_enabled_is_not_read(through_proxy: Stand, tmp_path: Path) -> None:
+    # An opt-in region the account has not enabled rejects the credentials themselves.
+    through_proxy.proxy.refuse = lambda seen: (
+        (
+            403,
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+        )
+        if seen.region == "ap-east-1"
+        else None
+    )
+    code, report = audit(tmp_path, "--region", "ap-east-1", "--function", "healthy-08")
+    assert code == 4
+    assert report["functions"] == []
+    (unread,) = report["scopes_unread"]
+    assert (unread["region"], unread["error_code"]) == ("ap-east-1", "UnrecognizedClientException")
