@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import botocore.exceptions
+import botocore.session
 
 from vpcprobe_collector.aws import CLIENT_CONFIG
 from vpcprobe_collector.errors import AwsAccessError, BadInputError
@@ -130,11 +131,18 @@ def assume(
                 message=str(error).splitlines()[0][:300],
             ),
         )
+    # A new botocore session that shares the caller's loader: service models are parsed once,
+    # not once per account (client creation is most of the cost of a small account).
+    core = botocore.session.get_session()
+    loader = getattr(session, "_session", None)
+    if loader is not None:
+        core.register_component("data_loader", loader.get_component("data_loader"))
     assumed = boto3.Session(
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
         aws_session_token=credentials["SessionToken"],
         region_name=region,
+        botocore_session=core,
     )
     return AccountSession(account=account, session=assumed)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -34,7 +35,8 @@ from vpcprobe_collector.snapshot.readers.lambda_reader import function_from_aws
 from vpcprobe_collector.snapshot.readers.quotas_reader import read_eni_quota
 
 DEFAULT_CONCURRENCY = 8
-_CLIENT_LOCK = threading.Lock()
+_LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
+_LOCKS_LOCK = threading.Lock()
 # DescribeSubnets takes a bounded number of filter values per call; batch under it.
 SUBNET_BATCH = 200
 NOT_FOUND = "ResourceNotFoundException"
@@ -103,8 +105,8 @@ def audit_region(
 
     def client(service: str) -> Any:
         # boto3 sessions are not thread-safe (clients are): regions of one account run in
-        # parallel on the same session, so client creation is serialised.
-        with _CLIENT_LOCK:
+        # parallel on the same session, so client creation is serialised per session.
+        with _session_lock(session):
             return session.client(service, region_name=region, config=config)
 
     lam = client("lambda")
@@ -154,6 +156,10 @@ def audit_region(
         if scope.wants_tags(info.tags):
             functions.append((info, recorder))
 
+    if not functions:  # nothing to judge: no EC2, IAM or quota client, no further call
+        read.api_calls = calls
+        result.read = read
+        return result
     ec2 = client("ec2")
     subnets_recorder = CallRecorder()
     subnet_ids = sorted({s for info, _ in functions for s in _vpc_config(info)[0]})
@@ -207,7 +213,7 @@ def audit_region(
 
     permissions = dict(zip(roles, _parallel(read_role, roles, max_concurrency), strict=True))
     quota_recorder = CallRecorder()
-    quota = read_eni_quota(quota_recorder, client("service-quotas"), None) if functions else None
+    quota = read_eni_quota(quota_recorder, client("service-quotas"), None)
 
     calls += len(subnets_recorder.api_calls) + len(quota_recorder.api_calls)
     calls += sum(len(r.api_calls) for _, r in networks.values())
@@ -323,6 +329,14 @@ def _parallel(work: Callable[[T], R], items: Sequence[T], limit: int) -> list[R]
         return [work(item) for item in items]
     with ThreadPoolExecutor(max_workers=min(limit, len(items))) as pool:
         return list(pool.map(work, items))
+
+
+def _session_lock(session: Any) -> threading.Lock:
+    with _LOCKS_LOCK:
+        lock = _LOCKS.get(session)
+        if lock is None:
+            lock = _LOCKS[session] = threading.Lock()
+        return lock
 
 
 def _vpc_config(info: FunctionInfo) -> tuple[list[str], list[str]]:
