@@ -42,6 +42,10 @@ command-line options win over its defaults):
   label = "orders-db"
   expect = "reachable"               # or "blocked": a violated expectation is a finding
 
+Several functions (`diagnose FN1 FN2 … --target …`) share their VPC, role and quota reads;
+each gets its own report (text and Markdown one after another, JSON a list, SARIF and JUnit
+one combined file).
+
 The report goes to stdout (or --output); progress and a summary line go to stderr.
 Exit codes: 0 healthy, 1 problems at or above --fail-on, 2 bad input, 3 AWS access problem.
 """
