@@ -52,6 +52,7 @@ lint: $(STAMP) ## ruff, mypy (strict) and cfn-lint
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	@if [ -f template.yaml ]; then $(BIN)/cfn-lint template.yaml; fi
+	$(BIN)/cfn-lint audit_stack/template.yaml
 
 format: $(STAMP) ## rewrite the code in the project's format
 	$(BIN)/ruff format .
@@ -91,6 +92,11 @@ build-ProbeLayer: ## (run by sam build) the layer's content into $(ARTIFACTS_DIR
 build-ProbeFunction: ## (run by sam build) the probe function's code into $(ARTIFACTS_DIR)
 	cp $(REPO)/probe_function/app.py $(ARTIFACTS_DIR)/
 
+# audit_stack/template.yaml: both functions run the installed collector package (the same code
+# as `vpcprobe audit`), so the build installs it, with its dependencies, into $(ARTIFACTS_DIR).
+build-AuditWorker build-PlanFunction: ## (run by sam build for audit_stack/) the collector package into $(ARTIFACTS_DIR)
+	$(PY) -m pip install --quiet --target $(ARTIFACTS_DIR) $(REPO)
+
 $(SAM):
 	$(PY) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
@@ -98,7 +104,7 @@ $(SAM):
 
 sam-venv: $(SAM) ## create .venv-sam: aws-sam-cli in its own environment (for the sam build test)
 
-.PHONY: help venv system-deps browser-deps lint format check test layer dist sam-venv build-ProbeLayer build-ProbeFunction
+.PHONY: help venv system-deps browser-deps lint format check test layer dist sam-venv build-ProbeLayer build-ProbeFunction build-AuditWorker build-PlanFunction
 
 bench: $(STAMP) system-deps ## print every tracked figure with its goal (bench/run_all.py; BENCH_ARGS=--json)
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)

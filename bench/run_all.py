@@ -30,6 +30,7 @@ SCRIPTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("cold_start", (), "first invocation and import of the built layer, extracted read-only"),
     ("cli_startup", (), "vpcprobe --help and rules against `python -c 'import argparse'`"),
     ("aws_give_up", (), "give-up time against an endpoint that accepts and never answers"),
+    ("audit_scale", (), "audit calls and wall time: 1-500 functions, 2-20 VPCs, 100 accounts"),
 )
 
 

@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import sys
+import threading
 import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -177,17 +178,30 @@ def _retry_cut_answers(made: Any) -> None:
     """
     endpoint: Any = getattr(made, "_endpoint", None)
     original = getattr(endpoint, "_do_get_response", None)
-    if original is None:
+    send = getattr(endpoint, "_send", None)
+    if original is None or send is None:
         return
+    last = threading.local()  # the status of this thread's last answer
+
+    def send_and_note(request: Any) -> Any:
+        last.status = None
+        response = send(request)
+        last.status = getattr(response, "status_code", None)
+        return response
 
     def do_get_response(request: Any, operation_model: Any, context: Any) -> Any:
         try:
             return original(request, operation_model, context)
         except botocore.parsers.ResponseParserError as error:
+            # Only a success answer cut short is transient; an error answer botocore cannot
+            # parse (an endpoint that does not implement the call) stays what it is.
+            if getattr(last, "status", None) != 200:
+                raise
             return None, CutAnswerError(
                 error=str(error).splitlines()[0][:200] if str(error) else ""
             )
 
+    endpoint._send = send_and_note
     endpoint._do_get_response = do_get_response
 
 

@@ -545,6 +545,20 @@ def dedicated_tenancy() -> Scenario:
     return Scenario(snap, [], cause="C19", expect_codes=("VPC001",))
 
 
+def single_az_placement() -> Scenario:
+    """Every function subnet is in the first one's Availability Zone."""
+    snap = b.healthy()
+    assert snap.function and snap.function.vpc_config
+    subnets = [snap.subnet(s) for s in snap.function.vpc_config.subnet_ids]
+    first = subnets[0]
+    assert first is not None
+    for subnet in subnets:
+        assert subnet is not None
+        subnet.availability_zone = first.availability_zone
+        subnet.availability_zone_id = first.availability_zone_id
+    return Scenario(snap, [], expect_codes=("SUB003",))
+
+
 def ipv6_path_unavailable() -> Scenario:
     snap = b.healthy()
     snap.egress_only_internet_gateways = [
@@ -929,6 +943,7 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "vpc-config-missing-subnet": vpc_config_missing_subnet,
     "function-inactive": function_inactive,
     "dedicated-tenancy": dedicated_tenancy,
+    "single-az-placement": single_az_placement,
     "ipv6-path-unavailable": ipv6_path_unavailable,
     "nothing-listening": nothing_listening,
     "target-address-unheld": target_address_unheld,

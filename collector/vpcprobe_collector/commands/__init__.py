@@ -12,6 +12,7 @@ from types import ModuleType
 
 COMMAND_HELP: dict[str, str] = {
     "diagnose": "explain why a VPC-attached Lambda function cannot reach its targets",
+    "audit": "judge every VPC-attached function in an account, regions or an organisation",
     "path": "evaluate the path from a function's subnets to ADDRESS:PORT from its configuration",
     "probe": "run the probe on this host and write its report (JSON)",
     "snapshot": "read a Lambda function's VPC configuration into a JSON snapshot",

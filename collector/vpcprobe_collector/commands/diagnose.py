@@ -42,6 +42,10 @@ command-line options win over its defaults):
   label = "orders-db"
   expect = "reachable"               # or "blocked": a violated expectation is a finding
 
+Several functions (`diagnose FN1 FN2 … --target …`) share their VPC, role and quota reads;
+each gets its own report (text and Markdown one after another, JSON a list, SARIF and JUnit
+one combined file).
+
 The report goes to stdout (or --output); progress and a summary line go to stderr.
 
 """
@@ -54,7 +58,10 @@ DEFAULT_INVOCATIONS = 3
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """FUNCTION, targets, probe source, invocation and output options."""
     parser.add_argument(
-        "function", nargs="?", metavar="FUNCTION", help="the suspect function (name or ARN)"
+        "function",
+        nargs="*",
+        metavar="FUNCTION",
+        help="the suspect function (name or ARN); several share their VPC reads",
     )
     pipeline.add_target_arguments(parser)
     source = parser.add_mutually_exclusive_group()
@@ -156,10 +163,10 @@ def _function_after_probe_results(args: argparse.Namespace) -> None:
     """`diagnose --probe-result a.json FN`: --probe-result takes every word after it, so a
     last word that is no file and no .json name is the function."""
     files = args.probe_result
-    if args.function is None and files and len(files) > 1:
+    if not args.function and files and len(files) > 1:
         last = files[-1]
         if not last.exists() and last.suffix.lower() != ".json":
-            args.function = str(last)
+            args.function = [str(last)]
             args.probe_result = files[:-1]
 
 
@@ -167,7 +174,9 @@ def run(args: argparse.Namespace) -> int:
     """Snapshot, probe, judge, report; return the exit code."""
     contract = pipeline.read_contract(args)
     _function_after_probe_results(args)
-    function = args.function or contract.function
+    if len(args.function) > 1:
+        return run_several(args, contract)
+    function = args.function[0] if args.function else contract.function
     if not function:
         raise BadInputError(
             "name the suspect function: vpcprobe diagnose FUNCTION (or `function` in --config)"
@@ -204,3 +213,106 @@ def run(args: argparse.Namespace) -> int:
             notes=notes,
         )
     return pipeline.emit(diagnosis, args, threshold)
+
+
+def run_several(args: argparse.Namespace, contract: Contract) -> int:
+    """`diagnose FN1 FN2 …`: the same targets for each, each probed by its own probe, the
+    functions' VPCs, roles and quota read once. One report per function, in the order given
+    (text and Markdown one after another, JSON a list), or one combined SARIF or JUnit file."""
+    functions = list(dict.fromkeys(args.function))
+    if args.bundle is not None:
+        raise BadInputError("--bundle takes one function; run diagnose once per bundle")
+    if args.format == "html":
+        raise BadInputError(
+            "--format html shows one function; for several use `vpcprobe audit --format html`"
+        )
+    targets = pipeline.resolve_targets(args.target, contract)
+    invocations = _invocations(args, contract)
+    threshold = pipeline.fail_on(args, contract)
+    if args.timeout is not None and not 0 < args.timeout <= 10:
+        raise BadInputError(f"--timeout {args.timeout}: must be more than 0 and at most 10 seconds")
+    if args.no_probe:
+        pipeline.require_address_targets(targets, "--no-probe")
+    if args.probe_result:
+        raise BadInputError("--probe-result files belong to one function; name one function")
+    notes = pipeline.scope_notes(targets)
+    session = session_for(args, args.function[0])
+    from vpcprobe_collector.snapshot.build import take_snapshots
+
+    with pipeline.progress(args.quiet) as progress:
+        outcomes = [
+            get_probe_reports(args, session, f, targets, invocations, progress) for f in functions
+        ]
+        addresses = pipeline.resolved_addresses(
+            [r for outcome in outcomes for r in outcome.reports], targets
+        )
+        progress(f"reading {len(functions)} functions and their VPCs…")
+        snapshots = take_snapshots(
+            session, functions, target_addresses=addresses, progress=progress
+        )
+        progress("judging…")
+        diagnoses = [
+            pipeline.build_diagnosis(
+                snapshot=snapshot,
+                outcome=outcome,
+                targets=targets,
+                function_name=snapshot.function.name if snapshot.function else function_name(f),
+                region=snapshot.region or session.region_name,
+                notes=notes,
+            )
+            for f, snapshot, outcome in zip(functions, snapshots, outcomes, strict=True)
+        ]
+    return emit_several(diagnoses, args, threshold)
+
+
+def emit_several(diagnoses: list[Any], args: argparse.Namespace, threshold: Any) -> int:
+    """Render several diagnoses; exit 1 when any has a problem at or above `threshold`, else
+    the worst of their own exit codes."""
+    import json
+    import sys
+
+    from vpcprobe_collector.report import render
+
+    redact = bool(args.redact or args.redact_addresses)
+    options = {"redact": redact, "redact_addresses": bool(args.redact_addresses)}
+    if args.format in ("sarif", "junit"):
+        from vpcprobe_collector.report.redact import redact as redact_model
+        from vpcprobe_collector.report.subjects import Run, from_diagnosis
+
+        shown = [
+            redact_model(d, addresses=bool(args.redact_addresses)) if redact else d
+            for d in diagnoses
+        ]
+        runs = [from_diagnosis(d) for d in shown]
+        combined = Run(
+            command="diagnose",
+            version=runs[0].version,
+            subjects=[s for r in runs for s in r.subjects],
+        )
+        if args.format == "sarif":
+            from vpcprobe_collector.report.sarif import render_sarif
+
+            text = render_sarif(combined)
+        else:
+            from vpcprobe_collector.report.junit import render_junit
+
+            text = render_junit(combined)
+    elif args.format == "json":
+        parts = [json.loads(render(d, "json", **options)) for d in diagnoses]
+        text = json.dumps(parts, indent=2) + "\n"
+    else:
+        rule = "\n---\n\n" if args.format == "markdown" else "\n"
+        text = rule.join(render(d, args.format, **options) for d in diagnoses)
+    if args.output is not None:
+        pipeline.write_file(args.output, text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    if not args.quiet and (args.format != "text" or args.output is not None):
+        for diagnosis in diagnoses:
+            line = pipeline.render_summary(
+                diagnosis, redact=redact, addresses=bool(args.redact_addresses)
+            )
+            print(("✓ " if not diagnosis.problems else "✗ ") + line, file=sys.stderr)
+    codes = [pipeline.exit_code(d, threshold) for d in diagnoses]
+    return 1 if 1 in codes else max(codes)

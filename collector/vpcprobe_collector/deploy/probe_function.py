@@ -128,8 +128,13 @@ def _tags_of(lambda_client: Any, arn: str) -> dict[str, str]:
     return tags
 
 
-def find_probe(lambda_client: Any, suspect_name: str) -> dict[str, Any] | None:
-    """The configuration of the probe deployed for `suspect_name`, found by its tag."""
+def find_probe(
+    lambda_client: Any, suspect_name: str, *, scan: bool = True
+) -> dict[str, Any] | None:
+    """The configuration of the probe deployed for `suspect_name`, found by its tag.
+
+    By its deterministic name first (one GetFunction); with `scan`, also by a ListFunctions
+    scan for a probe renamed by hand (deploy and destroy; diagnose does not scan)."""
     suspect_name = function_name_from(suspect_name)
     name = probe_function_name(suspect_name)
     try:
@@ -140,6 +145,8 @@ def find_probe(lambda_client: Any, suspect_name: str) -> dict[str, Any] | None:
     except AwsErrors as error:
         if error_code(error) != "ResourceNotFoundException":
             raise_aws_error(error, "lambda:GetFunction")
+    if not scan:
+        return None
     # Not under the expected name (renamed by hand, or another naming): look by tag.
     try:
         for page in lambda_client.get_paginator("list_functions").paginate():
@@ -160,7 +167,7 @@ def find_probe_function(session: Any, suspect_name: str) -> str | None:
     `diagnose` then runs without a probe and says how to get one, rather than stopping.
     """
     try:
-        probe = find_probe(client(session, "lambda"), suspect_name)
+        probe = find_probe(client(session, "lambda"), suspect_name, scan=False)
     except AwsAccessError:
         return None
     return None if probe is None else str(probe["FunctionName"])

@@ -1,4 +1,4 @@
-"""Reports: one DiagnosisReport rendered as terminal text, JSON, Markdown or HTML."""
+"""Reports: one DiagnosisReport rendered as terminal text, JSON, Markdown, HTML, SARIF or JUnit."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from vpcprobe_collector.findings.model import DiagnosisReport
 from vpcprobe_collector.report.redact import redact as redact_model
 from vpcprobe_collector.report.safe_text import json_safe, made_safe
 
-Format = Literal["text", "json", "markdown", "html"]
-FORMATS: tuple[Format, ...] = ("text", "json", "markdown", "html")
+Format = Literal["text", "json", "markdown", "html", "sarif", "junit"]
+FORMATS: tuple[Format, ...] = ("text", "json", "markdown", "html", "sarif", "junit")
 
 
 def render(
@@ -41,6 +41,16 @@ def render(
         from vpcprobe_collector.report.markdown import render_markdown
 
         return render_markdown(diagnosis)
+    if fmt in ("sarif", "junit"):
+        from vpcprobe_collector.report.subjects import from_diagnosis
+
+        if fmt == "sarif":
+            from vpcprobe_collector.report.sarif import render_sarif
+
+            return render_sarif(from_diagnosis(diagnosis))
+        from vpcprobe_collector.report.junit import render_junit
+
+        return render_junit(from_diagnosis(diagnosis))
     if fmt == "html":
         from vpcprobe_collector.report.html import render_html
 

@@ -37,6 +37,7 @@ from vpcprobe_collector.rules.name_resolution import (
     VpcDnsSupportOff,
 )
 from vpcprobe_collector.rules.observed import ObservedFailureUnexplained
+from vpcprobe_collector.rules.placement import SingleAzPlacement
 from vpcprobe_collector.rules.probe_outcomes import ProbeDeadlineHit, ProbeInvokeFailed
 from vpcprobe_collector.rules.routing import (
     FunctionInPublicSubnet,
@@ -62,6 +63,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     SubnetOutOfIps,
     HyperplaneEniQuotaReached,
     DedicatedTenancy,
+    SingleAzPlacement,
     # routing
     NoRouteToInternet,
     FunctionInPublicSubnet,

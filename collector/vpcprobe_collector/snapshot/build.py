@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,10 +14,23 @@ from vpcprobe_collector.aws import CLIENT_CONFIG
 from vpcprobe_collector.aws_errors import is_denied
 from vpcprobe_collector.errors import AwsAccessError, BadInputError
 from vpcprobe_collector.snapshot.model import (
+    DhcpOptions,
+    EgressOnlyInternetGateway,
+    EniQuota,
     FunctionInfo,
+    InternetGateway,
+    NatGateway,
+    NetworkAcl,
     NetworkInterface,
+    PrefixList,
+    RolePermissions,
+    RouteTable,
     RouteTargetType,
     SecurityGroup,
+    SkippedRead,
+    Subnet,
+    Vpc,
+    VpcEndpoint,
     VpcSnapshot,
 )
 from vpcprobe_collector.snapshot.readers import ec2_network as ec2r
@@ -84,57 +98,26 @@ def take_snapshot(
 
     ec2 = client("ec2")
     say("reading subnets and VPC")
-    snapshot.subnets = ec2r.read_subnets_by_id(recorder, ec2, config.subnet_ids)
+    subnets = ec2r.read_subnets_by_id(recorder, ec2, config.subnet_ids)
+    snapshot.subnets = subnets
     vpc_id = _vpc_id(snapshot, config.vpc_id)
     # The subnets' VPC is where the function's ENIs live; consumers key on VpcConfig.VpcId.
     config.vpc_id = vpc_id or config.vpc_id
     if vpc_id is None:
         snapshot.notes.append("no subnet of the function's VpcConfig could be read")
         return _finish(snapshot, recorder)
-    snapshot.vpc = ec2r.read_vpc(recorder, ec2, vpc_id)
-    if snapshot.vpc and snapshot.vpc.dhcp_options_id:
-        snapshot.dhcp_options = ec2r.read_dhcp_options(recorder, ec2, snapshot.vpc.dhcp_options_id)
-
-    say("reading route tables, network ACLs, gateways and endpoints")
-    snapshot.route_tables = ec2r.read_route_tables(recorder, ec2, vpc_id)
-    snapshot.network_acls = ec2r.read_network_acls(recorder, ec2, vpc_id)
-    snapshot.nat_gateways = ec2r.read_nat_gateways(recorder, ec2, vpc_id)
-    snapshot.internet_gateways = ec2r.read_internet_gateways(recorder, ec2, vpc_id)
-    snapshot.egress_only_internet_gateways = ec2r.read_egress_only_gateways(
+    network = read_vpc_network(
         recorder,
         ec2,
-        (
-            r.target_id
-            for t in snapshot.route_tables
-            for r in t.routes
-            if r.target_type is RouteTargetType.EGRESS_ONLY_INTERNET_GATEWAY and r.target_id
-        ),
+        vpc_id,
+        subnet_ids=config.subnet_ids,
+        security_group_ids=config.security_group_ids,
+        target_addresses=snapshot.target_addresses,
+        subnets=subnets,
+        progress=say,
     )
-    snapshot.vpc_endpoints = ec2r.read_vpc_endpoints(recorder, ec2, vpc_id)
-
-    say("reading network interfaces")
-    lambda_enis_read = _read_interfaces(snapshot, recorder, ec2, vpc_id)
-    known = {s.subnet_id for s in snapshot.subnets}
-    more = {eni.subnet_id for eni in snapshot.network_interfaces if eni.subnet_id}
-    more |= {n.subnet_id for n in snapshot.nat_gateways if n.subnet_id}
-    more |= {s for e in snapshot.vpc_endpoints for s in e.subnet_ids}
-    snapshot.subnets += ec2r.read_subnets_by_id(recorder, ec2, more - known)
-
-    say("reading security groups and prefix lists")
-    _read_security_groups(snapshot, recorder, ec2, config.security_group_ids)
-    prefix_lists = {
-        r.destination_prefix_list_id
-        for t in snapshot.route_tables
-        for r in t.routes
-        if r.destination_prefix_list_id
-    } | {
-        rule.peer
-        for g in snapshot.security_groups
-        for rule in (*g.ingress, *g.egress)
-        if rule.peer_kind == "prefix_list"
-    }
-    snapshot.prefix_lists = ec2r.read_prefix_lists(recorder, ec2, prefix_lists)
-
+    network.apply_to(snapshot)
+    lambda_enis_read = network.lambda_enis_read
     if snapshot.function.role_arn:
         say("checking the execution role's ENI permissions")
         snapshot.role_permissions = read_role_permissions(
@@ -144,6 +127,293 @@ def take_snapshot(
     in_use = len(snapshot.lambda_enis) if lambda_enis_read else None
     snapshot.eni_quota = read_eni_quota(recorder, client("service-quotas"), in_use)
     return _finish(snapshot, recorder)
+
+
+@dataclass
+class VpcNetwork:
+    """One VPC's network as read once: what every function attached to it shares.
+
+    The fields are VpcSnapshot's network fields under the same names; `apply_to` copies them
+    into one function's snapshot (the reads themselves were counted by the caller's recorder).
+    """
+
+    vpc_id: str
+    target_addresses: list[str] = field(default_factory=list)
+    vpc: Vpc | None = None
+    dhcp_options: DhcpOptions | None = None
+    subnets: list[Subnet] = field(default_factory=list)
+    route_tables: list[RouteTable] = field(default_factory=list)
+    network_acls: list[NetworkAcl] = field(default_factory=list)
+    security_groups: list[SecurityGroup] = field(default_factory=list)
+    nat_gateways: list[NatGateway] = field(default_factory=list)
+    internet_gateways: list[InternetGateway] = field(default_factory=list)
+    egress_only_internet_gateways: list[EgressOnlyInternetGateway] = field(default_factory=list)
+    vpc_endpoints: list[VpcEndpoint] = field(default_factory=list)
+    prefix_lists: list[PrefixList] = field(default_factory=list)
+    network_interfaces: list[NetworkInterface] = field(default_factory=list)
+    lambda_enis: list[NetworkInterface] = field(default_factory=list)
+    lambda_enis_read: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def apply_to(self, snapshot: VpcSnapshot) -> None:
+        """Put this network into `snapshot` (copies: a rule may not change another's view)."""
+        snapshot.vpc = self.vpc.model_copy(deep=True) if self.vpc else None
+        snapshot.dhcp_options = (
+            self.dhcp_options.model_copy(deep=True) if self.dhcp_options else None
+        )
+        for name in _NETWORK_LISTS:
+            setattr(snapshot, name, [item.model_copy(deep=True) for item in getattr(self, name)])
+        snapshot.notes.extend(self.notes)
+
+
+_NETWORK_LISTS = (
+    "subnets",
+    "route_tables",
+    "network_acls",
+    "security_groups",
+    "nat_gateways",
+    "internet_gateways",
+    "egress_only_internet_gateways",
+    "vpc_endpoints",
+    "prefix_lists",
+    "network_interfaces",
+    "lambda_enis",
+)
+
+
+def read_vpc_network(
+    recorder: CallRecorder,
+    ec2: Any,
+    vpc_id: str,
+    *,
+    subnet_ids: Iterable[str],
+    security_group_ids: Iterable[str],
+    target_addresses: Iterable[str] = (),
+    subnets: Sequence[Subnet] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> VpcNetwork:
+    """Read VPC `vpc_id` once: every EC2 read batched by IDs and paginated.
+
+    `subnet_ids` and `security_group_ids` are the union of the VpcConfigs of the functions
+    that share the VPC; `target_addresses` (targets' and DNS servers' addresses) are looked
+    up for their ENIs. `subnets` are those subnets when the caller already read them.
+    Every call and failure goes into `recorder`.
+    """
+    say = progress or (lambda _message: None)
+    network = VpcNetwork(vpc_id=vpc_id, target_addresses=list(dict.fromkeys(target_addresses)))
+    wanted_subnets = list(dict.fromkeys(subnet_ids))
+    if subnets is None:
+        say("reading subnets and VPC")
+        subnets = ec2r.read_subnets_by_id(recorder, ec2, wanted_subnets)
+    network.subnets = list(subnets)
+    network.vpc = ec2r.read_vpc(recorder, ec2, vpc_id)
+    if network.vpc and network.vpc.dhcp_options_id:
+        network.dhcp_options = ec2r.read_dhcp_options(recorder, ec2, network.vpc.dhcp_options_id)
+
+    say("reading route tables, network ACLs, gateways and endpoints")
+    network.route_tables = ec2r.read_route_tables(recorder, ec2, vpc_id)
+    network.network_acls = ec2r.read_network_acls(recorder, ec2, vpc_id)
+    network.nat_gateways = ec2r.read_nat_gateways(recorder, ec2, vpc_id)
+    network.internet_gateways = ec2r.read_internet_gateways(recorder, ec2, vpc_id)
+    network.egress_only_internet_gateways = ec2r.read_egress_only_gateways(
+        recorder,
+        ec2,
+        (
+            r.target_id
+            for t in network.route_tables
+            for r in t.routes
+            if r.target_type is RouteTargetType.EGRESS_ONLY_INTERNET_GATEWAY and r.target_id
+        ),
+    )
+    network.vpc_endpoints = ec2r.read_vpc_endpoints(recorder, ec2, vpc_id)
+
+    say("reading network interfaces")
+    network.lambda_enis_read = _read_interfaces(network, recorder, ec2, vpc_id)
+    known = {s.subnet_id for s in network.subnets} | set(wanted_subnets)
+    more = {eni.subnet_id for eni in network.network_interfaces if eni.subnet_id}
+    more |= {n.subnet_id for n in network.nat_gateways if n.subnet_id}
+    more |= {s for e in network.vpc_endpoints for s in e.subnet_ids}
+    network.subnets += ec2r.read_subnets_by_id(recorder, ec2, more - known)
+
+    say("reading security groups and prefix lists")
+    _read_security_groups(network, recorder, ec2, security_group_ids)
+    prefix_lists = {
+        r.destination_prefix_list_id
+        for t in network.route_tables
+        for r in t.routes
+        if r.destination_prefix_list_id
+    } | {
+        rule.peer
+        for g in network.security_groups
+        for rule in (*g.ingress, *g.egress)
+        if rule.peer_kind == "prefix_list"
+    }
+    network.prefix_lists = ec2r.read_prefix_lists(recorder, ec2, prefix_lists)
+    return network
+
+
+def assemble_snapshot(
+    function: FunctionInfo,
+    *,
+    region: str,
+    network: VpcNetwork | None,
+    role_permissions: RolePermissions | None,
+    eni_quota: EniQuota | None,
+    recorders: Sequence[CallRecorder],
+    target_addresses: Sequence[str] = (),
+    foreign_ids: Iterable[str] = (),
+) -> VpcSnapshot:
+    """One function's snapshot from reads shared with other functions (a VPC's network, a
+    role's permissions, a region's quota). `recorders` hold the calls behind them; a shared
+    "not found" loses the IDs in `foreign_ids` (other functions' VpcConfig entries)."""
+    arn_parts = function.arn.split(":")
+    snapshot = VpcSnapshot(
+        collector_version=__version__,
+        taken_at=datetime.now(UTC),
+        region=region,
+        account_id=arn_parts[4] if len(arn_parts) > 4 and arn_parts[4] else None,
+        function=function.model_copy(deep=True),
+        target_addresses=list(dict.fromkeys(target_addresses)),
+    )
+    if network is not None:
+        network.apply_to(snapshot)
+        if snapshot.function and snapshot.function.vpc_config:
+            snapshot.function.vpc_config.vpc_id = network.vpc_id
+    elif function.vpc_config and function.vpc_config.subnet_ids:
+        snapshot.notes.append("no subnet of the function's VpcConfig could be read")
+    else:
+        snapshot.notes.append("the function is not attached to a VPC")
+    snapshot.role_permissions = role_permissions
+    if eni_quota is not None:
+        in_use = len(network.lambda_enis) if network and network.lambda_enis_read else None
+        snapshot.eni_quota = eni_quota.model_copy(update={"in_use": in_use})
+    foreign = set(foreign_ids)
+    for recorder in recorders:
+        snapshot.api_calls += recorder.api_calls
+        for read in recorder.skipped:
+            kept = _without_foreign(read, foreign)
+            if kept is not None:
+                snapshot.skipped.append(kept)
+    return snapshot
+
+
+def _without_foreign(read: SkippedRead, foreign: set[str]) -> SkippedRead | None:
+    """A shared "not found" without the IDs only other functions name; None when none is left."""
+    if "NotFound" not in read.error_code or not read.resource_ids:
+        return read
+    kept = [r for r in read.resource_ids if r not in foreign]
+    if not kept:
+        return None
+    if len(kept) == len(read.resource_ids):
+        return read
+    return read.model_copy(
+        update={"resource_ids": kept, "message": f"not found: {', '.join(kept)}"}
+    )
+
+
+def vpc_of(function: FunctionInfo, subnets: dict[str, Subnet]) -> str | None:
+    """The VPC most of the function's subnets are in (where its ENIs live)."""
+    config = function.vpc_config
+    found = Counter(
+        subnets[s].vpc_id for s in (config.subnet_ids if config else []) if s in subnets
+    )
+    return found.most_common(1)[0][0] if found else None
+
+
+def take_snapshots(
+    session: Any,
+    functions: Sequence[str],
+    *,
+    target_addresses: Sequence[str] = (),
+    progress: Callable[[str], None] | None = None,
+) -> list[VpcSnapshot]:
+    """Snapshots of several functions (names or ARNs), in order, sharing reads: one
+    DescribeSubnets per region, each VPC's network once, each role once, the quota once per
+    region. Raises like `take_snapshot` for a function that cannot be read."""
+    say = progress or (lambda _message: None)
+    regions = [function_region(f, session.region_name) for f in functions]
+    if not all(regions):
+        raise AwsAccessError("no AWS region set: pass --region or set AWS_REGION")
+    snapshots: dict[int, VpcSnapshot] = {}
+    for region in dict.fromkeys(r for r in regions if r):
+        wanted = [i for i, r in enumerate(regions) if r == region]
+
+        def client(service: str, region: str = region) -> Any:
+            return session.client(service, region_name=region, config=CLIENT_CONFIG)
+
+        lam, ec2 = client("lambda"), client("ec2")
+        own: dict[int, CallRecorder] = {}
+        infos: dict[int, FunctionInfo] = {}
+        for i in wanted:
+            say(f"reading function {functions[i]}")
+            own[i] = CallRecorder()
+            infos[i] = _read_function_or_raise(own[i], lam, functions[i], region)
+        subnets_recorder = CallRecorder()
+        ids = sorted(
+            {s for info in infos.values() if info.vpc_config for s in info.vpc_config.subnet_ids}
+        )
+        by_id = {s.subnet_id: s for s in ec2r.read_subnets_by_id(subnets_recorder, ec2, ids)}
+        groups: dict[str, list[int]] = {}
+        for i, info in infos.items():
+            vpc_id = vpc_of(info, by_id)
+            if vpc_id:
+                groups.setdefault(vpc_id, []).append(i)
+        networks: dict[str, tuple[VpcNetwork, CallRecorder]] = {}
+        for vpc_id, members in groups.items():
+            say(f"reading {vpc_id}")
+            recorder = CallRecorder()
+            configs = [c for c in (infos[i].vpc_config for i in members) if c]
+            subnet_ids = list(dict.fromkeys(s for c in configs for s in c.subnet_ids))
+            networks[vpc_id] = (
+                read_vpc_network(
+                    recorder,
+                    ec2,
+                    vpc_id,
+                    subnet_ids=subnet_ids,
+                    security_group_ids=[g for c in configs for g in c.security_group_ids],
+                    target_addresses=target_addresses,
+                    subnets=[by_id[s] for s in subnet_ids if s in by_id],
+                ),
+                recorder,
+            )
+        roles: dict[str, tuple[RolePermissions, CallRecorder]] = {}
+        iam = client("iam")
+        for info in infos.values():
+            if info.role_arn and info.role_arn not in roles:
+                say("checking the execution role's ENI permissions")
+                recorder = CallRecorder()
+                roles[info.role_arn] = (
+                    read_role_permissions(recorder, iam, info.role_arn, region=region),
+                    recorder,
+                )
+        quota_recorder = CallRecorder()
+        quota = read_eni_quota(quota_recorder, client("service-quotas"), None) if groups else None
+        configured = {x for info in infos.values() if info.vpc_config for x in _config_ids(info)}
+        for i, info in infos.items():
+            vpc_id = vpc_of(info, by_id)
+            network, network_recorder = networks[vpc_id] if vpc_id else (None, None)
+            role = roles.get(info.role_arn or "")
+            in_vpc = bool(info.vpc_config and info.vpc_config.subnet_ids)
+            recorders = [own[i]]
+            if in_vpc:
+                recorders += [subnets_recorder, quota_recorder]
+                recorders += [r for r in (network_recorder, role[1] if role else None) if r]
+            snapshots[i] = assemble_snapshot(
+                info,
+                region=region,
+                network=network,
+                role_permissions=role[0] if role and in_vpc else None,
+                eni_quota=quota if in_vpc else None,
+                recorders=recorders,
+                target_addresses=target_addresses,
+                foreign_ids=configured - set(_config_ids(info)),
+            )
+    return [snapshots[i] for i in range(len(functions))]
+
+
+def _config_ids(info: FunctionInfo) -> list[str]:
+    config = info.vpc_config
+    return [*config.subnet_ids, *config.security_group_ids] if config else []
 
 
 def _read_function_or_raise(
@@ -181,7 +451,7 @@ def _vpc_id(snapshot: VpcSnapshot, configured: str | None) -> str | None:
     return vpc_id
 
 
-def _read_interfaces(snapshot: VpcSnapshot, recorder: CallRecorder, ec2: Any, vpc_id: str) -> bool:
+def _read_interfaces(snapshot: VpcNetwork, recorder: CallRecorder, ec2: Any, vpc_id: str) -> bool:
     """One whole-VPC read classifies Lambda, endpoint and target ENIs (custom DNS servers count
     as targets); targets outside the VPC are then looked up by address (one batched call per
     address family). Returns whether the whole-VPC read (and so the Lambda ENI count) worked."""
@@ -213,7 +483,7 @@ def _read_interfaces(snapshot: VpcSnapshot, recorder: CallRecorder, ec2: Any, vp
     return in_vpc is not None
 
 
-def _custom_dns_servers(snapshot: VpcSnapshot) -> list[str]:
+def _custom_dns_servers(snapshot: VpcNetwork) -> list[str]:
     """The DHCP options set's server addresses: destinations like any target (UDP/TCP 53)."""
     servers = snapshot.dhcp_options.domain_name_servers if snapshot.dhcp_options else []
     found: list[str] = []
@@ -226,7 +496,7 @@ def _custom_dns_servers(snapshot: VpcSnapshot) -> list[str]:
 
 
 def _read_security_groups(
-    snapshot: VpcSnapshot, recorder: CallRecorder, ec2: Any, function_groups: Iterable[str]
+    snapshot: VpcNetwork, recorder: CallRecorder, ec2: Any, function_groups: Iterable[str]
 ) -> None:
     """The function's, target ENIs' and endpoints' groups, then (one more call) the groups
     their rules reference."""
