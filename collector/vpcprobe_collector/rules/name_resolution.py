@@ -21,7 +21,7 @@ from vpcprobe_collector.rules.context import (
     is_ip,
     is_public,
 )
-from vpcprobe_collector.rules.target_paths import NO_EVALUATOR, rule_number, subnets_phrase
+from vpcprobe_collector.rules.target_paths import rule_number, subnets_phrase
 
 AMAZON_DNS = "AmazonProvidedDNS"
 DNS_FAILED = (DnsStatus.TIMEOUT, DnsStatus.ERROR, DnsStatus.SERVFAIL, DnsStatus.REFUSED)
@@ -341,9 +341,6 @@ class CustomDnsBlocked(Rule):
         dopt = ctx.snapshot.dhcp_options
         servers = [s for s in custom_servers(ctx) if is_ip(s)]
         if dopt is None or not servers or not ctx.in_vpc:
-            return
-        if not ctx.can_evaluate_paths:
-            yield self.skipped(NO_EVALUATOR, resources=[dopt.dhcp_options_id])
             return
         for server in servers:
             results = {proto: ctx.paths_to(server, 53, proto) for proto in ("udp", "tcp")}

@@ -12,8 +12,6 @@ from vpcprobe_collector.paths.model import Hop, HopKind, HopOutcome, PathResult,
 from vpcprobe_collector.rules.base import Rule
 from vpcprobe_collector.rules.context import RuleContext, TargetFacts
 
-NO_EVALUATOR = "static path evaluation is not available in this build"
-
 
 def observed_summary(fact: TargetFacts) -> str:
     """ "timeout 3 of 3" / "not probed"."""
@@ -91,9 +89,6 @@ class PathHopRule(Rule):
         for fact in ctx.facts:
             addresses = [a for a in fact.addresses if self.applies(ctx, fact, a)]
             if not addresses:
-                continue
-            if not ctx.can_evaluate_paths:
-                yield self.skipped(NO_EVALUATOR, target=fact.label)
                 continue
             hits: dict[tuple[str, str, str | None], tuple[Hop, list[str]]] = {}
             for address in addresses:
