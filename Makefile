@@ -58,16 +58,22 @@ format: $(STAMP) ## rewrite the code in the project's format
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# The fast gate for every commit: lint plus the unit, moto and golden tests; no lab (root,
-# namespaces), no browser, no `sam build`, no layer builds (tests/probe/test_layer_*.py).
-CHECK_IGNORE := --ignore=tests/lab --ignore=tests/report/test_html_browser.py \
-  --ignore=tests/probe/test_layer_build.py --ignore=tests/probe/test_layer_both_architectures.py
+# The fast gate for every commit: lint, then the unit, rule, golden, report, path and snapshot
+# tests and the invariant tests (denied reads over the goldens, incomplete runs). Not here:
+# the lab (root, namespaces), the browser, `sam build` and layer builds, deploy/wrap against
+# moto, one moto VPC per failure cause (test_moto_causes, test_static_causes) and the
+# fault-proxy sweep (marked slow); `make test` runs all of them.
+CHECK_TESTS := tests/unit tests/rules tests/scenarios tests/report tests/collector tests/probe \
+  tests/diagnose/test_incomplete.py tests/diagnose/test_pipeline.py tests/diagnose/test_inputs.py
+CHECK_IGNORE := --ignore=tests/report/test_html_browser.py \
+  --ignore=tests/probe/test_layer_build.py --ignore=tests/probe/test_layer_both_architectures.py \
+  --ignore=tests/rules/test_moto_causes.py --ignore=tests/collector/test_static_causes.py
 
-check: $(STAMP) ## lint + unit and golden tests, no lab/browser/sam build (under 3 minutes)
+check: $(STAMP) ## lint + unit, golden and invariant tests; no lab/browser/sam build (about 2 min)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest -q $(CHECK_IGNORE) -m "not lab" $(PYTEST_ARGS)
+	$(BIN)/pytest -q -m "not lab and not slow" $(CHECK_IGNORE) $(CHECK_TESTS) $(PYTEST_ARGS)
 
 test: $(STAMP) system-deps browser-deps sam-venv lint ## run every test (lab tests need root)
 	$(BIN)/pytest $(PYTEST_ARGS)

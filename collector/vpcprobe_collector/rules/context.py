@@ -41,10 +41,6 @@ IAM_SIMULATE = "iam:SimulatePrincipalPolicy"
 QUOTAS = "service-quotas:GetServiceQuota"
 
 
-def _default_path_function() -> PathFunction | None:
-    return evaluate_function_paths
-
-
 @dataclass
 class TargetFacts:
     """One target: the user's spec, the probe's observations, the static paths."""
@@ -85,8 +81,8 @@ class RuleContext:
     targets: Sequence[TargetSpec] = ()
     probe_failures: Sequence[ProbeFailure] = ()
     facts: list[TargetFacts] = field(default_factory=list)
-    # Replaceable so tests can judge without the evaluator; None means "not available".
-    path_function: PathFunction | None = field(default_factory=_default_path_function)
+    # The path evaluator; replaceable so a test can judge with a stand-in.
+    path_function: PathFunction = evaluate_function_paths
     _path_cache: dict[tuple[str, int, str], list[PathResult]] = field(default_factory=dict)
     _service_cache: dict[str, ServiceAccess] = field(default_factory=dict)
     _index: SnapshotIndex | None = None
@@ -159,14 +155,8 @@ class RuleContext:
 
     # ------------------------------------------------------------------ paths
 
-    @property
-    def can_evaluate_paths(self) -> bool:
-        return self.path_function is not None
-
     def paths_to(self, address: str, port: int, protocol: Protocol = "tcp") -> list[PathResult]:
         """Static verdicts from every function subnet to address:port (cached)."""
-        if self.path_function is None:
-            return []
         key = (address, port, protocol)
         if key not in self._path_cache:
             self._path_cache[key] = self.path_function(

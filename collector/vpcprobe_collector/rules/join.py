@@ -133,8 +133,6 @@ def static_phrase(fact: TargetFacts, ctx: RuleContext) -> str:
     paths = fact.all_paths()
     if not fact.addresses:
         return "no address to evaluate"
-    if not ctx.can_evaluate_paths:
-        return "no static path evaluation is available in this build"
     if not paths:
         return "the function has no VPC subnets to evaluate from"
     blocked = blocked_paths(paths)
@@ -240,7 +238,7 @@ def conclude(ctx: RuleContext, fact: TargetFacts) -> str:
             f"another DNS server answers private {', '.join(private[:3])}: most likely the "
             "function uses the wrong address."
         )
-    if not ctx.can_evaluate_paths or not paths:
+    if not paths:
         return f"Times out ({failed} of {total}); {static_phrase(fact, ctx)}."
     unknown = [p for p in paths if p.verdict is Verdict.UNKNOWN]
     if unknown:

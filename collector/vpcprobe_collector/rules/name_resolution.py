@@ -22,11 +22,7 @@ from vpcprobe_collector.rules.context import (
     is_ip,
 )
 from vpcprobe_collector.rules.join import FAILED, public_private_split
-from vpcprobe_collector.rules.target_paths import (
-    NO_EVALUATOR,
-    probe_evidence,
-    subnets_phrase,
-)
+from vpcprobe_collector.rules.target_paths import probe_evidence, subnets_phrase
 
 AMAZON_DNS = "AmazonProvidedDNS"
 DNS_FAILED = (DnsStatus.TIMEOUT, DnsStatus.ERROR, DnsStatus.SERVFAIL, DnsStatus.REFUSED)
@@ -354,9 +350,6 @@ class CustomDnsBlocked(Rule):
         dopt = ctx.snapshot.dhcp_options
         servers = [s for s in custom_servers(ctx) if is_ip(s)]
         if dopt is None or not servers or not ctx.in_vpc:
-            return
-        if not ctx.can_evaluate_paths:
-            yield self.skipped(NO_EVALUATOR, resources=[dopt.dhcp_options_id])
             return
         for server in servers:
             results = {proto: ctx.paths_to(server, 53, proto) for proto in ("udp", "tcp")}

@@ -11,8 +11,6 @@ from vpcprobe_collector.paths.model import Hop, HopKind, HopOutcome, PathResult,
 from vpcprobe_collector.rules.base import Rule
 from vpcprobe_collector.rules.context import RuleContext, TargetFacts
 
-NO_EVALUATOR = "static path evaluation is not available in this build"
-
 
 def observed_summary(fact: TargetFacts) -> str:
     """ "timeout 3 of 3" / "not probed"."""
@@ -100,9 +98,6 @@ class PathHopRule(Rule):
         for fact in ctx.facts:
             addresses = [a for a in fact.addresses if self.applies(ctx, fact, a)]
             if not addresses:
-                continue
-            if not ctx.can_evaluate_paths:
-                yield self.skipped(NO_EVALUATOR, target=fact.label), None
                 continue
             # One finding per address and deciding component (and NACL rule), over subnets.
             hits: dict[tuple[str, str, int, str | None], tuple[Hop, list[str]]] = {}

@@ -25,7 +25,12 @@ def read_eni_quota(recorder: CallRecorder, quotas: Any, in_use: int | None) -> E
         ServiceCode=LAMBDA_SERVICE_CODE,
         QuotaCode=ENI_PER_VPC_QUOTA_CODE,
     )
-    value = ((response or {}).get("Quota") or {}).get("Value")
+    parsed = recorder.parse(
+        "service-quotas:GetServiceQuota",
+        [] if response is None else [response],
+        lambda r: None if r["Quota"].get("Value") is None else int(r["Quota"]["Value"]),
+    )
+    value = parsed[0] if parsed else None
     if value is not None:
         return EniQuota(
             value=int(value),
@@ -33,7 +38,7 @@ def read_eni_quota(recorder: CallRecorder, quotas: Any, in_use: int | None) -> E
             quota_code=ENI_PER_VPC_QUOTA_CODE,
             in_use=in_use,
         )
-    failure = recorder.skipped[-1].reason if response is None and recorder.skipped else "no value"
+    failure = recorder.skipped[-1].reason if not parsed and recorder.skipped else "no value"
     return EniQuota(
         value=ENI_PER_VPC_DEFAULT,
         source="default",
