@@ -315,6 +315,15 @@ def _read_beyond(
         say("reading transit gateways, attachments and TGW route tables")
         beyond.transit_gateways = tgw_reader.read_transit_gateways(recorder, ec2, tgw_ids)
         beyond.transit_gateway_attachments = tgw_reader.read_attachments(recorder, ec2, tgw_ids)
+        # The attachment's own subnets say which AZs it serves.
+        known = {s.subnet_id for s in snapshot.subnets}
+        attachment_subnets = {
+            subnet_id
+            for a in beyond.transit_gateway_attachments
+            if a.resource_id == vpc_id
+            for subnet_id in a.subnet_ids
+        }
+        snapshot.subnets += ec2r.read_subnets_by_id(recorder, ec2, attachment_subnets - known)
         own_cidrs = [s.cidr_block for s in snapshot.subnets if s.vpc_id == vpc_id and s.cidr_block]
         forwarders = [ip.rsplit(":", 1)[0] for r in beyond.resolver_rules for ip in r.target_ips]
         beyond.tgw_searched_destinations = list(
