@@ -775,3 +775,8 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "probe-ran-out-of-time": probe_ran_out_of_time,
     "ipv6-dual-stack": ipv6_dual_stack,
 }
+
+# Beyond the VPC (peering, transit gateways, VPN, Route 53): tests/scenarios/catalog_beyond.py.
+from tests.scenarios.catalog_beyond import SCENARIOS as _BEYOND  # noqa: E402
+
+SCENARIOS.update(_BEYOND)

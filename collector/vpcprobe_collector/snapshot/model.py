@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 SNAPSHOT_SCHEMA_VERSION: Literal[1] = 1
 
@@ -609,6 +609,16 @@ class VpcSnapshot(_Fact):
     api_calls: list[ApiCall] = Field(default_factory=list)
     skipped: list[SkippedRead] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)  # how facts were obtained, when it matters
+
+    @model_serializer(mode="wrap")
+    def _leave_out_empty_beyond(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        """Snapshots of a VPC that leads nowhere else serialise as before these fields existed."""
+        data: dict[str, object] = handler(self)
+        if self.beyond == BeyondVpc():
+            data.pop("beyond", None)
+        if not self.target_names:
+            data.pop("target_names", None)
+        return data
 
     @property
     def api_call_count(self) -> int:

@@ -215,3 +215,18 @@ def firewall(snapshot: VpcSnapshot, name: str) -> FirewallMatch:
                 if _domain_matches(name, domain):
                     return FirewallMatch(association, rule, domain)
     return FirewallMatch()
+
+
+def route53_explains(snapshot: VpcSnapshot, name: str) -> bool:
+    """Whether Route 53 as read explains an NXDOMAIN for `name`: a private zone holding it that
+    the VPC is not associated with (or cannot use: DNS attributes off), or a DNS Firewall rule
+    that blocks it."""
+    if not snapshot.beyond.dns_read:
+        return False
+    zones = private_zones(snapshot, name)
+    vpc = snapshot.vpc
+    attributes_off = vpc is not None and False in (vpc.enable_dns_support, vpc.enable_dns_hostnames)
+    if zones.unassociated or (zones.associated is not None and attributes_off):
+        return True
+    match = firewall(snapshot, name)
+    return match.rule is not None and match.rule.action == "BLOCK"
