@@ -52,7 +52,7 @@ def decided(results: list[PathResult]) -> set[tuple[Verdict, str | None, str | N
     return {
         (
             r.verdict,
-            r.decided_by.component if r.decided_by else None,
+            r.decided_by.component_id if r.decided_by else None,
             r.decided_by.rule if r.decided_by else None,
         )
         for r in results
@@ -68,7 +68,8 @@ def test_healthy_vpc_is_reachable_everywhere(build: Build) -> None:
     assert {r.verdict for r in internet} == {Verdict.LEAVES_VPC}  # NAT -> IGW: open to the edge
     assert all(
         any(
-            h.kind is HopKind.NAT_GATEWAY and h.component == scenario.nat_gateway_id for h in r.hops
+            h.kind is HopKind.NAT_GATEWAY and h.component_id == scenario.nat_gateway_id
+            for h in r.hops
         )
         for r in internet
     )
@@ -99,7 +100,9 @@ def test_healthy_ipv6_is_open_to_the_edge(build: Build) -> None:
     scenario, snapshot = build(scenarios.build_ipv6)
     results = evaluate_function_paths(snapshot, PUBLIC_IPV6_ADDRESS, 443)
     assert {r.verdict for r in results} == {Verdict.LEAVES_VPC}
-    assert all(any(h.component == scenario.egress_only_gateway_id for h in r.hops) for r in results)
+    assert all(
+        any(h.component_id == scenario.egress_only_gateway_id for h in r.hops) for r in results
+    )
 
 
 def test_c01_no_default_route(build: Build) -> None:
@@ -138,7 +141,7 @@ def test_c03_nat_gateway_subnet_has_no_route_to_the_igw(build: Build) -> None:
 def test_c04_function_sg_egress(build: Build) -> None:
     scenario, snapshot = build(scenarios.build_c04_function_egress)
     results = evaluate_function_paths(snapshot, DB, DB_PORT)
-    assert {(r.verdict, r.decided_by.component) for r in results if r.decided_by} == {
+    assert {(r.verdict, r.decided_by.component_id) for r in results if r.decided_by} == {
         (Verdict.BLOCKED, scenario.function_sg_id)
     }
     assert all(r.decided_by and r.decided_by.kind is HopKind.SECURITY_GROUP_EGRESS for r in results)
@@ -151,7 +154,7 @@ def test_c04_function_sg_egress(build: Build) -> None:
 def test_c05_target_sg_ingress(build: Build) -> None:
     scenario, snapshot = build(scenarios.build_c05_target_ingress)
     results = evaluate_function_paths(snapshot, DB, DB_PORT)
-    assert {(r.verdict, r.decided_by.component) for r in results if r.decided_by} == {
+    assert {(r.verdict, r.decided_by.component_id) for r in results if r.decided_by} == {
         (Verdict.BLOCKED, scenario.target_sg_id)
     }
     assert all(
@@ -170,7 +173,9 @@ def test_c06_partial_return_ports_are_intermittent(build: Build) -> None:
     scenario, snapshot = build(scenarios.build_c06_partial_return)
     results = evaluate_function_paths(snapshot, DB, DB_PORT)
     assert {(r.verdict, r.intermittent) for r in results} == {(Verdict.BLOCKED, True)}
-    assert {r.decided_by.component for r in results if r.decided_by} == {scenario.extra["acl_id"]}
+    assert {r.decided_by.component_id for r in results if r.decided_by} == {
+        scenario.extra["acl_id"]
+    }
     assert all(r.decided_by and r.decided_by.kind is HopKind.NACL_INBOUND_RETURN for r in results)
     assert all(r.decided_by and "32768-65535" in r.decided_by.detail for r in results)
 
@@ -181,7 +186,7 @@ def test_c09_endpoint_sg_blocks_443(build: Build) -> None:
     assert logs.verdict is Verdict.BLOCKED
     assert logs.interface_endpoint_id == scenario.logs_endpoint_id
     assert logs.decided_by is not None
-    assert (logs.decided_by.kind, logs.decided_by.component) == (
+    assert (logs.decided_by.kind, logs.decided_by.component_id) == (
         HopKind.TARGET_SECURITY_GROUP_INGRESS,
         scenario.endpoint_sg_id,
     )
@@ -196,7 +201,7 @@ def test_c10_custom_dns_server_unreachable(build: Build) -> None:
         scenario.dhcp_options_id,
     )
     assert dns.decided_by is not None
-    assert dns.decided_by.component == scenario.dns_server_sg_id
+    assert dns.decided_by.component_id == scenario.dns_server_sg_id
     assert {r.verdict for r in dns.results} == {Verdict.BLOCKED}
 
 
@@ -205,7 +210,7 @@ def test_c11_function_sg_blocks_dns(build: Build) -> None:
     [dns] = evaluate_dns_servers(snapshot)
     assert dns.verdict is Verdict.BLOCKED
     assert dns.decided_by is not None
-    assert (dns.decided_by.kind, dns.decided_by.component) == (
+    assert (dns.decided_by.kind, dns.decided_by.component_id) == (
         HopKind.SECURITY_GROUP_EGRESS,
         scenario.function_sg_id,
     )
@@ -216,7 +221,10 @@ def test_c11_nacl_blocks_udp_dns(build: Build) -> None:
     [dns] = evaluate_dns_servers(snapshot)
     assert dns.verdict is Verdict.BLOCKED
     assert dns.decided_by is not None
-    assert (dns.decided_by.component, dns.decided_by.rule) == (scenario.extra["acl_id"], "rule 80")
+    assert (dns.decided_by.component_id, dns.decided_by.rule) == (
+        scenario.extra["acl_id"],
+        "rule 80",
+    )
     by_protocol = {(r.query.protocol, r.verdict) for r in dns.results}
     assert by_protocol == {("udp", Verdict.BLOCKED), ("tcp", Verdict.REACHABLE)}
 
@@ -227,7 +235,7 @@ def test_c12_dns_support_off(build: Build) -> None:
     [dns] = evaluate_dns_servers(snapshot)
     assert (dns.server, dns.verdict) == ("AmazonProvidedDNS", Verdict.BLOCKED)
     assert dns.decided_by is not None
-    assert (dns.decided_by.component, dns.decided_by.rule) == (
+    assert (dns.decided_by.component_id, dns.decided_by.rule) == (
         scenario.vpc_id,
         "enableDnsSupport=false",
     )
@@ -318,5 +326,5 @@ def test_c24_one_subnet_of_three_differs(build: Build) -> None:
     odd = scenario.extra["odd_subnet_id"]
     assert results[odd].verdict is Verdict.BLOCKED
     assert results[odd].decided_by is not None
-    assert results[odd].decided_by.component == scenario.extra["odd_route_table_id"]
+    assert results[odd].decided_by.component_id == scenario.extra["odd_route_table_id"]
     assert {r.verdict for s, r in results.items() if s != odd} == {Verdict.LEAVES_VPC}

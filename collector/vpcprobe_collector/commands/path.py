@@ -127,8 +127,8 @@ def _verdict_line(result: PathResult, zone: str | None) -> str:
     rule = f" ({decided.rule})" if decided.rule else ""
     if result.verdict is Verdict.BLOCKED:
         kind = " (intermittent)" if result.intermittent else ""
-        return f"{where}: BLOCKED{kind} by {decided.component}{rule}"
-    return f"{where}: UNKNOWN at {decided.component}{rule}"
+        return f"{where}: BLOCKED{kind} by {decided.component_id}{rule}"
+    return f"{where}: UNKNOWN at {decided.component_id}{rule}"
 
 
 def render_text(snapshot: VpcSnapshot, results: list[PathResult], destination: str) -> str:
@@ -145,7 +145,7 @@ def render_text(snapshot: VpcSnapshot, results: list[PathResult], destination: s
             lines.append(f"  {result.decided_by.detail}")
         for hop in result.hops:
             mark = _MARKS.get(hop.outcome, hop.outcome.value)
-            lines.append(f"    {mark:<8}{hop.component:<24} {hop.detail}")
+            lines.append(f"    {mark:<8}{hop.component_id:<24} {hop.detail}")
         lines.extend(f"  note: {note}" for note in result.notes)
     counts: dict[str, int] = {}
     for result in results:

@@ -4,27 +4,27 @@ from __future__ import annotations
 
 from typing import Literal
 
+from vpcprobe_collector.paths import describe
 from vpcprobe_collector.paths.cidr import parse_network
 from vpcprobe_collector.paths.evaluate import evaluate_path, worst_verdict
+from vpcprobe_collector.paths.hops import dns_server, gateway_endpoint, interface_endpoint
 from vpcprobe_collector.paths.index import SnapshotIndex
 from vpcprobe_collector.paths.model import (
     Hop,
     HopKind,
-    HopOutcome,
     PathQuery,
     PathResult,
     ServiceAccess,
     ServiceSubnetAccess,
     Verdict,
 )
-from vpcprobe_collector.snapshot.model import NetworkInterface, VpcEndpoint, VpcSnapshot
+from vpcprobe_collector.snapshot.model import VpcEndpoint, VpcSnapshot
 
 API = "ec2:DescribeVpcEndpoints"
 HTTPS = 443
 # AWS services answer on many public addresses that change; the public path is evaluated to
 # this one, which stands for them (it is in an AWS range and matched only by broad routes).
 REPRESENTATIVE_PUBLIC_ADDRESS = "52.94.0.10"
-_GONE_STATES = {"deleted", "deleting", "failed", "rejected", "expired"}
 
 
 def regional_service_name(region: str, service: str) -> str:
@@ -60,7 +60,7 @@ def service_access(
         for e in snapshot.vpc_endpoints
         if e.service_name == service_name
         and e.vpc_id == config.vpc_id
-        and (e.state or "available").lower() not in _GONE_STATES
+        and gateway_endpoint.state_of(e) not in gateway_endpoint.GONE_STATES
     ]
     interface = next((e for e in endpoints if e.endpoint_type.lower() == "interface"), None)
     gateway = next((e for e in endpoints if e.endpoint_type.lower() == "gateway"), None)
@@ -76,7 +76,7 @@ def service_access(
     dns_hostnames = vpc.enable_dns_hostnames if vpc else None
     resolves_to: Literal["endpoint", "public", "unknown"] = "public"
     dns_hop: Hop | None = None
-    if interface is not None and (interface.state or "available").lower() != "available":
+    if interface is not None and not gateway_endpoint.usable(interface):
         notes.append(
             f"Interface endpoint {interface.vpc_endpoint_id} is {interface.state}, not "
             f"available, so {service_name} is reached as if it did not exist."
@@ -100,15 +100,10 @@ def service_access(
             )
         else:
             resolves_to = "unknown"
-            dns_hop = Hop(
-                kind=HopKind.DNS,
-                component=config.vpc_id,
-                outcome=HopOutcome.UNKNOWN,
-                rule="DNS attributes unknown",
-                detail=f"The DNS attributes of VPC {config.vpc_id} could not be read, so "
-                f"whether {service_name} resolves to interface endpoint "
-                f"{interface.vpc_endpoint_id} is unknown.",
-                source_api="ec2:DescribeVpcAttribute",
+            dns_hop = describe.hop(
+                dns_server.endpoint_attributes_unread(
+                    config.vpc_id, service_name, interface.vpc_endpoint_id
+                )
             )
     elif interface is not None:
         notes.append(
@@ -154,24 +149,6 @@ def service_access(
     )
 
 
-def _endpoint_interface(
-    index: SnapshotIndex, endpoint: VpcEndpoint, subnet_id: str
-) -> NetworkInterface | None:
-    """The endpoint's ENI the name resolves to from `subnet_id`: same AZ first, else any."""
-    enis = [
-        eni
-        for eni_id in endpoint.network_interface_ids
-        if (eni := index.enis.get(eni_id)) is not None and eni.private_ip_addresses
-    ]
-    subnet = index.subnets.get(subnet_id)
-    zone = subnet.availability_zone if subnet else None
-    for eni in enis:
-        eni_subnet = index.subnets.get(eni.subnet_id or "")
-        if zone and eni_subnet and eni_subnet.availability_zone == zone:
-            return eni
-    return enis[0] if enis else None
-
-
 def _via_interface(
     snapshot: VpcSnapshot,
     index: SnapshotIndex,
@@ -180,7 +157,7 @@ def _via_interface(
     groups: tuple[str, ...],
 ) -> ServiceSubnetAccess:
     endpoint_id = endpoint.vpc_endpoint_id
-    eni = _endpoint_interface(index, endpoint, subnet_id)
+    eni = interface_endpoint.interface_for(index, endpoint, subnet_id)
     if eni is None:
         return ServiceSubnetAccess(
             subnet_id=subnet_id,
@@ -196,15 +173,7 @@ def _via_interface(
         PathQuery(subnet_id=subnet_id, security_group_ids=groups, destination=address, port=HTTPS),
         index=index,
     )
-    hop = Hop(
-        kind=HopKind.VPC_ENDPOINT,
-        component=endpoint_id,
-        outcome=HopOutcome.INFO,
-        rule="private DNS on",
-        detail=f"{endpoint.service_name} resolves to interface endpoint {endpoint_id} (private "
-        f"DNS on) at {address} ({eni.network_interface_id} in {eni.subnet_id}).",
-        source_api=API,
-    )
+    hop = describe.hop(interface_endpoint.decide(endpoint, eni))
     result.hops.insert(1 if result.hops else 0, hop)
     return ServiceSubnetAccess(
         subnet_id=subnet_id,
@@ -255,7 +224,7 @@ def _via_public(
     endpoint_hop = next((h for h in result.hops if h.kind is HopKind.VPC_ENDPOINT), None)
     via: Literal["gateway_endpoint", "public"]
     if endpoint_hop is not None:
-        via, endpoint_id = "gateway_endpoint", endpoint_hop.component
+        via, endpoint_id = "gateway_endpoint", endpoint_hop.component_id
         how = f"through gateway endpoint {endpoint_id}"
     else:
         via, endpoint_id = "public", None

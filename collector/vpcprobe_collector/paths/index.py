@@ -15,7 +15,7 @@ from vpcprobe_collector.paths.cidr import (
     parse_span,
     prefix_length,
 )
-from vpcprobe_collector.paths.nacls import CompiledEntry, compile_entries
+from vpcprobe_collector.paths.nacls import CompiledNacl, compile_entries
 from vpcprobe_collector.snapshot.model import (
     EgressOnlyInternetGateway,
     InternetGateway,
@@ -40,6 +40,36 @@ class PreparedRoute:
     span: Span | None  # None for a prefix-list route
     prefix_length: int
     prefix_list_id: str | None
+
+
+@dataclass(frozen=True)
+class PrefixIndex:
+    """A route table's CIDR routes by prefix length, longest first, each length a dict from
+    (IP version, network as an integer) to its best route: a longest-prefix lookup probes one
+    dict per distinct length instead of scanning every route. Prefix-list routes stay a list
+    (their entries are read separately and may be missing)."""
+
+    by_length: dict[int, tuple[tuple[int, dict[int, tuple[Route, int]]], ...]]  # per IP version
+    prefix_list_routes: tuple[PreparedRoute, ...]
+
+
+def _prefix_index(prepared: tuple[PreparedRoute, ...]) -> PrefixIndex:
+    lengths: dict[int, dict[int, dict[int, tuple[Route, int]]]] = {4: {}, 6: {}}
+    listed: list[PreparedRoute] = []
+    for item in prepared:
+        if item.span is None:
+            listed.append(item)
+            continue
+        # At equal length a static route beats a propagated (VPN) one, as AWS documents.
+        rank = 0 if item.route.origin == "EnableVgwRoutePropagation" else 2
+        table = lengths[item.span[0]].setdefault(item.prefix_length, {})
+        key = item.span[1]
+        if key not in table or rank > table[key][1]:
+            table[key] = (item.route, rank)
+    ordered = {
+        version: tuple(sorted(by.items(), key=lambda kv: -kv[0])) for version, by in lengths.items()
+    }
+    return PrefixIndex(ordered, tuple(listed))
 
 
 class SnapshotIndex:
@@ -84,10 +114,11 @@ class SnapshotIndex:
                 if assoc.main:
                     self._main_table.setdefault(table.vpc_id, table)
         self._prepared_routes: dict[str, tuple[PreparedRoute, ...]] = {}
+        self._prefix_indexes: dict[str, PrefixIndex] = {}
 
         # Filled by security_groups.compiled_rules: (group ID, egress) -> rules ready to match.
         self.compiled_rules: dict[tuple[str, bool], tuple[Any, ...]] = {}
-        self._compiled_nacls: dict[tuple[str, bool], tuple[CompiledEntry, ...]] = {}
+        self._compiled_nacls: dict[tuple[str, bool], CompiledNacl] = {}
         self._nacl_by_subnet: dict[str, NetworkAcl] = {}
         for acl in snapshot.network_acls:
             for subnet_id in acl.subnet_ids:
@@ -110,6 +141,12 @@ class SnapshotIndex:
                 self.eni_by_address.setdefault(_canonical(address), eni)
 
         self.lambda_enis = snapshot.lambda_enis
+        # Addresses the snapshot looked up ENIs for (targets, custom DNS servers): one of
+        # these that no ENI holds is held by nothing, rather than merely not read.
+        servers = snapshot.dhcp_options.domain_name_servers if snapshot.dhcp_options else []
+        self.looked_up_addresses: frozenset[str] = frozenset(
+            _canonical(a) for a in (*snapshot.target_addresses, *servers)
+        )
         self.subnet_networks: list[tuple[IPNetwork, Subnet]] = []
         for subnet in snapshot.subnets:
             for cidr in (subnet.cidr_block, *subnet.ipv6_cidr_blocks):
@@ -153,11 +190,18 @@ class SnapshotIndex:
             prepared = self._prepared_routes[table.route_table_id] = tuple(built)
         return prepared
 
+    def prefix_index(self, table: RouteTable) -> PrefixIndex:
+        """The table's CIDR routes indexed by prefix length (cached per table)."""
+        found = self._prefix_indexes.get(table.route_table_id)
+        if found is None:
+            found = self._prefix_indexes[table.route_table_id] = _prefix_index(self.routes(table))
+        return found
+
     def network_acl_for(self, subnet_id: str) -> NetworkAcl | None:
         """The subnet's network ACL, if it was read."""
         return self._nacl_by_subnet.get(subnet_id)
 
-    def nacl_entries(self, acl: NetworkAcl, egress: bool) -> tuple[CompiledEntry, ...]:
+    def nacl_entries(self, acl: NetworkAcl, egress: bool) -> CompiledNacl:
         """The NACL's entries for one direction, compiled once per index."""
         key = (acl.network_acl_id, egress)
         compiled = self._compiled_nacls.get(key)

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from vpcprobe_collector.snapshot.model import RouteTargetType
+
 
 class Verdict(StrEnum):
     """The static answer for one path.
@@ -58,15 +60,32 @@ class HopOutcome(StrEnum):
 
 
 class Hop(BaseModel):
-    """One step of a path and what the configuration says about it."""
+    """One step of a path: the typed decision behind it, and that decision in words.
+
+    The typed fields are what rules read; `detail` and `rule` are rendered from them once, in
+    `paths/describe.py`, for reports, and are never parsed back.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     kind: HopKind
-    component: str  # the AWS ID that decides: sg-…, acl-…, rtb-…, nat-…, igw-…, vpce-…, subnet-…
+    component_id: str  # the AWS ID that decides: sg-…, acl-…, rtb-…, nat-…, igw-…, vpce-…, subnet-…
     outcome: HopOutcome
-    rule: str | None = None  # "rule 90", "0.0.0.0/0 -> nat-0abc", "tcp 443 from sg-…"
-    detail: str  # plain words, one sentence, real values
+    reason: str | None = None  # why, as a stable code: "default_rule", "blackhole", "unheld", ...
+    subnet_id: str | None = None  # the subnet whose NACL, route table or address this is
+    rule_number: int | None = None  # NACL: the deciding entry; 32767 is the default `*` rule
+    allow_rule_number: int | None = None  # NACL, partial: the entry that allows part of the ports
+    protocol: str | None = None  # "tcp", "udp"
+    ports: tuple[int, int] | None = None  # the ports judged (inclusive)
+    allowed_ports: list[tuple[int, int]] = Field(default_factory=list)  # NACL: of `ports`
+    denied_ports: list[tuple[int, int]] = Field(default_factory=list)
+    peer: str | None = None  # the other end: an address, a CIDR, a security group or prefix list
+    route_destination: str | None = None  # the deciding route's destination (CIDR or pl-…)
+    target_type: RouteTargetType | None = None  # the route's (or the exit's) target kind
+    target_id: str | None = None  # nat-…, igw-…, pcx-…, tgw-…, vgw-…, vpce-…, eni-…
+    target_state: str | None = None  # the route's state, or the target's own when read
+    rule: str | None = None  # rendered label: "rule 90", "0.0.0.0/0 -> nat-0abc", "tcp 443 to …"
+    detail: str  # rendered: plain words, one sentence, real values
     source_api: str | None = None  # where the fact came from: "ec2:DescribeNetworkAcls"
 
 

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from vpcprobe_collector.paths.cidr import (
     Cover,
     IPNetwork,
     Span,
     cover_spans,
-    format_ports,
     network_span,
     parse_span,
 )
-from vpcprobe_collector.paths.model import Hop, HopKind, HopOutcome
+from vpcprobe_collector.paths.model import HopOutcome
 from vpcprobe_collector.snapshot.model import NaclEntry, NetworkAcl
 
 # Lambda's (and a NAT gateway's) return traffic arrives on these ports.
@@ -38,18 +38,18 @@ class NaclDecision:
     outcome: HopOutcome  # ALLOW, DENY, PARTIAL or UNKNOWN
     allowed: tuple[PortRange, ...]
     denied: tuple[PortRange, ...]
-    allow_rule: str | None  # the first rule that allowed some of the ports
-    deny_rule: str | None  # the first rule that denied some (or "rule *")
-    uncertain_rule: str | None = None  # a rule covering only part of the peers
+    allow_rule_number: int | None  # the first entry that allowed some of the ports
+    deny_rule_number: int | None  # the first entry that denied some (or 32767, the `*` rule)
+    uncertain_rule_number: int | None = None  # an entry covering only part of the peers
 
     @property
-    def rule(self) -> str | None:
-        """The rule that decided: the denying one unless all was allowed."""
+    def rule_number(self) -> int | None:
+        """The entry that decided: the denying one unless all was allowed."""
         if self.outcome is HopOutcome.ALLOW:
-            return self.allow_rule
+            return self.allow_rule_number
         if self.outcome is HopOutcome.UNKNOWN:
-            return self.uncertain_rule
-        return self.deny_rule
+            return self.uncertain_rule_number
+        return self.deny_rule_number
 
 
 def _normal_protocol(protocol: str) -> str:
@@ -68,7 +68,60 @@ class CompiledEntry:
     allow: bool
 
 
-def compile_entries(acl: NetworkAcl, egress: bool) -> tuple[CompiledEntry, ...]:
+@dataclass(frozen=True, eq=False)
+class CompiledNacl:
+    """One direction of a NACL, prepared for matching: entries in rule-number order and, per
+    address family, an interval index (the address space cut at every entry's CIDR bounds,
+    each piece listing the entries that cover it), so a lookup visits only entries whose CIDR
+    holds the peer instead of every entry."""
+
+    entries: tuple[CompiledEntry, ...]
+    _bounds: dict[int, list[int]] = field(default_factory=dict)  # version -> piece starts
+    _pieces: dict[int, list[tuple[int, ...]]] = field(default_factory=dict)
+
+    def candidates(self, spans: Sequence[Span]) -> tuple[int, ...]:
+        """Indexes (in rule order) of the entries whose CIDR overlaps any of `spans`."""
+        if not spans:
+            return ()
+        version = spans[0][0]
+        bounds = self._bounds.get(version)
+        if bounds is None:
+            bounds, pieces = _build_pieces(self.entries, version)
+            self._bounds[version], self._pieces[version] = bounds, pieces
+        pieces = self._pieces[version]
+        if len(spans) == 1 and spans[0][1] == spans[0][2]:
+            return pieces[bisect_right(bounds, spans[0][1]) - 1]
+        found: set[int] = set()
+        for _, first, last in spans:
+            lo = bisect_right(bounds, first) - 1
+            hi = bisect_right(bounds, last) - 1
+            for piece in pieces[lo : hi + 1]:
+                found.update(piece)
+        return tuple(sorted(found))
+
+
+def _build_pieces(
+    entries: Sequence[CompiledEntry], version: int
+) -> tuple[list[int], list[tuple[int, ...]]]:
+    spans = [(i, e.span_v4 if version == 4 else e.span_v6) for i, e in enumerate(entries)]
+    cuts = {0}
+    for _, span in spans:
+        if span is not None:
+            cuts.add(span[1])
+            cuts.add(span[2] + 1)
+    bounds = sorted(cuts)
+    members: list[list[int]] = [[] for _ in bounds]
+    for i, span in spans:
+        if span is None:
+            continue
+        lo = bisect_right(bounds, span[1]) - 1
+        hi = bisect_right(bounds, span[2]) - 1
+        for k in range(lo, hi + 1):
+            members[k].append(i)
+    return bounds, [tuple(m) for m in members]
+
+
+def compile_entries(acl: NetworkAcl, egress: bool) -> CompiledNacl:
     """One direction's entries in rule-number order, parsed once."""
     compiled = []
     for entry in sorted((e for e in acl.entries if e.egress == egress), key=_rule_number):
@@ -88,7 +141,7 @@ def compile_entries(acl: NetworkAcl, egress: bool) -> tuple[CompiledEntry, ...]:
                 allow=entry.rule_action == "allow",
             )
         )
-    return tuple(compiled)
+    return CompiledNacl(tuple(compiled))
 
 
 def _rule_number(entry: NaclEntry) -> int:
@@ -128,7 +181,7 @@ def evaluate_nacl(
     protocol: str,
     peers: Sequence[IPNetwork],
     ports: PortRange,
-    compiled: Sequence[CompiledEntry] | None = None,
+    compiled: CompiledNacl | None = None,
 ) -> NaclDecision:
     """Which of `ports` the NACL lets through to (egress) or from (ingress) all of `peers`.
 
@@ -138,13 +191,15 @@ def evaluate_nacl(
     spans = [network_span(p) for p in peers]
     version = spans[0][0] if spans else 4
     single = spans[0] if len(spans) == 1 else None
-    entries = compiled if compiled is not None else compile_entries(acl, egress)
+    table = compiled if compiled is not None else compile_entries(acl, egress)
+    entries = table.entries
     remaining: list[PortRange] = [ports]
     allowed: list[PortRange] = []
     denied: list[PortRange] = []
-    allow_rule: str | None = None
-    deny_rule: str | None = None
-    for entry in entries:
+    allow_rule: int | None = None
+    deny_rule: int | None = None
+    for position in table.candidates(spans):
+        entry = entries[position]
         if entry.protocol != "-1" and entry.protocol != wanted:
             continue
         span = entry.span_v4 if version == 4 else entry.span_v6
@@ -169,19 +224,19 @@ def evaluate_nacl(
                 _merge(denied),
                 allow_rule,
                 deny_rule,
-                uncertain_rule=rule_label(entry.rule_number),
+                uncertain_rule_number=entry.rule_number,
             )
         if entry.allow:
             allowed += inside
-            allow_rule = allow_rule or rule_label(entry.rule_number)
+            allow_rule = allow_rule if allow_rule is not None else entry.rule_number
         else:
             denied += inside
-            deny_rule = deny_rule or rule_label(entry.rule_number)
+            deny_rule = deny_rule if deny_rule is not None else entry.rule_number
         if not remaining:
             break
     if remaining:  # nothing matched: the default "*" rule denies
         denied += remaining
-        deny_rule = deny_rule or rule_label(DEFAULT_RULE_NUMBER)
+        deny_rule = deny_rule if deny_rule is not None else DEFAULT_RULE_NUMBER
     if not denied:
         outcome = HopOutcome.ALLOW
     elif not allowed:
@@ -189,55 +244,3 @@ def evaluate_nacl(
     else:
         outcome = HopOutcome.PARTIAL
     return NaclDecision(outcome, _merge(allowed), _merge(denied), allow_rule, deny_rule)
-
-
-def nacl_hop(
-    acl: NetworkAcl,
-    *,
-    kind: HopKind,
-    egress: bool,
-    protocol: str,
-    peers: Sequence[IPNetwork],
-    peer_text: str,
-    ports: PortRange,
-    traffic: str,
-    compiled: Sequence[CompiledEntry] | None = None,
-) -> Hop:
-    """The hop for one NACL direction; `traffic` is e.g. "outbound TCP to 10.2.3.4:5432" or
-    "inbound return TCP from 10.2.3.4 on ports 1024-65535"."""
-    decision = evaluate_nacl(
-        acl, egress=egress, protocol=protocol, peers=peers, ports=ports, compiled=compiled
-    )
-    acl_id = acl.network_acl_id
-    rule = decision.rule
-    if decision.outcome is HopOutcome.ALLOW:
-        detail = f"Network ACL {acl_id} {rule} allows {traffic}."
-    elif decision.outcome is HopOutcome.DENY:
-        if rule == rule_label(DEFAULT_RULE_NUMBER):
-            detail = (
-                f"Network ACL {acl_id} denies {traffic} by its default rule * "
-                "(no numbered rule allows it)."
-            )
-        else:
-            detail = f"Network ACL {acl_id} {rule} denies {traffic}."
-    elif decision.outcome is HopOutcome.PARTIAL:
-        within = traffic.removesuffix(f" on ports {format_ports([ports])}")
-        detail = (
-            f"Network ACL {acl_id} allows {within} only on ports "
-            f"{format_ports(decision.allowed)} ({decision.allow_rule}); ports "
-            f"{format_ports(decision.denied)} are denied by {decision.deny_rule}, "
-            "so some connections fail and others work."
-        )
-    else:
-        detail = (
-            f"Network ACL {acl_id} {rule} covers only part of {peer_text}, so whether it "
-            "applies depends on the address Lambda's network interface has."
-        )
-    return Hop(
-        kind=kind,
-        component=acl_id,
-        outcome=decision.outcome,
-        rule=rule,
-        detail=detail,
-        source_api=API,
-    )

@@ -50,25 +50,24 @@ def longest_match(index: SnapshotIndex, table: RouteTable, destination: IPAddres
     best_key = (-1, -1)
     unresolved: list[str] = []
     version, value = destination.version, int(destination)
-    for prepared in index.routes(table):
-        span = prepared.span
-        if span is not None:
-            if span[0] != version or value < span[1] or value > span[2]:
-                continue
-            propagated = prepared.route.origin == "EnableVgwRoutePropagation"
-            key = (prepared.prefix_length, 0 if propagated else 2)
-        else:
-            plid = prepared.prefix_list_id or ""
-            entries = index.prefix_lists.get(plid)
-            if entries is None:
-                unresolved.append(plid)
-                continue
-            lengths = [
-                prefix_length(e) for e in entries if e[0] == version and e[1] <= value <= e[2]
-            ]
-            if not lengths:
-                continue
-            key = (max(lengths), 1)
+    bits = 32 if version == 4 else 128
+    prepared = index.prefix_index(table)
+    for length, networks in prepared.by_length[version]:
+        network = value >> (bits - length) << (bits - length)
+        hit = networks.get(network)
+        if hit is not None:
+            best, best_key = hit[0], (length, hit[1])
+            break
+    for item in prepared.prefix_list_routes:
+        plid = item.prefix_list_id or ""
+        entries = index.prefix_lists.get(plid)
+        if entries is None:
+            unresolved.append(plid)
+            continue
+        lengths = [prefix_length(e) for e in entries if e[0] == version and e[1] <= value <= e[2]]
+        if not lengths:
+            continue
+        key = (max(lengths), 1)
         if key > best_key:
-            best, best_key = prepared.route, key
+            best, best_key = item.route, key
     return RouteMatch(best, best_key[0], unresolved)

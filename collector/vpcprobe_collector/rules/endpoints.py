@@ -106,7 +106,7 @@ def service_route(ctx: RuleContext, service: str) -> ServiceRoute:
     resources: list[ResourceRef] = []
     hop = access.decided_by
     if missing and hop:
-        resources.append(ResourceRef(id=hop.component, rule=hop.rule))
+        resources.append(ResourceRef(id=hop.component_id, rule=hop.rule))
     resources.extend(ResourceRef(id=s) for s in missing)
     parts = []
     if missing:

@@ -58,7 +58,7 @@ class FunctionEgressDenied(PathHopRule):
     reads = (EC2_SGS,)
 
     def remedy(self, ctx: RuleContext, fact: TargetFacts, address: str, hop: Hop) -> Remediation:
-        group = ctx.function_sg_ids[0] if ctx.function_sg_ids else hop.component
+        group = ctx.function_sg_ids[0] if ctx.function_sg_ids else hop.component_id
         return Remediation(
             text=(
                 f"Allow outbound {fact.spec.protocol.upper()} {fact.spec.port} to {address} "
@@ -99,12 +99,13 @@ class TargetIngressDenied(PathHopRule):
         source = ctx.function_sg_ids[0] if ctx.function_sg_ids else "sg-FUNCTION"
         return Remediation(
             text=(
-                f"Allow inbound {fact.spec.protocol.upper()} {fact.spec.port} on {hop.component} "
+                f"Allow inbound {fact.spec.protocol.upper()} {fact.spec.port} on "
+                f"{hop.component_id} "
                 f"from the function's security group {source}."
             ),
             commands=[
                 remedies.sg_ingress_from_group(
-                    hop.component, fact.spec.protocol, fact.spec.port, source
+                    hop.component_id, fact.spec.protocol, fact.spec.port, source
                 )
             ],
         )
@@ -155,11 +156,11 @@ class NaclDeniesRequest(PathHopRule):
     def remedy(self, ctx: RuleContext, fact: TargetFacts, address: str, hop: Hop) -> Remediation:
         outbound = hop.kind in TOWARD_DESTINATION
         number = rule_number(hop)
-        acl = _acl(ctx, hop.component)
+        acl = _acl(ctx, hop.component_id)
         cidr = remedies.host_cidr(address) if outbound else _function_cidr(ctx)
         new = remedies.free_rule_number(acl, outbound, number)
         command = remedies.nacl_allow(
-            hop.component,
+            hop.component_id,
             rule_number=new,
             egress=outbound,
             protocol=fact.spec.protocol,
@@ -170,7 +171,7 @@ class NaclDeniesRequest(PathHopRule):
         direction = "outbound" if outbound else "inbound"
         text = (
             f"Allow {direction} {fact.spec.protocol.upper()} {fact.spec.port} "
-            f"{'to' if outbound else 'from'} {cidr} in {hop.component} with rule {new}, "
+            f"{'to' if outbound else 'from'} {cidr} in {hop.component_id} with rule {new}, "
             f"evaluated before rule {number if number != 32767 else '*'}."
         )
         return Remediation(text=text, commands=[command])
@@ -206,11 +207,11 @@ class NaclDeniesReturn(PathHopRule):
     def remedy(self, ctx: RuleContext, fact: TargetFacts, address: str, hop: Hop) -> Remediation:
         inbound = hop.kind in FROM_DESTINATION
         number = rule_number(hop)
-        acl = _acl(ctx, hop.component)
+        acl = _acl(ctx, hop.component_id)
         cidr = remedies.host_cidr(address) if inbound else _function_cidr(ctx)
         new = remedies.free_rule_number(acl, not inbound, number)
         command = remedies.nacl_allow(
-            hop.component,
+            hop.component_id,
             rule_number=new,
             egress=not inbound,
             protocol="tcp",
@@ -221,7 +222,7 @@ class NaclDeniesReturn(PathHopRule):
         return Remediation(
             text=(
                 f"Allow the return traffic (TCP 1024-65535) {'from' if inbound else 'to'} "
-                f"{cidr} in {hop.component} with rule {new}."
+                f"{cidr} in {hop.component_id} with rule {new}."
             ),
             commands=[command],
         )
@@ -291,7 +292,7 @@ class NaclReturnPortsPartial(NaclDeniesReturn):
             )
 
     def remedy(self, ctx: RuleContext, fact: TargetFacts, address: str, hop: Hop) -> Remediation:
-        acl = _acl(ctx, hop.component)
+        acl = _acl(ctx, hop.component_id)
         inbound = hop.kind in FROM_DESTINATION
         peer = address if inbound else _function_cidr(ctx).split("/")[0]
         entry = _partial_allow(acl, egress=not inbound, peer=peer) if acl else None
@@ -300,7 +301,7 @@ class NaclReturnPortsPartial(NaclDeniesReturn):
         number = entry.rule_number
         cidr = entry.cidr_block or entry.ipv6_cidr_block or "0.0.0.0/0"
         command = remedies.nacl_allow(
-            hop.component,
+            hop.component_id,
             rule_number=number,
             egress=not inbound,
             protocol="tcp",
@@ -310,7 +311,7 @@ class NaclReturnPortsPartial(NaclDeniesReturn):
             replace=True,
         )
         return Remediation(
-            text=f"Widen rule {number} of {hop.component} to the whole return range 1024-65535.",
+            text=f"Widen rule {number} of {hop.component_id} to the whole return range 1024-65535.",
             commands=[command],
         )
 

@@ -118,8 +118,8 @@ def verified_and_beyond(paths: Sequence[PathResult]) -> tuple[list[str], str]:
     beyond = "at the target host itself (its own firewall, or the service's listening address)"
     for path in paths[:1]:
         for hop in path.hops:
-            if hop.outcome is HopOutcome.ALLOW and hop.component not in verified:
-                verified.append(hop.component)
+            if hop.outcome is HopOutcome.ALLOW and hop.component_id not in verified:
+                verified.append(hop.component_id)
         if path.verdict is Verdict.LEAVES_VPC:
             last = next(
                 (
@@ -129,7 +129,7 @@ def verified_and_beyond(paths: Sequence[PathResult]) -> tuple[list[str], str]:
                 ),
                 None,
             )
-            where = f"beyond {last.component}" if last else "beyond the VPC"
+            where = f"beyond {last.component_id}" if last else "beyond the VPC"
             beyond = f"{where} (the internet or the network on the far side, or the target host)"
     return verified, beyond
 

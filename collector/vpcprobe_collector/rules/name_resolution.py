@@ -372,7 +372,7 @@ class CustomDnsBlocked(Rule):
             grouped: dict[tuple[str, str | None], list[tuple[str, PathResult]]] = defaultdict(list)
             for proto, path in blocked:
                 hop = path.decided_by
-                grouped[(hop.component if hop else "?", hop.rule if hop else None)].append(
+                grouped[(hop.component_id if hop else "?", hop.rule if hop else None)].append(
                     (proto, path)
                 )
             for (component, rule), items in sorted(
@@ -430,11 +430,11 @@ def _dns_fix_commands(
     if hop is None:
         return []
     if hop.kind is HopKind.SECURITY_GROUP_EGRESS:
-        group = ctx.function_sg_ids[0] if ctx.function_sg_ids else hop.component
+        group = ctx.function_sg_ids[0] if ctx.function_sg_ids else hop.component_id
         return [remedies.sg_egress_to_address(group, p, 53, server) for p in protos]
     if hop.kind in (HopKind.NACL_OUTBOUND, HopKind.NACL_INBOUND_RETURN):
         acl = next(
-            (a for a in ctx.snapshot.network_acls if a.network_acl_id == hop.component), None
+            (a for a in ctx.snapshot.network_acls if a.network_acl_id == hop.component_id), None
         )
         outbound = hop.kind is HopKind.NACL_OUTBOUND
         number = remedies.free_rule_number(acl, outbound, rule_number(hop))
@@ -442,7 +442,7 @@ def _dns_fix_commands(
         for offset, proto in enumerate(protos):
             commands.append(
                 remedies.nacl_allow(
-                    hop.component,
+                    hop.component_id,
                     rule_number=max(number - offset, 1),
                     egress=outbound,
                     protocol=proto,

@@ -169,7 +169,7 @@ def _blocking(path: names.ForwarderPath, found: names.Forwarding) -> tuple[str, 
     )
     hop = result.decided_by if result else None
     detail = hop.detail if hop else "the path is blocked"
-    component = hop.component if hop else path.subnet_id
+    component = hop.component_id if hop else path.subnet_id
     if hop is not None and hop.kind is HopKind.SECURITY_GROUP_EGRESS and groups:
         commands = [
             remedies.sg_egress_to_address(groups[0], proto, 53, path.target_ip)

@@ -437,11 +437,11 @@ class NoRouteToDestination(PathHopRule):
     def remedy(self, ctx: RuleContext, fact: TargetFacts, address: str, hop: Hop) -> Remediation:
         return Remediation(
             text=(
-                f"Add a route for {address}'s network to {hop.component} towards the peering "
+                f"Add a route for {address}'s network to {hop.component_id} towards the peering "
                 "connection, transit gateway or virtual private gateway that leads to it."
             ),
             commands=[
-                f"aws ec2 create-route --route-table-id {hop.component} "
+                f"aws ec2 create-route --route-table-id {hop.component_id} "
                 f"--destination-cidr-block {remedies.host_cidr(address)} --transit-gateway-id "
                 f"TRANSIT_GATEWAY_ID"
             ],

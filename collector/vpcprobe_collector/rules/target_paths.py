@@ -100,7 +100,7 @@ class PathHopRule(Rule):
                 for path in fact.paths.get(address, []):
                     hop = self.matching_hop(path)
                     if hop:
-                        key = (address, hop.component, hop.rule)
+                        key = (address, hop.component_id, hop.rule)
                         hits.setdefault(key, (hop, []))[1].append(path.query.subnet_id)
             statuses = fact.statuses()
             all_open = bool(statuses) and all(s == "open" for s in statuses)
@@ -114,7 +114,7 @@ class PathHopRule(Rule):
                     yield self.passed(
                         f"{hop.detail.rstrip('.')} ({subnets_phrase(ctx, sorted(subnets))}; "
                         f"target {fact.label}): {AS_EXPECTED}.",
-                        resources=[ResourceRef(id=hop.component, rule=rule), *sorted(subnets)],
+                        resources=[ResourceRef(id=hop.component_id, rule=rule), *sorted(subnets)],
                         target=fact.label,
                         key=(address,),
                     )

@@ -200,7 +200,7 @@ class ProbeConfigDisagreement(Rule):
                     f"times, "
                     f"but the configuration read says "
                     f"{hop.detail.rstrip('.') if hop else 'it is blocked'}.",
-                    resources=[ResourceRef(id=hop.component, rule=hop.rule)] if hop else [],
+                    resources=[ResourceRef(id=hop.component_id, rule=hop.rule)] if hop else [],
                     evidence=[
                         probe_evidence(fact),
                         Evidence(
@@ -393,9 +393,11 @@ class Ipv6PathUnavailable(Rule):
                         in (HopKind.ROUTE, HopKind.EGRESS_ONLY_INTERNET_GATEWAY, HopKind.SOURCE)
                     ):
                         text = hop.detail.rstrip(".")
-                        if text not in problems and not any(hop.component in p for p in problems):
+                        if text not in problems and not any(
+                            hop.component_id in p for p in problems
+                        ):
                             problems.append(text)
-                            refs.append(ResourceRef(id=hop.component, rule=hop.rule))
+                            refs.append(ResourceRef(id=hop.component_id, rule=hop.rule))
             if not problems:
                 yield self.passed(
                     f"The function can use IPv6 to {', '.join(v6)}.", target=fact.label

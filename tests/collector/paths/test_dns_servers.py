@@ -58,7 +58,7 @@ def test_amazon_provided_dns_with_dns_support_off_is_blocked_by_the_vpc() -> Non
     [check] = evaluate_dns_servers(snapshot)
     assert check.verdict is Verdict.BLOCKED
     assert check.decided_by is not None
-    assert (check.decided_by.component, check.decided_by.rule) == (
+    assert (check.decided_by.component_id, check.decided_by.rule) == (
         "vpc-0a",
         "enableDnsSupport=false",
     )
@@ -75,7 +75,7 @@ def test_amazon_provided_dns_with_the_attribute_unread_is_unknown() -> None:
     skip(snapshot, "ec2:DescribeVpcAttribute")
     [check] = evaluate_dns_servers(snapshot)
     assert check.verdict is Verdict.UNKNOWN
-    assert check.decided_by is not None and check.decided_by.component == "vpc-0a"
+    assert check.decided_by is not None and check.decided_by.component_id == "vpc-0a"
     assert "UnauthorizedOperation on ec2:DescribeVpcAttribute" in check.detail
 
 
@@ -133,7 +133,7 @@ def test_custom_dns_server_blocked_on_udp_only_names_the_nacl() -> None:
     custom, amazon = evaluate_dns_servers(snapshot)
     assert custom.verdict is Verdict.BLOCKED
     assert custom.decided_by is not None
-    assert (custom.decided_by.component, custom.decided_by.rule) == ("acl-0db", "rule 80")
+    assert (custom.decided_by.component_id, custom.decided_by.rule) == ("acl-0db", "rule 80")
     by_protocol = {r.query.protocol: r.verdict for r in custom.results}
     assert by_protocol == {"udp": Verdict.BLOCKED, "tcp": Verdict.REACHABLE}
     assert "UDP 53 from subnet-0fa" in custom.detail and "TCP 53" not in custom.detail
@@ -146,5 +146,5 @@ def test_custom_dns_server_blocked_by_the_function_egress() -> None:
     group(snapshot, FN_SG).egress = [sg_rule("0.0.0.0/0", "tcp", (0, 65535))]
     [check] = evaluate_dns_servers(snapshot)
     assert check.verdict is Verdict.BLOCKED
-    assert check.decided_by is not None and check.decided_by.component == FN_SG
+    assert check.decided_by is not None and check.decided_by.component_id == FN_SG
     assert check.decided_by.detail.endswith(f"allows no outbound UDP to {DNS_IP}:53.")

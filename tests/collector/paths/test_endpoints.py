@@ -78,7 +78,7 @@ def test_interface_endpoint_security_group_without_443_blocks() -> None:
     assert access.verdict is Verdict.BLOCKED
     assert access.decided_by is not None
     assert access.decided_by.kind is HopKind.TARGET_SECURITY_GROUP_INGRESS
-    assert access.decided_by.component == "sg-0vpce"
+    assert access.decided_by.component_id == "sg-0vpce"
     assert "eni-0vpce-a" in access.decided_by.detail
 
 
@@ -91,7 +91,7 @@ def test_interface_endpoint_with_private_dns_off_falls_back_to_the_public_path()
     assert any("private DNS off" in n for n in access.notes)
     assert access.verdict is Verdict.BLOCKED
     assert access.decided_by is not None
-    assert (access.decided_by.component, access.decided_by.rule) == (
+    assert (access.decided_by.component_id, access.decided_by.rule) == (
         "rtb-0priv",
         "no route to 52.94.0.10",
     )
@@ -125,7 +125,7 @@ def test_no_endpoint_and_no_nat_is_blocked_at_the_route_table() -> None:
     _no_nat(snapshot)
     access = service_access(snapshot, "sts")
     assert access.verdict is Verdict.BLOCKED
-    assert access.decided_by is not None and access.decided_by.component == "rtb-0priv"
+    assert access.decided_by is not None and access.decided_by.component_id == "rtb-0priv"
 
 
 def test_gateway_endpoint_for_s3_through_the_route_table() -> None:
@@ -161,7 +161,7 @@ def test_gateway_endpoint_for_s3_through_the_route_table() -> None:
     snapshot.security_groups[0].egress = [sg_rule("10.0.0.0/16")]
     blocked = service_access(snapshot, "s3")
     assert blocked.verdict is Verdict.BLOCKED
-    assert blocked.decided_by is not None and blocked.decided_by.component == FN_SG
+    assert blocked.decided_by is not None and blocked.decided_by.component_id == FN_SG
 
 
 def test_pending_interface_endpoint_is_not_used() -> None:
@@ -173,4 +173,4 @@ def test_pending_interface_endpoint_is_not_used() -> None:
     assert access.resolves_to == "public"
     assert any("vpce-0logs is pending" in n for n in access.notes)
     assert access.verdict is Verdict.BLOCKED
-    assert access.decided_by is not None and access.decided_by.component == "rtb-0priv"
+    assert access.decided_by is not None and access.decided_by.component_id == "rtb-0priv"

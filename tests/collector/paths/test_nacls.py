@@ -33,16 +33,16 @@ def test_lowest_rule_number_wins_whatever_the_order_listed() -> None:
     )
     peer = [parse_network("10.0.3.10/32")]
     decision = evaluate_nacl(acl, egress=True, protocol="tcp", peers=peer, ports=(5432, 5432))
-    assert (decision.outcome, decision.rule) == (HopOutcome.DENY, "rule 90")
+    assert (decision.outcome, decision.rule_number) == (HopOutcome.DENY, 90)
     other = evaluate_nacl(acl, egress=True, protocol="tcp", peers=peer, ports=(443, 443))
-    assert (other.outcome, other.rule) == (HopOutcome.ALLOW, "rule 100")
+    assert (other.outcome, other.rule_number) == (HopOutcome.ALLOW, 100)
 
 
 def test_nothing_matching_falls_to_the_default_rule() -> None:
     acl = _acl(entry(100, "allow", egress=True, cidr="10.0.0.0/16"))
     peer = [parse_network("198.51.100.7/32")]
     decision = evaluate_nacl(acl, egress=True, protocol="tcp", peers=peer, ports=(443, 443))
-    assert (decision.outcome, decision.rule) == (HopOutcome.DENY, "rule *")
+    assert (decision.outcome, decision.rule_number) == (HopOutcome.DENY, 32767)
 
 
 def test_partial_return_range_is_partial_with_both_sides_named() -> None:
@@ -52,7 +52,7 @@ def test_partial_return_range_is_partial_with_both_sides_named() -> None:
     assert decision.outcome is HopOutcome.PARTIAL
     assert decision.allowed == ((32768, 65535),)
     assert decision.denied == ((1024, 32767),)
-    assert (decision.allow_rule, decision.deny_rule) == ("rule 100", "rule *")
+    assert (decision.allow_rule_number, decision.deny_rule_number) == (100, 32767)
 
 
 def test_outbound_deny_rule_90_before_allow_100_blocks_the_path() -> None:
@@ -72,7 +72,7 @@ def test_outbound_deny_rule_90_before_allow_100_blocks_the_path() -> None:
     assert result.verdict is Verdict.BLOCKED
     assert result.decided_by is not None
     assert result.decided_by.kind is HopKind.NACL_OUTBOUND
-    assert (result.decided_by.component, result.decided_by.rule) == ("acl-0fn", "rule 90")
+    assert (result.decided_by.component_id, result.decided_by.rule) == ("acl-0fn", "rule 90")
     assert result.decided_by.detail == (
         f"Network ACL acl-0fn rule 90 denies outbound TCP to {DB_IP}:5432."
     )
@@ -85,7 +85,7 @@ def test_default_deny_on_the_function_subnet_inbound_return() -> None:
     assert result.verdict is Verdict.BLOCKED
     assert result.decided_by is not None
     assert result.decided_by.kind is HopKind.NACL_INBOUND_RETURN
-    assert (result.decided_by.component, result.decided_by.rule) == ("acl-0fn", "rule *")
+    assert (result.decided_by.component_id, result.decided_by.rule) == ("acl-0fn", "rule *")
     assert "default rule *" in result.decided_by.detail
 
 
@@ -106,7 +106,7 @@ def test_partial_ephemeral_range_is_intermittent() -> None:
     assert result.intermittent is True
     assert result.decided_by is not None
     assert result.decided_by.outcome is HopOutcome.PARTIAL
-    assert (result.decided_by.component, result.decided_by.rule) == ("acl-0fn", "rule *")
+    assert (result.decided_by.component_id, result.decided_by.rule) == ("acl-0fn", "rule *")
     assert result.decided_by.detail == (
         f"Network ACL acl-0fn allows inbound return TCP from {DB_IP} only on ports 32768-65535 "
         "(rule 110); ports 1024-32767 are denied by rule *, so some connections fail and "
@@ -151,7 +151,7 @@ def test_destination_subnet_inbound_is_checked_against_the_function_subnet() -> 
     assert from_a.verdict is Verdict.BLOCKED
     assert from_a.decided_by is not None
     assert from_a.decided_by.kind is HopKind.TARGET_NACL_INBOUND
-    assert (from_a.decided_by.component, from_a.decided_by.rule) == ("acl-0db", "rule *")
+    assert (from_a.decided_by.component_id, from_a.decided_by.rule) == ("acl-0db", "rule *")
 
 
 def test_destination_subnet_outbound_return() -> None:
@@ -170,7 +170,7 @@ def test_destination_subnet_outbound_return() -> None:
     assert result.verdict is Verdict.BLOCKED
     assert result.decided_by is not None
     assert result.decided_by.kind is HopKind.TARGET_NACL_OUTBOUND_RETURN
-    assert (result.decided_by.component, result.decided_by.rule) == ("acl-0db", "rule *")
+    assert (result.decided_by.component_id, result.decided_by.rule) == ("acl-0db", "rule *")
 
 
 def test_no_nacl_within_one_subnet() -> None:
@@ -191,7 +191,7 @@ def test_no_nacl_within_one_subnet() -> None:
     )
     result = path(snapshot, "10.0.1.77", 6379)
     assert result.verdict is Verdict.REACHABLE
-    assert not [h for h in result.hops if h.component == "acl-0fn"]
+    assert not [h for h in result.hops if h.component_id == "acl-0fn"]
     # The same NACL blocks the way out of the subnet.
     assert path(snapshot, DB_IP, 5432).verdict is Verdict.BLOCKED
 
@@ -213,4 +213,4 @@ def test_nat_subnet_nacl_is_checked_both_ways() -> None:
     assert result.decided_by is not None
     # 443 out is allowed; the return to the function on 1024-65535 is not.
     assert result.decided_by.kind is HopKind.NAT_NACL_OUTBOUND_RETURN
-    assert (result.decided_by.component, result.decided_by.rule) == ("acl-0pub", "rule *")
+    assert (result.decided_by.component_id, result.decided_by.rule) == ("acl-0pub", "rule *")

@@ -167,7 +167,7 @@ def test_live_snapshot_from_moto(aws: MotoServer, capsys: pytest.CaptureFixture[
     code, out, _ = _run(capsys, scenario.function_name, "--to", f"{target}:22", "--format", "json")
     assert code == 1
     data = json.loads(out)
-    assert {(d["verdict"], d["decided_by"]["component"]) for d in data} == {
+    assert {(d["verdict"], d["decided_by"]["component_id"]) for d in data} == {
         ("blocked", scenario.target_sg_id)
     }
 

@@ -30,7 +30,7 @@ def test_healthy_vpc_reaches_the_internet_through_the_nat_gateway() -> None:
         < kinds.index(HopKind.INTERNET_GATEWAY)
     )
     nat_route = next(h for h in result.hops if h.kind is HopKind.NAT_ROUTE)
-    assert (nat_route.component, nat_route.rule) == ("rtb-0pub", f"0.0.0.0/0 -> {IGW}")
+    assert (nat_route.component_id, nat_route.rule) == ("rtb-0pub", f"0.0.0.0/0 -> {IGW}")
 
 
 def test_longest_prefix_beats_the_default_route() -> None:
@@ -52,7 +52,7 @@ def test_subnet_without_association_uses_the_main_table() -> None:
     result = path(snapshot, "198.51.100.7", 443)
     assert result.verdict is Verdict.BLOCKED
     assert result.decided_by is not None
-    assert result.decided_by.component == "rtb-0main"
+    assert result.decided_by.component_id == "rtb-0main"
     assert result.decided_by.rule == "no route to 198.51.100.7"
     assert result.decided_by.detail.startswith(f"Route table rtb-0main of {FN_A} has no route")
 
@@ -64,7 +64,7 @@ def test_blackhole_route_blocks() -> None:
     result = path(snapshot, "198.51.100.7", 443)
     assert result.verdict is Verdict.BLOCKED
     assert result.decided_by is not None
-    assert result.decided_by.component == "rtb-0priv"
+    assert result.decided_by.component_id == "rtb-0priv"
     assert result.decided_by.rule == f"blackhole 0.0.0.0/0 -> {NAT}"
 
 
@@ -75,7 +75,7 @@ def test_failed_nat_gateway_blocks() -> None:
     result = path(snapshot, "198.51.100.7", 443)
     assert result.verdict is Verdict.BLOCKED
     assert result.decided_by is not None
-    assert (result.decided_by.component, result.decided_by.rule) == (NAT, "state failed")
+    assert (result.decided_by.component_id, result.decided_by.rule) == (NAT, "state failed")
     assert "already associated" in result.decided_by.detail
 
 
@@ -85,7 +85,10 @@ def test_deleted_nat_gateway_missing_from_the_snapshot_blocks() -> None:
     result = path(snapshot, "198.51.100.7", 443)
     assert result.verdict is Verdict.BLOCKED
     assert result.decided_by is not None
-    assert (result.decided_by.component, result.decided_by.rule) == (NAT, "NAT gateway not found")
+    assert (result.decided_by.component_id, result.decided_by.rule) == (
+        NAT,
+        "NAT gateway not found",
+    )
 
 
 def test_nat_gateway_in_a_subnet_without_internet_route_blocks() -> None:
@@ -95,7 +98,7 @@ def test_nat_gateway_in_a_subnet_without_internet_route_blocks() -> None:
     assert result.verdict is Verdict.BLOCKED
     assert result.decided_by is not None
     assert result.decided_by.kind is HopKind.NAT_ROUTE
-    assert result.decided_by.component == "rtb-0pub"
+    assert result.decided_by.component_id == "rtb-0pub"
     assert result.decided_by.rule == "no route to 198.51.100.7"
     assert NAT in result.decided_by.detail and PUBLIC in result.decided_by.detail
 
@@ -106,7 +109,7 @@ def test_internet_gateway_from_a_function_subnet_blocks_ipv4() -> None:
     result = path(snapshot, "198.51.100.7", 443)
     assert result.verdict is Verdict.BLOCKED
     assert result.decided_by is not None
-    assert result.decided_by.component == "rtb-0priv"
+    assert result.decided_by.component_id == "rtb-0priv"
     assert result.decided_by.rule == f"0.0.0.0/0 -> {IGW}"
     assert "needs a subnet whose route goes to a NAT gateway" in result.decided_by.detail
 
@@ -117,14 +120,14 @@ def test_internet_gateway_not_attached_blocks_the_nat_path() -> None:
     result = path(snapshot, "198.51.100.7", 443)
     assert result.verdict is Verdict.BLOCKED
     assert result.decided_by is not None
-    assert (result.decided_by.component, result.decided_by.rule) == (IGW, "not attached")
+    assert (result.decided_by.component_id, result.decided_by.rule) == (IGW, "not attached")
 
 
 def test_ipv6_leaves_through_the_egress_only_gateway() -> None:
     result = path(healthy(), "2001:db8::10", 443)
     assert result.verdict is Verdict.LEAVES_VPC
     hop = next(h for h in result.hops if h.kind is HopKind.EGRESS_ONLY_INTERNET_GATEWAY)
-    assert (hop.component, hop.outcome) == (EIGW, HopOutcome.ALLOW)
+    assert (hop.component_id, hop.outcome) == (EIGW, HopOutcome.ALLOW)
 
 
 def test_ipv6_without_a_route_is_blocked() -> None:
@@ -133,7 +136,7 @@ def test_ipv6_without_a_route_is_blocked() -> None:
     result = path(snapshot, "2001:db8::10", 443)
     assert result.verdict is Verdict.BLOCKED
     assert result.decided_by is not None
-    assert (result.decided_by.component, result.decided_by.rule) == (
+    assert (result.decided_by.component_id, result.decided_by.rule) == (
         "rtb-0priv",
         "no route to 2001:db8::10",
     )
@@ -191,7 +194,7 @@ def test_unread_prefix_list_makes_the_route_unknown() -> None:
     result = path(snapshot, "198.51.100.7", 443)
     assert result.verdict is Verdict.UNKNOWN
     assert result.decided_by is not None
-    assert (result.decided_by.component, result.decided_by.rule) == (
+    assert (result.decided_by.component_id, result.decided_by.rule) == (
         "rtb-0priv",
         "prefix list pl-0gone unread",
     )

@@ -23,7 +23,7 @@ def test_function_egress_that_allows_nothing_to_the_port_blocks() -> None:
     assert result.verdict is Verdict.BLOCKED
     assert result.decided_by is not None
     assert result.decided_by.kind is HopKind.SECURITY_GROUP_EGRESS
-    assert result.decided_by.component == FN_SG
+    assert result.decided_by.component_id == FN_SG
     assert result.decided_by.detail == (
         f"Security group {FN_SG} allows no outbound TCP to {DB_IP}:5432."
     )
@@ -40,7 +40,7 @@ def test_egress_is_the_union_of_the_function_groups() -> None:
     result = path(snapshot, DB_IP, 5432, groups=(FN_SG, "sg-0extra"))
     assert result.verdict is Verdict.REACHABLE
     hop = next(h for h in result.hops if h.kind is HopKind.SECURITY_GROUP_EGRESS)
-    assert (hop.component, hop.rule) == ("sg-0extra", "tcp 5432 to 10.0.3.0/24")
+    assert (hop.component_id, hop.rule) == ("sg-0extra", "tcp 5432 to 10.0.3.0/24")
 
 
 def test_udp_rule_does_not_allow_tcp() -> None:
@@ -49,7 +49,7 @@ def test_udp_rule_does_not_allow_tcp() -> None:
     assert path(snapshot, "198.51.100.7", 53, protocol="udp").verdict is Verdict.LEAVES_VPC
     blocked = path(snapshot, "198.51.100.7", 53, protocol="tcp")
     assert blocked.verdict is Verdict.BLOCKED
-    assert blocked.decided_by is not None and blocked.decided_by.component == FN_SG
+    assert blocked.decided_by is not None and blocked.decided_by.component_id == FN_SG
 
 
 def test_ipv6_egress_needs_an_ipv6_rule() -> None:
@@ -57,7 +57,7 @@ def test_ipv6_egress_needs_an_ipv6_rule() -> None:
     group(snapshot, FN_SG).egress = [sg_rule("0.0.0.0/0")]
     result = path(snapshot, "2001:db8::10", 443)
     assert result.verdict is Verdict.BLOCKED
-    assert result.decided_by is not None and result.decided_by.component == FN_SG
+    assert result.decided_by is not None and result.decided_by.component_id == FN_SG
     group(snapshot, FN_SG).egress.append(sg_rule("2001:db8::/32", "tcp", (443, 443)))
     assert path(snapshot, "2001:db8::10", 443).verdict is Verdict.LEAVES_VPC
 
@@ -73,7 +73,7 @@ def test_egress_to_a_prefix_list() -> None:
     assert path(snapshot, "52.217.1.1", 443).verdict is Verdict.LEAVES_VPC
     blocked = path(snapshot, "52.94.0.10", 443)
     assert blocked.verdict is Verdict.BLOCKED
-    assert blocked.decided_by is not None and blocked.decided_by.component == FN_SG
+    assert blocked.decided_by is not None and blocked.decided_by.component_id == FN_SG
 
 
 def test_egress_to_a_security_group_matches_the_destination_eni() -> None:
@@ -102,7 +102,7 @@ def test_target_ingress_that_does_not_name_the_function_blocks() -> None:
     assert result.verdict is Verdict.BLOCKED
     assert result.decided_by is not None
     assert result.decided_by.kind is HopKind.TARGET_SECURITY_GROUP_INGRESS
-    assert result.decided_by.component == DB_SG
+    assert result.decided_by.component_id == DB_SG
     assert DB_ENI in result.decided_by.detail
 
 
@@ -114,7 +114,7 @@ def test_target_ingress_by_cidr_must_cover_the_whole_function_subnet() -> None:
     group(snapshot, DB_SG).ingress = [sg_rule("10.0.1.0/25", "tcp", (5432, 5432))]
     unknown = path(snapshot, DB_IP, 5432)
     assert unknown.verdict is Verdict.UNKNOWN
-    assert unknown.decided_by is not None and unknown.decided_by.component == DB_SG
+    assert unknown.decided_by is not None and unknown.decided_by.component_id == DB_SG
     # ... unless the Hyperplane ENI is known: then its real address decides.
     snapshot.lambda_enis.append(
         NetworkInterface(
@@ -136,7 +136,7 @@ def test_missing_function_group_blocks_naming_it() -> None:
     result = path(snapshot, DB_IP, 5432, groups=("sg-0deleted",))
     assert result.verdict is Verdict.BLOCKED
     assert result.decided_by is not None
-    assert (result.decided_by.component, result.decided_by.rule) == (
+    assert (result.decided_by.component_id, result.decided_by.rule) == (
         "sg-0deleted",
         "security group does not exist",
     )

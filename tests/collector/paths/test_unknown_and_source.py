@@ -15,7 +15,7 @@ def test_unread_nacls_make_the_path_unknown_naming_the_api() -> None:
     assert result.verdict is Verdict.UNKNOWN
     assert result.decided_by is not None
     assert result.decided_by.kind is HopKind.NACL_OUTBOUND
-    assert result.decided_by.component == FN_A
+    assert result.decided_by.component_id == FN_A
     assert result.decided_by.rule == "ec2:DescribeNetworkAcls UnauthorizedOperation"
     assert "UnauthorizedOperation on ec2:DescribeNetworkAcls" in result.decided_by.detail
 
@@ -27,7 +27,7 @@ def test_a_deny_elsewhere_still_blocks_when_a_read_was_skipped() -> None:
     snapshot.security_groups[0].egress.clear()
     result = path(snapshot, DB_IP, 5432)
     assert result.verdict is Verdict.BLOCKED
-    assert result.decided_by is not None and result.decided_by.component == FN_SG
+    assert result.decided_by is not None and result.decided_by.component_id == FN_SG
 
 
 def test_unread_security_groups_are_unknown() -> None:
@@ -40,7 +40,7 @@ def test_unread_security_groups_are_unknown() -> None:
     assert result.decided_by.kind is HopKind.SECURITY_GROUP_EGRESS
     assert result.decided_by.rule == "ec2:DescribeSecurityGroups AccessDenied"
     target = next(h for h in result.hops if h.kind is HopKind.TARGET_SECURITY_GROUP_INGRESS)
-    assert (target.component, target.outcome) == (DB_SG, HopOutcome.UNKNOWN)
+    assert (target.component_id, target.outcome) == (DB_SG, HopOutcome.UNKNOWN)
 
 
 def test_unread_route_tables_are_unknown() -> None:
@@ -61,7 +61,7 @@ def test_unread_nat_gateways_are_unknown() -> None:
     result = path(snapshot, "198.51.100.7", 443)
     assert result.verdict is Verdict.UNKNOWN
     assert result.decided_by is not None
-    assert (result.decided_by.component, result.decided_by.rule) == (
+    assert (result.decided_by.component_id, result.decided_by.rule) == (
         "nat-0a",
         "ec2:DescribeNatGateways UnauthorizedOperation",
     )
@@ -72,7 +72,7 @@ def test_destination_eni_not_in_the_snapshot_is_unknown_and_says_so() -> None:
     assert result.verdict is Verdict.UNKNOWN
     assert result.decided_by is not None
     assert result.decided_by.kind is HopKind.TARGET_SECURITY_GROUP_INGRESS
-    assert result.decided_by.component == "subnet-0db"
+    assert result.decided_by.component_id == "subnet-0db"
     assert "No network interface with address 10.0.3.99" in result.decided_by.detail
 
 
@@ -80,7 +80,7 @@ def test_deleted_function_subnet_blocks() -> None:
     result = path(healthy(), DB_IP, 5432, subnet="subnet-0gone")
     assert result.verdict is Verdict.BLOCKED
     assert result.decided_by is not None
-    assert (result.decided_by.component, result.decided_by.rule) == (
+    assert (result.decided_by.component_id, result.decided_by.rule) == (
         "subnet-0gone",
         "subnet does not exist",
     )
@@ -93,7 +93,7 @@ def test_dedicated_tenancy_blocks_at_the_vpc() -> None:
     result = path(snapshot, DB_IP, 5432)
     assert result.verdict is Verdict.BLOCKED
     assert result.decided_by is not None
-    assert (result.decided_by.component, result.decided_by.rule) == (
+    assert (result.decided_by.component_id, result.decided_by.rule) == (
         "vpc-0a",
         "instanceTenancy=dedicated",
     )
@@ -106,7 +106,7 @@ def test_ipv6_needs_dual_stack_allowed_on_the_function() -> None:
     result = path(snapshot, "2001:db8::10", 443)
     assert result.verdict is Verdict.BLOCKED
     assert result.decided_by is not None
-    assert (result.decided_by.component, result.decided_by.rule) == (
+    assert (result.decided_by.component_id, result.decided_by.rule) == (
         "orders",
         "Ipv6AllowedForDualStack=false",
     )
@@ -120,7 +120,7 @@ def test_ipv6_needs_an_ipv6_cidr_on_the_subnet() -> None:
     result = path(snapshot, "2001:db8::10", 443)
     assert result.verdict is Verdict.BLOCKED
     assert result.decided_by is not None
-    assert (result.decided_by.component, result.decided_by.rule) == (FN_A, "no IPv6 CIDR")
+    assert (result.decided_by.component_id, result.decided_by.rule) == (FN_A, "no IPv6 CIDR")
 
 
 def test_function_paths_one_per_subnet_and_none_outside_a_vpc() -> None:
@@ -139,7 +139,7 @@ def test_one_subnet_that_differs_is_named() -> None:
     results = evaluate_function_paths(snapshot, "198.51.100.7", 443)
     assert [r.verdict for r in results] == [Verdict.LEAVES_VPC, Verdict.BLOCKED]
     assert results[1].decided_by is not None
-    assert results[1].decided_by.component == "rtb-0main"
+    assert results[1].decided_by.component_id == "rtb-0main"
 
 
 def test_destination_subnet_not_read_still_gets_its_nacl_checked() -> None:
@@ -160,7 +160,7 @@ def test_destination_subnet_not_read_still_gets_its_nacl_checked() -> None:
     assert result.verdict is Verdict.BLOCKED
     assert result.decided_by is not None
     assert result.decided_by.kind is HopKind.TARGET_NACL_INBOUND
-    assert (result.decided_by.component, result.decided_by.rule) == ("acl-0db", "rule *")
+    assert (result.decided_by.component_id, result.decided_by.rule) == ("acl-0db", "rule *")
 
 
 def test_destination_group_not_in_the_snapshot_is_unknown_not_blocked() -> None:
@@ -170,5 +170,5 @@ def test_destination_group_not_in_the_snapshot_is_unknown_not_blocked() -> None:
     assert result.verdict is Verdict.UNKNOWN
     assert result.decided_by is not None
     assert result.decided_by.kind is HopKind.TARGET_SECURITY_GROUP_INGRESS
-    assert result.decided_by.component == DB_SG
+    assert result.decided_by.component_id == DB_SG
     assert "perhaps another account's" in result.decided_by.detail

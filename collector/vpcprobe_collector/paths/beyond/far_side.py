@@ -195,6 +195,7 @@ def _nacls(
             acl, egress=egress, protocol=protocol, peers=[source], ports=ports
         )
         outcome = decision.outcome
+        label = nacls.rule_label(decision.rule_number) if decision.rule_number else None
         verb = {
             HopOutcome.ALLOW: "allows",
             HopOutcome.DENY: "denies",
@@ -206,11 +207,11 @@ def _nacls(
                 HopOutcome.DENY if outcome is HopOutcome.PARTIAL else outcome,
                 acl.network_acl_id,
                 f"Network ACL {acl.network_acl_id} of destination subnet {subnet_id} "
-                f"({decision.rule}) {verb} {traffic}.",
+                f"({label}) {verb} {traffic}.",
                 nacls.API,
                 vpc_id=vpc_id,
                 subnet_id=subnet_id,
-                rule=decision.rule,
+                rule=label,
                 destination=destination,
             )
         )

@@ -1,0 +1,717 @@
+"""Words for decisions: the one place a hop decision becomes a sentence (and a short label).
+
+Every `Hop.detail` and `Hop.rule` is written here, from the decision's typed fields, which
+the hop keeps beside them. Nothing reads these sentences back: rules use the typed fields.
+"""
+
+from __future__ import annotations
+
+from functools import singledispatch
+
+from vpcprobe_collector.paths import nacls, routes, security_groups
+from vpcprobe_collector.paths.cidr import format_ports
+from vpcprobe_collector.paths.decisions import (
+    DnsDecision,
+    DnsProblem,
+    EndDecision,
+    EndKind,
+    EndpointDecision,
+    EndpointProblem,
+    GatewayDecision,
+    IngressProblem,
+    NaclHopDecision,
+    NatDecision,
+    NatProblem,
+    RouteDecision,
+    RouteProblem,
+    SgEgressDecision,
+    SgIngressDecision,
+    SourceDecision,
+    SourceProblem,
+    Unread,
+)
+from vpcprobe_collector.paths.model import Hop, HopKind, HopOutcome
+from vpcprobe_collector.snapshot.model import RouteTargetType
+
+SUBNETS_API = "ec2:DescribeSubnets"
+
+
+def target_words(target_type: RouteTargetType | None) -> str:
+    """ "VPC peering connection", "transit gateway", ... for a route target type."""
+    if target_type is None:
+        return "a target"
+    return routes.TARGET_WORDS.get(target_type, "a target")
+
+
+def beyond_phrase(hop: Hop) -> str:
+    """Where the unseen part of a path that leaves the VPC begins, for findings:
+    "beyond VPC peering connection pcx-0abc (route active)"."""
+    if hop.target_id is None:
+        return "beyond the VPC"
+    state = f" ({_state_words(hop)})" if hop.target_state else ""
+    return f"beyond {target_words(hop.target_type)} {hop.target_id}{state}"
+
+
+def beyond_what(hop: Hop) -> str:
+    """What lies beyond the target, in words, for findings."""
+    kind = hop.target_type
+    if kind in (RouteTargetType.INTERNET_GATEWAY, RouteTargetType.EGRESS_ONLY_INTERNET_GATEWAY):
+        return "the internet, or the target host"
+    if kind is RouteTargetType.GATEWAY_ENDPOINT:
+        return "the AWS service's side: endpoint and resource policies"
+    if kind is RouteTargetType.PEERING:
+        return "the peer VPC's route back, security groups and network ACLs, or the target host"
+    if kind is RouteTargetType.TRANSIT_GATEWAY:
+        return (
+            "the transit gateway's route tables, the destination's route back, or the target host"
+        )
+    if kind is RouteTargetType.VIRTUAL_PRIVATE_GATEWAY:
+        return "the VPN tunnels and the network on premises, or the target host"
+    if kind in (RouteTargetType.NETWORK_INTERFACE, RouteTargetType.INSTANCE):
+        return "the appliance (a firewall or NAT instance) and what it forwards to"
+    return "the network on the far side, or the target host"
+
+
+def _state_words(hop: Hop) -> str:
+    if hop.target_type in (
+        RouteTargetType.INTERNET_GATEWAY,
+        RouteTargetType.EGRESS_ONLY_INTERNET_GATEWAY,
+    ):
+        return hop.target_state or ""
+    if hop.target_type is RouteTargetType.GATEWAY_ENDPOINT:
+        return hop.target_state or ""
+    return f"route {hop.target_state}"
+
+
+@singledispatch
+def hop(decision: object) -> Hop:
+    """The hop for one decision: its typed fields plus `detail` and `rule` in words."""
+    raise TypeError(f"no words for {type(decision).__name__}")
+
+
+@hop.register
+def _unread(d: Unread) -> Hop:
+    return Hop(
+        kind=d.kind,
+        component_id=d.component_id,
+        outcome=HopOutcome.UNKNOWN,
+        reason="unread",
+        rule=f"{d.api} {d.error_code}",
+        detail=f"{d.what} could not be read ({d.reason}), so this step is unknown.",
+        source_api=d.api,
+    )
+
+
+@hop.register
+def _source(d: SourceDecision) -> Hop:
+    subnet_id, dest = d.subnet_id, d.traffic.destination
+    rule: str | None = None
+    api = SUBNETS_API
+    if d.problem is None:
+        cidrs = ", ".join(d.cidrs)
+        where = f"{cidrs}, {d.zone}" if d.zone else cidrs
+        groups = ", ".join(d.security_group_ids) or "none"
+        detail = (
+            f"Traffic starts at Lambda's network interface in {subnet_id} ({where}) with "
+            f"security groups {groups}."
+        )
+    elif d.problem is SourceProblem.MISSING:
+        rule = "subnet does not exist"
+        detail = (
+            f"Subnet {subnet_id} in the function's configuration does not exist (it may "
+            "have been deleted), so Lambda has no network interface there."
+        )
+    elif d.problem is SourceProblem.DEDICATED_TENANCY:
+        rule, api = "instanceTenancy=dedicated", "ec2:DescribeVpcs"
+        detail = (
+            f"VPC {d.component_id} has dedicated instance tenancy, which Lambda does not "
+            "support: it cannot create its network interfaces there."
+        )
+    elif d.problem is SourceProblem.IPV6_NOT_ALLOWED:
+        rule, api = "Ipv6AllowedForDualStack=false", "lambda:GetFunction"
+        detail = (
+            f"Function {d.component_id} has Ipv6AllowedForDualStack off, so it sends no "
+            f"IPv6 traffic and cannot reach {dest}."
+        )
+    elif d.problem is SourceProblem.NO_IPV6_CIDR:
+        rule = "no IPv6 CIDR"
+        detail = (
+            f"Subnet {subnet_id} has no IPv6 CIDR block, so Lambda's network interface "
+            f"there has no IPv6 address to reach {dest}."
+        )
+    else:
+        rule = "no IPv4 CIDR"
+        detail = (
+            f"Subnet {subnet_id} is IPv6-only, so Lambda's network interface there has no "
+            f"IPv4 address to reach {dest}."
+        )
+    return Hop(
+        kind=HopKind.SOURCE,
+        component_id=d.component_id,
+        outcome=d.outcome,
+        reason=d.problem.value if d.problem else None,
+        subnet_id=subnet_id,
+        rule=rule,
+        detail=detail,
+        source_api=api,
+    )
+
+
+def _groups_phrase(groups: tuple[str, ...]) -> tuple[str, str, str]:
+    names = ", ".join(groups)
+    return (
+        names,
+        ("groups" if len(groups) > 1 else "group"),
+        ("allow" if len(groups) > 1 else "allows"),
+    )
+
+
+@hop.register
+def _sg_egress(d: SgEgressDecision) -> Hop:
+    t = d.traffic
+    proto = t.protocol.upper()
+    api: str | None = security_groups.API
+    rule: str | None = None
+    peer: str | None = t.destination
+    reason: str | None = None
+    if not d.group_ids:
+        api, rule, reason = None, "no security groups", "no_security_groups"
+        detail = "The function has no security groups, so it can send nothing."
+    elif d.outcome is HopOutcome.ALLOW and d.rule is not None:
+        rule = security_groups.rule_text(d.rule, "to")
+        peer = d.rule.peer
+        detail = f"Security group {d.group_id} allows outbound {proto} to {t.dest_text} ({rule})."
+    elif d.outcome is HopOutcome.UNKNOWN:
+        if d.uncertain:
+            why = "; ".join(d.uncertain)
+        elif d.skipped_reason:
+            why = f"{', '.join(d.missing)} could not be read ({d.skipped_reason})"
+        else:
+            why = "a group could not be read"
+        if d.skipped_reason and d.missing:
+            rule = f"{api} {d.skipped_code}"
+        reason = "uncertain" if d.uncertain else "unread"
+        detail = (
+            f"Whether the function's security groups allow outbound {proto} to "
+            f"{t.dest_text} is unknown: {why}."
+        )
+    elif d.missing:
+        rule, reason = "security group does not exist", "security_group_missing"
+        detail = (
+            f"Security group {d.missing[0]} in the function's configuration does not exist (it "
+            "may have been deleted)."
+        )
+    else:
+        names, plural, verb = _groups_phrase(d.group_ids)
+        rule, reason = f"no egress rule allows {t.protocol} {t.port} to {t.destination}", "no_rule"
+        detail = f"Security {plural} {names} {verb} no outbound {proto} to {t.dest_text}."
+    return Hop(
+        kind=HopKind.SECURITY_GROUP_EGRESS,
+        component_id=d.component_id,
+        outcome=d.outcome,
+        reason=reason,
+        subnet_id=d.subnet_id,
+        protocol=t.protocol,
+        ports=(t.port, t.port),
+        peer=peer,
+        rule=rule,
+        detail=detail,
+        source_api=api,
+    )
+
+
+@hop.register
+def _sg_ingress(d: SgIngressDecision) -> Hop:
+    t = d.traffic
+    proto = t.protocol.upper()
+    eni_id = d.eni_id or "?"
+    api = security_groups.API
+    rule: str | None = None
+    peer: str | None = d.source_text
+    if d.problem is IngressProblem.NO_GROUPS:
+        api = "ec2:DescribeNetworkInterfaces"
+        detail = (
+            f"Network interface {eni_id} ({d.eni_type or 'interface'}) has no "
+            "security groups, so none filter the traffic."
+        )
+    elif d.problem is IngressProblem.UNHELD:
+        api = "ec2:DescribeNetworkInterfaces"
+        rule = "no network interface holds the address"
+        where = f"{d.subnet_id} ({d.subnet_cidr})" if d.subnet_cidr else f"{d.subnet_id}"
+        detail = (
+            f"No network interface holds {t.destination}, an address in subnet {where}: "
+            "nothing there can answer (a stale DNS record, or a deleted instance or database)."
+        )
+    elif d.problem is IngressProblem.ENI_NOT_FOUND:
+        api = "ec2:DescribeNetworkInterfaces"
+        why = f" (read failed: {d.skipped_reason})" if d.skipped_reason else ""
+        rule = f"{api} {d.skipped_code}" if d.skipped_reason else "destination ENI not found"
+        detail = (
+            f"No network interface with address {t.destination} is in the snapshot{why}, so "
+            "the destination's security groups cannot be checked."
+        )
+    elif d.outcome is HopOutcome.ALLOW and d.rule is not None:
+        rule = security_groups.rule_text(d.rule, "from")
+        peer = d.rule.peer
+        detail = (
+            f"Security group {d.group_id} of {eni_id} allows inbound "
+            f"{proto} {t.port} from the function ({rule})."
+        )
+    elif d.outcome is HopOutcome.UNKNOWN:
+        why = "; ".join(d.uncertain) or (
+            f"its security group {', '.join(d.missing)} is not in the snapshot"
+            + (f" ({d.skipped_reason})" if d.skipped_reason else " (perhaps another account's)")
+        )
+        if d.skipped_reason and d.missing:
+            rule = f"{api} {d.skipped_code}"
+        detail = (
+            f"Whether {eni_id} accepts inbound {proto} {t.port} from the "
+            f"function is unknown: {why}."
+        )
+    else:
+        names, plural, verb = _groups_phrase(d.group_ids)
+        rule = f"no ingress rule allows {t.protocol} {t.port} from the function"
+        detail = (
+            f"Security {plural} {names} of {eni_id} {verb} no inbound {proto} "
+            f"{t.port} from {d.source_text} or from the function's security groups "
+            f"{', '.join(d.function_group_ids)}."
+        )
+    return Hop(
+        kind=HopKind.TARGET_SECURITY_GROUP_INGRESS
+        if d.problem is not IngressProblem.UNHELD
+        else HopKind.DESTINATION,
+        component_id=d.component_id,
+        outcome=d.outcome,
+        reason=d.problem.value if d.problem else _outcome_reason(d.outcome, bool(d.uncertain)),
+        subnet_id=d.subnet_id,
+        protocol=t.protocol,
+        ports=(t.port, t.port),
+        peer=peer,
+        target_id=d.eni_id,
+        rule=rule,
+        detail=detail,
+        source_api=api,
+    )
+
+
+def _outcome_reason(outcome: HopOutcome, uncertain: bool) -> str | None:
+    if outcome is HopOutcome.DENY:
+        return "no_rule"
+    if outcome is HopOutcome.UNKNOWN:
+        return "uncertain" if uncertain else "unread"
+    return None
+
+
+def _nacl_traffic(d: NaclHopDecision) -> str:
+    """ "outbound TCP to 10.2.3.4:5432", "inbound return TCP from 10.2.3.4 on ports …"."""
+    t = d.traffic
+    proto = t.protocol.upper()
+    nat, subnet, src = d.nat_gateway_id, d.subnet_id, d.source_text
+    ephemeral = f"on ports {format_ports([nacls.EPHEMERAL_PORTS])}"
+    return {
+        HopKind.NACL_OUTBOUND: f"outbound {proto} to {t.dest_text}",
+        HopKind.NACL_INBOUND_RETURN: f"inbound return {proto} from {t.destination} {ephemeral}",
+        HopKind.TARGET_NACL_INBOUND: f"inbound {proto} to port {t.port} of {subnet} from {src}",
+        HopKind.TARGET_NACL_OUTBOUND_RETURN: (
+            f"outbound return {proto} from {subnet} to {src} {ephemeral}"
+        ),
+        HopKind.NAT_NACL_INBOUND: (
+            f"inbound {proto} to {t.dest_text} from {src} into NAT gateway {nat}'s subnet {subnet}"
+        ),
+        HopKind.NAT_NACL_OUTBOUND: (
+            f"outbound {proto} to {t.dest_text} from NAT gateway {nat}'s subnet {subnet}"
+        ),
+        HopKind.NAT_NACL_INBOUND_RETURN: (
+            f"inbound return {proto} from {t.destination} to NAT gateway {nat}'s subnet "
+            f"{subnet} {ephemeral}"
+        ),
+        HopKind.NAT_NACL_OUTBOUND_RETURN: (
+            f"outbound return {proto} from NAT gateway {nat}'s subnet {subnet} to {src} {ephemeral}"
+        ),
+    }[d.kind]
+
+
+@hop.register
+def _nacl(d: NaclHopDecision) -> Hop:
+    t = d.traffic
+    found = d.decision
+    rule_number = found.rule_number if found else None
+    rule = nacls.rule_label(rule_number) if rule_number is not None else None
+    reason: str | None = None
+    api: str | None = nacls.API
+    if d.same_subnet:
+        api = None
+        reason = "same_subnet"
+        detail = (
+            f"{t.destination} is in the function's own subnet {d.subnet_id}, where network "
+            "ACLs do not apply."
+        )
+    elif d.subnet_unknown:
+        api = SUBNETS_API
+        reason = "destination_subnet_unknown"
+        detail = (
+            f"No subnet holding {t.destination} is in the snapshot, so the destination's "
+            "network ACL cannot be checked."
+        )
+    elif found is None or d.acl_id is None:
+        reason = "no_network_acl"
+        detail = (
+            f"No network ACL of {d.subnet_id} is in the snapshot, so whether it allows "
+            f"{_nacl_traffic(d)} is unknown."
+        )
+    else:
+        traffic = _nacl_traffic(d)
+        acl_id = d.acl_id
+        if found.outcome is HopOutcome.ALLOW:
+            detail = f"Network ACL {acl_id} {rule} allows {traffic}."
+        elif found.outcome is HopOutcome.DENY:
+            if rule_number == nacls.DEFAULT_RULE_NUMBER:
+                reason = "default_rule"
+                detail = (
+                    f"Network ACL {acl_id} denies {traffic} by its default rule * "
+                    "(no numbered rule allows it)."
+                )
+            else:
+                reason = "deny_rule"
+                detail = f"Network ACL {acl_id} {rule} denies {traffic}."
+        elif found.outcome is HopOutcome.PARTIAL:
+            reason = "partial"
+            within = traffic.removesuffix(f" on ports {format_ports([d.ports])}")
+            allow = nacls.rule_label(found.allow_rule_number or 0)
+            detail = (
+                f"Network ACL {acl_id} allows {within} only on ports "
+                f"{format_ports(found.allowed)} ({allow}); ports "
+                f"{format_ports(found.denied)} are denied by {rule}, "
+                "so some connections fail and others work."
+            )
+        else:
+            reason = "uncertain"
+            detail = (
+                f"Network ACL {acl_id} {rule} covers only part of {d.peer}, so whether it "
+                "applies depends on the address Lambda's network interface has."
+            )
+    return Hop(
+        kind=d.kind,
+        component_id=d.component_id,
+        outcome=d.outcome,
+        reason=reason,
+        subnet_id=d.subnet_id,
+        rule_number=rule_number,
+        allow_rule_number=found.allow_rule_number if found else None,
+        protocol=t.protocol,
+        ports=d.ports,
+        allowed_ports=list(found.allowed) if found else [],
+        denied_ports=list(found.denied) if found else [],
+        peer=d.peer,
+        target_id=d.nat_gateway_id,
+        rule=rule,
+        detail=detail,
+        source_api=api,
+    )
+
+
+@hop.register
+def _route(d: RouteDecision) -> Hop:
+    t = d.traffic
+    dest = t.destination
+    rtb, subnet_id, r = d.route_table_id, d.subnet_id, d.route
+    nat = d.nat_gateway_id
+    text = routes.route_text(r) if r else None
+    target = d.target_id
+    words = target_words(d.target_type)
+    api = routes.API
+    rule = text
+    if d.problem is RouteProblem.NO_TABLE:
+        rule = "no route table"
+        detail = (
+            f"Subnet {subnet_id} has no route table (no explicit association and no main "
+            "table), so it routes nothing."
+        )
+    elif d.problem is RouteProblem.NAT_SUBNET_UNKNOWN:
+        api = "ec2:DescribeNatGateways"
+        detail = (
+            f"The subnet of NAT gateway {nat} is not known, so its route onwards cannot be checked."
+        )
+    elif d.problem is RouteProblem.PREFIX_LIST_UNREAD:
+        lists = ", ".join(d.unresolved_prefix_lists)
+        why = f" ({d.skipped_reason})" if d.skipped_reason else ""
+        api, rule = "ec2:GetManagedPrefixListEntries", f"prefix list {lists} unread"
+        detail = (
+            f"Route table {rtb} has routes to prefix list {lists} whose entries were not "
+            f"read{why}, so which route carries {dest} is unknown."
+        )
+    elif nat is not None and d.problem in (RouteProblem.NO_ROUTE, RouteProblem.BLACKHOLE):
+        # The NAT's own subnet: say so in the sentence, since that is where the fix goes.
+        rule = text or f"no route to {dest}"
+        what = f"has a blackhole route for {dest} ({text})" if r else f"has no route to {dest}"
+        detail = (
+            f"NAT gateway {nat} is in subnet {subnet_id}, whose route table {rtb} {what}, "
+            "so the NAT gateway cannot forward it: that subnet needs 0.0.0.0/0 -> an "
+            "internet gateway."
+        )
+    elif d.problem is RouteProblem.NO_ROUTE:
+        default = "::/0" if t.ipv6 else "0.0.0.0/0"
+        rule = f"no route to {dest}"
+        detail = (
+            f"Route table {rtb} of {subnet_id} has no route to {dest} (no {default} "
+            "route either), so the traffic is dropped."
+        )
+    elif d.problem is RouteProblem.BLACKHOLE and r is not None:
+        detail = (
+            f"Route table {rtb} of {subnet_id} sends {dest} to {r.target_id} "
+            f"({r.destination}), but the route is a blackhole: its target no longer "
+            "exists or has failed."
+        )
+    elif d.problem is RouteProblem.PRIVATE_NAT_TO_IGW:
+        detail = (
+            f"NAT gateway {nat} is a private NAT gateway, yet its subnet's route "
+            f"table {rtb} sends {dest} to internet gateway {target}; a private NAT "
+            "gateway cannot reach the internet."
+        )
+    elif d.problem is RouteProblem.NAT_LOOPS:
+        detail = (
+            f"NAT gateway {nat}'s subnet {subnet_id} uses route table {rtb}, which "
+            f"sends {dest} to {target} instead of out of the VPC."
+        )
+    elif nat is not None and r is not None:
+        detail = (
+            f"NAT gateway {nat}'s subnet {subnet_id} uses route table {rtb}, which sends "
+            f"{dest} to {words} {target} ({r.destination})."
+        )
+    elif d.problem is RouteProblem.IGW_FROM_PRIVATE and r is not None:
+        detail = (
+            f"Route table {rtb} of {subnet_id} sends {dest} to internet gateway "
+            f"{target} ({r.destination}), but Lambda's network interfaces never have a "
+            "public IP address, so the traffic is dropped: the function needs a subnet "
+            "whose route goes to a NAT gateway in a public subnet."
+        )
+    elif d.problem is RouteProblem.UNRECOGNISED:
+        detail = (
+            f"Route table {rtb} of {subnet_id} sends {dest} to {target}, a target "
+            "vpcprobe does not recognise, so the rest of the path is unknown."
+        )
+    elif r is not None and r.target_type is RouteTargetType.LOCAL:
+        detail = f"Route table {rtb} of {subnet_id} keeps {dest} inside the VPC ({text})."
+    elif r is not None:
+        detail = (
+            f"Route table {rtb} of {subnet_id} sends {dest} to {words} {target} ({r.destination})."
+        )
+    else:  # pragma: no cover - every problem is worded above
+        detail = f"Route table {rtb} of {subnet_id}: {d.problem}."
+    return Hop(
+        kind=d.kind,
+        component_id=d.component_id,
+        outcome=d.outcome,
+        reason=d.problem.value if d.problem else None,
+        subnet_id=subnet_id or None,
+        protocol=t.protocol,
+        ports=(t.port, t.port),
+        peer=dest,
+        route_destination=r.destination if r else None,
+        target_type=r.target_type if r else None,
+        target_id=target,
+        target_state=r.state if r else None,
+        rule=rule,
+        detail=detail,
+        source_api=api,
+    )
+
+
+@hop.register
+def _nat(d: NatDecision) -> Hop:
+    nat_id, nat = d.nat_gateway_id, d.nat
+    if d.problem is NatProblem.MISSING or nat is None:
+        rule = "NAT gateway not found"
+        detail = (
+            f"NAT gateway {nat_id} does not exist (it may have been deleted), so the route "
+            "to it goes nowhere."
+        )
+    elif d.problem is NatProblem.NOT_AVAILABLE:
+        failure = f": {nat.failure_message}" if nat.failure_message else ""
+        rule = f"state {nat.state}"
+        detail = f"NAT gateway {nat_id} is {nat.state}{failure}, so it forwards no traffic."
+    else:
+        public = f" with public address {', '.join(nat.public_ips)}" if nat.public_ips else ""
+        rule = "state available"
+        detail = (
+            f"NAT gateway {nat_id} ({nat.connectivity_type}, in {nat.subnet_id}) is available "
+            f"and translates the function's traffic{public}."
+        )
+    return Hop(
+        kind=HopKind.NAT_GATEWAY,
+        component_id=nat_id,
+        outcome=d.outcome,
+        reason=d.problem.value if d.problem else None,
+        subnet_id=nat.subnet_id if nat else None,
+        target_type=RouteTargetType.NAT_GATEWAY,
+        target_id=nat_id,
+        target_state=nat.state if nat else "not found",
+        rule=rule,
+        detail=detail,
+        source_api="ec2:DescribeNatGateways",
+    )
+
+
+@hop.register
+def _gateway(d: GatewayDecision) -> Hop:
+    igw = d.kind is HopKind.INTERNET_GATEWAY
+    words = "Internet gateway" if igw else "Egress-only internet gateway"
+    if d.attached:
+        rule = "attached"
+        detail = (
+            f"{words} {d.gateway_id} is attached to {d.vpc_id} and carries the traffic out of "
+            "the VPC."
+        )
+    else:
+        rule = "not attached"
+        detail = (
+            f"{words} {d.gateway_id} is not attached to {d.vpc_id or 'the VPC'} (or no longer "
+            "exists), so the route to it goes nowhere."
+        )
+    return Hop(
+        kind=d.kind,
+        component_id=d.gateway_id,
+        outcome=d.outcome,
+        reason=None if d.attached else "not_attached",
+        target_type=(
+            RouteTargetType.INTERNET_GATEWAY
+            if igw
+            else RouteTargetType.EGRESS_ONLY_INTERNET_GATEWAY
+        ),
+        target_id=d.gateway_id,
+        target_state="attached" if d.attached else "not attached",
+        rule=rule,
+        detail=detail,
+        source_api=d.api,
+    )
+
+
+@hop.register
+def _endpoint(d: EndpointDecision) -> Hop:
+    ref = d.endpoint_id
+    if d.endpoint_type == "Interface":
+        rule = "private DNS on"
+        detail = (
+            f"{d.service_name} resolves to interface endpoint {ref} (private "
+            f"DNS on) at {d.address} ({d.eni_id} in {d.eni_subnet_id})."
+        )
+    elif d.problem is EndpointProblem.MISSING:
+        rule = "endpoint not found"
+        detail = f"Gateway endpoint {ref} does not exist (it may have been deleted)."
+    elif d.problem is EndpointProblem.NOT_AVAILABLE:
+        rule = f"state {d.state}"
+        detail = f"Gateway endpoint {ref} for {d.service_name} is {d.state}."
+    else:
+        rule = "state available"
+        detail = f"Gateway endpoint {ref} carries the traffic to {d.service_name}."
+    return Hop(
+        kind=HopKind.VPC_ENDPOINT,
+        component_id=ref,
+        outcome=d.outcome,
+        reason=d.problem.value if d.problem else None,
+        subnet_id=d.eni_subnet_id,
+        peer=d.address,
+        target_type=RouteTargetType.GATEWAY_ENDPOINT if d.endpoint_type == "Gateway" else None,
+        target_id=d.eni_id if d.endpoint_type == "Interface" else ref,
+        target_state=d.state,
+        rule=rule,
+        detail=detail,
+        source_api="ec2:DescribeVpcEndpoints",
+    )
+
+
+@hop.register
+def _dns(d: DnsDecision) -> Hop:
+    vpc_id = d.vpc_id
+    why = f" ({d.skipped_reason})" if d.skipped_reason else ""
+    api = "ec2:DescribeVpcAttribute"
+    rule: str | None
+    if d.problem is DnsProblem.VPC_UNREAD:
+        api, rule = "ec2:DescribeVpcs", None
+        detail = (
+            f"The VPC could not be read{why}, so whether the Amazon-provided DNS "
+            "server answers is unknown."
+        )
+    elif d.problem is DnsProblem.SUPPORT_OFF:
+        rule = "enableDnsSupport=false"
+        detail = (
+            f"VPC {vpc_id} has enableDnsSupport set to false, so the Amazon-provided "
+            "DNS server does not answer the function's queries."
+        )
+    elif d.problem is DnsProblem.SUPPORT_UNREAD:
+        rule = "enableDnsSupport unknown"
+        detail = (
+            f"The enableDnsSupport attribute of VPC {vpc_id} could not be read{why}, "
+            "so whether the Amazon-provided DNS server answers is unknown."
+        )
+    elif d.problem is DnsProblem.ATTRIBUTES_UNREAD:
+        rule = "DNS attributes unknown"
+        detail = (
+            f"The DNS attributes of VPC {vpc_id} could not be read, so "
+            f"whether {d.service_name} resolves to interface endpoint "
+            f"{d.endpoint_id} is unknown."
+        )
+    else:
+        rule = "enableDnsSupport=true"
+        detail = (
+            f"The Amazon-provided DNS server answers queries from VPC {vpc_id} "
+            "(enableDnsSupport is true); security groups and network ACLs cannot filter it."
+        )
+    return Hop(
+        kind=HopKind.DNS,
+        component_id=vpc_id or "AmazonProvidedDNS",
+        outcome=d.outcome,
+        reason=d.problem.value if d.problem else None,
+        rule=rule,
+        detail=detail,
+        source_api=api,
+    )
+
+
+@hop.register
+def _end(d: EndDecision) -> Hop:
+    t = d.traffic
+    kind = d.target_type
+    target = d.target_id
+    words = target_words(kind)
+    if d.end is EndKind.AMAZON_DNS:
+        detail = (
+            f"{t.destination} is the Amazon-provided DNS server, which the function "
+            "reaches without passing security groups, network ACLs or routes."
+        )
+    elif d.end is EndKind.INSIDE:
+        where = f" ({d.eni_id})" if d.eni_id else ""
+        detail = f"The path ends at {t.destination}{where} inside the VPC."
+    elif kind in (RouteTargetType.INTERNET_GATEWAY, RouteTargetType.EGRESS_ONLY_INTERNET_GATEWAY):
+        detail = (
+            f"Beyond {target} the path goes to the internet; whether {t.dest_text} "
+            "answers is not visible from this VPC's configuration."
+        )
+    elif kind is RouteTargetType.GATEWAY_ENDPOINT:
+        detail = (
+            f"Beyond gateway endpoint {target} the path reaches {d.service_name}; "
+            "the service's side (endpoint and bucket policies) is not visible here."
+        )
+    elif kind in (RouteTargetType.NETWORK_INTERFACE, RouteTargetType.INSTANCE):
+        detail = (
+            f"Beyond {words} {target} (an appliance such as a firewall or NAT instance) "
+            "what happens to the traffic is not visible from this VPC's configuration."
+        )
+    else:
+        detail = (
+            f"Beyond {words} {target} (route {d.target_state}) the path leaves this VPC; what "
+            "lies beyond is not visible from this VPC's configuration."
+        )
+    return Hop(
+        kind=HopKind.DESTINATION,
+        component_id=t.destination,
+        outcome=HopOutcome.INFO,
+        reason=d.end.value,
+        protocol=t.protocol,
+        ports=(t.port, t.port),
+        peer=t.destination,
+        target_type=kind,
+        target_id=target if d.end is EndKind.BEYOND else d.eni_id,
+        target_state=d.target_state,
+        detail=detail,
+    )

@@ -1,0 +1,80 @@
+"""The destination inside the VPC: its subnet's NACL both ways and its ENI's security groups,
+or, when no network interface holds the address, that fact with the subnet it falls in."""
+
+from __future__ import annotations
+
+from vpcprobe_collector.paths.decisions import Decision, EndDecision, EndKind, NaclHopDecision
+from vpcprobe_collector.paths.hops import nacl, security_group_ingress
+from vpcprobe_collector.paths.model import HopKind, HopOutcome
+from vpcprobe_collector.paths.walk import Walk
+from vpcprobe_collector.snapshot.model import NetworkInterface, Route
+
+
+def locate(walk: Walk) -> tuple[NetworkInterface | None, str | None]:
+    """The ENI holding the destination address, and the subnet it is (or would be) in."""
+    index = walk.index
+    eni = index.interface_with_address(walk.address)
+    # The ENI's subnet ID is enough for its NACL even when the subnet itself was not read.
+    subnet_id = eni.subnet_id if eni is not None else None
+    if subnet_id is None and index.in_vpc(walk.address):
+        containing = index.subnet_containing(walk.address)
+        subnet_id = containing.subnet_id if containing else None
+    return eni, subnet_id
+
+
+def follow(walk: Walk, route: Route) -> None:
+    """A local route: the destination's NACL in, its security groups, its NACL out (replies)."""
+    index, traffic = walk.index, walk.traffic
+    eni, subnet_id = locate(walk)
+    same_subnet = subnet_id == walk.query.subnet_id
+    if not same_subnet:
+        if subnet_id is None:
+            walk.add(
+                NaclHopDecision(
+                    kind=HopKind.TARGET_NACL_INBOUND,
+                    subnet_id=index.vpc.vpc_id if index.vpc else traffic.destination,
+                    traffic=traffic,
+                    ports=(traffic.port, traffic.port),
+                    peer=walk.source_text,
+                    source_text=walk.source_text,
+                    outcome=HopOutcome.UNKNOWN,
+                    subnet_unknown=True,
+                )
+            )
+        else:
+            walk.add(_nacl(walk, HopKind.TARGET_NACL_INBOUND, subnet_id))
+    groups = tuple(walk.query.security_group_ids)
+    if eni is None:
+        walk.add(
+            security_group_ingress.no_interface(index, traffic, walk.source_text, groups, subnet_id)
+        )
+    else:
+        walk.add(
+            security_group_ingress.decide(
+                index, traffic, eni, walk.source_networks, walk.source_text, groups
+            )
+        )
+    if not same_subnet and subnet_id is not None:
+        walk.add(_nacl(walk, HopKind.TARGET_NACL_OUTBOUND_RETURN, subnet_id))
+    walk.leave(
+        EndDecision(
+            end=EndKind.INSIDE,
+            traffic=traffic,
+            eni_id=eni.network_interface_id if eni else None,
+            target_type=route.target_type,
+            target_id=route.target_id or "local",
+            target_state=route.state,
+        )
+    )
+
+
+def _nacl(walk: Walk, kind: HopKind, subnet_id: str) -> Decision:
+    return nacl.decide(
+        walk.index,
+        kind,
+        subnet_id,
+        walk.traffic,
+        peers=walk.source_networks,
+        peer=walk.source_text,
+        source_text=walk.source_text,
+    )

@@ -1,0 +1,54 @@
+"""Walk: one path's evaluation in progress, the decisions so far and where the path ended."""
+
+from __future__ import annotations
+
+from vpcprobe_collector.paths.cidr import IPAddress, IPNetwork, parse_address
+from vpcprobe_collector.paths.decisions import Decision, EndDecision, Traffic, Unread
+from vpcprobe_collector.paths.index import SnapshotIndex
+from vpcprobe_collector.paths.model import HopKind, HopOutcome, PathQuery
+
+
+class Walk:
+    """Hop modules append their decisions here in path order; `evaluate` turns them into hops
+    and a verdict. Each hop module's `decide` is a pure function; its `follow` (for the hop
+    kinds a route leads to) reads this walk and adds to it."""
+
+    def __init__(self, index: SnapshotIndex, query: PathQuery) -> None:
+        self.index = index
+        self.query = query
+        self.address: IPAddress = parse_address(query.destination)
+        self.traffic = Traffic(
+            protocol=query.protocol,
+            destination=str(self.address),
+            port=query.port,
+            ipv6=self.address.version == 6,
+        )
+        self.decisions: list[Decision] = []
+        self.end: EndDecision | None = None
+        self.source_networks: list[IPNetwork] = []
+        self.source_text = ""
+
+    def add(self, *decisions: Decision) -> None:
+        self.decisions.extend(decisions)
+
+    def leave(self, end: EndDecision) -> None:
+        """Where the path ends (inside the VPC, or beyond it through a named target)."""
+        self.end = end
+
+
+def unread(
+    index: SnapshotIndex, kind: HopKind, component_id: str, api: str, what: str
+) -> Unread | None:
+    """An Unread decision when `api` was skipped; None when it was read fine."""
+    skipped = index.skipped_for(api)
+    if skipped is None:
+        return None
+    return Unread(
+        kind=kind,
+        component_id=component_id,
+        api=api,
+        what=what,
+        reason=skipped.reason,
+        error_code=skipped.error_code,
+        outcome=HopOutcome.UNKNOWN,
+    )
