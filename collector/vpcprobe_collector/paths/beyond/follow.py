@@ -13,7 +13,7 @@ from vpcprobe_collector.paths.beyond import peering, transit, vpn
 from vpcprobe_collector.paths.beyond.model import BeyondPath
 from vpcprobe_collector.paths.cidr import parse_address, parse_network
 from vpcprobe_collector.paths.index import SnapshotIndex
-from vpcprobe_collector.snapshot.model import RouteTargetType, VpcSnapshot
+from vpcprobe_collector.snapshot.model import Route, RouteTargetType, VpcSnapshot
 
 FOLLOWED = (
     RouteTargetType.PEERING,
@@ -37,8 +37,7 @@ def follow_beyond(
     (or is a blackhole: the in-VPC engine judges that)."""
     index = index or SnapshotIndex(snapshot)
     table = index.route_table_for(subnet_id)
-    subnet = index.subnets.get(subnet_id)
-    if table is None or subnet is None or not subnet.cidr_block:
+    if table is None:
         return None
     address = parse_address(destination)
     match = routes.longest_match(index, table, address)
@@ -46,10 +45,46 @@ def follow_beyond(
     if route is None or route.target_type not in FOLLOWED or not route.target_id:
         return None
     if route.state != "active":
-        return None
+        # AWS shows a route to a peering connection that is not active as a blackhole: the
+        # connection's state is what to fix (accept it), so that is what this path says.
+        if route.target_type is not RouteTargetType.PEERING:
+            return None
+        pcx = snapshot.beyond.peering(route.target_id)
+        if pcx is None or pcx.status == "active":
+            return None
     if security_group_ids is None:
         fn = snapshot.function
         security_group_ids = tuple(fn.vpc_config.security_group_ids) if fn and fn.vpc_config else ()
+    return follow_route(
+        snapshot,
+        subnet_id,
+        route,
+        destination,
+        port,
+        protocol,
+        security_group_ids=security_group_ids,
+        index=index,
+    )
+
+
+def follow_route(
+    snapshot: VpcSnapshot,
+    subnet_id: str,
+    route: Route,
+    destination: str,
+    port: int,
+    protocol: Literal["tcp", "udp"],
+    *,
+    security_group_ids: tuple[str, ...],
+    index: SnapshotIndex,
+) -> BeyondPath | None:
+    """The hops after `route` (to a pcx-…, tgw-… or vgw-…) from `subnet_id`."""
+    subnet = index.subnets.get(subnet_id)
+    if subnet is None or not subnet.cidr_block or not route.target_id:
+        return None
+    if route.target_type not in FOLLOWED:
+        return None
+    address = parse_address(destination)
     source = parse_network(
         subnet.cidr_block if address.version == 4 else (subnet.ipv6_cidr_blocks or ["::/0"])[0]
     )

@@ -1,4 +1,8 @@
-"""Typed decisions for hops beyond the function's VPC, and the path that collects them."""
+"""Typed decisions for hops beyond the function's VPC, and the path that collects them.
+
+Each `Step` has the `HopKind` of the same value: `paths/hops/beyond_vpc.py` turns decisions
+into the engine's hops.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
-from vpcprobe_collector.paths.model import HopOutcome, Verdict
+from vpcprobe_collector.paths.model import HopKind, HopOutcome, Verdict
 
 
 class Step(StrEnum):
@@ -26,7 +30,13 @@ class Step(StrEnum):
     TGW_DESTINATION = "tgw_destination"  # the attachment that route leads to
     TGW_RETURN_ROUTE = "tgw_return_route"  # the destination attachment's TGW route back
     VPN = "vpn"  # a VPN connection (vgw-… or TGW VPN attachment) and its tunnels
-    END = "end"  # the path ends at something vpcprobe cannot look into (DX, TGW peering, ...)
+    END = (
+        "beyond_end"  # the path ends at something vpcprobe cannot look into (DX, TGW peering, ...)
+    )
+
+
+# The engine's hop kinds for these steps (same values).
+BEYOND_KINDS = frozenset(HopKind(step.value) for step in Step)
 
 
 @dataclass(frozen=True)
