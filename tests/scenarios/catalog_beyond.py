@@ -221,6 +221,7 @@ def _peered(
     snap = b.healthy()
     _route(snap, routed, RouteTargetType.PEERING, PCX)
     snap.target_addresses = [FAR_DB, b.PUBLIC_ADDRESS]
+    snap.beyond.followed = [PCX]
     snap.beyond.peering_connections = [
         PeeringConnection(
             vpc_peering_connection_id=PCX,
@@ -360,6 +361,7 @@ def _tgw(
     _route(snap, FAR_CIDR, RouteTargetType.TRANSIT_GATEWAY, TGW)
     snap.target_addresses = [FAR_DB, b.PUBLIC_ADDRESS]
     beyond = snap.beyond
+    beyond.followed = [TGW]
     beyond.transit_gateways = [
         TransitGateway(
             transit_gateway_id=TGW,
@@ -546,6 +548,7 @@ def _vpn(tunnels: list[str] | None, *, connection: bool = True) -> VpcSnapshot:
     snap = b.healthy()
     _route(snap, "192.168.0.0/16", RouteTargetType.VIRTUAL_PRIVATE_GATEWAY, VGW)
     snap.target_addresses = [ONPREM, b.PUBLIC_ADDRESS]
+    snap.beyond.followed = [VGW]
     snap.beyond.vpn_gateways = [
         VpnGateway(vpn_gateway_id=VGW, state="available", attached_vpc_ids=[b.VPC])
     ]
@@ -664,6 +667,7 @@ def _route53(
         )
         # On-premises DNS behind the VPN.
         _route(snap, "172.20.0.0/16", RouteTargetType.VIRTUAL_PRIVATE_GATEWAY, VGW)
+        beyond.followed = [VGW]
         beyond.vpn_gateways = [
             VpnGateway(vpn_gateway_id=VGW, state="available", attached_vpc_ids=[b.VPC])
         ]

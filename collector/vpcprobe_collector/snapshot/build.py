@@ -302,6 +302,7 @@ def _read_beyond(
 
     pcx_ids, tgw_ids = targets(RouteTargetType.PEERING), targets(RouteTargetType.TRANSIT_GATEWAY)
     vgw_ids = targets(RouteTargetType.VIRTUAL_PRIVATE_GATEWAY)
+    beyond.followed = sorted(pcx_ids | tgw_ids | vgw_ids)
     far: list[peering_reader.FarSide] = []
     if pcx_ids:
         say("reading VPC peering connections")

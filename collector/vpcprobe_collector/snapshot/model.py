@@ -528,6 +528,9 @@ class BeyondVpc(_Fact):
     `skipped` says which (`skipped_for("ec2:DescribeVpcPeeringConnections")`).
     """
 
+    # The pcx-…, tgw-… and vgw-… route targets whose facts were read (an older snapshot, or one
+    # taken before a route existed, has none: what lies behind them is unread, not absent).
+    followed: list[str] = Field(default_factory=list)
     peering_connections: list[PeeringConnection] = Field(default_factory=list)
     remote_vpcs: list[RemoteVpc] = Field(default_factory=list)
     transit_gateways: list[TransitGateway] = Field(default_factory=list)

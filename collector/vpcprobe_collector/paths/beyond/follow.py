@@ -10,9 +10,10 @@ from typing import Literal
 
 from vpcprobe_collector.paths import routes
 from vpcprobe_collector.paths.beyond import peering, transit, vpn
-from vpcprobe_collector.paths.beyond.model import BeyondPath
+from vpcprobe_collector.paths.beyond.model import BeyondPath, Decision, Step
 from vpcprobe_collector.paths.cidr import parse_address, parse_network
 from vpcprobe_collector.paths.index import SnapshotIndex
+from vpcprobe_collector.paths.model import HopOutcome
 from vpcprobe_collector.snapshot.model import Route, RouteTargetType, VpcSnapshot
 
 FOLLOWED = (
@@ -90,6 +91,9 @@ def follow_route(
     )
     path = BeyondPath(subnet_id, destination, port, protocol, route.target_id)
     groups = frozenset(security_group_ids)
+    if route.target_id not in snapshot.beyond.followed:
+        path.decisions = [not_followed(route)]
+        return path
     if route.target_type is RouteTargetType.PEERING:
         path.decisions = peering.follow(
             snapshot,
@@ -114,6 +118,24 @@ def follow_route(
     else:
         path.decisions = vpn.through_gateway(snapshot, route.target_id)
     return path
+
+
+def not_followed(route: Route) -> Decision:
+    """The snapshot holds nothing about this target: it was not read, so nothing is judged."""
+    step = {
+        RouteTargetType.PEERING: Step.PEERING,
+        RouteTargetType.TRANSIT_GATEWAY: Step.TGW_ATTACHMENT,
+    }.get(route.target_type, Step.VPN)
+    target = route.target_id or "?"
+    return Decision(
+        step,
+        HopOutcome.UNKNOWN,
+        target,
+        f"Nothing about {target} was read into this snapshot (it was taken by a vpcprobe "
+        "that does not read beyond the VPC), so the path beyond it is not judged.",
+        "vpcprobe",
+        reason="not read",
+    )
 
 
 def follow_function_paths(
