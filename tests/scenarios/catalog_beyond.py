@@ -362,6 +362,7 @@ def _tgw(
     snap.target_addresses = [FAR_DB, b.PUBLIC_ADDRESS]
     beyond = snap.beyond
     beyond.followed = [TGW]
+    beyond.attached_vpc_cidrs = {FAR_VPC: [FAR_CIDR]} if far_kind == "vpc" else {}
     beyond.transit_gateways = [
         TransitGateway(
             transit_gateway_id=TGW,

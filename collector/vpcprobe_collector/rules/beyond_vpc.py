@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
 from vpcprobe_collector.paths.beyond.model import BeyondPath, Decision, Step
+from vpcprobe_collector.paths.cidr import contains, parse_address, parse_network
 from vpcprobe_collector.paths.model import HopOutcome
 from vpcprobe_collector.rules import remedies
 from vpcprobe_collector.rules.base import Rule
@@ -594,15 +595,23 @@ class TgwAttachmentMissingAz(BeyondRule):
 
 def _destination_attachment(ctx: RuleContext, address: str) -> str:
     """The attachment of the VPC that holds `address`, when one was read; else a placeholder."""
-    from vpcprobe_collector.paths.cidr import contains, parse_address, parse_network
-
     ip = parse_address(address)
-    for remote in ctx.snapshot.beyond.remote_vpcs:
-        if remote.vpc and any(contains(parse_network(c), ip) for c in remote.vpc.cidr_blocks):
+    for vpc_id, blocks in sorted(_attached_cidrs(ctx).items()):
+        if any(contains(parse_network(c), ip) for c in blocks):
             for a in ctx.snapshot.beyond.transit_gateway_attachments:
-                if a.resource_id == remote.vpc_id:
+                if a.resource_id == vpc_id:
                     return a.transit_gateway_attachment_id
     return "DESTINATION_ATTACHMENT_ID"
+
+
+def _attached_cidrs(ctx: RuleContext) -> dict[str, list[str]]:
+    """The CIDRs of the VPCs attached to the function's transit gateways, as read."""
+    beyond = ctx.snapshot.beyond
+    cidrs = dict(beyond.attached_vpc_cidrs)
+    for remote in beyond.remote_vpcs:
+        if remote.vpc:
+            cidrs.setdefault(remote.vpc_id, remote.vpc.cidr_blocks)
+    return cidrs
 
 
 class TgwRouteMissing(BeyondRule):
@@ -652,22 +661,22 @@ class TgwRouteMissing(BeyondRule):
                 ],
             )
         dest = _destination_attachment(ctx, path.destination)
-        remote = next(
+        dest_vpc = next(
             (
-                r
-                for r in ctx.snapshot.beyond.remote_vpcs
-                if r.vpc
-                and any(
-                    a.transit_gateway_attachment_id == dest and a.resource_id == r.vpc_id
-                    for a in ctx.snapshot.beyond.transit_gateway_attachments
-                )
+                a.resource_id
+                for a in ctx.snapshot.beyond.transit_gateway_attachments
+                if a.transit_gateway_attachment_id == dest
             ),
             None,
         )
-        cidr = (
-            remote.vpc.cidr_blocks[0]
-            if remote and remote.vpc and remote.vpc.cidr_blocks
-            else d.destination or remedies.host_cidr(path.destination)
+        ip = parse_address(path.destination)
+        cidr = next(
+            (
+                c
+                for c in _attached_cidrs(ctx).get(dest_vpc or "", [])
+                if contains(parse_network(c), ip)
+            ),
+            d.destination or remedies.host_cidr(path.destination),
         )
         verb = (
             "replace-transit-gateway-route"

@@ -327,6 +327,25 @@ def _read_beyond(
         snapshot.subnets += ec2r.read_subnets_by_id(recorder, ec2, attachment_subnets - known)
         own_cidrs = [s.cidr_block for s in snapshot.subnets if s.vpc_id == vpc_id and s.cidr_block]
         forwarders = [ip.rsplit(":", 1)[0] for r in beyond.resolver_rules for ip in r.target_ips]
+        others = {
+            a.resource_id
+            for a in beyond.transit_gateway_attachments
+            if a.resource_type == "vpc"
+            and a.resource_id
+            and a.resource_id != vpc_id
+            and a.resource_owner_id in (None, snapshot.account_id)
+        }
+        if others:
+            described = recorder.items(
+                ec2,
+                "describe_vpcs",
+                "ec2:DescribeVpcs",
+                "Vpcs",
+                Filters=[{"Name": "vpc-id", "Values": sorted(others)}],
+            )
+            beyond.attached_vpc_cidrs = {
+                v.vpc_id: v.cidr_blocks for v in (ec2r.vpc_from_aws(i) for i in described or [])
+            }
         beyond.tgw_searched_destinations = list(
             dict.fromkeys([*snapshot.target_addresses, *forwarders, *own_cidrs])
         )

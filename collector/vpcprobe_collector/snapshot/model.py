@@ -537,6 +537,9 @@ class BeyondVpc(_Fact):
     transit_gateway_attachments: list[TransitGatewayAttachment] = Field(default_factory=list)
     transit_gateway_route_tables: list[TransitGatewayRouteTable] = Field(default_factory=list)
     tgw_searched_destinations: list[str] = Field(default_factory=list)
+    # The CIDRs of the other VPCs attached to those TGWs (one DescribeVpcs): which attachment a
+    # missing TGW route should lead to.
+    attached_vpc_cidrs: dict[str, list[str]] = Field(default_factory=dict)
     vpn_connections: list[VpnConnection] = Field(default_factory=list)
     vpn_gateways: list[VpnGateway] = Field(default_factory=list)
     resolver_rules: list[ResolverRule] = Field(default_factory=list)
