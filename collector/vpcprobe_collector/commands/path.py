@@ -14,6 +14,7 @@ from vpcprobe_collector.aws import make_session
 from vpcprobe_collector.errors import BadInputError, ExitCode
 from vpcprobe_collector.paths.evaluate import evaluate_function_paths
 from vpcprobe_collector.paths.model import HopOutcome, PathResult, Verdict
+from vpcprobe_collector.peers import add_peer_arguments, peer_roles
 from vpcprobe_collector.snapshot.build import take_snapshot
 from vpcprobe_collector.snapshot.model import VpcSnapshot
 
@@ -61,6 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--region", help="AWS region (default: AWS_REGION or the profile's)")
     parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE or 'default')")
+    add_peer_arguments(parser)
 
 
 def parse_destination(text: str) -> tuple[str, int]:
@@ -171,8 +173,11 @@ def run(args: argparse.Namespace) -> int:
                 f"{args.snapshot} is a snapshot of {snapshot.function.name}, not {args.function}"
             )
     else:
+        roles = peer_roles(args.assume_role)
         session = make_session(profile=args.profile, region=args.region)
-        snapshot = take_snapshot(session, args.function, target_addresses=[address])
+        snapshot = take_snapshot(
+            session, args.function, target_addresses=[address], peer_roles=roles
+        )
     try:
         results = evaluate_function_paths(snapshot, address, port, protocol)
     except ValueError as error:  # a hand-edited snapshot with a malformed CIDR or address

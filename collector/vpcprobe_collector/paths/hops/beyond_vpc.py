@@ -4,6 +4,8 @@ become this path's hops."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from vpcprobe_collector.paths import describe
 from vpcprobe_collector.paths.beyond.follow import follow_route
 from vpcprobe_collector.paths.beyond.model import Decision, Step
@@ -34,7 +36,13 @@ def follow(walk: Walk, route: Route) -> None:
         # What could not be read beyond (a far VPC in another account, a VPN's tunnels) is
         # neither cleared nor blamed: the path leaves the VPC after the last verified hop,
         # and the beyond rules (PCX007, VPN003) say what was not read.
-        walk.add(*(d for d in path.decisions if d.outcome is not HopOutcome.UNKNOWN))
+        # It stays on the path as information, so `vpcprobe path` shows where checking stopped.
+        walk.add(
+            *(
+                replace(d, outcome=HopOutcome.INFO) if d.outcome is HopOutcome.UNKNOWN else d
+                for d in path.decisions
+            )
+        )
     walk.leave(
         EndDecision(
             end=EndKind.BEYOND,
@@ -53,7 +61,7 @@ def _beyond(d: Decision) -> Hop:
         kind=HopKind(d.step.value),
         component_id=d.component,
         outcome=d.outcome,
-        reason="unread" if d.outcome is HopOutcome.UNKNOWN else d.state,
+        reason="unread" if d.reason else d.state,
         subnet_id=d.subnet_id,
         route_destination=d.destination if d.step in _ROUTES else None,
         target_id=d.target,
