@@ -1,13 +1,21 @@
-"""Static path evaluation at scale: a synthetic VPC snapshot, timed, and each dimension doubled.
+"""Static path evaluation at scale, measured on the installed package, as interleaved ratios.
 
 Base: 200 subnets, 1,000 security groups of 20 rules, 100 NACLs of 40 entries, 100 route
-tables of 50 routes; 100 destinations evaluated from 16 function subnets (1,600 paths).
-Goal: the base run (index build + every path) under 1 s. Nothing touches the network.
+tables of 50 routes; 1,000 destinations evaluated from 16 function subnets (16,000 paths).
+Goals: the base (index build + every path) under 1 s; ten times the entries per NACL, and ten
+times the routes per table, cost at most 1.3 times as much per path (precomputed structures:
+an interval index per NACL direction, a prefix-length index per route table).
+
+The package is built and installed (pip, not the source tree) into a temporary folder and each
+figure is measured in a worker process importing that copy. With `--baseline REF` a second
+worker runs the package built from git REF (for example `main`), and the two are measured in
+turn, round after round, so that a busy machine slows both alike; every ratio is taken between
+runs of one round. Nothing touches the network.
 
 Also prints the API calls `take_snapshot` makes for a 3-subnet, 5-target function, against a
 moto server on 127.0.0.1 (skipped with the reason when moto or the test scenarios are missing).
 
-Run: .venv/bin/python bench/static_scale.py [--repeat N] [--no-moto]
+Run: .venv/bin/python bench/static_scale.py [--rounds N] [--baseline main] [--no-moto] [--json]
 """
 
 from __future__ import annotations
@@ -15,11 +23,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import json
 import os
 import random
+import statistics
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -306,7 +319,7 @@ def evaluate_all(snapshot: VpcSnapshot, destinations: list[tuple[str, int]]) -> 
 
 def measure(size: Size, repeat: int) -> tuple[float, int, dict[str, int]]:
     """Best wall time of `repeat` runs (seconds), the path count, and the verdict tally."""
-    snapshot, destinations = build(size)
+    snapshot, destinations = _built(size)
     best = float("inf")
     counts: dict[str, int] = {}
     for _ in range(repeat):
@@ -314,6 +327,107 @@ def measure(size: Size, repeat: int) -> tuple[float, int, dict[str, int]]:
         counts = evaluate_all(snapshot, destinations)
         best = min(best, time.perf_counter() - started)
     return best, sum(counts.values()), counts
+
+
+_BUILT: dict[Size, tuple[VpcSnapshot, list[tuple[str, int]]]] = {}
+
+
+def _built(size: Size) -> tuple[VpcSnapshot, list[tuple[str, int]]]:
+    if size not in _BUILT:
+        _BUILT[size] = build(size)
+    return _BUILT[size]
+
+
+# ---------------------------------------------------------------------------- workers
+
+BASE = Size(destinations=1000)  # 16,000 paths: the 1,600-path case of earlier rounds x10
+# Per-path cost when one dimension grows, against the same-shaped 1,600-path case.
+SCALED = Size()
+GROWTH: tuple[tuple[str, int, float | None], ...] = (
+    ("entries_per_nacl", 10, 1.3),
+    ("routes_per_table", 10, 1.3),
+    ("rules_per_group", 2, None),
+    ("security_groups", 2, None),
+    ("subnets", 2, None),
+    ("nacls", 2, None),
+    ("route_tables", 2, None),
+)
+
+
+def worker() -> int:
+    """Answer one JSON request per line: {"size": {...}, "repeat": n} -> the timing."""
+    installed = os.environ.get("VPCPROBE_BENCH_INSTALLED", "")
+    where = Path(importlib.import_module("vpcprobe_collector").__file__ or "").resolve()
+    if installed and not where.is_relative_to(Path(installed).resolve()):
+        print(json.dumps({"error": f"imported {where}, not the copy in {installed}"}), flush=True)
+        return 1
+    print(json.dumps({"ready": str(where)}), flush=True)
+    for line in sys.stdin:
+        request = json.loads(line)
+        seconds, paths, counts = measure(Size(**request["size"]), request["repeat"])
+        print(json.dumps({"seconds": seconds, "paths": paths, "counts": counts}), flush=True)
+    return 0
+
+
+class Worker:
+    """A worker process importing one installed copy of the package."""
+
+    def __init__(self, label: str, installed: Path) -> None:
+        self.label = label
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(installed),
+            "VPCPROBE_BENCH_INSTALLED": str(installed),
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=str(installed),
+        )
+        first = json.loads(self._line())
+        if "error" in first:
+            raise SystemExit(f"{label}: {first['error']}")
+
+    def _line(self) -> str:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            raise SystemExit(f"{self.label}: the worker stopped")
+        return line
+
+    def measure(self, size: Size, repeat: int) -> tuple[float, int, dict[str, int]]:
+        assert self.process.stdin is not None
+        self.process.stdin.write(json.dumps({"size": asdict(size), "repeat": repeat}) + "\n")
+        self.process.stdin.flush()
+        answer = json.loads(self._line())
+        return answer["seconds"], answer["paths"], answer["counts"]
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+def install(source: Path, into: Path) -> Path:
+    """pip-install the package at `source` (a checkout) into `into`, as users get it."""
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-compile"]
+    subprocess.run([*pip, "--target", str(into), str(source)], check=True)
+    return into
+
+
+def checkout(ref: str, into: Path) -> Path:
+    """The tree of git `ref` of this repository, exported into `into` (no work tree change)."""
+    repo = Path(__file__).resolve().parents[1]
+    archive = into / "tree.tar"
+    with archive.open("wb") as out:
+        subprocess.run(["git", "-C", str(repo), "archive", ref], stdout=out, check=True)
+    tree = into / "tree"
+    with tarfile.open(archive) as tar:
+        tar.extractall(tree, filter="data")
+    return tree
 
 
 def moto_api_calls() -> str:
@@ -348,48 +462,85 @@ def moto_api_calls() -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--repeat", type=int, default=3, help="runs per size; the best counts")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians count")
+    parser.add_argument("--repeat", type=int, default=2, help="runs per measurement; best counts")
+    parser.add_argument("--baseline", metavar="REF", help="also measure the package at git REF")
     parser.add_argument("--no-moto", action="store_true", help="skip the moto API-call count")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        return worker()
 
-    base = Size()
-    measure(base, 1)  # warm-up: caches and allocator, so the base is not measured cold
-    seconds, paths, counts = measure(base, args.repeat)
-    tally = ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))
-    figures = [
-        Figure(
-            f"static evaluation, {paths} paths ({base.destinations} destinations x "
-            f"{base.function_subnets} subnets)",
-            round(seconds, 3),
-            "s",
-            goal="< 1 s",
-            met=seconds < 1,
-            note=f"{seconds / paths * 1e6:.0f} us/path; {base.subnets} subnets, "
-            f"{base.security_groups} SGs x {base.rules_per_group} rules, {base.nacls} NACLs x "
-            f"{base.entries_per_nacl}, {base.route_tables} tables x {base.routes_per_table}; "
-            f"{tally}",
-        )
-    ]
-    for field in (
-        "subnets",
-        "security_groups",
-        "rules_per_group",
-        "nacls",
-        "entries_per_nacl",
-        "route_tables",
-        "routes_per_table",
-        "destinations",
-        "function_subnets",
-    ):
-        doubled = replace(base, **{field: getattr(base, field) * 2})
-        took, count, _ = measure(doubled, args.repeat)
+    repo = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory(prefix="vpcprobe-bench-") as tmp:
+        root = Path(tmp)
+        workers = [Worker("this tree", install(repo, root / "this"))]
+        if args.baseline:
+            tree = checkout(args.baseline, root)
+            workers.append(Worker(args.baseline, install(tree, root / "baseline")))
+        sizes = [BASE, SCALED] + [
+            replace(SCALED, **{field: getattr(SCALED, field) * factor})
+            for field, factor, _ in GROWTH
+        ]
+        for w in workers:  # warm-up: caches, allocator, each snapshot built once
+            for size in sizes:
+                w.measure(size, 1)
+        # timings[worker][size] holds one best-of-repeat per round; per size the workers
+        # take turns, so a busy machine slows every series of one round alike.
+        timings: list[list[list[float]]] = [[[] for _ in sizes] for _ in workers]
+        paths = [0 for _ in sizes]
+        tallies: list[dict[str, int]] = [{} for _ in sizes]
+        for _ in range(args.rounds):
+            for n, size in enumerate(sizes):
+                for k, w in enumerate(workers):
+                    seconds, count, tally = w.measure(size, args.repeat)
+                    timings[k][n].append(seconds)
+                    paths[n], tallies[n] = count, tally
+        for w in workers:
+            w.close()
+
+    figures: list[Figure] = []
+    for k, w in enumerate(workers):
+        mine = k == 0
+        label = f" [{w.label}]"
+        base = statistics.median(timings[k][0])
+        tally = ", ".join(f"{n} {v}" for v, n in sorted(tallies[0].items()))
         figures.append(
             Figure(
-                f"  x2 {field}: time vs base",
-                round(took / seconds, 2),
+                f"static evaluation, {paths[0]} paths{label}",
+                round(base, 3),
+                "s",
+                goal="< 1 s" if mine else None,
+                met=base < 1 if mine else None,
+                note=f"median of {args.rounds} rounds, {base / paths[0] * 1e6:.0f} us/path; "
+                f"{BASE.destinations} destinations x {BASE.function_subnets} subnets; {tally}",
+            )
+        )
+        for n, (field, factor, goal) in enumerate(GROWTH, start=2):
+            ratios = [
+                (grown / paths[n]) / (scaled / paths[1])
+                for grown, scaled in zip(timings[k][n], timings[k][1], strict=True)
+            ]
+            ratio = statistics.median(ratios)
+            figures.append(
+                Figure(
+                    f"  x{factor} {field}: time per path vs the {paths[1]}-path case{label}",
+                    round(ratio, 2),
+                    "x",
+                    goal=f"<= {goal}" if goal and mine else None,
+                    met=ratio <= goal if goal and mine else None,
+                    note="per round: " + ", ".join(f"{r:.2f}" for r in ratios),
+                )
+            )
+    if len(workers) == 2:
+        speedups = [old / new for new, old in zip(timings[0][0], timings[1][0], strict=True)]
+        figures.append(
+            Figure(
+                f"  {paths[0]} paths: time of {workers[1].label} / time of this tree",
+                round(statistics.median(speedups), 2),
                 "x",
-                note=f"{count} paths, {took * 1000:.0f} ms",
+                note="per round: " + ", ".join(f"{r:.2f}" for r in speedups),
             )
         )
     if not args.no_moto:

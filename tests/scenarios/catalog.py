@@ -564,6 +564,16 @@ def ipv6_path_unavailable() -> Scenario:
     )
 
 
+def target_address_unheld() -> Scenario:
+    """C26: orders-db's DNS record still points at 10.1.1.20, but the database was deleted:
+    no network interface holds the address, and every connection times out."""
+    snap = b.healthy()
+    snap.network_interfaces = [
+        e for e in snap.network_interfaces if b.DB_ADDRESS not in e.private_ip_addresses
+    ]
+    return Scenario(snap, probe(db="timeout"), cause="C26", expect_codes=("TGT005",))
+
+
 def nothing_listening() -> Scenario:
     return Scenario(b.healthy(), probe(db="refused"), cause="C21", expect_codes=("TGT001",))
 
@@ -763,6 +773,7 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "dedicated-tenancy": dedicated_tenancy,
     "ipv6-path-unavailable": ipv6_path_unavailable,
     "nothing-listening": nothing_listening,
+    "target-address-unheld": target_address_unheld,
     "blocked-outside-vpc-config": blocked_outside_vpc_config,
     "logs-api-unreachable": logs_api_unreachable,
     "subnets-differ": subnets_differ,

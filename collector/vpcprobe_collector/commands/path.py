@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from vpcprobe_collector.aws import make_session
 from vpcprobe_collector.errors import BadInputError, ExitCode
+from vpcprobe_collector.paths import describe
 from vpcprobe_collector.paths.evaluate import evaluate_function_paths
 from vpcprobe_collector.paths.model import HopOutcome, PathResult, Verdict
 from vpcprobe_collector.peers import add_peer_arguments, peer_roles
@@ -123,7 +124,9 @@ def _verdict_line(result: PathResult, zone: str | None) -> str:
     if result.verdict is Verdict.REACHABLE:
         return f"{where}: REACHABLE"
     if result.verdict is Verdict.LEAVES_VPC:
-        return f"{where}: LEAVES THE VPC (allowed as far as the VPC goes)"
+        end = result.hops[-1] if result.hops else None
+        exit_ = f" {describe.beyond_phrase(end)}" if end and end.target_id else ""
+        return f"{where}: LEAVES THE VPC{exit_} (allowed as far as the VPC goes)"
     if decided is None:
         return f"{where}: {result.verdict.value.upper()}"
     rule = f" ({decided.rule})" if decided.rule else ""

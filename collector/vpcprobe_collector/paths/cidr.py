@@ -79,6 +79,7 @@ def cover_spans(rule: Span, sources: Sequence[Span]) -> Cover:
     return Cover.NONE
 
 
+@lru_cache(maxsize=131072)
 def host_network(address: IPAddress) -> IPNetwork:
     """The single-address network (/32 or /128) holding `address`."""
     return ipaddress.ip_network(address)

@@ -6,11 +6,15 @@ the hop keeps beside them. Nothing reads these sentences back: rules use the typ
 
 from __future__ import annotations
 
-from functools import singledispatch
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from vpcprobe_collector.paths import nacls, routes, security_groups
+from vpcprobe_collector.paths.beyond.model import Decision as BeyondDecision
+from vpcprobe_collector.paths.beyond.model import Step
 from vpcprobe_collector.paths.cidr import format_ports
 from vpcprobe_collector.paths.decisions import (
+    Decision,
     DnsDecision,
     DnsProblem,
     EndDecision,
@@ -34,6 +38,26 @@ from vpcprobe_collector.paths.model import Hop, HopKind, HopOutcome
 from vpcprobe_collector.snapshot.model import RouteTargetType
 
 SUBNETS_API = "ec2:DescribeSubnets"
+_EPHEMERAL = f"on ports {format_ports([nacls.EPHEMERAL_PORTS])}"
+
+
+# Every field's default is immutable, so one copy serves every hop.
+_DEFAULTS: dict[str, Any] = {
+    name: field.default for name, field in Hop.model_fields.items() if not field.is_required()
+}
+
+
+def _make(**fields: Any) -> Hop:
+    """A Hop from fields this module built from typed decisions, without validating them a
+    second time: an evaluation makes many thousands of hops, and pydantic's own
+    `model_construct` costs more than the whole hop decision. Tests validate these hops by
+    round-tripping them through `Hop.model_validate`."""
+    hop = Hop.__new__(Hop)
+    object.__setattr__(hop, "__dict__", {**_DEFAULTS, **fields})
+    object.__setattr__(hop, "__pydantic_fields_set__", set(fields))
+    object.__setattr__(hop, "__pydantic_extra__", None)
+    object.__setattr__(hop, "__pydantic_private__", None)
+    return hop
 
 
 def target_words(target_type: RouteTargetType | None) -> str:
@@ -45,10 +69,10 @@ def target_words(target_type: RouteTargetType | None) -> str:
 
 def beyond_phrase(hop: Hop) -> str:
     """Where the unseen part of a path that leaves the VPC begins, for findings:
-    "beyond VPC peering connection pcx-0abc (route active)"."""
+    "beyond VPC peering connection pcx-0abc, whose route is active"."""
     if hop.target_id is None:
         return "beyond the VPC"
-    state = f" ({_state_words(hop)})" if hop.target_state else ""
+    state = f", {_state_words(hop)}" if hop.target_state else ""
     return f"beyond {target_words(hop.target_type)} {hop.target_id}{state}"
 
 
@@ -77,21 +101,45 @@ def _state_words(hop: Hop) -> str:
         RouteTargetType.INTERNET_GATEWAY,
         RouteTargetType.EGRESS_ONLY_INTERNET_GATEWAY,
     ):
-        return hop.target_state or ""
+        return f"{hop.target_state} to the VPC"
     if hop.target_type is RouteTargetType.GATEWAY_ENDPOINT:
-        return hop.target_state or ""
-    return f"route {hop.target_state}"
+        return f"which is {hop.target_state}"
+    return f"whose route is {hop.target_state}"
 
 
-@singledispatch
-def hop(decision: object) -> Hop:
+_WORDS: dict[type, Callable[[Any], Hop]] = {}
+
+
+def hop(decision: Decision | Hop) -> Hop:
     """The hop for one decision: its typed fields plus `detail` and `rule` in words."""
-    raise TypeError(f"no words for {type(decision).__name__}")
+    words = _WORDS.get(type(decision))
+    if words is None:
+        raise TypeError(f"no words for {type(decision).__name__}")
+    return words(decision)
 
 
-@hop.register
+_D = TypeVar("_D")
+
+
+def _register(kind: type[_D]) -> Callable[[Callable[[_D], Hop]], Callable[[_D], Hop]]:
+    """Register the words for one decision type (a plain table: this runs for every hop)."""
+
+    def add(words: Callable[[_D], Hop]) -> Callable[[_D], Hop]:
+        _WORDS[kind] = words
+        return words
+
+    return add
+
+
+@_register(Hop)
+def _already(d: Hop) -> Hop:
+    """A hop the walk took from its cache: worded already."""
+    return d
+
+
+@_register(Unread)
 def _unread(d: Unread) -> Hop:
-    return Hop(
+    return _make(
         kind=d.kind,
         component_id=d.component_id,
         outcome=HopOutcome.UNKNOWN,
@@ -102,7 +150,7 @@ def _unread(d: Unread) -> Hop:
     )
 
 
-@hop.register
+@_register(SourceDecision)
 def _source(d: SourceDecision) -> Hop:
     subnet_id, dest = d.subnet_id, d.traffic.destination
     rule: str | None = None
@@ -145,7 +193,7 @@ def _source(d: SourceDecision) -> Hop:
             f"Subnet {subnet_id} is IPv6-only, so Lambda's network interface there has no "
             f"IPv4 address to reach {dest}."
         )
-    return Hop(
+    return _make(
         kind=HopKind.SOURCE,
         component_id=d.component_id,
         outcome=d.outcome,
@@ -166,7 +214,7 @@ def _groups_phrase(groups: tuple[str, ...]) -> tuple[str, str, str]:
     )
 
 
-@hop.register
+@_register(SgEgressDecision)
 def _sg_egress(d: SgEgressDecision) -> Hop:
     t = d.traffic
     proto = t.protocol.upper()
@@ -205,12 +253,12 @@ def _sg_egress(d: SgEgressDecision) -> Hop:
         names, plural, verb = _groups_phrase(d.group_ids)
         rule, reason = f"no egress rule allows {t.protocol} {t.port} to {t.destination}", "no_rule"
         detail = f"Security {plural} {names} {verb} no outbound {proto} to {t.dest_text}."
-    return Hop(
+    return _make(
         kind=HopKind.SECURITY_GROUP_EGRESS,
         component_id=d.component_id,
         outcome=d.outcome,
         reason=reason,
-        subnet_id=d.subnet_id,
+        subnet_id=None if d.group_ids else d.subnet_id,
         protocol=t.protocol,
         ports=(t.port, t.port),
         peer=peer,
@@ -220,7 +268,7 @@ def _sg_egress(d: SgEgressDecision) -> Hop:
     )
 
 
-@hop.register
+@_register(SgIngressDecision)
 def _sg_ingress(d: SgIngressDecision) -> Hop:
     t = d.traffic
     proto = t.protocol.upper()
@@ -239,8 +287,8 @@ def _sg_ingress(d: SgIngressDecision) -> Hop:
         rule = "no network interface holds the address"
         where = f"{d.subnet_id} ({d.subnet_cidr})" if d.subnet_cidr else f"{d.subnet_id}"
         detail = (
-            f"No network interface holds {t.destination}, an address in subnet {where}: "
-            "nothing there can answer (a stale DNS record, or a deleted instance or database)."
+            f"No network interface holds {t.destination}, an address in subnet {where}, so "
+            "nothing there can answer: a stale DNS record, or a deleted instance or database."
         )
     elif d.problem is IngressProblem.ENI_NOT_FOUND:
         api = "ec2:DescribeNetworkInterfaces"
@@ -276,7 +324,7 @@ def _sg_ingress(d: SgIngressDecision) -> Hop:
             f"{t.port} from {d.source_text} or from the function's security groups "
             f"{', '.join(d.function_group_ids)}."
         )
-    return Hop(
+    return _make(
         kind=HopKind.TARGET_SECURITY_GROUP_INGRESS
         if d.problem is not IngressProblem.UNHELD
         else HopKind.DESTINATION,
@@ -307,31 +355,30 @@ def _nacl_traffic(d: NaclHopDecision) -> str:
     t = d.traffic
     proto = t.protocol.upper()
     nat, subnet, src = d.nat_gateway_id, d.subnet_id, d.source_text
-    ephemeral = f"on ports {format_ports([nacls.EPHEMERAL_PORTS])}"
-    return {
-        HopKind.NACL_OUTBOUND: f"outbound {proto} to {t.dest_text}",
-        HopKind.NACL_INBOUND_RETURN: f"inbound return {proto} from {t.destination} {ephemeral}",
-        HopKind.TARGET_NACL_INBOUND: f"inbound {proto} to port {t.port} of {subnet} from {src}",
-        HopKind.TARGET_NACL_OUTBOUND_RETURN: (
-            f"outbound return {proto} from {subnet} to {src} {ephemeral}"
-        ),
-        HopKind.NAT_NACL_INBOUND: (
+    kind = d.kind
+    if kind is HopKind.NACL_OUTBOUND:
+        return f"outbound {proto} to {t.dest_text}"
+    if kind is HopKind.NACL_INBOUND_RETURN:
+        return f"inbound return {proto} from {t.destination} {_EPHEMERAL}"
+    if kind is HopKind.TARGET_NACL_INBOUND:
+        return f"inbound {proto} to port {t.port} of {subnet} from {src}"
+    if kind is HopKind.TARGET_NACL_OUTBOUND_RETURN:
+        return f"outbound return {proto} from {subnet} to {src} {_EPHEMERAL}"
+    if kind is HopKind.NAT_NACL_INBOUND:
+        return (
             f"inbound {proto} to {t.dest_text} from {src} into NAT gateway {nat}'s subnet {subnet}"
-        ),
-        HopKind.NAT_NACL_OUTBOUND: (
-            f"outbound {proto} to {t.dest_text} from NAT gateway {nat}'s subnet {subnet}"
-        ),
-        HopKind.NAT_NACL_INBOUND_RETURN: (
+        )
+    if kind is HopKind.NAT_NACL_OUTBOUND:
+        return f"outbound {proto} to {t.dest_text} from NAT gateway {nat}'s subnet {subnet}"
+    if kind is HopKind.NAT_NACL_INBOUND_RETURN:
+        return (
             f"inbound return {proto} from {t.destination} to NAT gateway {nat}'s subnet "
-            f"{subnet} {ephemeral}"
-        ),
-        HopKind.NAT_NACL_OUTBOUND_RETURN: (
-            f"outbound return {proto} from NAT gateway {nat}'s subnet {subnet} to {src} {ephemeral}"
-        ),
-    }[d.kind]
+            f"{subnet} {_EPHEMERAL}"
+        )
+    return f"outbound return {proto} from NAT gateway {nat}'s subnet {subnet} to {src} {_EPHEMERAL}"
 
 
-@hop.register
+@_register(NaclHopDecision)
 def _nacl(d: NaclHopDecision) -> Hop:
     t = d.traffic
     found = d.decision
@@ -390,7 +437,7 @@ def _nacl(d: NaclHopDecision) -> Hop:
                 f"Network ACL {acl_id} {rule} covers only part of {d.peer}, so whether it "
                 "applies depends on the address Lambda's network interface has."
             )
-    return Hop(
+    return _make(
         kind=d.kind,
         component_id=d.component_id,
         outcome=d.outcome,
@@ -400,8 +447,8 @@ def _nacl(d: NaclHopDecision) -> Hop:
         allow_rule_number=found.allow_rule_number if found else None,
         protocol=t.protocol,
         ports=d.ports,
-        allowed_ports=list(found.allowed) if found else [],
-        denied_ports=list(found.denied) if found else [],
+        allowed_ports=found.allowed if found else (),
+        denied_ports=found.denied if found else (),
         peer=d.peer,
         target_id=d.nat_gateway_id,
         rule=rule,
@@ -410,7 +457,7 @@ def _nacl(d: NaclHopDecision) -> Hop:
     )
 
 
-@hop.register
+@_register(RouteDecision)
 def _route(d: RouteDecision) -> Hop:
     t = d.traffic
     dest = t.destination
@@ -498,7 +545,7 @@ def _route(d: RouteDecision) -> Hop:
         )
     else:  # pragma: no cover - every problem is worded above
         detail = f"Route table {rtb} of {subnet_id}: {d.problem}."
-    return Hop(
+    return _make(
         kind=d.kind,
         component_id=d.component_id,
         outcome=d.outcome,
@@ -517,7 +564,7 @@ def _route(d: RouteDecision) -> Hop:
     )
 
 
-@hop.register
+@_register(NatDecision)
 def _nat(d: NatDecision) -> Hop:
     nat_id, nat = d.nat_gateway_id, d.nat
     if d.problem is NatProblem.MISSING or nat is None:
@@ -537,7 +584,7 @@ def _nat(d: NatDecision) -> Hop:
             f"NAT gateway {nat_id} ({nat.connectivity_type}, in {nat.subnet_id}) is available "
             f"and translates the function's traffic{public}."
         )
-    return Hop(
+    return _make(
         kind=HopKind.NAT_GATEWAY,
         component_id=nat_id,
         outcome=d.outcome,
@@ -552,7 +599,7 @@ def _nat(d: NatDecision) -> Hop:
     )
 
 
-@hop.register
+@_register(GatewayDecision)
 def _gateway(d: GatewayDecision) -> Hop:
     igw = d.kind is HopKind.INTERNET_GATEWAY
     words = "Internet gateway" if igw else "Egress-only internet gateway"
@@ -568,7 +615,7 @@ def _gateway(d: GatewayDecision) -> Hop:
             f"{words} {d.gateway_id} is not attached to {d.vpc_id or 'the VPC'} (or no longer "
             "exists), so the route to it goes nowhere."
         )
-    return Hop(
+    return _make(
         kind=d.kind,
         component_id=d.gateway_id,
         outcome=d.outcome,
@@ -586,7 +633,7 @@ def _gateway(d: GatewayDecision) -> Hop:
     )
 
 
-@hop.register
+@_register(EndpointDecision)
 def _endpoint(d: EndpointDecision) -> Hop:
     ref = d.endpoint_id
     if d.endpoint_type == "Interface":
@@ -604,7 +651,7 @@ def _endpoint(d: EndpointDecision) -> Hop:
     else:
         rule = "state available"
         detail = f"Gateway endpoint {ref} carries the traffic to {d.service_name}."
-    return Hop(
+    return _make(
         kind=HopKind.VPC_ENDPOINT,
         component_id=ref,
         outcome=d.outcome,
@@ -620,7 +667,7 @@ def _endpoint(d: EndpointDecision) -> Hop:
     )
 
 
-@hop.register
+@_register(DnsDecision)
 def _dns(d: DnsDecision) -> Hop:
     vpc_id = d.vpc_id
     why = f" ({d.skipped_reason})" if d.skipped_reason else ""
@@ -657,7 +704,7 @@ def _dns(d: DnsDecision) -> Hop:
             f"The Amazon-provided DNS server answers queries from VPC {vpc_id} "
             "(enableDnsSupport is true); security groups and network ACLs cannot filter it."
         )
-    return Hop(
+    return _make(
         kind=HopKind.DNS,
         component_id=vpc_id or "AmazonProvidedDNS",
         outcome=d.outcome,
@@ -668,7 +715,7 @@ def _dns(d: DnsDecision) -> Hop:
     )
 
 
-@hop.register
+@_register(EndDecision)
 def _end(d: EndDecision) -> Hop:
     t = d.traffic
     kind = d.target_type
@@ -702,7 +749,7 @@ def _end(d: EndDecision) -> Hop:
             f"Beyond {words} {target} (route {d.target_state}) the path leaves this VPC; what "
             "lies beyond is not visible from this VPC's configuration."
         )
-    return Hop(
+    return _make(
         kind=HopKind.DESTINATION,
         component_id=t.destination,
         outcome=HopOutcome.INFO,
@@ -715,3 +762,26 @@ def _end(d: EndDecision) -> Hop:
         target_state=d.target_state,
         detail=detail,
     )
+
+
+@_register(BeyondDecision)
+def _beyond(d: BeyondDecision) -> Hop:
+    """A hop beyond the VPC (paths/beyond): its sentence is written from the same typed fields
+    by the module that decided (peering, transit, vpn, far_side), once."""
+    return Hop(
+        kind=HopKind(d.step.value),
+        component_id=d.component,
+        outcome=d.outcome,
+        reason="unread" if d.reason else d.state,
+        subnet_id=d.subnet_id,
+        rule_number=d.rule_number,
+        route_destination=d.destination if d.step in _BEYOND_ROUTES else None,
+        target_id=d.target,
+        target_state=d.state,
+        rule=d.rule,
+        detail=d.detail,
+        source_api=d.source_api,
+    )
+
+
+_BEYOND_ROUTES = frozenset({Step.ROUTE_BACK, Step.TGW_ROUTE, Step.TGW_RETURN_ROUTE})

@@ -6,8 +6,15 @@ from typing import Literal
 
 from vpcprobe_collector.paths import describe
 from vpcprobe_collector.paths.cidr import parse_network
+from vpcprobe_collector.paths.decisions import Traffic
 from vpcprobe_collector.paths.evaluate import evaluate_path, worst_verdict
-from vpcprobe_collector.paths.hops import dns_server, gateway_endpoint, interface_endpoint
+from vpcprobe_collector.paths.hops import (
+    dns_server,
+    gateway_endpoint,
+    interface_endpoint,
+    security_group_ingress,
+    source,
+)
 from vpcprobe_collector.paths.index import SnapshotIndex
 from vpcprobe_collector.paths.model import (
     Hop,
@@ -18,7 +25,7 @@ from vpcprobe_collector.paths.model import (
     ServiceSubnetAccess,
     Verdict,
 )
-from vpcprobe_collector.snapshot.model import VpcEndpoint, VpcSnapshot
+from vpcprobe_collector.snapshot.model import NetworkInterface, VpcEndpoint, VpcSnapshot
 
 API = "ec2:DescribeVpcEndpoints"
 HTTPS = 443
@@ -55,15 +62,19 @@ def service_access(
             verdict=Verdict.UNKNOWN,
             notes=["The function is not attached to a VPC, so no VPC path applies."],
         )
-    endpoints = [
+    present = [
         e
-        for e in snapshot.vpc_endpoints
-        if e.service_name == service_name
-        and e.vpc_id == config.vpc_id
-        and gateway_endpoint.state_of(e) not in gateway_endpoint.GONE_STATES
+        for e in sorted(snapshot.vpc_endpoints, key=lambda e: e.vpc_endpoint_id)
+        if e.service_name == service_name and e.vpc_id == config.vpc_id
     ]
+    # One test of "this endpoint carries traffic" (gateway_endpoint.usable), for every rule.
+    endpoints = [e for e in present if gateway_endpoint.usable(e)]
     interface = next((e for e in endpoints if e.endpoint_type.lower() == "interface"), None)
     gateway = next((e for e in endpoints if e.endpoint_type.lower() == "gateway"), None)
+    unusable = next(
+        (e for e in present if e.endpoint_type.lower() == "interface" and e not in endpoints),
+        None,
+    )
     notes: list[str] = []
     skipped = index.skipped_for(API)
     if skipped is not None:
@@ -76,12 +87,12 @@ def service_access(
     dns_hostnames = vpc.enable_dns_hostnames if vpc else None
     resolves_to: Literal["endpoint", "public", "unknown"] = "public"
     dns_hop: Hop | None = None
-    if interface is not None and not gateway_endpoint.usable(interface):
+    if interface is None and unusable is not None:
         notes.append(
-            f"Interface endpoint {interface.vpc_endpoint_id} is {interface.state}, not "
+            f"Interface endpoint {unusable.vpc_endpoint_id} is {unusable.state}, not "
             f"available, so {service_name} is reached as if it did not exist."
         )
-    elif interface is not None and interface.private_dns_enabled:
+    if interface is not None and interface.private_dns_enabled:
         if dns_support is True and dns_hostnames is True:
             resolves_to = "endpoint"
         elif dns_support is False or dns_hostnames is False:
@@ -253,3 +264,40 @@ def _summary(result: PathResult, how: str) -> str:
     why = f" {result.decided_by.detail}" if result.decided_by else ""
     state = "blocked" if result.verdict is Verdict.BLOCKED else "unknown"
     return f"From {subnet_id} the way to the service {how} is {state}.{why}"
+
+
+def endpoint_ingress(
+    snapshot: VpcSnapshot, endpoint: VpcEndpoint, *, index: SnapshotIndex | None = None
+) -> list[Hop]:
+    """Per function subnet: whether the interface endpoint's security groups let TCP 443 in
+    from the function. This is the path engine's own target-ingress hop (prefix lists, IPv6
+    and group references included), for the endpoint's network interface in that subnet's
+    zone, or for its groups when its network interfaces were not read."""
+    index = index or SnapshotIndex(snapshot)
+    function = snapshot.function
+    config = function.vpc_config if function else None
+    if config is None or not config.subnet_ids:
+        return []
+    groups = tuple(config.security_group_ids)
+    hops: list[Hop] = []
+    for subnet_id in config.subnet_ids:
+        subnet = index.subnets.get(subnet_id)
+        if subnet is None:
+            continue
+        eni = interface_endpoint.interface_for(index, endpoint, subnet_id)
+        if eni is None:
+            eni = NetworkInterface(
+                network_interface_id=endpoint.vpc_endpoint_id,
+                interface_type="vpc_endpoint",
+                security_group_ids=list(endpoint.security_group_ids),
+            )
+        address = eni.private_ip_addresses[0] if eni.private_ip_addresses else None
+        traffic = Traffic(
+            protocol="tcp", destination=address or endpoint.vpc_endpoint_id, port=HTTPS, ipv6=False
+        )
+        networks, _, text = source.sources(index, subnet, groups, 4)
+        hop = describe.hop(
+            security_group_ingress.decide(index, traffic, eni, networks, text, groups)
+        )
+        hops.append(hop.model_copy(update={"subnet_id": subnet_id}))
+    return hops

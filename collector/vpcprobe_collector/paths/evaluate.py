@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from typing import Literal
 
 from vpcprobe_collector.paths import describe
-from vpcprobe_collector.paths.cidr import IPNetwork, host_network
 from vpcprobe_collector.paths.decisions import Decision, EndDecision, EndKind
 from vpcprobe_collector.paths.hops import (
     destination,
@@ -94,7 +93,13 @@ def amazon_resolver_hop(index: SnapshotIndex) -> Hop:
 
 def _walk(walk: Walk) -> None:
     index, query, traffic = walk.index, walk.query, walk.traffic
-    starts = source.decide(index, query, traffic)
+    # Where nothing is wrong at the source, its one hop is the same for every destination.
+    start_key = ("source", query.subnet_id, query.security_group_ids, traffic.ipv6)
+    starts: tuple[Decision | Hop, ...] | None = index.shared_starts.get(start_key)
+    if starts is None:
+        starts = source.decide(index, query, traffic)
+        if len(starts) == 1 and starts[0].outcome is HopOutcome.INFO:
+            starts = index.shared_starts[start_key] = (describe.hop(starts[0]),)
     walk.add(*starts)
     subnet = index.subnets.get(query.subnet_id)
     if subnet is None or starts[0].outcome in _STOPS:
@@ -104,40 +109,40 @@ def _walk(walk: Walk) -> None:
         walk.leave(EndDecision(end=EndKind.AMAZON_DNS, traffic=traffic))
         return
     eni, dest_subnet = destination.locate(walk)
+    walk.destination_eni, walk.destination_subnet_id = eni, dest_subnet
     same_subnet = dest_subnet == subnet.subnet_id
-    walk.source_networks, walk.source_text = source.sources(
+    walk.source_networks, walk.source_spans, walk.source_text = source.sources(
         index, subnet, query.security_group_ids, walk.address.version
     )
-    walk.add(
-        security_group_egress.decide(
-            index,
-            traffic,
-            walk.address,
-            subnet.subnet_id,
-            query.security_group_ids,
-            frozenset(eni.security_group_ids) if eni else None,
-        )
+    dest_groups = frozenset(eni.security_group_ids) if eni else None
+    groups = query.security_group_ids
+    key = ("sg_egress", groups or subnet.subnet_id, traffic, dest_groups)
+    walk.add_shared(
+        key,
+        lambda: security_group_egress.decide(
+            index, traffic, walk.address, subnet.subnet_id, groups, dest_groups
+        ),
     )
-    toward = [host_network(walk.address)]
     if same_subnet:
         walk.add(nacl.same_subnet(subnet.subnet_id, traffic, walk.source_text))
     else:
-        walk.add(_function_nacl(walk, HopKind.NACL_OUTBOUND, toward))
+        walk.add(_function_nacl(walk, HopKind.NACL_OUTBOUND))
     decisions, chosen = route.decide(index, HopKind.ROUTE, subnet.subnet_id, traffic, walk.address)
     walk.add(*decisions)
     if chosen is not None:
         next_hop.follow(walk, chosen)
     if not same_subnet:
-        walk.add(_function_nacl(walk, HopKind.NACL_INBOUND_RETURN, toward))
+        walk.add(_function_nacl(walk, HopKind.NACL_INBOUND_RETURN))
 
 
-def _function_nacl(walk: Walk, kind: HopKind, toward: list[IPNetwork]) -> Decision:
+def _function_nacl(walk: Walk, kind: HopKind) -> Decision:
     return nacl.decide(
         walk.index,
         kind,
         walk.query.subnet_id,
         walk.traffic,
-        peers=toward,
+        peers=walk.dest_networks,
+        spans=walk.dest_spans,
         peer=walk.traffic.destination,
         source_text=walk.source_text,
     )
@@ -164,12 +169,25 @@ def _result(walk: Walk) -> PathResult:
         verdict, decided_by = terminal, None
     else:
         verdict, decided_by = Verdict.UNKNOWN, None
-    if end is not None:
-        hops.append(describe.hop(end))
-    return PathResult(
-        query=walk.query,
-        verdict=verdict,
-        hops=hops,
-        decided_by=decided_by,
-        intermittent=intermittent,
-    )
+    if end is not None:  # the same end for every function subnet: worded once
+        hops.append(walk.index.shared_hops.get(("end", end)) or _end_hop(walk, end))
+    # Every field is built here from validated parts: no second validation per path.
+    result = PathResult.__new__(PathResult)
+    fields = {
+        "query": walk.query,
+        "verdict": verdict,
+        "hops": hops,
+        "decided_by": decided_by,
+        "intermittent": intermittent,
+        "notes": [],
+    }
+    object.__setattr__(result, "__dict__", fields)
+    object.__setattr__(result, "__pydantic_fields_set__", set(fields))
+    object.__setattr__(result, "__pydantic_extra__", None)
+    object.__setattr__(result, "__pydantic_private__", None)
+    return result
+
+
+def _end_hop(walk: Walk, end: EndDecision) -> Hop:
+    hop = walk.index.shared_hops[("end", end)] = describe.hop(end)
+    return hop

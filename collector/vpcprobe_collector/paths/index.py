@@ -120,6 +120,12 @@ class SnapshotIndex:
         self.compiled_rules: dict[tuple[str, bool], tuple[Any, ...]] = {}
         self._compiled_nacls: dict[tuple[str, bool], CompiledNacl] = {}
         self._nacl_by_subnet: dict[str, NetworkAcl] = {}
+        # Filled by hops.nacl.decide: (NACL, egress, protocol, peer spans, ports) -> decision.
+        self.nacl_decisions: dict[tuple[Any, ...], Any] = {}
+        # Filled by Walk.add_shared: hops that many paths cross alike, worded once.
+        self.shared_hops: dict[tuple[object, ...], Any] = {}
+        self.shared_routes: dict[tuple[object, ...], Any] = {}
+        self.shared_starts: dict[tuple[object, ...], Any] = {}
         for acl in snapshot.network_acls:
             for subnet_id in acl.subnet_ids:
                 self._nacl_by_subnet.setdefault(subnet_id, acl)
@@ -141,6 +147,8 @@ class SnapshotIndex:
                 self.eni_by_address.setdefault(_canonical(address), eni)
 
         self.lambda_enis = snapshot.lambda_enis
+        # Filled by hops.source.sources: (subnet, groups, IP version) -> the function's side.
+        self.sources: dict[tuple[str, tuple[str, ...], int], Any] = {}
         # Addresses the snapshot looked up ENIs for (targets, custom DNS servers): one of
         # these that no ENI holds is held by nothing, rather than merely not read.
         servers = snapshot.dhcp_options.domain_name_servers if snapshot.dhcp_options else []
@@ -209,9 +217,11 @@ class SnapshotIndex:
             compiled = self._compiled_nacls[key] = compile_entries(acl, egress)
         return compiled
 
-    def interface_with_address(self, address: IPAddress) -> NetworkInterface | None:
-        """The ENI holding `address`, if it was read."""
-        return self.eni_by_address.get(str(address))
+    def interface_with_address(self, address: IPAddress | str) -> NetworkInterface | None:
+        """The ENI (a target's, an endpoint's, Lambda's, ...) holding `address`, if it was read."""
+        text = address if isinstance(address, str) else str(address)
+        found = self.eni_by_address.get(text)
+        return found if found is not None else self.eni_by_address.get(_canonical(text))
 
     def subnet_containing(self, address: IPAddress) -> Subnet | None:
         """The snapshot's subnet whose CIDR holds `address`."""

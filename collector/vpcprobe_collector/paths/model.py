@@ -82,7 +82,8 @@ class Hop(BaseModel):
     `paths/describe.py`, for reports, and are never parsed back.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    # Frozen: one hop may be shared by many paths (the same NAT gateway, the same groups).
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: HopKind
     component_id: str  # the AWS ID that decides: sg-…, acl-…, rtb-…, nat-…, igw-…, vpce-…, subnet-…
@@ -93,8 +94,8 @@ class Hop(BaseModel):
     allow_rule_number: int | None = None  # NACL, partial: the entry that allows part of the ports
     protocol: str | None = None  # "tcp", "udp"
     ports: tuple[int, int] | None = None  # the ports judged (inclusive)
-    allowed_ports: list[tuple[int, int]] = Field(default_factory=list)  # NACL: of `ports`
-    denied_ports: list[tuple[int, int]] = Field(default_factory=list)
+    allowed_ports: tuple[tuple[int, int], ...] = ()  # NACL: which of `ports` it allows
+    denied_ports: tuple[tuple[int, int], ...] = ()
     peer: str | None = None  # the other end: an address, a CIDR, a security group or prefix list
     route_destination: str | None = None  # the deciding route's destination (CIDR or pl-…)
     target_type: RouteTargetType | None = None  # the route's (or the exit's) target kind

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from vpcprobe_collector.paths.cidr import IPAddress, IPNetwork, parse_address
+from collections.abc import Callable
+
+from vpcprobe_collector.paths import describe
+from vpcprobe_collector.paths.cidr import (
+    IPAddress,
+    IPNetwork,
+    Span,
+    host_network,
+    network_span,
+    parse_address,
+)
 from vpcprobe_collector.paths.decisions import Decision, EndDecision, Traffic, Unread
 from vpcprobe_collector.paths.index import SnapshotIndex
-from vpcprobe_collector.paths.model import HopKind, HopOutcome, PathQuery
+from vpcprobe_collector.paths.model import Hop, HopKind, HopOutcome, PathQuery
+from vpcprobe_collector.snapshot.model import NetworkInterface
 
 
 class Walk:
@@ -23,13 +34,27 @@ class Walk:
             port=query.port,
             ipv6=self.address.version == 6,
         )
-        self.decisions: list[Decision] = []
+        self.decisions: list[Decision | Hop] = []
         self.end: EndDecision | None = None
+        self.destination_eni: NetworkInterface | None = None  # set by the walk's start
+        self.destination_subnet_id: str | None = None
         self.source_networks: list[IPNetwork] = []
+        self.source_spans: tuple[Span, ...] = ()
         self.source_text = ""
+        self.dest_networks: list[IPNetwork] = [host_network(self.address)]
+        self.dest_spans: tuple[Span, ...] = (network_span(self.dest_networks[0]),)
 
-    def add(self, *decisions: Decision) -> None:
+    def add(self, *decisions: Decision | Hop) -> None:
         self.decisions.extend(decisions)
+
+    def add_shared(self, key: tuple[object, ...], decide: Callable[[], Decision]) -> Hop:
+        """Add the hop for a decision that depends only on `key` (and the snapshot): decided
+        and worded once per index, shared by every path that crosses it."""
+        found = self.index.shared_hops.get(key)
+        if found is None:
+            found = self.index.shared_hops[key] = describe.hop(decide())
+        self.decisions.append(found)
+        return found
 
     def leave(self, end: EndDecision) -> None:
         """Where the path ends (inside the VPC, or beyond it through a named target)."""

@@ -304,7 +304,7 @@ def _far_nacl_remedy(
         else None
     )
     inbound = d.step is Step.FAR_NACL_INBOUND
-    below = int(d.rule.split()[-1]) if d.rule and d.rule.split()[-1].isdigit() else 32767
+    below = d.rule_number or 32767
     lo, hi = (fact.spec.port, fact.spec.port) if inbound else (1024, 65535)
     command = remedies.nacl_allow(
         d.component,

@@ -61,6 +61,10 @@ CAUSES: dict[str, tuple[str, str]] = {
     ),
     "C23": ("code calls the Logs API with no NAT and no logs endpoint", ""),
     "C24": ("subnets differ: failures depend on the AZ", ""),
+    "C26": (
+        "target address in the VPC held by no network interface",
+        "only addresses the snapshot looked up (targets, DNS servers)",
+    ),
 }
 
 

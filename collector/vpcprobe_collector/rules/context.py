@@ -133,7 +133,7 @@ class RuleContext:
         return [g for gid in self.function_sg_ids if (g := self.snapshot.security_group(gid))]
 
     def route_table(self, subnet_id: str) -> RouteTable | None:
-        return self.snapshot.route_table_for(subnet_id)
+        return self.index.route_table_for(subnet_id)
 
     # ------------------------------------------------------------------ reads
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -15,7 +14,10 @@ from vpcprobe.models import (
     RecordType,
 )
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
-from vpcprobe_collector.paths.model import HopKind, Verdict
+from vpcprobe_collector.paths.cidr import parse_address
+from vpcprobe_collector.paths.endpoints import endpoint_ingress
+from vpcprobe_collector.paths.hops import gateway_endpoint
+from vpcprobe_collector.paths.model import Hop, HopKind, HopOutcome, Verdict
 from vpcprobe_collector.rules import remedies
 from vpcprobe_collector.rules.base import Rule
 from vpcprobe_collector.rules.context import (
@@ -26,7 +28,8 @@ from vpcprobe_collector.rules.context import (
     RuleContext,
     is_ip,
 )
-from vpcprobe_collector.snapshot.model import SecurityGroup, VpcEndpoint
+from vpcprobe_collector.rules.target_paths import subnets_phrase
+from vpcprobe_collector.snapshot.model import VpcEndpoint
 
 FLAGS = {"enableDnsSupport": "enable-dns-support", "enableDnsHostnames": "enable-dns-hostnames"}
 UNREACHABLE = (AwsStatus.TIMEOUT, AwsStatus.DNS_FAILED, AwsStatus.CONNECT_FAILED)
@@ -40,10 +43,7 @@ def endpoint_for(ctx: RuleContext, service: str) -> VpcEndpoint | None:
     """The VPC's endpoint for an AWS service ("logs"), if any."""
     wanted = service_name(ctx, service)
     for endpoint in sorted(ctx.snapshot.vpc_endpoints, key=lambda e: e.vpc_endpoint_id):
-        if (
-            endpoint.service_name == wanted
-            and (endpoint.state or "available").lower() == "available"
-        ):
+        if endpoint.service_name == wanted and gateway_endpoint.usable(endpoint):
             return endpoint
     return None
 
@@ -53,27 +53,10 @@ def dns_attributes_on(ctx: RuleContext) -> bool:
     return bool(vpc and vpc.enable_dns_support and vpc.enable_dns_hostnames)
 
 
-def sg_allows_443_from_function(ctx: RuleContext, group: SecurityGroup) -> bool:
-    """Whether `group`'s inbound rules let the function's traffic in on TCP 443."""
-    function_sgs = set(ctx.function_sg_ids)
-    cidrs = [s.cidr_block for s in ctx.function_subnets() if s.cidr_block]
-    for rule in group.ingress:
-        if rule.protocol not in ("-1", "tcp", "6"):
-            continue
-        if rule.protocol != "-1" and not (
-            (rule.from_port or 0) <= 443 <= (rule.to_port if rule.to_port is not None else 65535)
-        ):
-            continue
-        if rule.peer_kind == "security_group" and rule.peer in function_sgs:
-            return True
-        if rule.peer_kind == "cidr_ipv4":
-            peer = ipaddress.ip_network(rule.peer, strict=False)
-            if cidrs and all(
-                ipaddress.ip_network(c, strict=False).subnet_of(peer)  # type: ignore[arg-type]
-                for c in cidrs
-            ):
-                return True
-    return False
+def endpoint_443(ctx: RuleContext, endpoint: VpcEndpoint) -> list[Hop]:
+    """The path engine's verdict, per function subnet, on "is TCP 443 from the function
+    allowed into this endpoint's security groups?" (one judgement, shared with EPT001's path)."""
+    return endpoint_ingress(ctx.snapshot, endpoint, index=ctx.index)
 
 
 @dataclass
@@ -138,16 +121,7 @@ class Bypass:
 
 
 def _in_vpc(ctx: RuleContext, address: str) -> bool:
-    vpc = ctx.snapshot.vpc
-    if vpc is None:
-        return False
-    ip = ipaddress.ip_address(address)
-    return any(
-        ip.version == net.version and ip in net
-        for net in (
-            ipaddress.ip_network(c, strict=False) for c in (*vpc.cidr_blocks, *vpc.ipv6_cidr_blocks)
-        )
-    )
+    return ctx.index.in_vpc(parse_address(address))
 
 
 def bypassed_endpoint(ctx: RuleContext, service: str) -> Bypass | None:
@@ -188,10 +162,12 @@ def _service_remedy(ctx: RuleContext, service: str) -> Remediation:
         commands.append(
             f"aws ec2 modify-vpc-endpoint --vpc-endpoint-id {ref} --private-dns-enabled"
         )
-    groups = [g for gid in endpoint.security_group_ids if (g := ctx.snapshot.security_group(gid))]
-    if groups and not any(sg_allows_443_from_function(ctx, g) for g in groups):
+    denied = [h for h in endpoint_443(ctx, endpoint) if h.outcome is HopOutcome.DENY]
+    if denied and endpoint.security_group_ids:
         source = ctx.function_sg_ids[0] if ctx.function_sg_ids else "FUNCTION_SG_ID"
-        commands.append(remedies.sg_ingress_from_group(groups[0].group_id, "tcp", 443, source))
+        commands.append(
+            remedies.sg_ingress_from_group(endpoint.security_group_ids[0], "tcp", 443, source)
+        )
     return Remediation(
         text=(
             f"Make the function use the existing endpoint {ref}: its name must resolve to it "
@@ -520,10 +496,17 @@ class EndpointSgDenies443(Rule):
                     f"security group {', '.join(unread)} of {ref} was not read", resources=[ref]
                 )
                 continue
-            if any(sg_allows_443_from_function(ctx, g) for g in groups):
-                yield self.passed(
-                    f"Endpoint {ref} allows TCP 443 from the function.", resources=[ref]
-                )
+            hops = endpoint_443(ctx, endpoint)
+            denied = sorted({h.subnet_id or "?" for h in hops if h.outcome is HopOutcome.DENY})
+            unknown = next((h for h in hops if h.outcome is HopOutcome.UNKNOWN), None)
+            if not denied and unknown is not None:
+                yield self.skipped(unknown.detail.rstrip("."), resources=[ref])
+                continue
+            if not denied:
+                if hops:
+                    yield self.passed(
+                        f"Endpoint {ref} allows TCP 443 from the function.", resources=[ref]
+                    )
                 continue
             group = (
                 endpoint.security_group_ids[0] if endpoint.security_group_ids else "ENDPOINT_SG_ID"
@@ -532,7 +515,12 @@ class EndpointSgDenies443(Rule):
             yield self.fail(
                 f"Interface endpoint {ref} for {endpoint.service_name}: its security groups "
                 f"{', '.join(endpoint.security_group_ids)} allow no inbound TCP 443 from the "
-                f"function's groups {', '.join(ctx.function_sg_ids)} or subnets.",
+                f"function's groups {', '.join(ctx.function_sg_ids)} or subnets"
+                + (
+                    f" ({subnets_phrase(ctx, denied)})."
+                    if set(denied) != set(ctx.function_subnet_ids)
+                    else "."
+                ),
                 resources=[
                     ref,
                     *[ResourceRef(id=g, rule="ingress") for g in endpoint.security_group_ids],

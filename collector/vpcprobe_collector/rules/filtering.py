@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from collections.abc import Iterable
 
 from vpcprobe_collector.findings.model import (
@@ -14,24 +12,13 @@ from vpcprobe_collector.findings.model import (
     Severity,
     fingerprint,
 )
+from vpcprobe_collector.paths.hops.nacl import EGRESS, RETURN_KINDS, TOWARD_DESTINATION
 from vpcprobe_collector.paths.model import Hop, HopKind, PathResult
+from vpcprobe_collector.paths.nacls import DEFAULT_RULE_NUMBER
 from vpcprobe_collector.rules import remedies
 from vpcprobe_collector.rules.context import EC2_ENIS, EC2_NACLS, EC2_SGS, RuleContext, TargetFacts
-from vpcprobe_collector.rules.target_paths import PathHopRule, partial_hop, rule_number
+from vpcprobe_collector.rules.target_paths import PathHopRule, partial_hop
 from vpcprobe_collector.snapshot.model import NaclEntry, NetworkAcl
-
-# NACL hops whose peer is the destination's address (the others face the function's subnet):
-# the function's and the NAT gateway's subnets send toward it and take its replies.
-TOWARD_DESTINATION = frozenset({HopKind.NACL_OUTBOUND, HopKind.NAT_NACL_OUTBOUND})
-FROM_DESTINATION = frozenset({HopKind.NACL_INBOUND_RETURN, HopKind.NAT_NACL_INBOUND_RETURN})
-RETURN_KINDS = frozenset(
-    {
-        HopKind.NACL_INBOUND_RETURN,
-        HopKind.TARGET_NACL_OUTBOUND_RETURN,
-        *FROM_DESTINATION,
-        HopKind.NAT_NACL_OUTBOUND_RETURN,
-    }
-)
 
 
 class FunctionEgressDenied(PathHopRule):
@@ -154,10 +141,13 @@ class NaclDeniesRequest(PathHopRule):
     reads = (EC2_NACLS,)
 
     def remedy(self, ctx: RuleContext, fact: TargetFacts, address: str, hop: Hop) -> Remediation:
-        outbound = hop.kind in TOWARD_DESTINATION
-        number = rule_number(hop)
+        # The hop's direction and rule number are typed: egress entries for the outbound
+        # hops, the destination's address as the peer where the hop faces it.
+        outbound = EGRESS[hop.kind]
+        number = hop.rule_number if hop.rule_number is not None else DEFAULT_RULE_NUMBER
         acl = _acl(ctx, hop.component_id)
-        cidr = remedies.host_cidr(address) if outbound else _function_cidr(ctx)
+        toward = hop.kind in TOWARD_DESTINATION
+        cidr = remedies.host_cidr(address) if toward else _function_cidr(ctx)
         new = remedies.free_rule_number(acl, outbound, number)
         command = remedies.nacl_allow(
             hop.component_id,
@@ -172,7 +162,7 @@ class NaclDeniesRequest(PathHopRule):
         text = (
             f"Allow {direction} {fact.spec.protocol.upper()} {fact.spec.port} "
             f"{'to' if outbound else 'from'} {cidr} in {hop.component_id} with rule {new}, "
-            f"evaluated before rule {number if number != 32767 else '*'}."
+            f"evaluated before rule {number if number != DEFAULT_RULE_NUMBER else '*'}."
         )
         return Remediation(text=text, commands=[command])
 
@@ -205,10 +195,11 @@ class NaclDeniesReturn(PathHopRule):
         return super().matching_hop(path)
 
     def remedy(self, ctx: RuleContext, fact: TargetFacts, address: str, hop: Hop) -> Remediation:
-        inbound = hop.kind in FROM_DESTINATION
-        number = rule_number(hop)
+        inbound = not EGRESS[hop.kind]
+        number = hop.rule_number if hop.rule_number is not None else DEFAULT_RULE_NUMBER
         acl = _acl(ctx, hop.component_id)
-        cidr = remedies.host_cidr(address) if inbound else _function_cidr(ctx)
+        toward = hop.kind in TOWARD_DESTINATION
+        cidr = remedies.host_cidr(address) if toward else _function_cidr(ctx)
         new = remedies.free_rule_number(acl, not inbound, number)
         command = remedies.nacl_allow(
             hop.component_id,
@@ -221,7 +212,7 @@ class NaclDeniesReturn(PathHopRule):
         )
         return Remediation(
             text=(
-                f"Allow the return traffic (TCP 1024-65535) {'from' if inbound else 'to'} "
+                f"Allow the return traffic (TCP 1024-65535) {'from' if toward else 'to'} "
                 f"{cidr} in {hop.component_id} with rule {new}."
             ),
             commands=[command],
@@ -252,24 +243,23 @@ class NaclReturnPortsPartial(NaclDeniesReturn):
         return partial_hop(path, RETURN_KINDS)
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
-        # One partial rule hurts every target the same way: one finding, all targets named.
-        groups: dict[tuple[str, ...], list[Finding]] = {}
-        for finding in super().check(ctx):
-            if finding.status is not FindingStatus.FAIL or finding.remediation is None:
+        # One partial rule hurts every target the same way: one finding per NACL entry (the
+        # hop's typed NACL ID, direction and allowing rule number), all targets named.
+        groups: dict[tuple[str, str, int], list[tuple[Finding, Hop]]] = {}
+        for finding, hop in self.results(ctx):
+            if finding.status is not FindingStatus.FAIL or hop is None:
                 yield finding
                 continue
-            groups.setdefault(tuple(finding.remediation.commands), []).append(finding)
+            key = (hop.component_id, hop.kind.value, hop.allow_rule_number or -1)
+            groups.setdefault(key, []).append((finding, hop))
         for group in groups.values():
             if len(group) == 1:
-                yield group[0]
+                yield group[0][0]
                 continue
-            first = group[0]
-            labels = [f.target or "?" for f in group]
-            # The hop's rule is the deny that takes the rest of the range; name the partial allow.
-            found = re.search(r"\(rule (\d+)\)", first.evidence[0].observed)
-            ref = first.resources[0]
-            if found:
-                ref = ResourceRef(id=ref.id, rule=f"rule {found.group(1)}")
+            first, hop = group[0]
+            labels = [f.target or "?" for f, _ in group]
+            # The hop's deciding rule is the deny that takes the rest; name the partial allow.
+            ref = ResourceRef(id=hop.component_id, rule=_allow_label(hop))
             yield first.model_copy(
                 update={
                     "message": (
@@ -278,7 +268,7 @@ class NaclReturnPortsPartial(NaclDeniesReturn):
                         "intermittently; the probe saw: "
                         + "; ".join(
                             f"{f.target} {e.observed}"
-                            for f in group
+                            for f, _ in group
                             for e in f.evidence
                             if e.source == "probe.tcp"
                         )
@@ -286,16 +276,14 @@ class NaclReturnPortsPartial(NaclDeniesReturn):
                     ),
                     "target": None,
                     "resources": [ref, *first.resources[1:]],
-                    "evidence": [e for f in group for e in f.evidence],
+                    "evidence": [e for f, _ in group for e in f.evidence],
                     "fingerprint": fingerprint(self.code, [ref.id], *(ref.rule or "",), *labels),
                 }
             )
 
     def remedy(self, ctx: RuleContext, fact: TargetFacts, address: str, hop: Hop) -> Remediation:
         acl = _acl(ctx, hop.component_id)
-        inbound = hop.kind in FROM_DESTINATION
-        peer = address if inbound else _function_cidr(ctx).split("/")[0]
-        entry = _partial_allow(acl, egress=not inbound, peer=peer) if acl else None
+        entry = _entry(acl, hop.allow_rule_number, egress=EGRESS[hop.kind]) if acl else None
         if entry is None:
             return super().remedy(ctx, fact, address, hop)
         number = entry.rule_number
@@ -303,7 +291,7 @@ class NaclReturnPortsPartial(NaclDeniesReturn):
         command = remedies.nacl_allow(
             hop.component_id,
             rule_number=number,
-            egress=not inbound,
+            egress=EGRESS[hop.kind],
             protocol="tcp",
             port_from=1024,
             port_to=65535,
@@ -316,16 +304,14 @@ class NaclReturnPortsPartial(NaclDeniesReturn):
         )
 
 
-def _partial_allow(acl: NetworkAcl, *, egress: bool, peer: str) -> NaclEntry | None:
-    """The allow entry that covers only part of 1024-65535 for `peer` (first by number)."""
-    ip = ipaddress.ip_address(peer)
-    for entry in sorted(acl.entries, key=lambda e: e.rule_number):
-        if entry.egress != egress or entry.protocol not in ("6", "-1"):
-            continue
-        cidr = entry.cidr_block or entry.ipv6_cidr_block
-        if not cidr or ip not in ipaddress.ip_network(cidr, strict=False):
-            continue
-        low, high = entry.port_from or 0, entry.port_to if entry.port_to is not None else 65535
-        if entry.rule_action == "allow" and not (low <= 1024 and high >= 65535) and high >= 1024:
-            return entry
-    return None
+def _allow_label(hop: Hop) -> str | None:
+    return f"rule {hop.allow_rule_number}" if hop.allow_rule_number is not None else hop.rule
+
+
+def _entry(acl: NetworkAcl, rule_number: int | None, *, egress: bool) -> NaclEntry | None:
+    """The NACL's entry with `rule_number` in one direction (the one the path engine named)."""
+    if rule_number is None:
+        return None
+    return next(
+        (e for e in acl.entries if e.egress == egress and e.rule_number == rule_number), None
+    )

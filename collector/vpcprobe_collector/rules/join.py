@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 from vpcprobe.models import DnsResult, DnsStatus, ProbeReport, RecordType, TcpResult
 from vpcprobe_collector.findings.model import TargetJoin, TargetSpec
-from vpcprobe_collector.paths.model import HopKind, HopOutcome, PathResult, Verdict
+from vpcprobe_collector.paths import describe
+from vpcprobe_collector.paths.model import HopOutcome, PathResult, Verdict
 from vpcprobe_collector.rules.context import RuleContext, TargetFacts, is_ip
 
 FAILED = ("timeout", "unreachable", "error")
@@ -108,9 +109,6 @@ def static_phrase(fact: TargetFacts, ctx: RuleContext) -> str:
     return "the configuration allows it"
 
 
-EXITS = (HopKind.INTERNET_GATEWAY, HopKind.NAT_GATEWAY, HopKind.ROUTE)
-
-
 def verified_and_beyond(paths: Sequence[PathResult]) -> tuple[list[str], str]:
     """What the configuration check verified (each component once) and where the unseen
     part begins."""
@@ -120,17 +118,10 @@ def verified_and_beyond(paths: Sequence[PathResult]) -> tuple[list[str], str]:
         for hop in path.hops:
             if hop.outcome is HopOutcome.ALLOW and hop.component_id not in verified:
                 verified.append(hop.component_id)
-        if path.verdict is Verdict.LEAVES_VPC:
-            last = next(
-                (
-                    h
-                    for h in reversed(path.hops)
-                    if h.kind in EXITS and h.outcome is HopOutcome.ALLOW
-                ),
-                None,
-            )
-            where = f"beyond {last.component_id}" if last else "beyond the VPC"
-            beyond = f"{where} (the internet or the network on the far side, or the target host)"
+        end = path.hops[-1] if path.hops else None
+        if path.verdict is Verdict.LEAVES_VPC and end is not None:
+            # The end hop names the route's target (pcx-…, tgw-…, vgw-…, igw-…) and state.
+            beyond = f"{describe.beyond_phrase(end)} ({describe.beyond_what(end)})"
     return verified, beyond
 
 

@@ -10,6 +10,7 @@ from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, Re
 from vpcprobe_collector.paths.beyond.names import route53_explains
 from vpcprobe_collector.paths.dns_servers import evaluate_dns_servers
 from vpcprobe_collector.paths.model import HopKind, PathResult, Verdict
+from vpcprobe_collector.paths.nacls import DEFAULT_RULE_NUMBER
 from vpcprobe_collector.rules import remedies
 from vpcprobe_collector.rules.base import Rule
 from vpcprobe_collector.rules.context import (
@@ -22,7 +23,7 @@ from vpcprobe_collector.rules.context import (
     is_ip,
     is_public,
 )
-from vpcprobe_collector.rules.target_paths import NO_EVALUATOR, rule_number, subnets_phrase
+from vpcprobe_collector.rules.target_paths import NO_EVALUATOR, subnets_phrase
 
 AMAZON_DNS = "AmazonProvidedDNS"
 DNS_FAILED = (DnsStatus.TIMEOUT, DnsStatus.ERROR, DnsStatus.SERVFAIL, DnsStatus.REFUSED)
@@ -437,7 +438,8 @@ def _dns_fix_commands(
             (a for a in ctx.snapshot.network_acls if a.network_acl_id == hop.component_id), None
         )
         outbound = hop.kind is HopKind.NACL_OUTBOUND
-        number = remedies.free_rule_number(acl, outbound, rule_number(hop))
+        deciding = hop.rule_number if hop.rule_number is not None else DEFAULT_RULE_NUMBER
+        number = remedies.free_rule_number(acl, outbound, deciding)
         commands = []
         for offset, proto in enumerate(protos):
             commands.append(

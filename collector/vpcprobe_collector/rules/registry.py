@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from vpcprobe_collector.rules.addresses import TargetAddressUnheld
 from vpcprobe_collector.rules.base import Rule
 from vpcprobe_collector.rules.beyond_vpc import (
     FarSideNotRead,
@@ -139,6 +140,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     BlockedOutsideVpcConfig,
     ExpectationViolated,
     TargetNotEvaluated,
+    TargetAddressUnheld,
     # the probe itself
     ProbeInvokeFailed,
     ProbeConfigDisagreement,

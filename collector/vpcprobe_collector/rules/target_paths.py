@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from typing import ClassVar
@@ -30,12 +29,6 @@ def subnets_phrase(ctx: RuleContext, subnets: list[str]) -> str:
     if len(every) > 1 and set(subnets) == set(every):
         return f"from all {len(every)} function subnets"
     return f"from {', '.join(subnets)}"
-
-
-def rule_number(hop: Hop) -> int:
-    """ "rule 90" -> 90; the default "*" rule -> 32767."""
-    match = re.search(r"(\d+)", hop.rule or "")
-    return int(match.group(1)) if match else 32767
 
 
 def blocked_as_expected(fact: TargetFacts) -> bool:
@@ -79,6 +72,17 @@ class PathHopRule(Rule):
     def remedy(self, ctx: RuleContext, fact: TargetFacts, address: str, hop: Hop) -> Remediation:
         raise NotImplementedError
 
+    def expected(self, fact: TargetFacts, address: str) -> str:
+        """What the blamed hop should have said, for the evidence."""
+        return f"allows {fact.spec.protocol} {address}:{fact.spec.port}"
+
+    def pass_message(self, fact: TargetFacts, addresses: list[str]) -> str:
+        """The pass result's sentence, when no path of the target has this rule's hop."""
+        return (
+            f"{self.checked} allow {fact.spec.protocol.upper()} to "
+            f"{', '.join(addresses)} port {fact.spec.port} ({fact.label})."
+        )
+
     def message(self, ctx: RuleContext, fact: TargetFacts, hop: Hop, subnets: list[str]) -> str:
         where = subnets_phrase(ctx, subnets)
         return (
@@ -87,20 +91,26 @@ class PathHopRule(Rule):
         )
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        for finding, _hop in self.results(ctx):
+            yield finding
+
+    def results(self, ctx: RuleContext) -> Iterable[tuple[Finding, Hop | None]]:
+        """Each finding with the hop it blames (None for passes and skips without one)."""
         reason = ctx.skipped_reason(*self.reads)
         for fact in ctx.facts:
             addresses = [a for a in fact.addresses if self.applies(ctx, fact, a)]
             if not addresses:
                 continue
             if not ctx.can_evaluate_paths:
-                yield self.skipped(NO_EVALUATOR, target=fact.label)
+                yield self.skipped(NO_EVALUATOR, target=fact.label), None
                 continue
-            hits: dict[tuple[str, str, str | None], tuple[Hop, list[str]]] = {}
+            # One finding per address and deciding component (and NACL rule), over subnets.
+            hits: dict[tuple[str, str, int, str | None], tuple[Hop, list[str]]] = {}
             for address in addresses:
                 for path in fact.paths.get(address, []):
                     hop = self.matching_hop(path)
                     if hop:
-                        key = (address, hop.component_id, hop.rule)
+                        key = (address, hop.component_id, hop.rule_number or -1, hop.rule)
                         hits.setdefault(key, (hop, []))[1].append(path.query.subnet_id)
             statuses = fact.statuses()
             all_open = bool(statuses) and all(s == "open" for s in statuses)
@@ -108,47 +118,62 @@ class PathHopRule(Rule):
                 continue  # the probe connected: that disagreement is PRB002's to report
             if hits and blocked_as_expected(fact):
                 # The contract wants this path closed: the block is the contract holding.
-                for (address, _component, rule), (hop, subnets) in sorted(
-                    hits.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")
+                for (address, _component, _number, rule), (hop, subnets) in sorted(
+                    hits.items(), key=_hit_order
                 ):
-                    yield self.passed(
-                        f"{hop.detail.rstrip('.')} ({subnets_phrase(ctx, sorted(subnets))}; "
-                        f"target {fact.label}): {AS_EXPECTED}.",
-                        resources=[ResourceRef(id=hop.component_id, rule=rule), *sorted(subnets)],
-                        target=fact.label,
-                        key=(address,),
+                    yield (
+                        self.passed(
+                            f"{hop.detail.rstrip('.')} ({subnets_phrase(ctx, sorted(subnets))}; "
+                            f"target {fact.label}): {AS_EXPECTED}.",
+                            resources=[
+                                ResourceRef(id=hop.component_id, rule=rule),
+                                *sorted(subnets),
+                            ],
+                            target=fact.label,
+                            key=(address,),
+                        ),
+                        hop,
                     )
             elif hits:
-                for (address, component, rule), (hop, subnets) in sorted(
-                    hits.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")
+                for (address, component, _number, rule), (hop, subnets) in sorted(
+                    hits.items(), key=_hit_order
                 ):
-                    yield self.fail(
-                        self.message(ctx, fact, hop, sorted(subnets)),
-                        resources=[ResourceRef(id=component, rule=rule), *sorted(subnets)],
-                        evidence=[
-                            Evidence(
-                                source=hop.source_api or "path",
-                                resource=component,
-                                observed=hop.detail,
-                                expected=f"allows {fact.spec.protocol} {address}:{fact.spec.port}",
-                                data={"rule": rule, "subnets": sorted(subnets), "address": address},
-                            ),
-                            probe_evidence(fact),
-                        ],
-                        remediation=self.remedy(ctx, fact, address, hop),
-                        target=fact.label,
-                        key=(address,),
+                    yield (
+                        self.fail(
+                            self.message(ctx, fact, hop, sorted(subnets)),
+                            resources=[ResourceRef(id=component, rule=rule), *sorted(subnets)],
+                            evidence=[
+                                Evidence(
+                                    source=hop.source_api or "path",
+                                    resource=component,
+                                    observed=hop.detail,
+                                    expected=self.expected(fact, address),
+                                    data={
+                                        "rule": rule,
+                                        "rule_number": hop.rule_number,
+                                        "subnets": sorted(subnets),
+                                        "address": address,
+                                    },
+                                ),
+                                probe_evidence(fact),
+                            ],
+                            remediation=self.remedy(ctx, fact, address, hop),
+                            target=fact.label,
+                            key=(address,),
+                        ),
+                        hop,
                     )
             elif reason:
-                yield self.skipped(reason, target=fact.label)
+                yield self.skipped(reason, target=fact.label), None
             elif (unknown := _unknown_detail(fact)) is not None:
-                yield self.skipped(unknown, target=fact.label)
+                yield self.skipped(unknown, target=fact.label), None
             elif fact.all_paths():
-                yield self.passed(
-                    f"{self.checked} allow {fact.spec.protocol.upper()} to "
-                    f"{', '.join(addresses)} port {fact.spec.port} ({fact.label}).",
-                    target=fact.label,
-                )
+                yield self.passed(self.pass_message(fact, addresses), target=fact.label), None
+
+
+def _hit_order(item: tuple[tuple[str, str, int, str | None], object]) -> tuple[str, str, int, str]:
+    (address, component, number, rule), _ = item
+    return (address, component, number, rule or "")
 
 
 def partial_hop(path: PathResult, kinds: frozenset[HopKind]) -> Hop | None:

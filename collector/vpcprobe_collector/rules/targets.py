@@ -61,7 +61,7 @@ class NothingListening(Rule):
                     + [
                         ResourceRef(id=eni.network_interface_id)
                         for a in fact.addresses
-                        if (eni := ctx.snapshot.interface_with_address(a))
+                        if (eni := ctx.index.interface_with_address(a))
                     ],
                     evidence=[probe_evidence(fact)],
                     remediation=Remediation(

@@ -646,21 +646,5 @@ class VpcSnapshot(_Fact):
     def nat_gateway(self, nat_gateway_id: str) -> NatGateway | None:
         return next((n for n in self.nat_gateways if n.nat_gateway_id == nat_gateway_id), None)
 
-    def route_table_for(self, subnet_id: str) -> RouteTable | None:
-        """The subnet's explicitly associated route table, else the VPC's main table."""
-        for table in self.route_tables:
-            if any(a.subnet_id == subnet_id for a in table.associations):
-                return table
-        subnet = self.subnet(subnet_id)
-        vpc_id = subnet.vpc_id if subnet else (self.vpc.vpc_id if self.vpc else None)
-        return next((t for t in self.route_tables if t.is_main and t.vpc_id == vpc_id), None)
-
     def network_acl_for(self, subnet_id: str) -> NetworkAcl | None:
         return next((n for n in self.network_acls if subnet_id in n.subnet_ids), None)
-
-    def interface_with_address(self, address: str) -> NetworkInterface | None:
-        """The ENI (target's, endpoint's, ...) that holds `address`, if it was read."""
-        for eni in (*self.network_interfaces, *self.lambda_enis):
-            if address in eni.private_ip_addresses or address in eni.ipv6_addresses:
-                return eni
-        return None

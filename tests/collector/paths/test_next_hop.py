@@ -36,7 +36,7 @@ def test_leaving_the_vpc_names_the_route_target_and_its_state(
         target_id,
         "active",
     )
-    assert describe.beyond_phrase(end) == f"beyond {words} {target_id} (route active)"
+    assert describe.beyond_phrase(end) == f"beyond {words} {target_id}, whose route is active"
     hop = next(h for h in result.hops if h.kind is HopKind.ROUTE)
     assert (hop.route_destination, hop.target_id, hop.target_state) == (
         "172.20.0.0/16",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.collector.paths.builder import DB_IP, FN_SG, group, healthy, sg_rule
+from tests.collector.paths.builder import DB_IP, FN_SG, T, group, healthy, route, sg_rule, table
 from tests.support import aws_scenarios as scenarios
 from tests.support.moto_server import MotoServer
 from vpcprobe_collector.cli import main
@@ -60,8 +60,23 @@ def test_leaves_vpc_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
         capsys, "orders", "--to", "[2001:db8::10]:443", "--snapshot", file, "--protocol", "tcp"
     )
     assert code == 0
-    assert "LEAVES THE VPC" in out
+    assert "LEAVES THE VPC beyond egress-only internet gateway eigw-0a, attached to the VPC" in out
     assert "[2001:db8::10]:443 (TCP)" in out
+
+
+def test_a_path_through_a_peering_connection_names_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snapshot = healthy()
+    table(snapshot, "rtb-0priv").routes.append(route("172.20.0.0/16", T.PEERING, "pcx-0a1b"))
+    file = _save(tmp_path, snapshot)
+    code, out, _ = _run(capsys, "orders", "--to", "172.20.1.5:5432", "--snapshot", file)
+    assert code == 0
+    assert (
+        "subnet-0fa (us-east-1a): LEAVES THE VPC beyond VPC peering connection pcx-0a1b, whose "
+        "route is active (allowed as far as the VPC goes)"
+    ) in out
+    assert "Beyond VPC peering connection pcx-0a1b (route active) the path leaves this VPC" in out
 
 
 def test_json_gives_the_same_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -15,6 +15,7 @@ from tests.support.moto_server import REGION, MotoServer, run_moto_server
 from vpcprobe_collector.cli import main
 from vpcprobe_collector.errors import AwsAccessError, BadInputError
 from vpcprobe_collector.paths.evaluate import evaluate_function_paths
+from vpcprobe_collector.paths.index import SnapshotIndex
 from vpcprobe_collector.paths.model import Verdict
 from vpcprobe_collector.snapshot.build import take_snapshot
 
@@ -109,7 +110,7 @@ def test_denied_read_is_recorded_and_the_rest_is_read(
         scenario.public_route_table_id,
     }
     assert snapshot.security_group(scenario.target_sg_id) is not None
-    assert snapshot.interface_with_address("10.0.10.20") is not None
+    assert SnapshotIndex(snapshot).interface_with_address("10.0.10.20") is not None
     failed = [c for c in snapshot.api_calls if not c.ok]
     assert ("ec2:DescribeNetworkAcls", skipped.error_code) in [
         (c.api, c.error_code) for c in failed
@@ -143,7 +144,7 @@ def test_denied_eni_read_leaves_the_lambda_eni_count_unknown(
     assert skipped is not None and skipped.error_code in ("AccessDenied", "UnauthorizedOperation")
     assert snapshot.eni_quota is not None
     assert (snapshot.eni_quota.in_use, snapshot.eni_quota.value) == (None, 500)
-    assert snapshot.interface_with_address("10.0.10.20") is None
+    assert SnapshotIndex(snapshot).interface_with_address("10.0.10.20") is None
     assert snapshot.network_acl_for(scenario.function_subnet_ids[0]) is not None
 
 

@@ -11,6 +11,7 @@ import pytest
 from tests.support import aws_scenarios as scenarios
 from tests.support.aws_scenarios import Scenario
 from tests.support.moto_server import MotoServer
+from vpcprobe_collector.paths.index import SnapshotIndex
 from vpcprobe_collector.snapshot.build import take_snapshot
 from vpcprobe_collector.snapshot.model import PermissionDecision, RouteTargetType, VpcSnapshot
 
@@ -98,14 +99,14 @@ def test_subnets_of_function_targets_and_nat(healthy: tuple[Scenario, VpcSnapsho
 
 def test_route_tables_and_targets(healthy: tuple[Scenario, VpcSnapshot]) -> None:
     scenario, snapshot = healthy
-    private = snapshot.route_table_for(scenario.function_subnet_ids[1])
+    private = SnapshotIndex(snapshot).route_table_for(scenario.function_subnet_ids[1])
     assert private is not None
     assert private.route_table_id == scenario.private_route_table_id
     routes = {r.destination: r for r in private.routes}
     assert routes["0.0.0.0/0"].target_type is RouteTargetType.NAT_GATEWAY
     assert routes["0.0.0.0/0"].target_id == scenario.nat_gateway_id
     assert routes["10.0.0.0/16"].target_type is RouteTargetType.LOCAL
-    public = snapshot.route_table_for(scenario.public_subnet_id)
+    public = SnapshotIndex(snapshot).route_table_for(scenario.public_subnet_id)
     assert public is not None and public.route_table_id == scenario.public_route_table_id
     default = next(r for r in public.routes if r.destination_cidr == "0.0.0.0/0")
     assert (default.target_type, default.target_id, default.state) == (
@@ -177,7 +178,7 @@ def test_vpc_endpoint(healthy: tuple[Scenario, VpcSnapshot]) -> None:
 
 def test_target_eni_found_by_address(healthy: tuple[Scenario, VpcSnapshot]) -> None:
     scenario, snapshot = healthy
-    eni = snapshot.interface_with_address("10.0.10.20")
+    eni = SnapshotIndex(snapshot).interface_with_address("10.0.10.20")
     assert eni is not None
     assert eni.network_interface_id == scenario.target_eni_ids[0]
     assert eni.subnet_id == scenario.data_subnet_id
@@ -260,7 +261,7 @@ def test_ipv6_facts(aws: MotoServer) -> None:
     assert subnet.ipv6_cidr_blocks[0].endswith("/64")
     assert snapshot.function and snapshot.function.vpc_config
     assert snapshot.function.vpc_config.ipv6_allowed_for_dual_stack is True
-    table = snapshot.route_table_for(scenario.function_subnet_ids[0])
+    table = SnapshotIndex(snapshot).route_table_for(scenario.function_subnet_ids[0])
     assert table is not None
     route = next(r for r in table.routes if r.destination_ipv6_cidr == "::/0")
     assert route.target_type is RouteTargetType.EGRESS_ONLY_INTERNET_GATEWAY
@@ -338,10 +339,10 @@ def test_target_outside_the_vpc_is_looked_up_by_address(aws: MotoServer) -> None
         "NetworkInterface"
     ]["NetworkInterfaceId"]
     snapshot = _snapshot(scenario, ["10.0.10.20", "172.31.5.9", "10.0.99.99"])
-    found = snapshot.interface_with_address("172.31.5.9")
+    found = SnapshotIndex(snapshot).interface_with_address("172.31.5.9")
     assert found is not None and found.network_interface_id == eni
     assert found.vpc_id == other_vpc
-    assert snapshot.interface_with_address("10.0.99.99") is None
+    assert SnapshotIndex(snapshot).interface_with_address("10.0.99.99") is None
     apis = [c.api for c in snapshot.api_calls]
     assert apis.count("ec2:DescribeNetworkInterfaces") == 2
 

@@ -212,6 +212,7 @@ def _nacls(
                 vpc_id=vpc_id,
                 subnet_id=subnet_id,
                 rule=label,
+                rule_number=decision.rule_number,
                 destination=destination,
             )
         )

@@ -60,6 +60,7 @@ class Decision:
     subnet_id: str | None = None  # the far subnet (or the function subnet for an AZ gap)
     availability_zone: str | None = None
     rule: str | None = None  # "rule 100", "tcp 5432 from 10.0.0.0/16"
+    rule_number: int | None = None  # NACL: the deciding entry (32767: the default `*` rule)
     reason: str | None = None  # why it is unknown ("AccessDenied on ec2:DescribeVpcs")
     account_id: str | None = None  # the far side's account
     tunnels_down: int | None = None

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from vpcprobe_collector.paths import describe
 from vpcprobe_collector.paths.beyond.follow import follow_route
-from vpcprobe_collector.paths.beyond.model import Decision, Step
 from vpcprobe_collector.paths.decisions import EndDecision, EndKind
-from vpcprobe_collector.paths.model import Hop, HopKind, HopOutcome
+from vpcprobe_collector.paths.model import HopOutcome
 from vpcprobe_collector.paths.walk import Walk
 from vpcprobe_collector.snapshot.model import Route
 
@@ -52,24 +50,3 @@ def follow(walk: Walk, route: Route) -> None:
             target_state=route.state,
         )
     )
-
-
-@describe.hop.register
-def _beyond(d: Decision) -> Hop:
-    # The sentence was rendered from the same fields when the beyond module decided.
-    return Hop(
-        kind=HopKind(d.step.value),
-        component_id=d.component,
-        outcome=d.outcome,
-        reason="unread" if d.reason else d.state,
-        subnet_id=d.subnet_id,
-        route_destination=d.destination if d.step in _ROUTES else None,
-        target_id=d.target,
-        target_state=d.state,
-        rule=d.rule,
-        detail=d.detail,
-        source_api=d.source_api,
-    )
-
-
-_ROUTES = frozenset({Step.ROUTE_BACK, Step.TGW_ROUTE, Step.TGW_RETURN_ROUTE})

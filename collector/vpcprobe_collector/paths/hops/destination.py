@@ -25,7 +25,7 @@ def locate(walk: Walk) -> tuple[NetworkInterface | None, str | None]:
 def follow(walk: Walk, route: Route) -> None:
     """A local route: the destination's NACL in, its security groups, its NACL out (replies)."""
     index, traffic = walk.index, walk.traffic
-    eni, subnet_id = locate(walk)
+    eni, subnet_id = walk.destination_eni, walk.destination_subnet_id
     same_subnet = subnet_id == walk.query.subnet_id
     if not same_subnet:
         if subnet_id is None:
@@ -75,6 +75,7 @@ def _nacl(walk: Walk, kind: HopKind, subnet_id: str) -> Decision:
         subnet_id,
         walk.traffic,
         peers=walk.source_networks,
+        spans=walk.source_spans,
         peer=walk.source_text,
         source_text=walk.source_text,
     )

@@ -14,8 +14,6 @@ from vpcprobe_collector.paths.walk import Walk, unread
 from vpcprobe_collector.snapshot.model import Route, VpcEndpoint
 
 API = "ec2:DescribeVpcEndpoints"
-# States in which an endpoint is gone or going: it carries nothing and names nothing.
-GONE_STATES = frozenset({"deleted", "deleting", "failed", "rejected", "expired"})
 
 
 def state_of(endpoint: VpcEndpoint) -> str:
@@ -24,7 +22,8 @@ def state_of(endpoint: VpcEndpoint) -> str:
 
 
 def usable(endpoint: VpcEndpoint) -> bool:
-    """The one test of "this endpoint carries traffic": its state is available."""
+    """The one test of "this endpoint carries traffic": its state is available (pending,
+    pendingAcceptance, deleting, deleted, rejected, failed and expired endpoints carry none)."""
     return state_of(endpoint) == "available"
 
 

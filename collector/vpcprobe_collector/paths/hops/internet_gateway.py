@@ -51,7 +51,7 @@ def follow(walk: Walk, route: Route) -> None:
         if missing is not None:
             walk.add(missing)
         return
-    walk.add(decision)
+    walk.add_shared(("gateway", gateway_id, decision.kind), lambda: decision)
     if decision.outcome is HopOutcome.ALLOW:
         walk.leave(
             EndDecision(

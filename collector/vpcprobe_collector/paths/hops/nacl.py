@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from vpcprobe_collector.paths import nacls
-from vpcprobe_collector.paths.cidr import IPNetwork
+from vpcprobe_collector.paths.cidr import IPNetwork, Span
 from vpcprobe_collector.paths.decisions import Decision, NaclHopDecision, Traffic
 from vpcprobe_collector.paths.index import SnapshotIndex
 from vpcprobe_collector.paths.model import HopKind, HopOutcome
@@ -50,6 +50,7 @@ def decide(
     traffic: Traffic,
     *,
     peers: Sequence[IPNetwork],
+    spans: Sequence[Span],
     peer: str,
     source_text: str,
     nat_gateway_id: str | None = None,
@@ -57,38 +58,42 @@ def decide(
     """The NACL of `subnet_id` for the direction `kind` names; the request's port, or the
     ephemeral ports 1024-65535 for a return hop."""
     ports = nacls.EPHEMERAL_PORTS if kind in RETURN_KINDS else (traffic.port, traffic.port)
-
-    def decision(outcome: HopOutcome, found: nacls.NaclDecision | None = None) -> NaclHopDecision:
-        return NaclHopDecision(
-            kind=kind,
-            subnet_id=subnet_id,
-            traffic=traffic,
-            ports=ports,
-            peer=peer,
-            source_text=source_text,
-            outcome=outcome,
-            acl_id=acl.network_acl_id if acl else None,
-            decision=found,
-            nat_gateway_id=nat_gateway_id,
-        )
-
     acl = index.network_acl_for(subnet_id)
+    found: nacls.NaclDecision | None = None
     if acl is None:
-        what = f"The network ACL of {subnet_id}"
-        missing = unread(index, kind, subnet_id, nacls.API, what)
+        missing = unread(index, kind, subnet_id, nacls.API, f"The network ACL of {subnet_id}")
         if missing is not None:
             return missing
-        return decision(HopOutcome.UNKNOWN)
-    egress = EGRESS[kind]
-    found = nacls.evaluate_nacl(
-        acl,
-        egress=egress,
-        protocol=traffic.protocol,
-        peers=peers,
+        outcome = HopOutcome.UNKNOWN
+    else:
+        egress = EGRESS[kind]
+        # The same NACL, direction, peers and ports recur across paths (the NAT gateway's
+        # subnet for every function subnet, a target subnet for every destination in it).
+        key = (acl.network_acl_id, egress, traffic.protocol, tuple(spans), ports)
+        found = index.nacl_decisions.get(key)
+        if found is None:
+            found = index.nacl_decisions[key] = nacls.evaluate_nacl(
+                acl,
+                egress=egress,
+                protocol=traffic.protocol,
+                peers=peers,
+                ports=ports,
+                compiled=index.nacl_entries(acl, egress),
+                spans=spans,
+            )
+        outcome = found.outcome
+    return NaclHopDecision(
+        kind=kind,
+        subnet_id=subnet_id,
+        traffic=traffic,
         ports=ports,
-        compiled=index.nacl_entries(acl, egress),
+        peer=peer,
+        source_text=source_text,
+        outcome=outcome,
+        acl_id=acl.network_acl_id if acl else None,
+        decision=found,
+        nat_gateway_id=nat_gateway_id,
     )
-    return decision(found.outcome, found)
 
 
 def same_subnet(subnet_id: str, traffic: Traffic, source_text: str) -> NaclHopDecision:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from vpcprobe_collector.paths.cidr import host_network
-from vpcprobe_collector.paths.decisions import NatDecision, NatProblem
+from vpcprobe_collector.paths import describe
+from vpcprobe_collector.paths.decisions import Decision, NatDecision, NatProblem
 from vpcprobe_collector.paths.hops import nacl
 from vpcprobe_collector.paths.hops import route as route_hop
 from vpcprobe_collector.paths.index import SnapshotIndex
@@ -46,7 +46,7 @@ def follow(walk: Walk, route: Route) -> None:
         if missing is not None:
             walk.add(missing)
         return
-    walk.add(decision)
+    walk.add_shared(("nat_gateway", nat_id), lambda: decision)
     if decision.outcome is not HopOutcome.ALLOW or decision.nat is None:
         return
     nat_subnet = decision.nat.subnet_id
@@ -54,24 +54,36 @@ def follow(walk: Walk, route: Route) -> None:
         walk.add(route_hop.nat_subnet_unknown(nat_id, traffic))
         return
     if nat_subnet != walk.query.subnet_id:
-        destination = [host_network(walk.address)]
         for kind in NAT_NACL_KINDS:
-            toward = kind in nacl.TOWARD_DESTINATION
-            walk.add(
-                nacl.decide(
-                    index,
-                    kind,
-                    nat_subnet,
-                    traffic,
-                    peers=destination if toward else walk.source_networks,
-                    peer=traffic.destination if toward else walk.source_text,
-                    source_text=walk.source_text,
-                    nat_gateway_id=nat_id,
+            if kind in nacl.TOWARD_DESTINATION:  # the same for every function subnet
+                walk.add_shared(
+                    ("nat_nacl", kind, nat_id, nat_subnet, traffic),
+                    lambda kind=kind: _nacl(walk, kind, nat_subnet, nat_id, toward=True),  # type: ignore[misc]
                 )
-            )
-    decisions, onward = route_hop.decide(
-        index, HopKind.NAT_ROUTE, nat_subnet, traffic, walk.address, nat_gateway_id=nat_id
-    )
-    walk.add(*decisions)
+            else:
+                walk.add(_nacl(walk, kind, nat_subnet, nat_id, toward=False))
+    key = ("nat_route", nat_id, nat_subnet, traffic)
+    shared = index.shared_routes.get(key)
+    if shared is None:
+        decisions, onward = route_hop.decide(
+            index, HopKind.NAT_ROUTE, nat_subnet, traffic, walk.address, nat_gateway_id=nat_id
+        )
+        shared = index.shared_routes[key] = (tuple(describe.hop(d) for d in decisions), onward)
+    hops, onward = shared
+    walk.add(*hops)
     if onward is not None:
         next_hop.follow(walk, onward, from_nat=True)
+
+
+def _nacl(walk: Walk, kind: HopKind, nat_subnet: str, nat_id: str, *, toward: bool) -> Decision:
+    return nacl.decide(
+        walk.index,
+        kind,
+        nat_subnet,
+        walk.traffic,
+        peers=walk.dest_networks if toward else walk.source_networks,
+        spans=walk.dest_spans if toward else walk.source_spans,
+        peer=walk.traffic.destination if toward else walk.source_text,
+        source_text=walk.source_text,
+        nat_gateway_id=nat_id,
+    )

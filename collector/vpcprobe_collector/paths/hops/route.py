@@ -57,7 +57,7 @@ def decide(
     def decision(
         outcome: HopOutcome, route: Route | None, problem: RouteProblem | None
     ) -> RouteDecision:
-        skipped = index.skipped_for(PREFIX_LIST_API)
+        skipped = index.skipped_for(PREFIX_LIST_API) if found.unresolved_prefix_lists else None
         return RouteDecision(
             kind=kind,
             subnet_id=subnet_id,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from vpcprobe_collector.paths import security_groups
 from vpcprobe_collector.paths.cidr import IPNetwork
 from vpcprobe_collector.paths.decisions import IngressProblem, SgIngressDecision, Traffic
@@ -24,36 +22,37 @@ def decide(
 ) -> SgIngressDecision:
     """Whether `eni`'s groups allow `traffic` from every address in `sources` or from the
     function's groups."""
-    base = SgIngressDecision(
-        outcome=HopOutcome.INFO,
+    groups = tuple(eni.security_group_ids)
+    if not groups:
+        return SgIngressDecision(
+            outcome=HopOutcome.INFO,
+            traffic=traffic,
+            source_text=source_text,
+            function_group_ids=function_group_ids,
+            eni_id=eni.network_interface_id,
+            eni_type=eni.interface_type,
+            subnet_id=eni.subnet_id,
+            problem=IngressProblem.NO_GROUPS,
+        )
+    found = security_groups.ingress(
+        index, groups, traffic.protocol, traffic.port, sources, frozenset(function_group_ids)
+    )
+    skipped = index.skipped_for(security_groups.API)
+    return SgIngressDecision(
+        outcome=found.outcome,
         traffic=traffic,
         source_text=source_text,
         function_group_ids=function_group_ids,
         eni_id=eni.network_interface_id,
         eni_type=eni.interface_type,
-        group_ids=tuple(eni.security_group_ids),
-        subnet_id=eni.subnet_id,
-    )
-    if not eni.security_group_ids:
-        return replace(base, problem=IngressProblem.NO_GROUPS)
-    found = security_groups.ingress(
-        index,
-        eni.security_group_ids,
-        traffic.protocol,
-        traffic.port,
-        sources,
-        frozenset(function_group_ids),
-    )
-    skipped = index.skipped_for(security_groups.API)
-    return replace(
-        base,
-        outcome=found.outcome,
+        group_ids=groups,
         group_id=found.group_id,
         rule=found.rule,
         missing=tuple(found.missing),
         uncertain=tuple(found.uncertain),
         skipped_reason=skipped.reason if skipped else None,
         skipped_code=skipped.error_code if skipped else None,
+        subnet_id=eni.subnet_id,
     )
 
 

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from vpcprobe_collector.paths.cidr import IPNetwork, host_network, parse_address, parse_network
+from vpcprobe_collector.paths.cidr import (
+    IPNetwork,
+    Span,
+    host_network,
+    network_span,
+    parse_address,
+    parse_network,
+)
 from vpcprobe_collector.paths.decisions import Decision, SourceDecision, SourceProblem, Traffic
 from vpcprobe_collector.paths.index import SnapshotIndex
 from vpcprobe_collector.paths.model import HopKind, HopOutcome, PathQuery
@@ -72,9 +79,20 @@ def decide(index: SnapshotIndex, query: PathQuery, traffic: Traffic) -> tuple[De
 
 def sources(
     index: SnapshotIndex, subnet: Subnet, group_ids: tuple[str, ...], version: int
-) -> tuple[list[IPNetwork], str]:
+) -> tuple[list[IPNetwork], tuple[Span, ...], str]:
     """Where the function's packets come from, as the destination side sees them: Lambda's
-    ENI addresses when read, else the whole subnet."""
+    ENI addresses when read, else the whole subnet (cached per index)."""
+    key = (subnet.subnet_id, group_ids, version)
+    found = index.sources.get(key)
+    if found is None:
+        networks, text = _sources(index, subnet, group_ids, version)
+        found = index.sources[key] = (networks, tuple(network_span(n) for n in networks), text)
+    return found
+
+
+def _sources(
+    index: SnapshotIndex, subnet: Subnet, group_ids: tuple[str, ...], version: int
+) -> tuple[list[IPNetwork], str]:
     wanted = set(group_ids)
     enis = [
         e

@@ -1,0 +1,133 @@
+"""The precomputed structures (a prefix index per NACL direction and per route table) find
+exactly what a scan of every entry or route finds."""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+
+import pytest
+
+from vpcprobe_collector.paths.cidr import network_span, parse_address, parse_network
+from vpcprobe_collector.paths.index import SnapshotIndex
+from vpcprobe_collector.paths.nacls import compile_entries, evaluate_nacl
+from vpcprobe_collector.paths.routes import longest_match
+from vpcprobe_collector.snapshot.model import (
+    NaclEntry,
+    NetworkAcl,
+    Route,
+    RouteTable,
+    RouteTargetType,
+    VpcSnapshot,
+)
+
+
+def _cidr(rng: random.Random) -> str:
+    length = rng.choice((0, 8, 12, 16, 20, 24, 26, 28, 32))
+    address = ipaddress.IPv4Address(rng.choice((0x0A000000, 0xC0000000)) + rng.randrange(1 << 16))
+    return str(ipaddress.ip_network(f"{address}/{length}", strict=False))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_nacl_candidates_are_every_overlapping_entry_in_rule_order(seed: int) -> None:
+    rng = random.Random(seed)
+    entries = [
+        NaclEntry(
+            rule_number=n,
+            egress=True,
+            protocol=rng.choice(("6", "17", "-1")),
+            rule_action=rng.choice(("allow", "deny")),
+            cidr_block=_cidr(rng),
+            port_from=rng.randrange(1, 2000),
+            port_to=rng.randrange(2000, 65536),
+        )
+        for n in rng.sample(range(1, 32000), 60)
+    ]
+    acl = NetworkAcl(network_acl_id="acl-0x", vpc_id="vpc-0x", entries=entries)
+    compiled = compile_entries(acl, egress=True)
+    for _ in range(40):
+        peers = [parse_network(_cidr(rng)) for _ in range(rng.choice((1, 1, 2)))]
+        spans = [network_span(p) for p in peers]
+        expected = tuple(
+            i
+            for i, e in enumerate(compiled.entries)
+            if e.span_v4 and any(not (s[2] < e.span_v4[1] or s[1] > e.span_v4[2]) for s in spans)
+        )
+        assert compiled.candidates(spans) == expected
+        ports = (rng.randrange(1, 65536),) * 2
+        assert evaluate_nacl(
+            acl, egress=True, protocol="tcp", peers=peers, ports=ports, compiled=compiled
+        ) == _scan(acl, peers, ports)
+
+
+def _scan(acl: NetworkAcl, peers: list[ipaddress.IPv4Network], ports: tuple[int, int]) -> object:
+    """evaluate_nacl with an index that returns every entry: the plain first-match scan."""
+    compiled = compile_entries(acl, egress=True)
+    everything = tuple(range(len(compiled.entries)))
+    object.__setattr__(compiled, "candidates", lambda spans: everything)
+    return evaluate_nacl(
+        acl, egress=True, protocol="tcp", peers=peers, ports=ports, compiled=compiled
+    )
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_route_prefix_index_finds_the_longest_prefix(seed: int) -> None:
+    rng = random.Random(seed)
+    routes = [
+        Route(
+            destination_cidr=_cidr(rng),
+            target_type=RouteTargetType.PEERING,
+            target_id=f"pcx-{n}",
+            origin=rng.choice(("CreateRoute", "EnableVgwRoutePropagation")),
+        )
+        for n in range(50)
+    ]
+    table = RouteTable(route_table_id="rtb-0x", vpc_id="vpc-0x", routes=routes)
+    snapshot = VpcSnapshot(
+        collector_version="test",
+        taken_at="2026-01-01T00:00:00Z",
+        region="us-east-1",
+        route_tables=[table],
+    )
+    index = SnapshotIndex(snapshot)
+    for _ in range(100):
+        address = parse_address(
+            str(
+                ipaddress.IPv4Address(rng.choice((0x0A000000, 0xC0000000)) + rng.randrange(1 << 16))
+            )
+        )
+        found = longest_match(index, table, address)
+        holding = [r for r in routes if address in ipaddress.ip_network(r.destination_cidr or "")]
+        if not holding:
+            assert found.route is None
+            continue
+        best = max(
+            holding,
+            key=lambda r: (
+                ipaddress.ip_network(r.destination_cidr or "").prefixlen,
+                0 if r.origin == "EnableVgwRoutePropagation" else 2,
+            ),
+        )
+        assert found.route is not None
+        assert found.route.destination_cidr == best.destination_cidr
+        assert found.prefix_length == ipaddress.ip_network(best.destination_cidr or "").prefixlen
+
+
+def test_hops_and_results_built_without_validation_are_valid_models() -> None:
+    """describe builds hops (and evaluate results) without pydantic's validation, for speed:
+    every one of them, over every golden scenario, must validate and round-trip unchanged."""
+    from tests.scenarios.catalog import SCENARIOS
+    from vpcprobe_collector.paths.evaluate import evaluate_function_paths
+    from vpcprobe_collector.paths.model import Hop, PathResult
+
+    checked = 0
+    for make in SCENARIOS.values():
+        snapshot = make().snapshot
+        index = SnapshotIndex(snapshot)
+        for address in (*snapshot.target_addresses, "10.1.1.10", "198.51.100.7"):
+            for result in evaluate_function_paths(snapshot, address, 443, index=index):
+                assert PathResult.model_validate(result.model_dump()) == result
+                for hop in result.hops:
+                    assert Hop.model_validate(hop.model_dump()) == hop
+                    checked += 1
+    assert checked > 1000
