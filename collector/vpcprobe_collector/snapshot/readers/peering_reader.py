@@ -119,7 +119,13 @@ def read_remote_vpcs(
 
 def _read_one(recorder: CallRecorder, ec2: Any, remote: RemoteVpc, addresses: list[str]) -> None:
     before = len(recorder.skipped)
-    remote.vpc = ec2r.read_vpc(recorder, ec2, remote.vpc_id)
+    # DescribeVpcs alone: the far VPC's DNS attributes decide nothing about this path.
+    items = recorder.items(
+        ec2, "describe_vpcs", "ec2:DescribeVpcs", "Vpcs", Filters=ec2r.vpc_filter(remote.vpc_id)
+    )
+    if items is not None and not items:
+        recorder.not_found("ec2:DescribeVpcs", "InvalidVpcID.NotFound", [remote.vpc_id])
+    remote.vpc = ec2r.vpc_from_aws(items[0]) if items else None
     if remote.vpc is None:
         skipped = recorder.skipped[before:]
         for s in skipped:
