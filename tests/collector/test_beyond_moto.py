@@ -14,6 +14,7 @@ Stubber (which validates every response against the real service model) for that
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
@@ -463,3 +464,37 @@ def test_api_calls_stay_flat_in_the_number_of_targets(
         scenario.target_addresses = targets
         counts.append(_snapshot(aws, scenario).api_call_count)
     assert counts[0] == counts[1], counts
+
+
+# ---------------------------------------------------------------------------- the CLI
+
+
+def test_diagnose_with_assume_role_reads_the_other_account_and_names_its_route_table(
+    aws: MotoServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from vpcprobe_collector.cli import main
+
+    other = bs.other_account_session(aws)
+    scenario = bs.build_peering(aws.session(), peer_session=other, route_back=False)
+    role = f"arn:aws:iam::{bs.OTHER_ACCOUNT}:role/vpcprobe-reader"
+    argv = ["diagnose", scenario.function_name, "--no-probe", "--target", f"{bs.PEER_DB}:5432"]
+    code = main([*argv, "--assume-role", role, "--format", "json"])
+    out, _ = capsys.readouterr()
+    assert code == 1
+    assert "PCX002" in out and scenario.extra["peer_rtb"] in out
+    # Without the role the far side is not read: nothing there is blamed or cleared.
+    code = main([*argv, "--format", "json"])
+    out, _ = capsys.readouterr()
+    (skipped,) = [f for f in json.loads(out)["findings"] if f["code"] == "PCX007"]
+    assert skipped["status"] == "skipped" and "--assume-role" in skipped["message"]
+    assert "PCX002" not in out
+
+
+def test_a_peer_in_another_region_is_read_in_that_region(aws: MotoServer) -> None:
+    session = aws.session()
+    scenario = bs.build_healthy_for_cross_region(session)
+    snapshot = _snapshot(aws, scenario)
+    remote = snapshot.beyond.remote_vpc(scenario.extra["peer_vpc"])
+    assert remote is not None and remote.read and remote.region == "us-west-2"
+    findings = _judge_address(snapshot, bs.PEER_DB, statuses=["open"] * 3)
+    assert _all_problems(findings) == []

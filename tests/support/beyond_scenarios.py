@@ -104,6 +104,30 @@ def build_peering(
     return s
 
 
+def build_healthy_for_cross_region(session: Any) -> Scenario:
+    """The peer VPC in us-west-2 (same account), peered across regions and accepted there."""
+    s = build_healthy(session)
+    west = boto3.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-west-2"
+    ).client("ec2")
+    far = _far_vpc(west, PEER_CIDR, PEER_SUBNET_CIDR, PEER_DB, allow_from=VPC_CIDR)
+    pcx = s.ec2().create_vpc_peering_connection(
+        VpcId=s.vpc_id, PeerVpcId=far["vpc"], PeerRegion="us-west-2"
+    )["VpcPeeringConnection"]["VpcPeeringConnectionId"]
+    west.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+    s.ec2().create_route(
+        RouteTableId=s.private_route_table_id,
+        DestinationCidrBlock=PEER_CIDR,
+        VpcPeeringConnectionId=pcx,
+    )
+    west.create_route(
+        RouteTableId=far["rtb"], DestinationCidrBlock=VPC_CIDR, VpcPeeringConnectionId=pcx
+    )
+    s.extra.update({"pcx": pcx, **{f"peer_{k}": v for k, v in far.items()}})
+    s.target_addresses = [PEER_DB]
+    return s
+
+
 def build_peering_healthy(session: Any) -> Scenario:
     return build_peering(session)
 
