@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from figures import Figure, emit
 from local_aws import isolate_from_aws
 
-from vpcprobe_collector.paths.evaluate import evaluate_function_paths
+from vpcprobe_collector.paths import evaluate
 from vpcprobe_collector.paths.index import SnapshotIndex
 from vpcprobe_collector.snapshot.model import (
     FunctionInfo,
@@ -308,11 +308,20 @@ def build(size: Size, seed: int = 7) -> tuple[VpcSnapshot, list[tuple[str, int]]
 
 
 def evaluate_all(snapshot: VpcSnapshot, destinations: list[tuple[str, int]]) -> dict[str, int]:
-    """Build the index once and evaluate every destination from every function subnet."""
-    index = SnapshotIndex(snapshot)
+    """Build the index once and evaluate every destination from every function subnet, as
+    the package does for many paths (`evaluate_many`; earlier packages: one call each)."""
+    many = getattr(evaluate, "evaluate_many", None)
+    if many is not None:
+        results = many(snapshot, destinations)
+    else:
+        index = SnapshotIndex(snapshot)
+        results = [
+            evaluate.evaluate_function_paths(snapshot, address, port, index=index)
+            for address, port in destinations
+        ]
     counts: dict[str, int] = {}
-    for address, port in destinations:
-        for result in evaluate_function_paths(snapshot, address, port, index=index):
+    for per_subnet in results:
+        for result in per_subnet:
             counts[result.verdict.value] = counts.get(result.verdict.value, 0) + 1
     return counts
 
