@@ -591,13 +591,25 @@ def vpn_tunnels_down() -> Scenario:
     )
 
 
-def vpn_gateway_without_connection() -> Scenario:
+def vpn_connection_deleted() -> Scenario:
+    snap = _vpn(["DOWN", "DOWN"])
+    snap.beyond.vpn_connections[0].state = "deleted"
+    return _scenario(
+        snap,
+        _reports(["timeout"] * 3, ONPREM_TARGET),
+        targets=[ONPREM_TARGET, API],
+        cause="C22",
+        expect_codes=("VPN002",),
+    )
+
+
+def vpn_gateway_without_vpn_connection() -> Scenario:
+    """No VPN connection on the vgw: it may carry Direct Connect, which is not read."""
     return _scenario(
         _vpn(None, connection=False),
         _reports(["timeout"] * 3, ONPREM_TARGET),
         targets=[ONPREM_TARGET, API],
         cause="C22",
-        expect_codes=("VPN002",),
     )
 
 
@@ -841,7 +853,8 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "tgw-destination-sg-denies": tgw_destination_sg_denies,
     "vpn-healthy": vpn_healthy,
     "vpn-tunnels-down": vpn_tunnels_down,
-    "vpn-gateway-without-connection": vpn_gateway_without_connection,
+    "vpn-connection-deleted": vpn_connection_deleted,
+    "vpn-gateway-without-vpn-connection": vpn_gateway_without_vpn_connection,
     "vpn-tunnel-status-unknown": vpn_tunnel_status_unknown,
     "resolver-forwarding-healthy": resolver_forwarding_healthy,
     "resolver-forwarder-blocked": resolver_forwarder_blocked,

@@ -481,7 +481,8 @@ class FarSideNotRead(Rule):
             for address in fact.addresses:
                 for path in ctx.beyond_paths(address, fact.spec.port, fact.spec.protocol):
                     d = path.decided_by
-                    if d is not None and d.outcome is HopOutcome.UNKNOWN:
+                    # A VPN whose state is unknown is VPN003's to say.
+                    if d is not None and d.outcome is HopOutcome.UNKNOWN and d.step is not Step.VPN:
                         reasons.setdefault(d.component, (path, d))
             for component, (path, d) in sorted(reasons.items()):
                 reason = d.detail.rstrip(".")
@@ -845,6 +846,11 @@ class TgwDestinationFiltered(BeyondRule):
 # ---------------------------------------------------------------------------- VPN
 
 
+def _all_tunnels_down(d: Decision) -> bool:
+    """An available VPN connection whose every tunnel is DOWN (VPN001, not VPN002)."""
+    return d.state == "available" and bool(d.tunnels) and d.tunnels_down == d.tunnels
+
+
 class VpnTunnelsDown(BeyondRule):
     code = "VPN001"
     name = "vpn-tunnels-down"
@@ -865,11 +871,7 @@ class VpnTunnelsDown(BeyondRule):
     steps = frozenset({Step.VPN})
 
     def select(self, decision: Decision) -> bool:
-        return (
-            decision.step is Step.VPN
-            and bool(decision.tunnels)
-            and decision.tunnels_down == decision.tunnels
-        )
+        return decision.step is Step.VPN and _all_tunnels_down(decision)
 
     def remedy(
         self,
@@ -910,9 +912,7 @@ class VpnConnectionUnusable(BeyondRule):
     steps = frozenset({Step.VPN})
 
     def select(self, decision: Decision) -> bool:
-        return decision.step is Step.VPN and not (
-            decision.tunnels and decision.tunnels_down == decision.tunnels
-        )
+        return decision.step is Step.VPN and not _all_tunnels_down(decision)
 
     def remedy(
         self,
@@ -922,13 +922,24 @@ class VpnConnectionUnusable(BeyondRule):
         d: Decision,
         subnets: list[str],
     ) -> Remediation:
-        if d.component.startswith("vgw-"):
-            command = (
-                f"aws ec2 create-vpn-connection --type ipsec.1 --vpn-gateway-id {d.component} "
-                "--customer-gateway-id CUSTOMER_GATEWAY_ID"
-            )
-        else:
-            command = f"aws ec2 describe-vpn-connections --vpn-connection-ids {d.component}"
+        connection = next(
+            (c for c in ctx.snapshot.beyond.vpn_connections if c.vpn_connection_id == d.component),
+            None,
+        )
+        gateway = (
+            f"--vpn-gateway-id {connection.vpn_gateway_id}"
+            if connection and connection.vpn_gateway_id
+            else f"--transit-gateway-id {connection.transit_gateway_id}"
+            if connection and connection.transit_gateway_id
+            else f"--vpn-gateway-id {path.via}"
+        )
+        customer = (connection.customer_gateway_id if connection else None) or (
+            "CUSTOMER_GATEWAY_ID"
+        )
+        command = (
+            f"aws ec2 create-vpn-connection --type ipsec.1 {gateway} "
+            f"--customer-gateway-id {customer}"
+        )
         return Remediation(
             text=f"{d.component} is {d.state}: create or restore its VPN connection.",
             commands=[command],

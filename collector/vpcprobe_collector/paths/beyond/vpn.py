@@ -75,15 +75,17 @@ def through_gateway(snapshot: VpcSnapshot, vgw_id: str) -> list[Decision]:
             )
         ]
     if not connections:
+        # Direct Connect (a DX gateway associated with this vgw) is not read: unknown, not a gap.
         return [
             Decision(
                 Step.VPN,
-                HopOutcome.DENY,
+                HopOutcome.UNKNOWN,
                 vgw_id,
-                f"Virtual private gateway {vgw_id} has no VPN connection, so traffic routed to "
-                "it goes nowhere.",
+                f"Virtual private gateway {vgw_id} has no VPN connection; whether a Direct "
+                "Connect gateway carries its traffic is not read by vpcprobe.",
                 API,
-                state="no-connection",
+                state="no-vpn-connection",
+                reason="Direct Connect is not read",
             )
         ]
     decisions = [connection_decision(c) for c in connections]
