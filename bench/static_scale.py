@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from figures import Figure, emit
 from local_aws import isolate_from_aws
 
-from vpcprobe_collector.paths.evaluate import evaluate_function_paths
+from vpcprobe_collector.paths import evaluate
 from vpcprobe_collector.paths.index import SnapshotIndex
 from vpcprobe_collector.snapshot.model import (
     FunctionInfo,
@@ -308,11 +308,20 @@ def build(size: Size, seed: int = 7) -> tuple[VpcSnapshot, list[tuple[str, int]]
 
 
 def evaluate_all(snapshot: VpcSnapshot, destinations: list[tuple[str, int]]) -> dict[str, int]:
-    """Build the index once and evaluate every destination from every function subnet."""
-    index = SnapshotIndex(snapshot)
+    """Build the index once and evaluate every destination from every function subnet, as
+    the package does for many paths (`evaluate_many`; earlier packages: one call each)."""
+    many = getattr(evaluate, "evaluate_many", None)
+    if many is not None:
+        results = many(snapshot, destinations)
+    else:
+        index = SnapshotIndex(snapshot)
+        results = [
+            evaluate.evaluate_function_paths(snapshot, address, port, index=index)
+            for address, port in destinations
+        ]
     counts: dict[str, int] = {}
-    for address, port in destinations:
-        for result in evaluate_function_paths(snapshot, address, port, index=index):
+    for per_subnet in results:
+        for result in per_subnet:
             counts[result.verdict.value] = counts.get(result.verdict.value, 0) + 1
     return counts
 
@@ -486,17 +495,27 @@ def main() -> int:
         for w in workers:  # warm-up: caches, allocator, each snapshot built once
             for size in sizes:
                 w.measure(size, 1)
-        # timings[worker][size] holds one best-of-repeat per round; per size the workers
-        # take turns, so a busy machine slows every series of one round alike.
-        timings: list[list[list[float]]] = [[[] for _ in sizes] for _ in workers]
+        # Per round: the 16,000-path base, the workers taking turns; then per dimension the
+        # 1,600-path case and the grown case back to back as A B B A, so that a machine
+        # growing busier or quieter during the pair slows both sides alike.
+        base_times: list[list[float]] = [[] for _ in workers]
+        ratios: list[list[list[float]]] = [[[] for _ in GROWTH] for _ in workers]
         paths = [0 for _ in sizes]
-        tallies: list[dict[str, int]] = [{} for _ in sizes]
+        tally: dict[str, int] = {}
         for _ in range(args.rounds):
-            for n, size in enumerate(sizes):
+            for k, w in enumerate(workers):
+                seconds, paths[0], tally = w.measure(BASE, args.repeat)
+                base_times[k].append(seconds)
+            for n in range(len(GROWTH)):
+                grown_size = sizes[n + 2]
                 for k, w in enumerate(workers):
-                    seconds, count, tally = w.measure(size, args.repeat)
-                    timings[k][n].append(seconds)
-                    paths[n], tallies[n] = count, tally
+                    a1, paths[1], _ = w.measure(SCALED, args.repeat)
+                    b1, paths[n + 2], _ = w.measure(grown_size, args.repeat)
+                    b2, _, _ = w.measure(grown_size, args.repeat)
+                    a2, _, _ = w.measure(SCALED, args.repeat)
+                    per_path_grown = (b1 + b2) / paths[n + 2]
+                    per_path_scaled = (a1 + a2) / paths[1]
+                    ratios[k][n].append(per_path_grown / per_path_scaled)
         for w in workers:
             w.close()
 
@@ -504,8 +523,8 @@ def main() -> int:
     for k, w in enumerate(workers):
         mine = k == 0
         label = f" [{w.label}]"
-        base = statistics.median(timings[k][0])
-        tally = ", ".join(f"{n} {v}" for v, n in sorted(tallies[0].items()))
+        base = statistics.median(base_times[k])
+        verdicts = ", ".join(f"{n} {v}" for v, n in sorted(tally.items()))
         figures.append(
             Figure(
                 f"static evaluation, {paths[0]} paths{label}",
@@ -514,15 +533,11 @@ def main() -> int:
                 goal="< 1 s" if mine else None,
                 met=base < 1 if mine else None,
                 note=f"median of {args.rounds} rounds, {base / paths[0] * 1e6:.0f} us/path; "
-                f"{BASE.destinations} destinations x {BASE.function_subnets} subnets; {tally}",
+                f"{BASE.destinations} destinations x {BASE.function_subnets} subnets; {verdicts}",
             )
         )
-        for n, (field, factor, goal) in enumerate(GROWTH, start=2):
-            ratios = [
-                (grown / paths[n]) / (scaled / paths[1])
-                for grown, scaled in zip(timings[k][n], timings[k][1], strict=True)
-            ]
-            ratio = statistics.median(ratios)
+        for n, (field, factor, goal) in enumerate(GROWTH):
+            ratio = statistics.median(ratios[k][n])
             figures.append(
                 Figure(
                     f"  x{factor} {field}: time per path vs the {paths[1]}-path case{label}",
@@ -530,11 +545,11 @@ def main() -> int:
                     "x",
                     goal=f"<= {goal}" if goal and mine else None,
                     met=ratio <= goal if goal and mine else None,
-                    note="per round: " + ", ".join(f"{r:.2f}" for r in ratios),
+                    note="per round: " + ", ".join(f"{r:.2f}" for r in ratios[k][n]),
                 )
             )
     if len(workers) == 2:
-        speedups = [old / new for new, old in zip(timings[0][0], timings[1][0], strict=True)]
+        speedups = [old / new for new, old in zip(base_times[0], base_times[1], strict=True)]
         figures.append(
             Figure(
                 f"  {paths[0]} paths: time of {workers[1].label} / time of this tree",

@@ -98,6 +98,20 @@ class Contract(BaseModel):
     invocations: Annotated[int, NotBoolean, Field(ge=1, le=50)] | None = None
     fail_on: Severity | None = None
     targets: list[ContractTarget] = Field(default_factory=list)
+    # Account ID -> the role that reads a peer or TGW destination VPC in that account.
+    peers: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("peers")
+    @classmethod
+    def _peers(cls, value: dict[str, str]) -> dict[str, str]:
+        from vpcprobe_collector.peers import ACCOUNT_ID, role_account
+
+        for account, arn in value.items():
+            if not ACCOUNT_ID.match(account):
+                raise ValueError(f"peers: {account!r} is not a 12-digit account ID")
+            if role_account(arn) != account:
+                raise ValueError(f"peers: {arn} is not a role in account {account}")
+        return value
 
     def target_specs(self) -> list[TargetSpec]:
         """Every target as a TargetSpec, in file order."""

@@ -52,6 +52,7 @@ def test_healthy_vpc_and_open_probe_exit_0(
     s = aws_scenarios.build_healthy(aws.session())
     code, report = diagnose(capsys, tmp_path, s, dns_ok=True, dns_server="169.254.78.1")
     assert [f["code"] for f in problems(report)] == []
+    assert report["unjudged"] == [], report["unjudged"]
     assert code == 0
     (join,) = report["joins"]
     assert join["addresses"] == s.target_addresses[:1]

@@ -69,7 +69,9 @@ def test_the_same_address_reads_the_same_in_every_format() -> None:
     for fmt in FORMATS:
         out = render(diagnosis(), fmt, redact_addresses=True)
         assert "10.1.1.10" not in out, fmt
-        if fmt != "text":  # the text report shows no environment or probe rows
+        # The text report shows no environment or probe rows; SARIF and JUnit carry the
+        # findings only (no snapshot), so only the first assertion applies to those.
+        if fmt in ("json", "markdown", "html"):
             assert "169.254.78.1" in out, fmt  # the Lambda forwarder is no secret
             assert re.search(r"10\.x\.[A-Z]+\.0/16", out), fmt  # the VPC keeps its prefix
     text = render(diagnosis(), "json", redact_addresses=True)

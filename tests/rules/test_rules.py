@@ -30,7 +30,7 @@ STATUSES = _statuses()
 
 
 # Rules that only say what could not be checked: never a pass or a fail.
-SKIP_ONLY = {"TGT003"}
+SKIP_ONLY = {"TGT003", "PCX007", "VPN003", "R53006"}
 
 
 @pytest.mark.parametrize("code", [r.code for r in ALL_RULES if r.code not in SKIP_ONLY])

@@ -968,3 +968,8 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "isolated-subnet-gateway-endpoint": isolated_subnet_gateway_endpoint,
     "dns-split-explains-timeout": dns_split_explains_timeout,
 }
+
+# Beyond the VPC (peering, transit gateways, VPN, Route 53): tests/scenarios/catalog_beyond.py.
+from tests.scenarios.catalog_beyond import SCENARIOS as _BEYOND  # noqa: E402
+
+SCENARIOS.update(_BEYOND)

@@ -11,6 +11,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -50,12 +51,14 @@ class MotoServer:
 
 @contextlib.contextmanager
 def run_moto_server(extra_env: dict[str, str] | None = None) -> Iterator[MotoServer]:
-    """Start `moto.server` on a free loopback port; stop it (and wait) afterwards."""
+    """Start moto's server (tests/support/moto_launch.py) on a free loopback port; stop it
+    (and wait) afterwards."""
     port = free_port()
     env = {**os.environ, **(extra_env or {})}
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "tests.support.moto_launch", "-H", "127.0.0.1", "-p", str(port)],
         env=env,
+        cwd=Path(__file__).resolve().parents[2],  # `tests` is importable from the checkout
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

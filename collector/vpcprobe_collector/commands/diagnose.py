@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from vpcprobe_collector.aws import session_for
 from vpcprobe_collector.contract import Contract
 from vpcprobe_collector.errors import BadInputError
 from vpcprobe_collector.findings.model import TargetSpec
+from vpcprobe_collector.peers import add_peer_arguments, peer_roles
 from vpcprobe_collector.probing.files import read_probe_files
 from vpcprobe_collector.probing.outcome import ProbeOutcome
 from vpcprobe_collector.probing.request import build_request
@@ -64,6 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the suspect function (name or ARN); several share their VPC reads",
     )
     pipeline.add_target_arguments(parser)
+    add_peer_arguments(parser)
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--probe-function", metavar="NAME", help="invoke this probe function")
     source.add_argument(
@@ -170,6 +173,14 @@ def _function_after_probe_results(args: argparse.Namespace) -> None:
             args.probe_result = files[:-1]
 
 
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
     """Snapshot, probe, judge, report; return the exit code."""
     contract = pipeline.read_contract(args)
@@ -182,6 +193,7 @@ def run(args: argparse.Namespace) -> int:
             "name the suspect function: vpcprobe diagnose FUNCTION (or `function` in --config)"
         )
     targets = pipeline.resolve_targets(args.target, contract)
+    roles = peer_roles(args.assume_role, contract.peers)
     invocations = _invocations(args, contract)
     threshold = pipeline.fail_on(args, contract)
     if args.timeout is not None and not 0 < args.timeout <= 10:
@@ -202,7 +214,14 @@ def run(args: argparse.Namespace) -> int:
             outcome = get_probe_reports(args, session, function, targets, invocations, progress)
         addresses = pipeline.resolved_addresses(outcome.reports, targets)
         progress(f"reading {function_name(function)} and its VPC…")
-        snapshot = take_snapshot(session, function, target_addresses=addresses, progress=progress)
+        snapshot = take_snapshot(
+            session,
+            function,
+            target_addresses=addresses,
+            target_names=[t.host for t in targets if not _is_address(t.host)],
+            peer_roles=roles,
+            progress=progress,
+        )
         progress("judging…")
         diagnosis = pipeline.build_diagnosis(
             snapshot=snapshot,

@@ -18,6 +18,7 @@ from vpcprobe_collector.findings.outcome import decide_exit, unread
 from vpcprobe_collector.paths import describe
 from vpcprobe_collector.paths.evaluate import evaluate_function_paths
 from vpcprobe_collector.paths.model import HopOutcome, PathResult, Verdict
+from vpcprobe_collector.peers import add_peer_arguments, peer_roles
 from vpcprobe_collector.rules.engine import PATH_READS
 from vpcprobe_collector.snapshot.build import take_snapshot
 from vpcprobe_collector.snapshot.model import VpcSnapshot
@@ -67,6 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="evaluate a snapshot saved by 'vpcprobe snapshot' instead of reading AWS",
     )
     add_allow_incomplete_argument(parser)
+    add_peer_arguments(parser)
 
 
 def parse_destination(text: str) -> tuple[str, int]:
@@ -179,8 +181,11 @@ def run(args: argparse.Namespace) -> int:
                 f"{args.snapshot} is a snapshot of {snapshot.function.name}, not {args.function}"
             )
     else:
+        roles = peer_roles(args.assume_role)
         session = session_for(args, args.function)
-        snapshot = take_snapshot(session, args.function, target_addresses=[address])
+        snapshot = take_snapshot(
+            session, args.function, target_addresses=[address], peer_roles=roles
+        )
     try:
         results = evaluate_function_paths(snapshot, address, port, protocol)
     except ValueError as error:  # a hand-edited snapshot with a malformed CIDR or address

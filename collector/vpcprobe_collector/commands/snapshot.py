@@ -9,6 +9,7 @@ from pathlib import Path
 
 from vpcprobe_collector.aws import session_for
 from vpcprobe_collector.errors import BadInputError
+from vpcprobe_collector.peers import add_peer_arguments, peer_roles
 from vpcprobe_collector.snapshot.build import take_snapshot
 from vpcprobe_collector.snapshot.model import VpcSnapshot
 
@@ -37,6 +38,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         help="also read the ENI (and its security groups) holding this address; repeatable",
     )
+    parser.add_argument(
+        "--target-name",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name to judge against Route 53 (Resolver rules, private zones, DNS Firewall)",
+    )
+    add_peer_arguments(parser)
 
 
 def _addresses(values: list[str]) -> list[str]:
@@ -68,12 +77,19 @@ def summary(snapshot: VpcSnapshot) -> str:
 def run(args: argparse.Namespace) -> int:
     """Take the snapshot, write it, print the summary; 0 even when some reads were skipped."""
     addresses = _addresses(args.target_address)
+    roles = peer_roles(args.assume_role)
     output = Path(args.output) if args.output else None
     if output is not None and not output.parent.is_dir():
         raise BadInputError(f"cannot write {output}: directory {output.parent} does not exist")
     # A function ARN names its region: no AWS_REGION needed then.
     session = session_for(args, args.function)
-    snapshot = take_snapshot(session, args.function, target_addresses=addresses)
+    snapshot = take_snapshot(
+        session,
+        args.function,
+        target_addresses=addresses,
+        target_names=[n.strip() for n in args.target_name if n.strip()],
+        peer_roles=roles,
+    )
     text = snapshot.model_dump_json(indent=2) + "\n"
     if output is None:
         sys.stdout.write(text)

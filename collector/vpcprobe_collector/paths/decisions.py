@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from vpcprobe_collector.paths.beyond.model import Decision as BeyondDecision
 from vpcprobe_collector.paths.model import HopKind, HopOutcome
 from vpcprobe_collector.paths.nacls import NaclDecision, PortRange
 from vpcprobe_collector.snapshot.model import (
@@ -307,4 +308,5 @@ Decision = (
     | EndpointDecision
     | DnsDecision
     | EndDecision
+    | BeyondDecision
 )

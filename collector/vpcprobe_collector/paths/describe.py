@@ -10,6 +10,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from vpcprobe_collector.paths import nacls, routes, security_groups
+from vpcprobe_collector.paths.beyond.model import Decision as BeyondDecision
+from vpcprobe_collector.paths.beyond.model import Step
 from vpcprobe_collector.paths.cidr import format_ports
 from vpcprobe_collector.paths.decisions import (
     Decision,
@@ -760,3 +762,26 @@ def _end(d: EndDecision) -> Hop:
         target_state=d.target_state,
         detail=detail,
     )
+
+
+@_register(BeyondDecision)
+def _beyond(d: BeyondDecision) -> Hop:
+    """A hop beyond the VPC (paths/beyond): its sentence is written from the same typed fields
+    by the module that decided (peering, transit, vpn, far_side), once."""
+    return Hop(
+        kind=HopKind(d.step.value),
+        component_id=d.component,
+        outcome=d.outcome,
+        reason="unread" if d.reason else d.state,
+        subnet_id=d.subnet_id,
+        rule_number=d.rule_number,
+        route_destination=d.destination if d.step in _BEYOND_ROUTES else None,
+        target_id=d.target,
+        target_state=d.state,
+        rule=d.rule,
+        detail=d.detail,
+        source_api=d.source_api,
+    )
+
+
+_BEYOND_ROUTES = frozenset({Step.ROUTE_BACK, Step.TGW_ROUTE, Step.TGW_RETURN_ROUTE})

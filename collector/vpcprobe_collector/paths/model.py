@@ -49,6 +49,22 @@ class HopKind(StrEnum):
     NAT_NACL_OUTBOUND = "nat_nacl_outbound"  # NAT -> destination
     NAT_NACL_INBOUND_RETURN = "nat_nacl_inbound_return"  # destination -> NAT, ports 1024-65535
     NAT_NACL_OUTBOUND_RETURN = "nat_nacl_outbound_return"  # NAT -> function, ports 1024-65535
+    # Beyond the VPC (paths/beyond, via paths/hops/beyond_vpc.py): one kind per step there.
+    PEERING = "peering"  # the pcx-… and its state
+    PEERING_OVERLAP = "peering_overlap"
+    PEER_DESTINATION = "peer_destination"  # the destination inside the peer VPC
+    FAR_SIDE = "far_side"  # the far VPC could (not) be read
+    ROUTE_BACK = "route_back"  # the far subnet's route back to the function subnet
+    FAR_SG_INGRESS = "far_sg_ingress"
+    FAR_NACL_INBOUND = "far_nacl_inbound"
+    FAR_NACL_OUTBOUND_RETURN = "far_nacl_outbound_return"
+    TGW_ATTACHMENT = "tgw_attachment"
+    TGW_ATTACHMENT_AZ = "tgw_attachment_az"
+    TGW_ROUTE = "tgw_route"
+    TGW_DESTINATION = "tgw_destination"
+    TGW_RETURN_ROUTE = "tgw_return_route"
+    VPN = "vpn"
+    BEYOND_END = "beyond_end"  # a DX gateway, TGW peering, ...: named, not looked into
 
 
 class HopOutcome(StrEnum):

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
+from vpcprobe_collector.paths.beyond.model import BEYOND_KINDS
 from vpcprobe_collector.rules.base import Rule
 from vpcprobe_collector.rules.context import EC2_NACLS, EC2_ROUTES, RuleContext
 from vpcprobe_collector.rules.routing import default_route
@@ -79,7 +80,14 @@ class SubnetsDiffer(Rule):
         signature: dict[str, tuple[str, ...]] = {}
         for subnet_id in subnets:
             verdicts = tuple(
-                f"{fact.label}={p.verdict.value}"
+                # A hop beyond the VPC that differs per subnet (a TGW attachment without a
+                # subnet in one AZ) is not this subnet's own configuration: TGW002 names it.
+                f"{fact.label}="
+                + (
+                    "leaves_vpc"
+                    if p.decided_by is not None and p.decided_by.kind in BEYOND_KINDS
+                    else p.verdict.value
+                )
                 for fact in ctx.facts
                 for p in fact.all_paths()
                 if p.query.subnet_id == subnet_id

@@ -10,6 +10,8 @@ from typing import Literal
 from vpcprobe.models import DnsResult, ProbeReport, TcpResult, is_ip
 from vpcprobe_collector.aws_errors import is_not_found
 from vpcprobe_collector.findings.model import ProbeFailure, TargetJoin, TargetSpec
+from vpcprobe_collector.paths.beyond.follow import follow_function_paths
+from vpcprobe_collector.paths.beyond.model import BeyondPath
 from vpcprobe_collector.paths.endpoints import service_access
 from vpcprobe_collector.paths.evaluate import evaluate_function_paths
 from vpcprobe_collector.paths.index import SnapshotIndex
@@ -85,6 +87,7 @@ class RuleContext:
     path_function: PathFunction = evaluate_function_paths
     _path_cache: dict[tuple[str, int, str], list[PathResult]] = field(default_factory=dict)
     _service_cache: dict[str, ServiceAccess] = field(default_factory=dict)
+    _beyond_cache: dict[tuple[str, int, str], list[BeyondPath]] = field(default_factory=dict)
     _index: SnapshotIndex | None = None
 
     @property
@@ -163,6 +166,20 @@ class RuleContext:
                 self.snapshot, address, port, protocol, index=self.index
             )
         return self._path_cache[key]
+
+    def beyond_paths(self, address: str, port: int, protocol: Protocol = "tcp") -> list[BeyondPath]:
+        """The hops beyond the VPC (peering, TGW, VPN) per function subnet whose route to
+        address:port leaves the VPC that way (cached); [] for anything else."""
+        key = (address, port, protocol)
+        if key not in self._beyond_cache:
+            try:
+                found = follow_function_paths(
+                    self.snapshot, address, port, protocol, index=self.index
+                )
+            except ValueError:  # not an IP address
+                found = []
+            self._beyond_cache[key] = found
+        return self._beyond_cache[key]
 
     def service(self, service: str) -> ServiceAccess:
         """How each function subnet reaches an AWS service ("logs"), per the configuration."""

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from vpcprobe.models import LAMBDA_DNS_FORWARDER, DnsResult, DnsStatus, RecordType
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
+from vpcprobe_collector.paths.beyond.names import route53_explains
 from vpcprobe_collector.paths.dns_servers import evaluate_dns_servers
 from vpcprobe_collector.paths.model import HopKind, PathResult, Verdict
 from vpcprobe_collector.paths.nacls import DEFAULT_RULE_NUMBER
@@ -716,6 +717,8 @@ class TargetNameNotFound(Rule):
                 and all(r.status in NOT_FOUND for r in tried)
                 and any(r.status is DnsStatus.NXDOMAIN for r in tried)
             ):
+                if route53_explains(ctx.snapshot, fact.spec.host):
+                    continue  # R53003/R53004/R53005 name the zone or firewall rule that decided
                 servers = sorted({r.server for r in tried})
                 yield self.fail(
                     f"{fact.spec.host} does not exist according to every server the probe asked "

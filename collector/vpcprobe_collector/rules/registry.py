@@ -4,6 +4,25 @@ from __future__ import annotations
 
 from vpcprobe_collector.rules.addresses import TargetAddressUnheld
 from vpcprobe_collector.rules.base import Rule
+from vpcprobe_collector.rules.beyond_vpc import (
+    FarSideNotRead,
+    PeerDestinationOutside,
+    PeeringCidrsOverlap,
+    PeeringNotActive,
+    PeerNaclDenies,
+    PeerRouteBackMissing,
+    PeerSecurityGroupDenies,
+    TgwAttachmentMissingAz,
+    TgwAttachmentUnusable,
+    TgwDestinationAttachmentUnusable,
+    TgwDestinationFiltered,
+    TgwDestinationNoRouteBack,
+    TgwReturnRouteMissing,
+    TgwRouteMissing,
+    VpnConnectionUnusable,
+    VpnStatusUnknown,
+    VpnTunnelsDown,
+)
 from vpcprobe_collector.rules.consistency import SubnetsDiffer
 from vpcprobe_collector.rules.endpoints import (
     EndpointPrivateDnsOff,
@@ -39,6 +58,14 @@ from vpcprobe_collector.rules.name_resolution import (
 from vpcprobe_collector.rules.observed import ObservedFailureUnexplained
 from vpcprobe_collector.rules.placement import SingleAzPlacement
 from vpcprobe_collector.rules.probe_outcomes import ProbeDeadlineHit, ProbeInvokeFailed
+from vpcprobe_collector.rules.route53 import (
+    DnsFirewallBlocksName,
+    ForwardedNameFailed,
+    ForwarderUnreachable,
+    PrivateZoneDnsAttributesOff,
+    PrivateZoneNotAssociated,
+    Route53NotRead,
+)
 from vpcprobe_collector.rules.routing import (
     FunctionInPublicSubnet,
     NatGatewayUnusable,
@@ -76,12 +103,37 @@ ALL_RULES: tuple[type[Rule], ...] = (
     NaclDeniesRequest,
     NaclDeniesReturn,
     NaclReturnPortsPartial,
+    # beyond the VPC: peering, transit gateways, VPN
+    PeeringNotActive,
+    PeeringCidrsOverlap,
+    PeerDestinationOutside,
+    PeerRouteBackMissing,
+    PeerSecurityGroupDenies,
+    PeerNaclDenies,
+    TgwAttachmentUnusable,
+    TgwAttachmentMissingAz,
+    TgwRouteMissing,
+    TgwDestinationAttachmentUnusable,
+    TgwReturnRouteMissing,
+    TgwDestinationNoRouteBack,
+    TgwDestinationFiltered,
+    VpnConnectionUnusable,
+    VpnTunnelsDown,
+    VpnStatusUnknown,
+    FarSideNotRead,
     # DNS
     VpcDnsSupportOff,
     CustomDnsUnreachable,
     CustomDnsBlocked,
     PrivateNameNotResolved,
     TargetNameNotFound,
+    # Route 53 beyond the DHCP options set
+    ForwarderUnreachable,
+    ForwardedNameFailed,
+    PrivateZoneNotAssociated,
+    PrivateZoneDnsAttributesOff,
+    DnsFirewallBlocksName,
+    Route53NotRead,
     # AWS services
     NoPathToAwsService,
     EndpointPrivateDnsOff,

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from vpcprobe.models import AwsStatus
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
+from vpcprobe_collector.paths.beyond.model import Step
 from vpcprobe_collector.paths.model import Hop, HopKind
 from vpcprobe_collector.rules import remedies
 from vpcprobe_collector.rules.base import Rule
@@ -459,8 +460,12 @@ class NoRouteToDestination(PathHopRule):
     reads = (EC2_ROUTES,)
 
     def applies(self, ctx: RuleContext, fact: TargetFacts, address: str) -> bool:
-        # Internet destinations are judged per route table by RTE001, RTE002 and NAT001.
-        return is_internal(address)
+        # Internet destinations are judged per route table by RTE001, RTE002 and NAT001; a
+        # blackhole to a peering connection that is not active is PCX001's (accept it).
+        return is_internal(address) and not any(
+            p.decided_by is not None and p.decided_by.step is Step.PEERING
+            for p in ctx.beyond_paths(address, fact.spec.port, fact.spec.protocol)
+        )
 
     def remedy(self, ctx: RuleContext, fact: TargetFacts, address: str, hop: Hop) -> Remediation:
         return Remediation(

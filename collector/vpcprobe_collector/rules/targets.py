@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
-from vpcprobe_collector.paths.model import HopKind, Verdict
+from vpcprobe_collector.paths.model import HopKind, HopOutcome, Verdict
 from vpcprobe_collector.rules.base import Rule
 from vpcprobe_collector.rules.context import RuleContext, is_ipv6, is_public
 from vpcprobe_collector.rules.join import (
@@ -123,7 +123,25 @@ class BlockedOutsideVpcConfig(Rule):
                 continue
             if any(p.verdict in (Verdict.BLOCKED, Verdict.UNKNOWN) for p in paths):
                 continue  # the blocking (or unread) component is reported by its own rule
+            far = [
+                bp
+                for a in fact.addresses
+                for bp in ctx.beyond_paths(a, fact.spec.port, fact.spec.protocol)
+            ]
+            if any(bp.verdict is Verdict.BLOCKED for bp in far):
+                continue  # a hop beyond the VPC blocks it: its PCX/TGW/VPN rule reports it
             verified, beyond = verified_and_beyond(paths)
+            if far:  # followed past the VPC (peering, TGW, VPN): the unseen part starts later
+                verified += [
+                    d.component
+                    for d in far[0].decisions
+                    if d.outcome in (HopOutcome.ALLOW, HopOutcome.INFO)
+                    and d.component not in verified
+                ]
+                beyond = (
+                    f"beyond {far[0].verified_up_to} (what could not be read there, the "
+                    "network behind it, or the target host)"
+                )
             if blocked_as_expected(fact):
                 yield self.passed(
                     f"{fact.label} timed out ({observed_summary(fact)}): {AS_EXPECTED}; the "

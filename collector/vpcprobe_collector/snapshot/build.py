@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+import boto3
 
 from vpcprobe import __version__
 from vpcprobe_collector.aws import CLIENT_CONFIG
@@ -34,7 +36,11 @@ from vpcprobe_collector.snapshot.model import (
     VpcSnapshot,
 )
 from vpcprobe_collector.snapshot.readers import ec2_network as ec2r
-from vpcprobe_collector.snapshot.readers.calls import CallRecorder, ReadFailedError
+from vpcprobe_collector.snapshot.readers import peering_reader, resolver_reader, tgw_reader
+from vpcprobe_collector.snapshot.readers.calls import (
+    CallRecorder,
+    ReadFailedError,
+)
 from vpcprobe_collector.snapshot.readers.iam_reader import read_role_permissions
 from vpcprobe_collector.snapshot.readers.lambda_reader import read_function
 from vpcprobe_collector.snapshot.readers.quotas_reader import read_eni_quota
@@ -64,13 +70,17 @@ def take_snapshot(
     function: str,
     *,
     target_addresses: Sequence[str] = (),
+    target_names: Sequence[str] = (),
+    peer_roles: Mapping[str, str] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> VpcSnapshot:
     """Read `function` (name or ARN) and everything its traffic depends on.
 
     Raises BadInputError when the function does not exist, AwsAccessError when credentials
     are missing or lambda:GetFunction itself is denied; any other failed read is recorded in
-    `snapshot.skipped` and the run goes on.
+    `snapshot.skipped` and the run goes on. `target_names` are the host names judged against
+    Route 53 (Resolver rules, private zones, DNS Firewall); `peer_roles` maps account IDs to
+    the role that reads a peer or TGW destination VPC in that account.
     """
     say = progress or (lambda _message: None)
     region = function_region(function, session.region_name)
@@ -86,6 +96,7 @@ def take_snapshot(
         taken_at=datetime.now(UTC),
         region=region,
         target_addresses=list(dict.fromkeys(target_addresses)),
+        target_names=list(dict.fromkeys(target_names)),
     )
     say(f"reading function {function}")
     snapshot.function = _read_function_or_raise(recorder, client("lambda"), function, region)
@@ -118,6 +129,9 @@ def take_snapshot(
     )
     network.apply_to(snapshot)
     lambda_enis_read = network.lambda_enis_read
+
+    _read_beyond(snapshot, recorder, session, ec2, client, dict(peer_roles or {}), say)
+
     if snapshot.function.role_arn:
         say("checking the execution role's ENI permissions")
         snapshot.role_permissions = read_role_permissions(
@@ -512,6 +526,157 @@ def _read_security_groups(
     }
     groups += ec2r.read_security_groups(recorder, ec2, referenced - wanted)
     snapshot.security_groups = groups
+
+
+def remote_client(
+    session: Any, service: str, region: str, credentials: dict[str, str] | None = None
+) -> Any:
+    """A client in `region`, with assumed-role `credentials` when given."""
+    if credentials:
+        return boto3.Session(region_name=region, **credentials).client(
+            service, config=CLIENT_CONFIG
+        )
+    return session.client(service, region_name=region, config=CLIENT_CONFIG)
+
+
+def _read_beyond(
+    snapshot: VpcSnapshot,
+    recorder: CallRecorder,
+    session: Any,
+    ec2: Any,
+    client: Callable[[str], Any],
+    peer_roles: dict[str, str],
+    say: Callable[[str], None],
+) -> None:
+    """Peering, transit gateways, VPN and Route 53: read only where routes or names lead."""
+    beyond = snapshot.beyond
+    vpc_id = snapshot.vpc.vpc_id if snapshot.vpc else None
+    if vpc_id is None:
+        return
+    if snapshot.target_names:
+        say("reading Route 53 Resolver rules, private hosted zones and DNS Firewall")
+        resolver_reader.read_dns_beyond(
+            recorder, client("route53resolver"), client("route53"), vpc_id, snapshot.region, beyond
+        )
+        _read_resolver_endpoint_network(snapshot, recorder, ec2)
+
+    def targets(kind: RouteTargetType) -> set[str]:
+        return {
+            r.target_id
+            for t in snapshot.route_tables
+            if t.vpc_id == vpc_id
+            for r in t.routes
+            if r.target_type is kind and r.target_id
+        }
+
+    pcx_ids, tgw_ids = targets(RouteTargetType.PEERING), targets(RouteTargetType.TRANSIT_GATEWAY)
+    vgw_ids = targets(RouteTargetType.VIRTUAL_PRIVATE_GATEWAY)
+    beyond.followed = sorted(pcx_ids | tgw_ids | vgw_ids)
+    far: list[peering_reader.FarSide] = []
+    if pcx_ids:
+        say("reading VPC peering connections")
+        beyond.peering_connections = peering_reader.read_peering_connections(recorder, ec2, pcx_ids)
+        for pcx in beyond.peering_connections:
+            side = pcx.far_side(vpc_id)
+            if side.vpc_id:
+                far.append(peering_reader.FarSide(side.vpc_id, side.owner_id, side.region))
+    vpn_ids: set[str] = set()
+    if tgw_ids:
+        say("reading transit gateways, attachments and TGW route tables")
+        beyond.transit_gateways = tgw_reader.read_transit_gateways(recorder, ec2, tgw_ids)
+        beyond.transit_gateway_attachments = tgw_reader.read_attachments(recorder, ec2, tgw_ids)
+        # The attachment's own subnets say which AZs it serves.
+        known = {s.subnet_id for s in snapshot.subnets}
+        attachment_subnets = {
+            subnet_id
+            for a in beyond.transit_gateway_attachments
+            if a.resource_id == vpc_id
+            for subnet_id in a.subnet_ids
+        }
+        snapshot.subnets += ec2r.read_subnets_by_id(recorder, ec2, attachment_subnets - known)
+        own_cidrs = [s.cidr_block for s in snapshot.subnets if s.vpc_id == vpc_id and s.cidr_block]
+        forwarders = [ip.rsplit(":", 1)[0] for r in beyond.resolver_rules for ip in r.target_ips]
+        others = {
+            a.resource_id
+            for a in beyond.transit_gateway_attachments
+            if a.resource_type == "vpc"
+            and a.resource_id
+            and a.resource_id != vpc_id
+            and a.resource_owner_id in (None, snapshot.account_id)
+        }
+        if others:
+            described = recorder.items(
+                ec2,
+                "describe_vpcs",
+                "ec2:DescribeVpcs",
+                "Vpcs",
+                Filters=[{"Name": "vpc-id", "Values": sorted(others)}],
+            )
+            beyond.attached_vpc_cidrs = {
+                v.vpc_id: v.cidr_blocks for v in (ec2r.vpc_from_aws(i) for i in described or [])
+            }
+        beyond.tgw_searched_destinations = list(
+            dict.fromkeys([*snapshot.target_addresses, *forwarders, *own_cidrs])
+        )
+        beyond.transit_gateway_route_tables = tgw_reader.read_route_tables(
+            recorder, ec2, tgw_ids, beyond.tgw_searched_destinations
+        )
+        routed = {
+            a
+            for t in beyond.transit_gateway_route_tables
+            for r in t.routes
+            for a in r.attachment_ids
+        }
+        for attachment in beyond.transit_gateway_attachments:
+            if attachment.resource_type == "vpn" and attachment.resource_id:
+                vpn_ids.add(attachment.resource_id)
+            if (
+                attachment.resource_type == "vpc"
+                and attachment.resource_id
+                and attachment.resource_id != vpc_id
+                and attachment.transit_gateway_attachment_id in routed
+            ):
+                far.append(
+                    peering_reader.FarSide(
+                        attachment.resource_id, attachment.resource_owner_id, snapshot.region
+                    )
+                )
+    if vgw_ids or vpn_ids:
+        say("reading VPN gateways and connections")
+        beyond.vpn_gateways = tgw_reader.read_vpn_gateways(recorder, ec2, vgw_ids)
+        beyond.vpn_connections = tgw_reader.read_vpn_connections(
+            recorder, ec2, vgw_ids=vgw_ids, vpn_ids=vpn_ids
+        )
+    if far:
+        say("reading the VPCs beyond peering and transit gateways")
+        clients = peering_reader.RemoteClients(
+            recorder,
+            session,
+            own_account=snapshot.account_id,
+            own_region=snapshot.region,
+            roles=peer_roles,
+            make_client=remote_client,
+        )
+        beyond.remote_vpcs = peering_reader.read_remote_vpcs(
+            recorder, far, clients, snapshot.target_addresses
+        )
+
+
+def _read_resolver_endpoint_network(
+    snapshot: VpcSnapshot, recorder: CallRecorder, ec2: Any
+) -> None:
+    """An outbound endpoint in the function's VPC is a source like the function: its subnets
+    and security groups join the snapshot so its paths to the forwarding targets are judged."""
+    vpc_id = snapshot.vpc.vpc_id if snapshot.vpc else None
+    mine = [e for e in snapshot.beyond.resolver_endpoints if e.host_vpc_id in (None, vpc_id)]
+    known_subnets = {s.subnet_id for s in snapshot.subnets}
+    wanted_subnets = {a.subnet_id for e in mine for a in e.addresses if a.subnet_id}
+    snapshot.subnets += ec2r.read_subnets_by_id(recorder, ec2, wanted_subnets - known_subnets)
+    known_groups = {g.group_id for g in snapshot.security_groups}
+    wanted_groups = {g for e in mine for g in e.security_group_ids}
+    snapshot.security_groups += ec2r.read_security_groups(
+        recorder, ec2, wanted_groups - known_groups
+    )
 
 
 def _finish(snapshot: VpcSnapshot, recorder: CallRecorder) -> VpcSnapshot:

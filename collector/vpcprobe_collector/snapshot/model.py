@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 SNAPSHOT_SCHEMA_VERSION: Literal[1] = 1
 
@@ -312,6 +312,276 @@ class EniQuota(_Fact):
     note: str | None = None
 
 
+# ---------------------------------------------------------------------------- beyond the VPC
+
+
+class PeeringSide(_Fact):
+    """One side of a VPC peering connection, as DescribeVpcPeeringConnections shows it."""
+
+    vpc_id: str | None = None
+    owner_id: str | None = None
+    region: str | None = None
+    cidr_blocks: list[str] = Field(default_factory=list)
+    ipv6_cidr_blocks: list[str] = Field(default_factory=list)
+
+
+class PeeringConnection(_Fact):
+    """ec2:DescribeVpcPeeringConnections: one pcx-… the function's routes point at."""
+
+    vpc_peering_connection_id: str
+    status: (
+        str  # active | pending-acceptance | provisioning | failed | expired | rejected | deleted
+    )
+    status_message: str | None = None
+    requester: PeeringSide
+    accepter: PeeringSide
+
+    def far_side(self, vpc_id: str | None) -> PeeringSide:
+        """The side that is not `vpc_id` (the accepter when neither or both are)."""
+        return self.requester if self.accepter.vpc_id == vpc_id else self.accepter
+
+
+class RemoteVpc(_Fact):
+    """A VPC beyond the function's (a peer, a TGW destination), read in its own account/region.
+
+    `read` is False when it could not be read at all; `reason` then says exactly why (no role
+    for its account, AccessDenied, ...). Individual failed reads are in the snapshot's
+    `skipped` with this VPC's ID in `resource_ids`.
+    """
+
+    vpc_id: str
+    account_id: str | None = None
+    region: str | None = None
+    role_arn: str | None = None  # the role assumed to read it; None: the collector's own
+    read: bool = False
+    reason: str | None = None
+    vpc: Vpc | None = None
+    subnets: list[Subnet] = Field(default_factory=list)
+    route_tables: list[RouteTable] = Field(default_factory=list)
+    network_acls: list[NetworkAcl] = Field(default_factory=list)
+    security_groups: list[SecurityGroup] = Field(default_factory=list)
+    network_interfaces: list[NetworkInterface] = Field(default_factory=list)  # targets' ENIs
+
+    def subnet(self, subnet_id: str) -> Subnet | None:
+        return next((s for s in self.subnets if s.subnet_id == subnet_id), None)
+
+    def route_table_for(self, subnet_id: str) -> RouteTable | None:
+        """The subnet's explicitly associated route table, else the VPC's main table."""
+        for table in self.route_tables:
+            if any(a.subnet_id == subnet_id for a in table.associations):
+                return table
+        return next((t for t in self.route_tables if t.is_main), None)
+
+    def network_acl_for(self, subnet_id: str) -> NetworkAcl | None:
+        return next((n for n in self.network_acls if subnet_id in n.subnet_ids), None)
+
+    def security_group(self, group_id: str) -> SecurityGroup | None:
+        return next((g for g in self.security_groups if g.group_id == group_id), None)
+
+
+class TransitGatewayAttachment(_Fact):
+    """ec2:DescribeTransitGatewayAttachments (+ VPC attachments' subnets)."""
+
+    transit_gateway_attachment_id: str
+    transit_gateway_id: str
+    resource_type: str  # vpc | vpn | direct-connect-gateway | peering | connect | ...
+    resource_id: str | None = None
+    resource_owner_id: str | None = None
+    state: str  # available | pending | pendingAcceptance | deleted | failed | rejected | ...
+    association_route_table_id: str | None = None
+    association_state: str | None = None
+    subnet_ids: list[str] = Field(default_factory=list)  # VPC attachments only
+
+
+class TransitGatewayRoute(_Fact):
+    """One route of a TGW route table (ec2:SearchTransitGatewayRoutes)."""
+
+    destination_cidr: str | None = None
+    prefix_list_id: str | None = None
+    state: str  # active | blackhole | pending | deleting | deleted
+    route_type: str | None = None  # static | propagated
+    attachment_ids: list[str] = Field(default_factory=list)
+    resource_ids: list[str] = Field(default_factory=list)
+    resource_types: list[str] = Field(default_factory=list)
+
+
+class TransitGatewayRouteTable(_Fact):
+    """A TGW route table, what is associated and propagated to it, and the routes searched."""
+
+    transit_gateway_route_table_id: str
+    transit_gateway_id: str
+    state: str | None = None
+    default_association: bool = False
+    default_propagation: bool = False
+    associated_attachment_ids: list[str] = Field(default_factory=list)
+    propagated_attachment_ids: list[str] = Field(default_factory=list)
+    routes: list[TransitGatewayRoute] = Field(default_factory=list)
+    routes_read: bool = False  # SearchTransitGatewayRoutes answered
+    associations_read: bool = False
+    propagations_read: bool = False
+
+
+class TransitGateway(_Fact):
+    """ec2:DescribeTransitGateways: one tgw-… the function's routes point at."""
+
+    transit_gateway_id: str
+    owner_id: str | None = None
+    state: str | None = None
+    association_default_route_table_id: str | None = None
+    propagation_default_route_table_id: str | None = None
+
+
+class VpnTunnel(_Fact):
+    outside_ip_address: str | None = None
+    status: str | None = None  # UP | DOWN
+    status_message: str | None = None
+
+
+class VpnConnection(_Fact):
+    """ec2:DescribeVpnConnections: a VPN behind a vgw-… or a TGW VPN attachment."""
+
+    vpn_connection_id: str
+    state: str  # pending | available | deleting | deleted
+    vpn_gateway_id: str | None = None
+    transit_gateway_id: str | None = None
+    customer_gateway_id: str | None = None
+    tunnels: list[VpnTunnel] = Field(default_factory=list)  # VgwTelemetry
+
+
+class VpnGateway(_Fact):
+    """ec2:DescribeVpnGateways: a virtual private gateway a route points at."""
+
+    vpn_gateway_id: str
+    state: str | None = None
+    attached_vpc_ids: list[str] = Field(default_factory=list)  # attachments in state attached
+
+
+class ResolverRule(_Fact):
+    """route53resolver: a rule associated with the function's VPC (FORWARD, SYSTEM, ...)."""
+
+    resolver_rule_id: str
+    domain_name: str  # "corp.example.com." as AWS writes it
+    rule_type: str  # FORWARD | SYSTEM | RECURSIVE
+    name: str | None = None
+    status: str | None = None
+    resolver_endpoint_id: str | None = None
+    target_ips: list[str] = Field(default_factory=list)  # "10.50.0.2:53"
+    association_id: str | None = None
+    association_status: str | None = None
+    owner_id: str | None = None
+
+
+class ResolverEndpointAddress(_Fact):
+    ip: str | None = None
+    subnet_id: str | None = None
+    status: str | None = None
+
+
+class ResolverEndpoint(_Fact):
+    """route53resolver:GetResolverEndpoint + ListResolverEndpointIpAddresses."""
+
+    resolver_endpoint_id: str
+    direction: str  # OUTBOUND | INBOUND
+    status: str | None = None
+    host_vpc_id: str | None = None
+    security_group_ids: list[str] = Field(default_factory=list)
+    addresses: list[ResolverEndpointAddress] = Field(default_factory=list)
+
+
+class HostedZone(_Fact):
+    """A Route 53 hosted zone: private zones of the account and whether this VPC is associated."""
+
+    hosted_zone_id: str  # without the "/hostedzone/" prefix
+    name: str  # "corp.example.com."
+    private: bool = True
+    associated: bool = False  # with the function's VPC (route53:ListHostedZonesByVPC)
+
+
+class FirewallRule(_Fact):
+    """A DNS Firewall rule and the domains of its domain list."""
+
+    name: str | None = None
+    priority: int | None = None
+    action: str  # ALLOW | BLOCK | ALERT
+    block_response: str | None = None  # NODATA | NXDOMAIN | OVERRIDE
+    firewall_domain_list_id: str | None = None
+    domains: list[str] = Field(default_factory=list)
+    domains_read: bool = False
+
+
+class FirewallRuleGroupAssociation(_Fact):
+    """route53resolver:ListFirewallRuleGroupAssociations for the VPC, with the group's rules."""
+
+    association_id: str | None = None
+    firewall_rule_group_id: str  # rslvr-frg-…
+    name: str | None = None
+    priority: int | None = None
+    status: str | None = None
+    rules: list[FirewallRule] = Field(default_factory=list)
+    rules_read: bool = False
+
+
+class BeyondVpc(_Fact):
+    """What lies beyond the function's VPC, read when its routes or names lead there.
+
+    Each list is empty both when there is nothing and when the read failed: the snapshot's
+    `skipped` says which (`skipped_for("ec2:DescribeVpcPeeringConnections")`).
+    """
+
+    # The pcx-…, tgw-… and vgw-… route targets whose facts were read (an older snapshot, or one
+    # taken before a route existed, has none: what lies behind them is unread, not absent).
+    followed: list[str] = Field(default_factory=list)
+    peering_connections: list[PeeringConnection] = Field(default_factory=list)
+    remote_vpcs: list[RemoteVpc] = Field(default_factory=list)
+    transit_gateways: list[TransitGateway] = Field(default_factory=list)
+    transit_gateway_attachments: list[TransitGatewayAttachment] = Field(default_factory=list)
+    transit_gateway_route_tables: list[TransitGatewayRouteTable] = Field(default_factory=list)
+    tgw_searched_destinations: list[str] = Field(default_factory=list)
+    # The CIDRs of the other VPCs attached to those TGWs (one DescribeVpcs): which attachment a
+    # missing TGW route should lead to.
+    attached_vpc_cidrs: dict[str, list[str]] = Field(default_factory=dict)
+    vpn_connections: list[VpnConnection] = Field(default_factory=list)
+    vpn_gateways: list[VpnGateway] = Field(default_factory=list)
+    resolver_rules: list[ResolverRule] = Field(default_factory=list)
+    resolver_endpoints: list[ResolverEndpoint] = Field(default_factory=list)
+    hosted_zones: list[HostedZone] = Field(default_factory=list)
+    firewall_associations: list[FirewallRuleGroupAssociation] = Field(default_factory=list)
+    dns_read: bool = False  # the Route 53 / Resolver reads were attempted
+
+    def peering(self, pcx_id: str) -> PeeringConnection | None:
+        return next(
+            (p for p in self.peering_connections if p.vpc_peering_connection_id == pcx_id), None
+        )
+
+    def remote_vpc(self, vpc_id: str | None) -> RemoteVpc | None:
+        return next((v for v in self.remote_vpcs if v.vpc_id == vpc_id), None)
+
+    def attachment(self, attachment_id: str) -> TransitGatewayAttachment | None:
+        return next(
+            (
+                a
+                for a in self.transit_gateway_attachments
+                if a.transit_gateway_attachment_id == attachment_id
+            ),
+            None,
+        )
+
+    def tgw_route_table(self, route_table_id: str | None) -> TransitGatewayRouteTable | None:
+        return next(
+            (
+                t
+                for t in self.transit_gateway_route_tables
+                if t.transit_gateway_route_table_id == route_table_id
+            ),
+            None,
+        )
+
+    def resolver_endpoint(self, endpoint_id: str | None) -> ResolverEndpoint | None:
+        return next(
+            (e for e in self.resolver_endpoints if e.resolver_endpoint_id == endpoint_id), None
+        )
+
+
 # ---------------------------------------------------------------------------- the snapshot
 
 
@@ -340,9 +610,21 @@ class VpcSnapshot(_Fact):
     role_permissions: RolePermissions | None = None
     eni_quota: EniQuota | None = None
     target_addresses: list[str] = Field(default_factory=list)  # addresses looked up for ENIs
+    target_names: list[str] = Field(default_factory=list)  # names judged against Route 53
+    beyond: BeyondVpc = Field(default_factory=BeyondVpc)  # peering, TGW, VPN, Route 53
     api_calls: list[ApiCall] = Field(default_factory=list)
     skipped: list[SkippedRead] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)  # how facts were obtained, when it matters
+
+    @model_serializer(mode="wrap")
+    def _leave_out_empty_beyond(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        """Snapshots of a VPC that leads nowhere else serialise as before these fields existed."""
+        data: dict[str, object] = handler(self)
+        if self.beyond == BeyondVpc():
+            data.pop("beyond", None)
+        if not self.target_names:
+            data.pop("target_names", None)
+        return data
 
     @property
     def api_call_count(self) -> int:

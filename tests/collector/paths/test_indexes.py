@@ -131,3 +131,23 @@ def test_hops_and_results_built_without_validation_are_valid_models() -> None:
                     assert Hop.model_validate(hop.model_dump()) == hop
                     checked += 1
     assert checked > 1000
+
+
+def test_evaluate_many_gives_each_call_s_results_and_restores_the_collector() -> None:
+    import gc
+
+    from tests.collector.paths.builder import DB_IP, healthy
+    from vpcprobe_collector.paths.evaluate import evaluate_function_paths, evaluate_many
+
+    snapshot = healthy()
+    wanted = [(DB_IP, 5432), ("198.51.100.7", 443), (DB_IP, 22)]
+    assert gc.isenabled()
+    many = evaluate_many(snapshot, wanted)
+    assert gc.isenabled()
+    assert many == [evaluate_function_paths(snapshot, a, p) for a, p in wanted]
+    gc.disable()
+    try:
+        evaluate_many(snapshot, wanted)
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()

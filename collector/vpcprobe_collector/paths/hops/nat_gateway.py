@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from vpcprobe_collector.paths import describe
 from vpcprobe_collector.paths.decisions import Decision, NatDecision, NatProblem
 from vpcprobe_collector.paths.hops import nacl
@@ -58,7 +60,7 @@ def follow(walk: Walk, route: Route) -> None:
             if kind in nacl.TOWARD_DESTINATION:  # the same for every function subnet
                 walk.add_shared(
                     ("nat_nacl", kind, nat_id, nat_subnet, traffic),
-                    lambda kind=kind: _nacl(walk, kind, nat_subnet, nat_id, toward=True),  # type: ignore[misc]
+                    partial(_nacl, walk, kind, nat_subnet, nat_id, toward=True),
                 )
             else:
                 walk.add(_nacl(walk, kind, nat_subnet, nat_id, toward=False))

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 
 from vpcprobe_collector.paths.decisions import EndDecision, EndKind
 from vpcprobe_collector.paths.hops import (
+    beyond_vpc,
     destination,
     gateway_endpoint,
     internet_gateway,
@@ -29,8 +30,11 @@ FOLLOW: Mapping[RouteTargetType, Follow] = {
     RouteTargetType.INTERNET_GATEWAY: internet_gateway.follow,
     RouteTargetType.EGRESS_ONLY_INTERNET_GATEWAY: internet_gateway.follow,
     RouteTargetType.GATEWAY_ENDPOINT: gateway_endpoint.follow,
-    # Beyond the VPC, not yet evaluated further: each ends in leaves_vpc (see `beyond`).
-    # RouteTargetType.PEERING, TRANSIT_GATEWAY, VIRTUAL_PRIVATE_GATEWAY, NETWORK_INTERFACE,
+    # Beyond the VPC, followed as far as the snapshot read (paths/beyond).
+    RouteTargetType.PEERING: beyond_vpc.follow,
+    RouteTargetType.TRANSIT_GATEWAY: beyond_vpc.follow,
+    RouteTargetType.VIRTUAL_PRIVATE_GATEWAY: beyond_vpc.follow,
+    # Not evaluated further: each ends in leaves_vpc (see `beyond`). NETWORK_INTERFACE,
     # INSTANCE, LOCAL_GATEWAY, CARRIER_GATEWAY, CORE_NETWORK.
 }
 

@@ -1,0 +1,283 @@
+"""The far VPC of a peering connection or TGW attachment: its route back, groups and NACLs."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from vpcprobe_collector.paths import nacls, routes, security_groups
+from vpcprobe_collector.paths.beyond.model import Decision, Step
+from vpcprobe_collector.paths.cidr import IPNetwork, format_ports, parse_address, parse_network
+from vpcprobe_collector.paths.index import SnapshotIndex
+from vpcprobe_collector.paths.model import HopOutcome
+from vpcprobe_collector.snapshot.model import RemoteVpc, RouteTargetType, VpcSnapshot
+
+RETURN_PORTS = (1024, 65535)
+
+
+def remote_index(snapshot: VpcSnapshot, remote: RemoteVpc) -> SnapshotIndex:
+    """An index over the far VPC as read, so the same route/SG/NACL matchers judge it."""
+    view = VpcSnapshot(
+        collector_version=snapshot.collector_version,
+        taken_at=snapshot.taken_at,
+        region=remote.region or snapshot.region,
+        account_id=remote.account_id,
+        vpc=remote.vpc,
+        subnets=remote.subnets,
+        route_tables=remote.route_tables,
+        network_acls=remote.network_acls,
+        security_groups=remote.security_groups,
+        network_interfaces=remote.network_interfaces,
+        prefix_lists=snapshot.prefix_lists,
+        skipped=[s for s in snapshot.skipped if remote.vpc_id in s.resource_ids],
+    )
+    return SnapshotIndex(view)
+
+
+def unread(remote: RemoteVpc | None, vpc_id: str, account_id: str | None, up_to: str) -> Decision:
+    """The far VPC could not be read: say what was verified and why the rest was not."""
+    reason = (remote.reason if remote else None) or "it was not read"
+    return Decision(
+        Step.FAR_SIDE,
+        HopOutcome.UNKNOWN,
+        vpc_id,
+        f"Verified up to {up_to}; VPC {vpc_id} beyond it could not be read ({reason}), so its "
+        "route back, security groups and network ACLs are not judged.",
+        "ec2:DescribeVpcs",
+        vpc_id=vpc_id,
+        account_id=account_id,
+        reason=reason,
+    )
+
+
+def judge_far_side(
+    snapshot: VpcSnapshot,
+    remote: RemoteVpc,
+    *,
+    destination: str,
+    port: int,
+    protocol: Literal["tcp", "udp"],
+    source: IPNetwork,
+    source_groups: frozenset[str],
+    back_kind: RouteTargetType,
+    back_via: str,
+) -> list[Decision]:
+    """Route back to `source` through `back_via`, then the destination's groups and NACLs."""
+    index = remote_index(snapshot, remote)
+    vpc_id = remote.vpc_id
+    address = parse_address(destination)
+    subnet = index.subnet_containing(address)
+    if subnet is None:
+        return [
+            Decision(
+                Step.ROUTE_BACK,
+                HopOutcome.UNKNOWN,
+                vpc_id,
+                f"No subnet of {vpc_id} as read holds {destination}, so the route back and the "
+                "destination's network ACL cannot be checked.",
+                "ec2:DescribeSubnets",
+                vpc_id=vpc_id,
+                reason=f"no subnet of {vpc_id} holds {destination}",
+            )
+        ]
+    out = [_route_back(index, remote, subnet.subnet_id, source, back_kind, back_via)]
+    out += _nacls(index, subnet.subnet_id, vpc_id, destination, port, protocol, source)
+    out.append(_groups(index, vpc_id, destination, port, protocol, source, source_groups))
+    return out
+
+
+def _route_back(
+    index: SnapshotIndex,
+    remote: RemoteVpc,
+    subnet_id: str,
+    source: IPNetwork,
+    back_kind: RouteTargetType,
+    back_via: str,
+) -> Decision:
+    table = index.route_table_for(subnet_id)
+    cidr = str(source)
+    if table is None:
+        return Decision(
+            Step.ROUTE_BACK,
+            HopOutcome.UNKNOWN,
+            subnet_id,
+            f"No route table of {subnet_id} was read, so its route back to {cidr} is not known.",
+            routes.API,
+            vpc_id=remote.vpc_id,
+            subnet_id=subnet_id,
+            destination=cidr,
+            target=back_via,
+            reason="route table not read",
+        )
+    rtb = table.route_table_id
+    # Any address of the function subnet may hold Lambda's ENI: both ends must route back.
+    for probe_address in (source.network_address, source.broadcast_address):
+        match = routes.longest_match(index, table, probe_address)
+        route = match.route
+        good = (
+            route is not None
+            and route.target_type is back_kind
+            and route.target_id == back_via
+            and route.state == "active"
+        )
+        if not good:
+            how = (
+                "has no route"
+                if route is None
+                else f"routes it to {routes.route_text(route)}"
+                if route.state == "active"
+                else f"has only the blackhole route {routes.route_text(route)}"
+            )
+            return Decision(
+                Step.ROUTE_BACK,
+                HopOutcome.DENY,
+                rtb,
+                f"Route table {rtb} of destination subnet {subnet_id} (in {remote.vpc_id}) "
+                f"{how} back to the function subnet {cidr}, not through {back_via}: replies "
+                "never return.",
+                routes.API,
+                route_table_id=rtb,
+                destination=cidr,
+                target=back_via,
+                vpc_id=remote.vpc_id,
+                subnet_id=subnet_id,
+                rule=routes.route_text(route) if route else None,
+            )
+    return Decision(
+        Step.ROUTE_BACK,
+        HopOutcome.ALLOW,
+        rtb,
+        f"Route table {rtb} of destination subnet {subnet_id} routes {cidr} back through "
+        f"{back_via}.",
+        routes.API,
+        route_table_id=rtb,
+        destination=cidr,
+        target=back_via,
+        vpc_id=remote.vpc_id,
+        subnet_id=subnet_id,
+    )
+
+
+def _nacls(
+    index: SnapshotIndex,
+    subnet_id: str,
+    vpc_id: str,
+    destination: str,
+    port: int,
+    protocol: str,
+    source: IPNetwork,
+) -> list[Decision]:
+    acl = index.network_acl_for(subnet_id)
+    if acl is None:
+        return [
+            Decision(
+                Step.FAR_NACL_INBOUND,
+                HopOutcome.UNKNOWN,
+                subnet_id,
+                f"No network ACL of {subnet_id} was read.",
+                nacls.API,
+                vpc_id=vpc_id,
+                subnet_id=subnet_id,
+                reason="network ACL not read",
+            )
+        ]
+    out: list[Decision] = []
+    proto = protocol.upper()
+    for step, egress, ports, traffic in (
+        (Step.FAR_NACL_INBOUND, False, (port, port), f"inbound {proto} {port} from {source}"),
+        (
+            Step.FAR_NACL_OUTBOUND_RETURN,
+            True,
+            RETURN_PORTS,
+            f"return {proto} to {source} on ports {format_ports([RETURN_PORTS])}",
+        ),
+    ):
+        decision = nacls.evaluate_nacl(
+            acl, egress=egress, protocol=protocol, peers=[source], ports=ports
+        )
+        outcome = decision.outcome
+        label = nacls.rule_label(decision.rule_number) if decision.rule_number else None
+        verb = {
+            HopOutcome.ALLOW: "allows",
+            HopOutcome.DENY: "denies",
+            HopOutcome.PARTIAL: "allows only part of",
+        }.get(outcome, "may or may not allow")
+        out.append(
+            Decision(
+                step,
+                HopOutcome.DENY if outcome is HopOutcome.PARTIAL else outcome,
+                acl.network_acl_id,
+                f"Network ACL {acl.network_acl_id} of destination subnet {subnet_id} "
+                f"({label}) {verb} {traffic}.",
+                nacls.API,
+                vpc_id=vpc_id,
+                subnet_id=subnet_id,
+                rule=label,
+                rule_number=decision.rule_number,
+                destination=destination,
+            )
+        )
+    return out
+
+
+def _groups(
+    index: SnapshotIndex,
+    vpc_id: str,
+    destination: str,
+    port: int,
+    protocol: str,
+    source: IPNetwork,
+    source_groups: frozenset[str],
+) -> Decision:
+    eni = index.interface_with_address(parse_address(destination))
+    if eni is None:
+        return Decision(
+            Step.FAR_SG_INGRESS,
+            HopOutcome.UNKNOWN,
+            vpc_id,
+            f"No network interface of {vpc_id} as read holds {destination}, so the "
+            "destination's security groups are not known.",
+            "ec2:DescribeNetworkInterfaces",
+            vpc_id=vpc_id,
+            destination=destination,
+            reason=f"no network interface holds {destination}",
+        )
+    decision = security_groups.ingress(
+        index, eni.security_group_ids, protocol, port, [source], source_groups
+    )
+    groups = ", ".join(eni.security_group_ids) or "no security group"
+    proto = protocol.upper()
+    if decision.outcome is HopOutcome.ALLOW and decision.rule and decision.group_id:
+        rule = security_groups.rule_text(decision.rule, "from")
+        detail = f"Security group {decision.group_id} of {destination} allows {rule}."
+        component = decision.group_id
+    elif decision.outcome is HopOutcome.DENY:
+        rule = None
+        component = (
+            eni.security_group_ids[0] if eni.security_group_ids else eni.network_interface_id
+        )
+        detail = (
+            f"Security group {groups} of {destination} (in {vpc_id}) allows no inbound {proto} "
+            f"{port} from the function subnet {source} or the function's security groups."
+        )
+    else:
+        rule = None
+        component = (
+            eni.security_group_ids[0] if eni.security_group_ids else eni.network_interface_id
+        )
+        why = "; ".join(decision.uncertain or [f"not read: {', '.join(decision.missing)}"])
+        detail = f"Whether {groups} of {destination} allows {proto} {port} is unknown ({why})."
+    return Decision(
+        Step.FAR_SG_INGRESS,
+        decision.outcome,
+        component,
+        detail,
+        security_groups.API,
+        vpc_id=vpc_id,
+        destination=destination,
+        rule=rule,
+        subnet_id=eni.subnet_id,
+    )
+
+
+def source_network(cidr: str) -> IPNetwork:
+    return parse_network(cidr)

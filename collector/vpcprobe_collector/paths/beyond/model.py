@@ -1,0 +1,106 @@
+"""Typed decisions for hops beyond the function's VPC, and the path that collects them.
+
+Each `Step` has the `HopKind` of the same value: `paths/hops/beyond_vpc.py` turns decisions
+into the engine's hops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal
+
+from vpcprobe_collector.paths.model import HopKind, HopOutcome, Verdict
+
+
+class Step(StrEnum):
+    """Which hop beyond the VPC a decision is about."""
+
+    PEERING = "peering"  # the pcx-… and its state
+    PEERING_OVERLAP = "peering_overlap"  # the two VPCs' CIDRs overlap
+    PEER_DESTINATION = "peer_destination"  # the destination is (not) inside the far VPC
+    FAR_SIDE = "far_side"  # the far VPC could (not) be read
+    ROUTE_BACK = "route_back"  # the destination subnet's route back to the function subnet
+    FAR_SG_INGRESS = "far_sg_ingress"  # the destination's security groups
+    FAR_NACL_INBOUND = "far_nacl_inbound"  # the destination subnet's NACL, inbound
+    FAR_NACL_OUTBOUND_RETURN = "far_nacl_outbound_return"  # ... its return traffic
+    TGW_ATTACHMENT = "tgw_attachment"  # the function VPC's attachment and its state
+    TGW_ATTACHMENT_AZ = "tgw_attachment_az"  # an attachment subnet in the function subnet's AZ
+    TGW_ROUTE = "tgw_route"  # the TGW route table's route for the destination
+    TGW_DESTINATION = "tgw_destination"  # the attachment that route leads to
+    TGW_RETURN_ROUTE = "tgw_return_route"  # the destination attachment's TGW route back
+    VPN = "vpn"  # a VPN connection (vgw-… or TGW VPN attachment) and its tunnels
+    END = (
+        "beyond_end"  # the path ends at something vpcprobe cannot look into (DX, TGW peering, ...)
+    )
+
+
+# The engine's hop kinds for these steps (same values).
+BEYOND_KINDS = frozenset(HopKind(step.value) for step in Step)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One hop beyond the VPC: what decided (component), how, and the facts that say so.
+
+    `detail` is rendered from the other fields by the module that decided, once; rules read
+    the fields, never the sentence.
+    """
+
+    step: Step
+    outcome: HopOutcome
+    component: str  # pcx-…, rtb-…, sg-…, acl-…, tgw-attach-…, tgw-rtb-…, vpn-…, vpc-…
+    detail: str
+    source_api: str
+    state: str | None = None  # pcx / attachment / VPN state
+    route_table_id: str | None = None  # the deciding rtb-… or tgw-rtb-…
+    destination: str | None = None  # the CIDR a route was needed for
+    target: str | None = None  # what the route points at, or should (pcx-…, tgw-…, attachment)
+    vpc_id: str | None = None  # the far VPC
+    subnet_id: str | None = None  # the far subnet (or the function subnet for an AZ gap)
+    availability_zone: str | None = None
+    rule: str | None = None  # "rule 100", "tcp 5432 from 10.0.0.0/16"
+    rule_number: int | None = None  # NACL: the deciding entry (32767: the default `*` rule)
+    reason: str | None = None  # why it is unknown ("AccessDenied on ec2:DescribeVpcs")
+    account_id: str | None = None  # the far side's account
+    tunnels_down: int | None = None
+    tunnels: int | None = None
+
+
+@dataclass
+class BeyondPath:
+    """The hops after the function VPC's route to `via` (pcx-…, tgw-…, vgw-…)."""
+
+    subnet_id: str  # the function subnet
+    destination: str
+    port: int
+    protocol: Literal["tcp", "udp"]
+    via: str
+    decisions: list[Decision] = field(default_factory=list)
+
+    @property
+    def decided_by(self) -> Decision | None:
+        """The first hop that denies, else the first that is unknown."""
+        for outcome in (HopOutcome.DENY, HopOutcome.UNKNOWN):
+            hit = next((d for d in self.decisions if d.outcome is outcome), None)
+            if hit:
+                return hit
+        return None
+
+    @property
+    def verdict(self) -> Verdict:
+        decided = self.decided_by
+        if decided is None:
+            ends = any(d.step in (Step.END, Step.VPN) for d in self.decisions)
+            return Verdict.LEAVES_VPC if ends else Verdict.REACHABLE
+        return Verdict.BLOCKED if decided.outcome is HopOutcome.DENY else Verdict.UNKNOWN
+
+    @property
+    def verified_up_to(self) -> str:
+        """The last component every hop up to which allowed the traffic."""
+        last = self.via
+        for d in self.decisions:
+            if d.outcome is not HopOutcome.ALLOW and d.outcome is not HopOutcome.INFO:
+                break
+            last = d.component
+        return last

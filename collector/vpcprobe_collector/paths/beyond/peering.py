@@ -1,0 +1,142 @@
+"""The peering hop: the pcx-… state, overlapping CIDRs, the destination in the far VPC, and
+the far VPC's route back, security groups and NACLs."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from vpcprobe_collector.paths.beyond import far_side
+from vpcprobe_collector.paths.beyond.model import Decision, Step
+from vpcprobe_collector.paths.cidr import IPNetwork, contains, parse_address, parse_network
+from vpcprobe_collector.paths.model import HopOutcome
+from vpcprobe_collector.snapshot.model import RouteTargetType, VpcSnapshot
+
+API = "ec2:DescribeVpcPeeringConnections"
+
+
+def follow(
+    snapshot: VpcSnapshot,
+    pcx_id: str,
+    *,
+    destination: str,
+    port: int,
+    protocol: Literal["tcp", "udp"],
+    source: IPNetwork,
+    source_groups: frozenset[str],
+) -> list[Decision]:
+    """The decisions after the function's route to `pcx_id`, in order; stops at the first deny."""
+    vpc_id = snapshot.vpc.vpc_id if snapshot.vpc else None
+    pcx = snapshot.beyond.peering(pcx_id)
+    if pcx is None:
+        read = snapshot.skipped_for(API)
+        missing = read is not None and pcx_id in read.resource_ids and "NotFound" in read.error_code
+        if missing:
+            return [
+                Decision(
+                    Step.PEERING,
+                    HopOutcome.DENY,
+                    pcx_id,
+                    f"VPC peering connection {pcx_id} does not exist (deleted), yet a route "
+                    "still points at it.",
+                    API,
+                    state="deleted",
+                )
+            ]
+        reason = read.reason if read else "it was not read"
+        return [
+            Decision(
+                Step.PEERING,
+                HopOutcome.UNKNOWN,
+                pcx_id,
+                f"VPC peering connection {pcx_id} could not be read ({reason}).",
+                API,
+                reason=reason,
+            )
+        ]
+    far = pcx.far_side(vpc_id)
+    out: list[Decision] = []
+    if pcx.status != "active":
+        out.append(
+            Decision(
+                Step.PEERING,
+                HopOutcome.DENY,
+                pcx_id,
+                f"VPC peering connection {pcx_id} to {far.vpc_id} is {pcx.status}"
+                + (f" ({pcx.status_message})" if pcx.status_message else "")
+                + ", not active: no traffic crosses it.",
+                API,
+                state=pcx.status,
+                vpc_id=far.vpc_id,
+                account_id=far.owner_id,
+            )
+        )
+        return out
+    out.append(
+        Decision(
+            Step.PEERING,
+            HopOutcome.ALLOW,
+            pcx_id,
+            f"VPC peering connection {pcx_id} to {far.vpc_id} is active.",
+            API,
+            state=pcx.status,
+            vpc_id=far.vpc_id,
+            account_id=far.owner_id,
+        )
+    )
+    near = pcx.requester if far is pcx.accepter else pcx.accepter
+    overlap = _overlap(near.cidr_blocks, far.cidr_blocks)
+    if overlap:
+        out.append(
+            Decision(
+                Step.PEERING_OVERLAP,
+                HopOutcome.DENY,
+                pcx_id,
+                f"The CIDRs of {near.vpc_id} and {far.vpc_id} overlap ({overlap}): addresses in "
+                "the overlap are local on each side and never cross the peering.",
+                API,
+                vpc_id=far.vpc_id,
+                destination=overlap,
+            )
+        )
+        return out
+    address = parse_address(destination)
+    far_cidrs = [*far.cidr_blocks, *far.ipv6_cidr_blocks]
+    if far_cidrs and not any(contains(parse_network(c), address) for c in far_cidrs):
+        out.append(
+            Decision(
+                Step.PEER_DESTINATION,
+                HopOutcome.DENY,
+                pcx_id,
+                f"{destination} is not inside {far.vpc_id} ({', '.join(far_cidrs)}): peering is "
+                "not transitive, so the peer VPC drops traffic for other networks.",
+                API,
+                vpc_id=far.vpc_id,
+                destination=destination,
+            )
+        )
+        return out
+    remote = snapshot.beyond.remote_vpc(far.vpc_id)
+    if remote is None or not remote.read:
+        out.append(far_side.unread(remote, far.vpc_id or "?", far.owner_id, pcx_id))
+        return out
+    out += far_side.judge_far_side(
+        snapshot,
+        remote,
+        destination=destination,
+        port=port,
+        protocol=protocol,
+        source=source,
+        source_groups=source_groups,
+        back_kind=RouteTargetType.PEERING,
+        back_via=pcx_id,
+    )
+    return out
+
+
+def _overlap(mine: list[str], theirs: list[str]) -> str | None:
+    for a in mine:
+        for b in theirs:
+            na, nb = parse_network(a), parse_network(b)
+            if na.version == nb.version and na.overlaps(nb):
+                return f"{a} and {b}"
+    return None

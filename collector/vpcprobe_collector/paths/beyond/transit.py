@@ -1,0 +1,488 @@
+"""The transit gateway hop: the function VPC's attachment (state, one subnet per AZ), the TGW
+route table associated with it, the route for the destination, the destination attachment, and
+for a VPC destination the TGW's route back and that VPC's route, groups and NACLs."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from vpcprobe_collector.paths.beyond import far_side, vpn
+from vpcprobe_collector.paths.beyond.model import Decision, Step
+from vpcprobe_collector.paths.cidr import (
+    IPAddress,
+    IPNetwork,
+    contains,
+    parse_address,
+    parse_network,
+)
+from vpcprobe_collector.paths.model import HopOutcome
+from vpcprobe_collector.snapshot.model import (
+    RouteTargetType,
+    TransitGatewayAttachment,
+    TransitGatewayRoute,
+    TransitGatewayRouteTable,
+    VpcSnapshot,
+)
+
+ATTACHMENTS_API = "ec2:DescribeTransitGatewayAttachments"
+ROUTES_API = "ec2:SearchTransitGatewayRoutes"
+TABLES_API = "ec2:DescribeTransitGatewayRouteTables"
+
+
+def longest_route(
+    table: TransitGatewayRouteTable, address: IPAddress
+) -> TransitGatewayRoute | None:
+    """The most specific route of `table` for `address` (SearchTransitGatewayRoutes' filter is
+    not trusted: moto ignores it)."""
+    best: tuple[int, TransitGatewayRoute] | None = None
+    for route in table.routes:
+        if not route.destination_cidr or route.state in ("deleted", "deleting"):
+            continue
+        network = parse_network(route.destination_cidr)
+        if contains(network, address) and (best is None or network.prefixlen > best[0]):
+            best = (network.prefixlen, route)
+    return best[1] if best else None
+
+
+def own_attachment(
+    snapshot: VpcSnapshot, tgw_id: str, vpc_id: str | None
+) -> TransitGatewayAttachment | None:
+    return next(
+        (
+            a
+            for a in snapshot.beyond.transit_gateway_attachments
+            if a.transit_gateway_id == tgw_id
+            and a.resource_type == "vpc"
+            and a.resource_id == vpc_id
+        ),
+        None,
+    )
+
+
+def associated_table(snapshot: VpcSnapshot, attachment: TransitGatewayAttachment) -> str | None:
+    if attachment.association_route_table_id and attachment.association_state in (
+        None,
+        "associated",
+    ):
+        return attachment.association_route_table_id
+    return next(
+        (
+            t.transit_gateway_route_table_id
+            for t in snapshot.beyond.transit_gateway_route_tables
+            if attachment.transit_gateway_attachment_id in t.associated_attachment_ids
+        ),
+        None,
+    )
+
+
+def follow(
+    snapshot: VpcSnapshot,
+    tgw_id: str,
+    *,
+    subnet_id: str,
+    destination: str,
+    port: int,
+    protocol: Literal["tcp", "udp"],
+    source: IPNetwork,
+    source_groups: frozenset[str],
+) -> list[Decision]:
+    """The decisions after the function's route to `tgw_id`, in order; stops at the first deny."""
+    vpc_id = snapshot.vpc.vpc_id if snapshot.vpc else None
+    attachment = own_attachment(snapshot, tgw_id, vpc_id)
+    if attachment is None:
+        read = snapshot.skipped_for(ATTACHMENTS_API)
+        if read is not None:
+            return [
+                Decision(
+                    Step.TGW_ATTACHMENT,
+                    HopOutcome.UNKNOWN,
+                    tgw_id,
+                    f"The attachments of transit gateway {tgw_id} could not be read "
+                    f"({read.reason}).",
+                    ATTACHMENTS_API,
+                    reason=read.reason,
+                )
+            ]
+        return [
+            Decision(
+                Step.TGW_ATTACHMENT,
+                HopOutcome.DENY,
+                tgw_id,
+                f"{vpc_id} has no attachment to transit gateway {tgw_id}, yet its route table "
+                "sends traffic there.",
+                ATTACHMENTS_API,
+                state="none",
+                vpc_id=vpc_id,
+            )
+        ]
+    attachment_id = attachment.transit_gateway_attachment_id
+    if attachment.state != "available":
+        return [
+            Decision(
+                Step.TGW_ATTACHMENT,
+                HopOutcome.DENY,
+                attachment_id,
+                f"Transit gateway attachment {attachment_id} of {vpc_id} is {attachment.state}, "
+                "not available.",
+                ATTACHMENTS_API,
+                state=attachment.state,
+            )
+        ]
+    out = [
+        Decision(
+            Step.TGW_ATTACHMENT,
+            HopOutcome.ALLOW,
+            attachment_id,
+            f"Transit gateway attachment {attachment_id} of {vpc_id} to {tgw_id} is available.",
+            ATTACHMENTS_API,
+            state=attachment.state,
+        )
+    ]
+    az = _az_decision(snapshot, attachment, subnet_id)
+    out.append(az)
+    if az.outcome is not HopOutcome.ALLOW:
+        return out
+    rtb_id = associated_table(snapshot, attachment)
+    if rtb_id is None:
+        out.append(
+            Decision(
+                Step.TGW_ROUTE,
+                HopOutcome.DENY,
+                attachment_id,
+                f"Transit gateway attachment {attachment_id} is associated with no TGW route "
+                "table, so the transit gateway does not route its traffic.",
+                ATTACHMENTS_API,
+                destination=destination,
+            )
+        )
+        return out
+    route_decision, route = _route(snapshot, rtb_id, parse_address(destination), destination)
+    out.append(route_decision)
+    if route is None or route_decision.outcome is not HopOutcome.ALLOW:
+        return out
+    out += _destination(
+        snapshot,
+        route,
+        tgw_id=tgw_id,
+        own=attachment,
+        destination=destination,
+        port=port,
+        protocol=protocol,
+        source=source,
+        source_groups=source_groups,
+    )
+    return out
+
+
+def _az_decision(
+    snapshot: VpcSnapshot, attachment: TransitGatewayAttachment, subnet_id: str
+) -> Decision:
+    attachment_id = attachment.transit_gateway_attachment_id
+    subnet = snapshot.subnet(subnet_id)
+    zone = subnet.availability_zone if subnet else None
+    zones = {s.availability_zone for sid in attachment.subnet_ids if (s := snapshot.subnet(sid))}
+    unread = [sid for sid in attachment.subnet_ids if snapshot.subnet(sid) is None]
+    if zone is None or (unread and zone not in zones) or not attachment.subnet_ids:
+        reason = (
+            "the attachment's subnets were not read"
+            if attachment.subnet_ids
+            else "DescribeTransitGatewayVpcAttachments gave no subnets"
+        )
+        return Decision(
+            Step.TGW_ATTACHMENT_AZ,
+            HopOutcome.UNKNOWN,
+            attachment_id,
+            f"Whether {attachment_id} has a subnet in the Availability Zone of {subnet_id} is "
+            f"unknown ({reason}).",
+            "ec2:DescribeTransitGatewayVpcAttachments",
+            subnet_id=subnet_id,
+            availability_zone=zone,
+            reason=reason,
+        )
+    if zone not in zones:
+        return Decision(
+            Step.TGW_ATTACHMENT_AZ,
+            HopOutcome.DENY,
+            attachment_id,
+            f"Transit gateway attachment {attachment_id} has no subnet in {zone}, the "
+            f"Availability Zone of function subnet {subnet_id}: traffic from {subnet_id} "
+            f"cannot enter the transit gateway (it serves {_zones(zones)}).",
+            "ec2:DescribeTransitGatewayVpcAttachments",
+            subnet_id=subnet_id,
+            availability_zone=zone,
+        )
+    return Decision(
+        Step.TGW_ATTACHMENT_AZ,
+        HopOutcome.ALLOW,
+        attachment_id,
+        f"Transit gateway attachment {attachment_id} has a subnet in {zone}.",
+        "ec2:DescribeTransitGatewayVpcAttachments",
+        subnet_id=subnet_id,
+        availability_zone=zone,
+    )
+
+
+def _route(
+    snapshot: VpcSnapshot, rtb_id: str, address: IPAddress, destination: str
+) -> tuple[Decision, TransitGatewayRoute | None]:
+    table = snapshot.beyond.tgw_route_table(rtb_id)
+    if table is None or not table.routes_read:
+        read = snapshot.skipped_for(ROUTES_API) or snapshot.skipped_for(TABLES_API)
+        reason = read.reason if read else "its routes were not read"
+        return (
+            Decision(
+                Step.TGW_ROUTE,
+                HopOutcome.UNKNOWN,
+                rtb_id,
+                f"The routes of TGW route table {rtb_id} for {destination} are unknown ({reason}).",
+                ROUTES_API,
+                route_table_id=rtb_id,
+                destination=destination,
+                reason=reason,
+            ),
+            None,
+        )
+    route = longest_route(table, address)
+    if route is None:
+        return (
+            Decision(
+                Step.TGW_ROUTE,
+                HopOutcome.DENY,
+                rtb_id,
+                f"TGW route table {rtb_id} has no route for {destination} (no static route and "
+                "no propagated one), so the transit gateway drops the traffic.",
+                ROUTES_API,
+                route_table_id=rtb_id,
+                destination=destination,
+                state="none",
+            ),
+            None,
+        )
+    if route.state == "blackhole":
+        return (
+            Decision(
+                Step.TGW_ROUTE,
+                HopOutcome.DENY,
+                rtb_id,
+                f"TGW route table {rtb_id} has a blackhole route {route.destination_cidr} for "
+                f"{destination}: the transit gateway drops the traffic.",
+                ROUTES_API,
+                route_table_id=rtb_id,
+                destination=route.destination_cidr,
+                state="blackhole",
+                rule=f"blackhole {route.destination_cidr}",
+            ),
+            None,
+        )
+    target = route.attachment_ids[0] if route.attachment_ids else None
+    if target is None:
+        return (
+            Decision(
+                Step.TGW_ROUTE,
+                HopOutcome.UNKNOWN,
+                rtb_id,
+                f"TGW route {route.destination_cidr} in {rtb_id} names no attachment.",
+                ROUTES_API,
+                route_table_id=rtb_id,
+                destination=route.destination_cidr,
+                reason="the route names no attachment",
+            ),
+            None,
+        )
+    return (
+        Decision(
+            Step.TGW_ROUTE,
+            HopOutcome.ALLOW,
+            rtb_id,
+            f"TGW route table {rtb_id} routes {route.destination_cidr} "
+            f"({route.route_type or 'static'}) to {target}.",
+            ROUTES_API,
+            route_table_id=rtb_id,
+            destination=route.destination_cidr,
+            target=target,
+            state=route.state,
+            rule=f"{route.destination_cidr} -> {target}",
+        ),
+        route,
+    )
+
+
+def _destination(
+    snapshot: VpcSnapshot,
+    route: TransitGatewayRoute,
+    *,
+    tgw_id: str,
+    own: TransitGatewayAttachment,
+    destination: str,
+    port: int,
+    protocol: Literal["tcp", "udp"],
+    source: IPNetwork,
+    source_groups: frozenset[str],
+) -> list[Decision]:
+    target_id = route.attachment_ids[0]
+    target = snapshot.beyond.attachment(target_id)
+    if target is None:
+        return [
+            Decision(
+                Step.TGW_DESTINATION,
+                HopOutcome.UNKNOWN,
+                target_id,
+                f"Transit gateway attachment {target_id} was not read.",
+                ATTACHMENTS_API,
+                reason="attachment not read",
+            )
+        ]
+    kind = target.resource_type
+    if target.state != "available":
+        return [
+            Decision(
+                Step.TGW_DESTINATION,
+                HopOutcome.DENY,
+                target_id,
+                f"Destination attachment {target_id} ({kind} {target.resource_id}) is "
+                f"{target.state}, not available.",
+                ATTACHMENTS_API,
+                state=target.state,
+                target=target.resource_id,
+            )
+        ]
+    here = Decision(
+        Step.TGW_DESTINATION,
+        HopOutcome.ALLOW,
+        target_id,
+        f"Destination attachment {target_id} ({kind} {target.resource_id}) is available.",
+        ATTACHMENTS_API,
+        state=target.state,
+        target=target.resource_id,
+    )
+    if kind == "vpn":
+        connection = next(
+            (
+                c
+                for c in snapshot.beyond.vpn_connections
+                if c.vpn_connection_id == target.resource_id
+            ),
+            None,
+        )
+        if connection is None:
+            return [
+                here,
+                Decision(
+                    Step.VPN,
+                    HopOutcome.UNKNOWN,
+                    target.resource_id or target_id,
+                    f"VPN connection {target.resource_id} was not read.",
+                    vpn.API,
+                    reason="VPN connection not read",
+                ),
+            ]
+        return [here, vpn.connection_decision(connection)]
+    if kind != "vpc":
+        words = {
+            "direct-connect-gateway": "Direct Connect gateway",
+            "peering": "transit gateway peering",
+            "connect": "Connect attachment (SD-WAN)",
+        }.get(kind, kind)
+        return [
+            here,
+            Decision(
+                Step.END,
+                HopOutcome.INFO,
+                target.resource_id or target_id,
+                f"The path leaves through {words} {target.resource_id} ({target_id}); what lies "
+                "beyond it is not visible to vpcprobe.",
+                ATTACHMENTS_API,
+                state=target.state,
+                target=target.resource_id,
+            ),
+        ]
+    out = [here, _return_route(snapshot, target, own, source)]
+    if out[-1].outcome is not HopOutcome.ALLOW:
+        return out
+    far_vpc = target.resource_id or "?"
+    remote = snapshot.beyond.remote_vpc(far_vpc)
+    if remote is None or not remote.read:
+        out.append(far_side.unread(remote, far_vpc, target.resource_owner_id, target_id))
+        return out
+    out += far_side.judge_far_side(
+        snapshot,
+        remote,
+        destination=destination,
+        port=port,
+        protocol=protocol,
+        source=source,
+        source_groups=source_groups,
+        back_kind=RouteTargetType.TRANSIT_GATEWAY,
+        back_via=tgw_id,
+    )
+    return out
+
+
+def _return_route(
+    snapshot: VpcSnapshot,
+    target: TransitGatewayAttachment,
+    own: TransitGatewayAttachment,
+    source: IPNetwork,
+) -> Decision:
+    """The destination attachment's TGW route table must route the function subnet back."""
+    target_id = target.transit_gateway_attachment_id
+    rtb_id = associated_table(snapshot, target)
+    cidr = str(source)
+    if rtb_id is None:
+        return Decision(
+            Step.TGW_RETURN_ROUTE,
+            HopOutcome.DENY,
+            target_id,
+            f"Destination attachment {target_id} is associated with no TGW route table, so "
+            f"replies to {cidr} are not routed back.",
+            ATTACHMENTS_API,
+            destination=cidr,
+            target=own.transit_gateway_attachment_id,
+        )
+    decision, route = _route(snapshot, rtb_id, source.network_address, cidr)
+    if decision.outcome is HopOutcome.UNKNOWN:
+        return Decision(
+            Step.TGW_RETURN_ROUTE,
+            HopOutcome.UNKNOWN,
+            rtb_id,
+            decision.detail,
+            ROUTES_API,
+            route_table_id=rtb_id,
+            destination=cidr,
+            reason=decision.reason,
+        )
+    own_id = own.transit_gateway_attachment_id
+    if route is None or own_id not in route.attachment_ids:
+        how = (
+            f"routes it to {', '.join(route.attachment_ids)}"
+            if route is not None
+            else (
+                "has a blackhole route for it" if decision.state == "blackhole" else "has no route"
+            )
+        )
+        return Decision(
+            Step.TGW_RETURN_ROUTE,
+            HopOutcome.DENY,
+            rtb_id,
+            f"TGW route table {rtb_id} (associated with destination attachment {target_id}) "
+            f"{how} back to the function subnet {cidr} through {own_id}: replies never return.",
+            ROUTES_API,
+            route_table_id=rtb_id,
+            destination=cidr,
+            target=own_id,
+            state=decision.state,
+        )
+    return Decision(
+        Step.TGW_RETURN_ROUTE,
+        HopOutcome.ALLOW,
+        rtb_id,
+        f"TGW route table {rtb_id} routes the function subnet {cidr} back to {own_id}.",
+        ROUTES_API,
+        route_table_id=rtb_id,
+        destination=cidr,
+        target=own_id,
+    )
+
+
+def _zones(zones: set[str | None]) -> str:
+    return ", ".join(sorted(z for z in zones if z))

@@ -1,0 +1,93 @@
+"""VPN end points: a vgw-… route or a TGW VPN attachment ends the path, named by ID and state."""
+
+from __future__ import annotations
+
+from vpcprobe_collector.paths.beyond.model import Decision, Step
+from vpcprobe_collector.paths.model import HopOutcome
+from vpcprobe_collector.snapshot.model import VpcSnapshot, VpnConnection
+
+API = "ec2:DescribeVpnConnections"
+
+
+def connection_decision(connection: VpnConnection) -> Decision:
+    """A VPN connection: not available, both (all) tunnels DOWN, or up as far as AWS shows."""
+    vpn_id = connection.vpn_connection_id
+    down = sum(1 for t in connection.tunnels if (t.status or "").upper() == "DOWN")
+    total = len(connection.tunnels)
+    common = {"state": connection.state, "tunnels": total, "tunnels_down": down}
+    if connection.state != "available":
+        return Decision(
+            Step.VPN,
+            HopOutcome.DENY,
+            vpn_id,
+            f"VPN connection {vpn_id} is {connection.state}, not available.",
+            API,
+            **common,  # type: ignore[arg-type]
+        )
+    if total and down == total:
+        return Decision(
+            Step.VPN,
+            HopOutcome.DENY,
+            vpn_id,
+            f"VPN connection {vpn_id}: all {total} tunnels are DOWN ("
+            + ", ".join(
+                f"{t.outside_ip_address}: {t.status_message or t.status}"
+                for t in connection.tunnels
+            )
+            + "), so nothing reaches the network behind it.",
+            API,
+            **common,  # type: ignore[arg-type]
+        )
+    if not total:
+        return Decision(
+            Step.VPN,
+            HopOutcome.UNKNOWN,
+            vpn_id,
+            f"VPN connection {vpn_id} is available but reports no tunnel status.",
+            API,
+            reason="no tunnel telemetry",
+            **common,  # type: ignore[arg-type]
+        )
+    return Decision(
+        Step.VPN,
+        HopOutcome.INFO,
+        vpn_id,
+        f"The path leaves AWS through VPN connection {vpn_id} ({total - down} of {total} tunnels "
+        "UP); what lies beyond it (on-premises routes and firewalls) is not visible to vpcprobe.",
+        API,
+        **common,  # type: ignore[arg-type]
+    )
+
+
+def through_gateway(snapshot: VpcSnapshot, vgw_id: str) -> list[Decision]:
+    """The path ends at virtual private gateway `vgw_id`: its VPN connections' state."""
+    connections = [c for c in snapshot.beyond.vpn_connections if c.vpn_gateway_id == vgw_id]
+    read = snapshot.skipped_for(API) or snapshot.skipped_for("ec2:DescribeVpnGateways")
+    if read is not None and not connections:
+        return [
+            Decision(
+                Step.VPN,
+                HopOutcome.UNKNOWN,
+                vgw_id,
+                f"The VPN connections of {vgw_id} could not be read ({read.reason}).",
+                API,
+                reason=read.reason,
+            )
+        ]
+    if not connections:
+        # Direct Connect (a DX gateway associated with this vgw) is not read: unknown, not a gap.
+        return [
+            Decision(
+                Step.VPN,
+                HopOutcome.UNKNOWN,
+                vgw_id,
+                f"Virtual private gateway {vgw_id} has no VPN connection; whether a Direct "
+                "Connect gateway carries its traffic is not read by vpcprobe.",
+                API,
+                state="no-vpn-connection",
+                reason="Direct Connect is not read",
+            )
+        ]
+    decisions = [connection_decision(c) for c in connections]
+    usable = [d for d in decisions if d.outcome is not HopOutcome.DENY]
+    return usable[:1] if usable else decisions
