@@ -149,23 +149,26 @@ def _overlapping(index: _LengthIndex, span: Span) -> list[int]:
 
 
 def compile_entries(acl: NetworkAcl, egress: bool) -> CompiledNacl:
-    """One direction's entries in rule-number order, parsed once."""
-    compiled = []
+    """One direction's entries in rule-number order, parsed once (a NACL may hold thousands:
+    this loop is kept lean)."""
+    compiled: list[CompiledEntry] = []
+    add, span, numbers = compiled.append, parse_span, _PROTOCOL_NUMBERS
     for entry in sorted((e for e in acl.entries if e.egress == egress), key=_rule_number):
-        protocol = _normal_protocol(entry.protocol)
-        if protocol == "-1" or entry.port_from is None:
+        protocol = numbers.get(entry.protocol.lower(), entry.protocol)
+        first = entry.port_from
+        if protocol == "-1" or first is None:
             ports = (0, 65535)
         else:
-            to = entry.port_to if entry.port_to is not None else entry.port_from
-            ports = (entry.port_from, to)
-        compiled.append(
+            ports = (first, entry.port_to if entry.port_to is not None else first)
+        v4, v6 = entry.cidr_block, entry.ipv6_cidr_block
+        add(
             CompiledEntry(
-                rule_number=entry.rule_number,
-                protocol=protocol,
-                span_v4=parse_span(entry.cidr_block) if entry.cidr_block else None,
-                span_v6=parse_span(entry.ipv6_cidr_block) if entry.ipv6_cidr_block else None,
-                ports=ports,
-                allow=entry.rule_action == "allow",
+                entry.rule_number,
+                protocol,
+                span(v4) if v4 else None,
+                span(v6) if v6 else None,
+                ports,
+                entry.rule_action == "allow",
             )
         )
     return CompiledNacl(tuple(compiled))
