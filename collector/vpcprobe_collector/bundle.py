@@ -39,7 +39,9 @@ LIMITS_TEXT = (
     f"{MAX_JSON_DEPTH} deep."
 )
 _CHUNK = 1024 * 1024
-_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+# A JSON string, or an unterminated one up to the end: without the second form a body of
+# unclosed strings made the search restart at every quote (quadratic time).
+_STRINGS = re.compile(rb'(?s)"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)')
 _BRACKETS = re.compile(rb"[\[\]{}]")
 
 

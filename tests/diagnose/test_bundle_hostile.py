@@ -301,3 +301,32 @@ def test_the_limits_are_stated_in_help_and_readme(capsys: pytest.CaptureFixture[
     assert LIMITS_TEXT in shown
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     assert LIMITS_TEXT in " ".join(readme.split())
+
+
+def test_unclosed_strings_are_read_in_one_pass(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A member of 200,000 escaped quotes inside one unclosed string: the depth check reads it
+    in one pass (it used to restart at every quote, so such a bundle never finished)."""
+    raw = b'"' + b'\\"' * 200_000
+    assert json_depth_exceeds(raw) is False
+    assert json_depth_exceeds(b'["\\"", [1]]', 1) is True
+    path = rewrite(good_bundle(tmp_path / "b.zip"), {"snapshot.json": raw})
+    code, _out, err = analyze(capsys, path)
+    assert code == 2, err
+    assert err.count("\n") == 1 and "snapshot.json" in err and "Traceback" not in err
+
+
+def test_a_probe_result_nested_too_deep_is_bad_input_not_a_traceback(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    probe = tmp_path / "deep-probe.json"
+    probe.write_text("[" * 200_000, encoding="utf-8")
+    snapshot = Path(__file__).resolve().parents[1] / "scenarios" / "healthy" / "snapshot.json"
+    code = cli.main(
+        ["analyze", "--snapshot", str(snapshot), "--probe-result", str(probe),
+         "--target", "10.0.0.5:5432"]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "nested too deep" in err and "Traceback" not in err

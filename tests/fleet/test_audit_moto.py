@@ -195,14 +195,14 @@ def test_throttled_reads_are_retried_by_botocore_and_the_verdict_holds(
     throttled: list[Seen] = []
 
     def throttle_first_ec2_calls(seen: Seen) -> tuple[int, str, str] | None:
-        if seen.service == "ec2" and len(throttled) < 4:
+        if seen.service == "ec2" and len(throttled) < 2:
             throttled.append(seen)
             return 503, "RequestLimitExceeded", "Request limit exceeded."
         return None
 
     through_proxy.proxy.refuse = throttle_first_ec2_calls
     code, report = audit(tmp_path, "--function", "healthy-02", "--function", "subnet-full-02")
-    assert len(throttled) == 4
+    assert len(throttled) == 2  # each retried within the default 3 attempts
     assert code == 1
     assert report["scopes_unread"] == []
     entries = by_name(report)
@@ -281,3 +281,28 @@ def test_a_region_that_is_not_enabled_is_not_read(through_proxy: Stand, tmp_path
     assert report["functions"] == []
     (unread,) = report["scopes_unread"]
     assert (unread["region"], unread["error_code"]) == ("ap-east-1", "UnrecognizedClientException")
+
+
+def test_the_global_region_before_the_command_is_the_region_audited(
+    through_proxy: Stand, tmp_path: Path
+) -> None:
+    """`vpcprobe --region R audit` (the AWS CLI's order) audits R, not the default region:
+    the fleet lives in us-east-1, so eu-west-1 holds none of its functions."""
+    out = tmp_path / "eu.json"
+    code = main(["--region", "eu-west-1", "audit", "--format", "json", "-o", str(out), "--quiet"])
+    report = json.loads(out.read_text())
+    assert code == 0
+    assert report["functions"] == []
+    seen = {r.region for r in through_proxy.proxy.requests if r.service == "lambda"}
+    assert seen == {"eu-west-1"}
+    code, report = audit(tmp_path, "--function", "healthy-00")  # and after it: us-east-1
+    assert [f["region"] for f in report["functions"]] == ["us-east-1"]
+    assert main(["audit", "--region", " ", "--quiet"]) == 2
+
+
+def test_a_named_function_that_is_not_found_is_never_clean(
+    through_proxy: Stand, tmp_path: Path
+) -> None:
+    code, report = audit(tmp_path, "--function", "no-such-function")
+    assert code == 4
+    assert any("no-such-function" in u["message"] for u in report["scopes_unread"]), report

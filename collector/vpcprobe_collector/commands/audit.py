@@ -40,7 +40,16 @@ FORMATS = ("text", "json", "markdown", "html", "sarif", "junit")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Scope, accounts, output and concurrency options."""
-    parser.add_argument("--region", action="append", default=[], help="a region (repeatable)")
+    # Its own dest: the global --region (before the command) must not be overwritten by this
+    # option's default; both are read in run().
+    parser.add_argument(
+        "--region",
+        action="append",
+        default=[],
+        dest="audit_regions",
+        metavar="REGION",
+        help="a region (repeatable)",
+    )
     parser.add_argument(
         "--all-regions", action="store_true", help="every region enabled in the account"
     )
@@ -83,7 +92,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"reads at once per account and region (default {DEFAULT_CONCURRENCY})",
     )
-    parser.add_argument("--profile", help="AWS profile (default: AWS_PROFILE)")
     parser.add_argument(
         "--quiet", "-q", action="store_true", help="no progress or summary on stderr"
     )
@@ -142,7 +150,13 @@ def run(args: argparse.Namespace) -> int:
     if (args.accounts or args.organization) and not args.role_name:
         raise BadInputError("--accounts and --organization need --role-name NAME")
     # `vpcprobe --region R audit` (the global option, before the command) gives one string.
-    args.region = [args.region] if isinstance(args.region, str) else list(args.region or [])
+    # `--region R` after the command (repeatable), else the global one before it.
+    regions: list[str] = list(args.audit_regions) or (
+        [args.region] if getattr(args, "region", None) else []
+    )
+    if any(not r.strip() for r in regions):
+        raise BadInputError("--region: a region name cannot be empty")
+    args.region = regions
     if args.all_regions and args.region:
         raise BadInputError("give --region or --all-regions, not both")
     if args.assume_role:

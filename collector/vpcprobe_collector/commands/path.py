@@ -17,7 +17,7 @@ from vpcprobe_collector.findings.model import Severity
 from vpcprobe_collector.findings.outcome import decide_exit, unread
 from vpcprobe_collector.paths import describe
 from vpcprobe_collector.paths.evaluate import evaluate_function_paths
-from vpcprobe_collector.paths.model import HopOutcome, PathResult, Verdict
+from vpcprobe_collector.paths.model import HopKind, HopOutcome, PathResult, Verdict
 from vpcprobe_collector.peers import add_peer_arguments, peer_roles
 from vpcprobe_collector.rules.engine import PATH_READS
 from vpcprobe_collector.snapshot.build import take_snapshot
@@ -197,12 +197,19 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(render_text(snapshot, results, destination))
     if not results:
         name = snapshot.function.name if snapshot.function else args.function
+        private = not ipaddress.ip_address(address).is_global
         print(
             f"{name} is not attached to a VPC: its traffic goes through Lambda's own network, "
-            "not through any VPC configuration, so there is no path to evaluate.",
+            "not through any VPC configuration, so there is no path to evaluate"
+            + (
+                f"; it never reaches a private address such as {address} (CFG002)."
+                if private
+                else "."
+            ),
             file=sys.stderr,
         )
-        return int(ExitCode.OK)
+        # A private destination is out of reach: never a clean exit (issue 10, invariant 2).
+        return int(ExitCode.FINDINGS if private else ExitCode.OK)
     for skipped in snapshot.skipped:
         print(f"vpcprobe: skipped read: {skipped.reason}", file=sys.stderr)
     return int(path_exit_code(snapshot, results, allow_incomplete=args.allow_incomplete))
@@ -211,12 +218,19 @@ def run(args: argparse.Namespace) -> int:
 def path_exit_code(
     snapshot: VpcSnapshot, results: list[PathResult], *, allow_incomplete: bool = False
 ) -> ExitCode:
-    """1 when any subnet is blocked; else 4 when a subnet is unknown or a read the paths use
-    failed (0 with `allow_incomplete`); else 0: the same vocabulary as diagnose. A blocked
-    subnet counts as a high problem (diagnose's default threshold)."""
+    """1 when any subnet is blocked; else 4 when a subnet is unknown, a read the paths use
+    failed or what lies beyond the VPC could not be read (0 with `allow_incomplete`); else 0:
+    the same vocabulary as diagnose. A blocked subnet counts as a high problem."""
     blocked = [Severity.HIGH for r in results if r.verdict is Verdict.BLOCKED]
     failed_reads = [r for r in unread(snapshot) if r.api in PATH_READS]
-    incomplete = any(r.verdict is Verdict.UNKNOWN for r in results) or bool(failed_reads)
+    unverified = any(
+        h.kind is HopKind.DESTINATION and h.reason == describe.UNVERIFIED
+        for r in results
+        for h in r.hops
+    )
+    incomplete = (
+        any(r.verdict is Verdict.UNKNOWN for r in results) or bool(failed_reads) or unverified
+    )
     return decide_exit(
         blocked, threshold=Severity.HIGH, incomplete=incomplete, allow_incomplete=allow_incomplete
     )

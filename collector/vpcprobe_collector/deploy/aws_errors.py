@@ -37,8 +37,10 @@ def raise_aws_error(error: Exception, permission: str, hint: str | None = None) 
         if isinstance(error, botocore.exceptions.ClientError)
         else str(error)
     )
+    from vpcprobe_collector.aws import one_line  # an HTML error page becomes one line
+
     raise AwsAccessError(
-        f"{permission} failed: {code or type(error).__name__}: {message}"
+        f"{permission} failed: {code or type(error).__name__}: {one_line(message)}"
     ) from error
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
@@ -64,12 +65,19 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+def _attempts() -> int:
+    text = os.environ.get("AWS_MAX_ATTEMPTS", "")
+    return int(text) if text.isdigit() and int(text) >= 1 else 3
+
+
 def audit_config(max_concurrency: int) -> botocore.config.Config:
     """Clients for an audit: botocore's adaptive retry mode (client-side rate limiting on
     throttling) and a connection pool as large as the concurrency."""
     return CLIENT_CONFIG.merge(
         botocore.config.Config(
-            retries={"mode": "adaptive", "max_attempts": 10},
+            # Adaptive mode, with the attempts the user set (AWS_MAX_ATTEMPTS), else 3 in all:
+            # an endpoint that never answers must not hold the audit for minutes.
+            retries={"mode": "adaptive", "total_max_attempts": _attempts()},
             max_pool_connections=max(10, max_concurrency),
         )
     )

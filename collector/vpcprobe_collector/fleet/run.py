@@ -91,6 +91,19 @@ def run_audit(
             report.scopes_unread.append(result.unread)
         report.functions += result.functions
         report.notes += result.notes
+    found = {f.function for f in report.functions}
+    # Where a scope could not be read, that entry already says why; else a name asked for and
+    # not audited is listed, never a clean verdict.
+    missing = set() if report.scopes_unread else (scope.names if scope else frozenset()) - found
+    for name in sorted(missing):
+        report.scopes_unread.append(
+            ScopeUnread(
+                api="lambda:ListFunctions",
+                error_code="NotFound",
+                message=f"--function {name}: no VPC-attached function of that name in the "
+                "accounts and regions read (not found, or not attached to a VPC)",
+            )
+        )
     report.functions.sort(key=lambda f: (f.account or "", f.region, f.vpc_id or "", f.function))
     report.summarise()
     if report.summary and report.summary.not_in_vpc:

@@ -292,6 +292,9 @@ class EndDecision:
     target_id: str | None = None
     target_state: str | None = None  # the route's state, or the target's own when read
     service_name: str | None = None  # beyond a gateway endpoint
+    # What lies beyond `target_id` that could not be read (a far VPC in another account, a
+    # VPN's tunnels): the path is not cleared past it, and the run is incomplete.
+    unverified: tuple[str, ...] = ()
     kind: HopKind = HopKind.DESTINATION
     outcome: HopOutcome = HopOutcome.INFO
 

@@ -715,6 +715,10 @@ def _dns(d: DnsDecision) -> Hop:
     )
 
 
+# Hop.reason of a path's end whose far side (beyond a pcx/tgw/vgw) could not be read.
+UNVERIFIED = "beyond_vpc_unverified"
+
+
 @_register(EndDecision)
 def _end(d: EndDecision) -> Hop:
     t = d.traffic
@@ -749,11 +753,13 @@ def _end(d: EndDecision) -> Hop:
             f"Beyond {words} {target} (route {d.target_state}) the path leaves this VPC; what "
             "lies beyond is not visible from this VPC's configuration."
         )
+    if d.unverified:
+        detail += f" Not read beyond it, so not judged: {', '.join(d.unverified)}."
     return _make(
         kind=HopKind.DESTINATION,
         component_id=t.destination,
         outcome=HopOutcome.INFO,
-        reason=d.end.value,
+        reason=UNVERIFIED if d.unverified else d.end.value,
         protocol=t.protocol,
         ports=(t.port, t.port),
         peer=t.destination,

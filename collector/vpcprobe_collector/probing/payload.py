@@ -36,7 +36,7 @@ def _unwrap_console_paste(value: Any) -> Any:
     if isinstance(value, dict) and "statusCode" in value and isinstance(value.get("body"), str):
         try:
             return json.loads(value["body"])
-        except ValueError:
+        except (ValueError, RecursionError):
             return value
     return value
 
@@ -51,6 +51,10 @@ def parse_report(raw: bytes | str, *, source: str) -> ProbeReport | ProbeFailure
     except ValueError as error:
         return _failure(
             source, ProbeFailureKind.BAD_PAYLOAD, f"the answer is not JSON ({error})", text
+        )
+    except RecursionError:  # hostile input: a file nested thousands of levels deep
+        return _failure(
+            source, ProbeFailureKind.BAD_PAYLOAD, "the answer is JSON nested too deep", text
         )
     value = _unwrap_console_paste(value)
     if not isinstance(value, dict) or "probe_version" not in value:

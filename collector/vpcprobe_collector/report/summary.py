@@ -104,7 +104,7 @@ def incomplete_line(diagnosis: DiagnosisReport, counts: Counts) -> str:
     could not be judged and why, and never says "checked" or "no problems found"."""
     entries = diagnosis.unjudged
     first = entries[0]
-    more = f" and {_plural(len(entries) - 1, 'more')}" if len(entries) > 1 else ""
+    more = f" and {_plural(len(entries) - 1, 'more', 'more')}" if len(entries) > 1 else ""
     return (
         f"{diagnosis.function_name}: incomplete: {_plural(len(entries), 'thing')} could not be "
         f"judged ({first.subject}: {first.reason}{more}); nothing at or above the threshold "

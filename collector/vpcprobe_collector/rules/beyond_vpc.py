@@ -11,6 +11,7 @@ import shlex
 from collections.abc import Iterable
 from typing import ClassVar
 
+from vpcprobe_collector.aws_errors import DENIED_CODES
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
 from vpcprobe_collector.paths.beyond.model import BeyondPath, Decision, Step
 from vpcprobe_collector.paths.cidr import contains, parse_address, parse_network
@@ -486,7 +487,9 @@ class FarSideNotRead(Rule):
                         reasons.setdefault(d.component, (path, d))
             for component, (path, d) in sorted(reasons.items()):
                 reason = d.detail.rstrip(".")
-                if d.step is Step.FAR_SIDE and d.account_id and "AccessDenied" in (d.reason or ""):
+                # EC2 says UnauthorizedOperation where other services say AccessDenied.
+                denied = any(code in (d.reason or "") for code in DENIED_CODES)
+                if d.step is Step.FAR_SIDE and d.account_id and denied:
                     reason += (
                         f"; a role in account {d.account_id} allowed ec2:DescribeVpcs, "
                         "DescribeSubnets, DescribeRouteTables, DescribeNetworkAcls, "

@@ -25,7 +25,8 @@ CASES: dict[str, tuple[str, int]] = {
     "peering-healthy": (f"{cb.FAR_DB}:5432", 0),
     "peering-no-route-back": (f"{cb.FAR_DB}:5432", 1),
     "peering-not-active": (f"{cb.FAR_DB}:5432", 1),
-    "peering-far-side-unreadable": (f"{cb.FAR_DB}:5432", 0),
+    # Not read beyond the peering: incomplete, never a clean 0.
+    "peering-far-side-unreadable": (f"{cb.FAR_DB}:5432", 4),
     "tgw-healthy": (f"{cb.FAR_DB}:5432", 0),
     "tgw-route-blackhole": (f"{cb.FAR_DB}:5432", 1),
     "tgw-attachment-missing-az": (f"{cb.FAR_DB}:5432", 1),

@@ -71,7 +71,8 @@ def test_a_path_through_a_peering_connection_names_it(
     table(snapshot, "rtb-0priv").routes.append(route("172.20.0.0/16", T.PEERING, "pcx-0a1b"))
     file = _save(tmp_path, snapshot)
     code, out, _ = _run(capsys, "orders", "--to", "172.20.1.5:5432", "--snapshot", file)
-    assert code == 0
+    # Nothing beyond pcx-0a1b was read in this hand-built snapshot: incomplete, never 0.
+    assert code == 4
     assert (
         "subnet-0fa (us-east-1a): LEAVES THE VPC beyond VPC peering connection pcx-0a1b, whose "
         "route is active (allowed as far as the VPC goes)"
@@ -102,18 +103,20 @@ def test_json_gives_the_same_data(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert data[0]["hops"][0]["kind"] == "source"
 
 
-def test_function_outside_a_vpc_says_so_and_exits_0(
+def test_function_outside_a_vpc_says_so_and_never_reaches_a_private_address(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     snapshot = healthy()
     assert snapshot.function is not None
     snapshot.function.vpc_config = None
-    code, out, err = _run(
-        capsys, "orders", "--to", "10.0.3.10:5432", "--snapshot", _save(tmp_path, snapshot)
-    )
-    assert code == 0
+    file = _save(tmp_path, snapshot)
+    code, out, err = _run(capsys, "orders", "--to", "10.0.3.10:5432", "--snapshot", file)
+    assert code == 1  # a private destination is out of reach: never a clean exit
     assert out == ""
     assert "orders is not attached to a VPC" in err
+    assert "never reaches a private address such as 10.0.3.10" in err
+    code, _, err = _run(capsys, "orders", "--to", "52.94.0.10:443", "--snapshot", file)
+    assert code == 0  # a public one goes through Lambda's own network
 
 
 @pytest.mark.parametrize(

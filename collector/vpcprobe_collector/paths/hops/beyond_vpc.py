@@ -26,6 +26,7 @@ def follow(walk: Walk, route: Route) -> None:
         security_group_ids=walk.query.security_group_ids,
         index=walk.index,
     )
+    unverified: tuple[str, ...] = ()
     if path is not None:
         decided = path.decided_by
         if decided is not None and decided.outcome is HopOutcome.DENY:
@@ -35,6 +36,7 @@ def follow(walk: Walk, route: Route) -> None:
         # neither cleared nor blamed: the path leaves the VPC after the last verified hop,
         # and the beyond rules (PCX007, VPN003) say what was not read.
         # It stays on the path as information, so `vpcprobe path` shows where checking stopped.
+        unverified = tuple(d.component for d in path.decisions if d.outcome is HopOutcome.UNKNOWN)
         walk.add(
             *(
                 replace(d, outcome=HopOutcome.INFO) if d.outcome is HopOutcome.UNKNOWN else d
@@ -48,5 +50,6 @@ def follow(walk: Walk, route: Route) -> None:
             target_type=route.target_type,
             target_id=route.target_id or route.target_type.value,
             target_state=route.state,
+            unverified=unverified,
         )
     )

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import botocore.exceptions
 import botocore.parsers
 
-from vpcprobe_collector.aws import UNREACHABLE, one_line, translate_error
+from vpcprobe_collector.aws import UNREACHABLE, CutAnswerError, one_line, translate_error
 from vpcprobe_collector.aws_errors import CREDENTIAL_ERROR_CODES
 from vpcprobe_collector.errors import AwsAccessError
 from vpcprobe_collector.snapshot.model import MALFORMED_RESPONSE, ApiCall, SkippedRead
@@ -168,6 +168,10 @@ class CallRecorder:
             message = one_line(str(detail.get("Message") or error))
         elif isinstance(error, MalformedResponseError):
             code, message = MALFORMED_RESPONSE, str(error)
+        elif isinstance(error, CutAnswerError):
+            # A 200 whose body botocore could not parse, still so after the retries.
+            code = MALFORMED_RESPONSE
+            message = f"malformed response from {api} ({one_line(str(error))})"
         elif isinstance(error, botocore.exceptions.BotoCoreError) and not isinstance(
             error, botocore.parsers.ResponseParserError
         ):
