@@ -306,3 +306,22 @@ def test_a_named_function_that_is_not_found_is_never_clean(
     code, report = audit(tmp_path, "--function", "no-such-function")
     assert code == 4
     assert any("no-such-function" in u["message"] for u in report["scopes_unread"]), report
+
+
+def test_unread_subnets_never_make_existing_groups_deleted(
+    through_proxy: Stand, tmp_path: Path
+) -> None:
+    """With ec2:DescribeSubnets denied the function's VPC is unknown, so its security groups
+    are not read: CFG001 must not call them deleted (a false critical), and the run is
+    incomplete, never clean."""
+
+    def deny_subnets(seen: Seen) -> tuple[int, str, str] | None:
+        if b"Action=DescribeSubnets" in seen.body:
+            return 403, "UnauthorizedOperation", "You are not authorized."
+        return None
+
+    through_proxy.proxy.refuse = deny_subnets
+    code, report = audit(tmp_path, "--function", "healthy-00")
+    (entry,) = report["functions"]
+    assert [f for f in problems(entry) if f["code"] == "CFG001"] == [], problems(entry)
+    assert code == 4, [f["code"] for f in problems(entry)]

@@ -241,6 +241,19 @@ def audit_region(
         if vpc_id is not None:
             network, network_recorder = networks[vpc_id]
             shared.append(network_recorder)
+        else:
+            # No subnet of its VpcConfig could be read, so neither was its VPC's network: its
+            # security groups are unread, never "deleted" (CFG001 says skipped, not critical).
+            unread = CallRecorder()
+            unread.skip(
+                ReadFailedError(
+                    "ec2:DescribeSecurityGroups",
+                    "NotRead",
+                    "the function's VPC is unknown (no subnet of its VpcConfig could be read)",
+                ),
+                _vpc_config(info)[1],
+            )
+            shared.append(unread)
         role = permissions.get(info.role_arn or "")
         if role is not None:
             shared.append(role[1])
