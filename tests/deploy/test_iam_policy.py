@@ -101,6 +101,9 @@ class Recorder:
                 out.append(Call("iam:PassRole", role, (("iam:PassedToService", LAMBDA),)))
             for layer_arn in params.get("Layers") or []:
                 out.append(Call("lambda:GetLayerVersion", layer_arn))
+            if operation == "AddPermission":  # who may invoke: the condition key AWS checks
+                out.append(Call(action, resource, (("lambda:Principal", params["Principal"]),)))
+                return out
         elif service == "iam" and "RoleName" in params:
             name = params["RoleName"]
             if operation == "CreateRole":
@@ -277,6 +280,9 @@ OUR_BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/vpcprobe/{BOUNDARY_POLICY_NAME}"
     [
         Call("lambda:UpdateFunctionConfiguration", _function_arn("payments")),
         Call("lambda:AddPermission", _function_arn("payments")),
+        # A resource policy on the probe for anyone but the schedule (a public invoke).
+        Call("lambda:AddPermission", PROBE_FN, (("lambda:Principal", "*"),)),
+        Call("lambda:AddPermission", PROBE_FN),
         Call("lambda:CreateFunction", _function_arn("payments")),
         Call("lambda:DeleteFunction", _function_arn("orders-api")),
         Call("lambda:InvokeFunction", _function_arn("payments")),
