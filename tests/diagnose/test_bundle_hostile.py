@@ -21,6 +21,7 @@ from vpcprobe_collector import cli
 from vpcprobe_collector.bundle import (
     LIMITS_TEXT,
     MAX_JSON_DEPTH,
+    MAX_JSON_VALUES,
     MAX_MEMBERS,
     json_depth_exceeds,
     write_bundle,
@@ -330,3 +331,15 @@ def test_a_probe_result_nested_too_deep_is_bad_input_not_a_traceback(
     err = capsys.readouterr().err
     assert code == 2, err
     assert "nested too deep" in err and "Traceback" not in err
+
+
+def test_a_member_of_millions_of_tiny_values_is_refused_before_parsing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`{"x": [{}, {}, …]}`: a few KB deflated, about 0.9 GB once parsed into Python objects.
+    Counted in the same pass as the depth, before any parsing."""
+    raw = b'{"x": [' + b"{}," * (MAX_JSON_VALUES // 2 + 1) + b"{}]}"
+    path = rewrite(good_bundle(tmp_path / "b.zip"), {"snapshot.json": raw})
+    code, _out, err = analyze(capsys, path)
+    assert code == 2, err
+    assert "snapshot.json" in err and "JSON values" in err and "Traceback" not in err
