@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -239,6 +240,39 @@ def _json(path: Path, name: str, raw: bytes) -> Any:
         ) from error
 
 
+# The central directory zipfile loads whole before anything else: bounded from the end
+# record first (its size and entry count), so a zip of a million entries is refused unread.
+MAX_DIRECTORY_BYTES = 1024 * 1024
+_EOCD = b"PK\x05\x06"
+_ZIP64_LOCATOR = b"PK\x06\x07"
+_ZIP64_EOCD = b"PK\x06\x06"
+
+
+def _central_directory(path: Path) -> tuple[int, int]:
+    """(entries, bytes) of the zip's central directory as its end records state them; (0, 0)
+    when there is no end record (zipfile then says the file is not a zip)."""
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, 2)
+            start = max(0, size - (22 + 0xFFFF))
+            handle.seek(start)
+            tail = handle.read()
+            at = tail.rfind(_EOCD)
+            if at < 0 or len(tail) - at < 22:
+                return 0, 0
+            entries, directory = struct.unpack("<HI", tail[at + 10 : at + 16])
+            locator = tail.rfind(_ZIP64_LOCATOR, 0, at)
+            if (entries == 0xFFFF or directory == 0xFFFFFFFF) and locator >= 0:
+                (record_at,) = struct.unpack("<Q", tail[locator + 8 : locator + 16])
+                handle.seek(record_at)
+                record = handle.read(56)
+                if record[:4] == _ZIP64_EOCD and len(record) == 56:
+                    entries, directory = struct.unpack("<QQ", record[32:48])
+            return int(entries), int(directory)
+    except (OSError, struct.error):
+        return 0, 0
+
+
 def _open(path: Path) -> zipfile.ZipFile:
     try:
         size = path.stat().st_size
@@ -248,6 +282,14 @@ def _open(path: Path) -> zipfile.ZipFile:
         raise BadInputError(f"{path}: cannot read the bundle: {error.strerror}") from error
     if size > MAX_TOTAL_BYTES:
         raise BadInputError(f"{path}: {size} bytes; a bundle is at most {_mib(MAX_TOTAL_BYTES)}")
+    entries, directory_bytes = _central_directory(path)
+    if entries > MAX_MEMBERS:
+        raise BadInputError(f"{path}: {entries} members; a bundle holds at most {MAX_MEMBERS}")
+    if directory_bytes > MAX_DIRECTORY_BYTES:
+        raise BadInputError(
+            f"{path}: a central directory of {directory_bytes} bytes; at most "
+            f"{MAX_MEMBERS} members fit in {MAX_DIRECTORY_BYTES} bytes"
+        )
     try:
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile, EOFError, ValueError) as error:

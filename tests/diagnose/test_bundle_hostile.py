@@ -343,3 +343,23 @@ def test_a_member_of_millions_of_tiny_values_is_refused_before_parsing(
     code, _out, err = analyze(capsys, path)
     assert code == 2, err
     assert "snapshot.json" in err and "JSON values" in err and "Traceback" not in err
+
+
+def test_a_central_directory_too_large_is_refused_before_it_is_read(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The end record's stated directory size and entry count are checked before zipfile
+    loads the directory (1.5 million entries took 590 MB before)."""
+    path = good_bundle(tmp_path / "b.zip")
+    data = bytearray(path.read_bytes())
+    at = data.rfind(b"PK\x05\x06")
+    data[at + 12 : at + 16] = struct.pack("<I", 64 * 1024 * 1024)  # a 64 MiB directory
+    path.write_bytes(bytes(data))
+    code, _out, err = analyze(capsys, path)
+    assert code == 2, err
+    assert "central directory of 67108864 bytes" in err and "Traceback" not in err
+    data[at + 12 : at + 16] = struct.pack("<I", 100)
+    data[at + 8 : at + 12] = struct.pack("<HH", 60000, 60000)  # 60,000 entries claimed
+    path.write_bytes(bytes(data))
+    code, _out, err = analyze(capsys, path)
+    assert code == 2 and "60000 members" in err, err
