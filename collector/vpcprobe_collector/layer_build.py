@@ -276,12 +276,17 @@ def cached_layer(arch: str, python: str, say: Say = lambda _message: None) -> Pa
     """The layer zip for this version, Python and architecture from the user cache, built
     there first when missing (bytecode unless COMPILE=0)."""
     compile_pyc = compile_wanted()
-    key = f"{vpcprobe.__version__}-{source_digest()}{'' if compile_pyc else '-nopyc'}"
+    # Without an interpreter of the target Python the layer ships sources only: its cache
+    # entry must say so, never stand in for a compiled one later.
+    compiled = compile_pyc and find_interpreter(python) is not None
+    key = f"{vpcprobe.__version__}-{source_digest()}{'' if compiled else '-nopyc'}"
     archive = cache_dir() / "layers" / key / archive_name(arch, python)
     if archive.is_file():
         say(f"using the cached probe layer {archive}")
         return archive
     say(f"building the probe layer for python{python} {arch} into {archive} (downloads wheels)")
+    if compile_pyc and not compiled:
+        say(f"no python{python} here: the layer ships sources only (no bytecode)")
     build_zip(archive, arch, python, compile_pyc=compile_pyc)
     return archive
 

@@ -420,3 +420,23 @@ def test_function_names_lambda_accepts_pass_the_check(name: str, valid: bool) ->
     else:
         with pytest.raises(BadInputError, match="is not a Lambda function name or ARN"):
             check_function_name(name, "--like")
+
+
+def test_a_layer_built_without_bytecode_is_cached_as_such(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """With no interpreter of the target Python the layer ships sources only: its cache
+    entry says so (`-nopyc`), so it never stands in for a compiled layer later."""
+    from vpcprobe_collector import layer_build
+
+    monkeypatch.setenv("VPCPROBE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("COMPILE", raising=False)
+    monkeypatch.setattr(layer_build, "build_zip", lambda archive, *_a, **_k: (1, 1, 1))
+    said: list[str] = []
+    monkeypatch.setattr(layer_build, "find_interpreter", lambda _python: None)
+    without = layer_build.cached_layer("arm64", "3.13", said.append)
+    assert without.parent.name.endswith("-nopyc")
+    assert any("ships sources only" in line for line in said), said
+    monkeypatch.setattr(layer_build, "find_interpreter", lambda _python: "/usr/bin/python3")
+    compiled = layer_build.cached_layer("arm64", "3.13", said.append)
+    assert not compiled.parent.name.endswith("-nopyc")
