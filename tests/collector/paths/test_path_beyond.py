@@ -47,6 +47,26 @@ def run_path(name: str) -> tuple[int, str]:
     return code, out.getvalue()
 
 
+def test_a_pending_peering_behind_a_blackhole_route_is_named_as_pending(
+    tmp_path: Path,
+) -> None:
+    """AWS shows the route to a peering connection that is not active as `blackhole` (moto
+    says `active`): the path must still name the connection's state, not a dead route."""
+    snapshot = cb.SCENARIOS["peering-not-active"]().snapshot
+    for table in snapshot.route_tables:
+        for route in table.routes:
+            if route.target_id and route.target_id.startswith("pcx-"):
+                route.state = "blackhole"
+    file = tmp_path / "snapshot.json"
+    file.write_text(snapshot.model_dump_json(), encoding="utf-8")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        code = main(["path", "orders-api", "--to", f"{cb.FAR_DB}:5432", "--snapshot", str(file)])
+    assert code == 1
+    assert "pending-acceptance" in out.getvalue(), out.getvalue()
+    assert "the route is a blackhole" not in out.getvalue()
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_path_shows_the_hops_beyond_the_vpc(name: str) -> None:
     code, out = run_path(name)

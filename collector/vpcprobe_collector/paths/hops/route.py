@@ -78,7 +78,7 @@ def decide(
     if route is None:
         decisions.append(decision(HopOutcome.DENY, None, RouteProblem.NO_ROUTE))
         return tuple(decisions), None
-    if route.state == "blackhole":
+    if route.state == "blackhole" and not _peering_decides(index, route):
         decisions.append(decision(HopOutcome.DENY, route, RouteProblem.BLACKHOLE))
         return tuple(decisions), None
     if nat_gateway_id is not None:
@@ -94,6 +94,16 @@ def decide(
         return tuple(decisions), None
     decisions.append(decision(HopOutcome.ALLOW, route, None))
     return tuple(decisions), route
+
+
+def _peering_decides(index: SnapshotIndex, route: Route) -> bool:
+    """AWS shows a route to a peering connection that is not active as `blackhole`; when the
+    connection itself was read and is not active, its own state is the cause (PCX001: accept
+    it), so the walk goes on to the peering hop, which denies, instead of "the route is gone"."""
+    if route.target_type is not RouteTargetType.PEERING or not route.target_id:
+        return False
+    connection = index.snapshot.beyond.peering(route.target_id)
+    return connection is not None and connection.status != "active"
 
 
 def _from_nat(
