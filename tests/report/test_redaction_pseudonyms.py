@@ -150,3 +150,11 @@ def test_no_planted_value_survives_in_any_output(
     plain = render(report, "json", redact=True)
     assert survivors(plain, [account, key_id, secret]) == []
     assert address in plain
+
+
+def test_a_secret_access_key_without_its_name_is_masked_too() -> None:
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    digest = "0123456789abcdef0123456789abcdef01234567"  # a commit or hash: no mixed case
+    out = redact_text(f"echoed back: {secret} (build {digest})")
+    assert secret not in out and "[redacted]" in out
+    assert digest in out

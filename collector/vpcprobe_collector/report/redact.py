@@ -45,6 +45,9 @@ _NAMED_SECRET = re.compile(
     r"(?i)((?:secret[_-]?access[_-]?key|session[_-]?token|security[_-]?token|password|"
     r"authorization)[\"']?\s*[:=]\s*[\"']?)([A-Za-z0-9/+=_\-.]{8,})"
 )
+# A secret access key with no name before it: 40 characters of base64 that mix upper and
+# lower case with a digit, '/' or '+' (a hex digest or a word never does all three).
+_BARE_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 _IPV4 = re.compile(r"(?<!\d)(?<!\d\.)((?:\d{1,3}\.){3}\d{1,3})(?:/(\d{1,2}))?(?!\.?\d)")
 # `ip-10-0-1-2.ec2.internal`, `ec2-203-0-113-7.compute-1.amazonaws.com`
 _IPV4_DASHED = re.compile(
@@ -152,11 +155,18 @@ class Pseudonyms:
         return _IPV6.sub(self._sub_ipv6, text)
 
 
+def _bare_secret(match: re.Match[str]) -> str:
+    run = match.group(0)
+    mixed = any(c.isupper() for c in run) and any(c.islower() for c in run)
+    return SECRET_MASK if mixed and any(c.isdigit() or c in "/+" for c in run) else run
+
+
 def redact_text(text: str, *, addresses: bool = False, pseudonyms: Pseudonyms | None = None) -> str:
     """`text` with account IDs and credentials masked (and addresses with `addresses`)."""
     text = _ACCOUNT.sub(ACCOUNT_MASK, text)
     text = _KEY_ID.sub(KEY_ID_MASK, text)
     text = _NAMED_SECRET.sub(lambda m: m.group(1) + SECRET_MASK, text)
+    text = _BARE_SECRET.sub(_bare_secret, text)
     if addresses:
         text = (pseudonyms or Pseudonyms()).text(text)
     return text
