@@ -11,6 +11,7 @@ from vpcprobe_collector.paths.model import Hop, HopKind
 from vpcprobe_collector.rules import remedies
 from vpcprobe_collector.rules.base import Rule
 from vpcprobe_collector.rules.context import (
+    EC2_ENDPOINTS,
     EC2_NATS,
     EC2_ROUTES,
     EC2_SUBNETS,
@@ -140,7 +141,9 @@ class NoRouteToInternet(SubnetRule):
         "Add a 0.0.0.0/0 route to a NAT gateway that sits in a public subnet, or create VPC "
         "endpoints for every AWS service the function calls."
     )
-    inputs = ("lambda:GetFunction", EC2_VPCS, EC2_ROUTES, EC2_NATS)
+    # The endpoints decide the severity (an isolated subnet on purpose); the probe's results
+    # too, but a missing probe only keeps it high, so probe fields are not required.
+    inputs = ("lambda:GetFunction", EC2_VPCS, EC2_ROUTES, EC2_NATS, EC2_ENDPOINTS)
     limits = (
         "A function meant to be isolated (interface endpoints, or gateway endpoints for S3 and "
         "DynamoDB on its route table), or one whose probe reached every target and AWS API it "
