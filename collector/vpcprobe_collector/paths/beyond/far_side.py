@@ -49,6 +49,38 @@ def unread(remote: RemoteVpc | None, vpc_id: str, account_id: str | None, up_to:
     )
 
 
+def far_vpc(
+    snapshot: VpcSnapshot,
+    vpc_id: str,
+    account_id: str | None,
+    up_to: str,
+    *,
+    destination: str,
+    port: int,
+    protocol: Literal["tcp", "udp"],
+    source: IPNetwork,
+    source_groups: frozenset[str],
+    back_kind: RouteTargetType,
+    back_via: str,
+) -> list[Decision]:
+    """The VPC a peering connection or transit gateway leads to: `unread` when it could not
+    be read, else its route back, security groups and NACLs (`judge_far_side`)."""
+    remote = snapshot.beyond.remote_vpc(vpc_id)
+    if remote is None or not remote.read:
+        return [unread(remote, vpc_id, account_id, up_to)]
+    return judge_far_side(
+        snapshot,
+        remote,
+        destination=destination,
+        port=port,
+        protocol=protocol,
+        source=source,
+        source_groups=source_groups,
+        back_kind=back_kind,
+        back_via=back_via,
+    )
+
+
 def judge_far_side(
     snapshot: VpcSnapshot,
     remote: RemoteVpc,

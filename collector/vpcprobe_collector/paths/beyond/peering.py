@@ -115,13 +115,11 @@ def follow(
             )
         )
         return out
-    remote = snapshot.beyond.remote_vpc(far.vpc_id)
-    if remote is None or not remote.read:
-        out.append(far_side.unread(remote, far.vpc_id or "?", far.owner_id, pcx_id))
-        return out
-    out += far_side.judge_far_side(
+    out += far_side.far_vpc(
         snapshot,
-        remote,
+        far.vpc_id or "?",
+        far.owner_id,
+        pcx_id,
         destination=destination,
         port=port,
         protocol=protocol,

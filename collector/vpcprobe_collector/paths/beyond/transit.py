@@ -399,14 +399,11 @@ def _destination(
     out = [here, _return_route(snapshot, target, own, source)]
     if out[-1].outcome is not HopOutcome.ALLOW:
         return out
-    far_vpc = target.resource_id or "?"
-    remote = snapshot.beyond.remote_vpc(far_vpc)
-    if remote is None or not remote.read:
-        out.append(far_side.unread(remote, far_vpc, target.resource_owner_id, target_id))
-        return out
-    out += far_side.judge_far_side(
+    out += far_side.far_vpc(
         snapshot,
-        remote,
+        target.resource_id or "?",
+        target.resource_owner_id,
+        target_id,
         destination=destination,
         port=port,
         protocol=protocol,
