@@ -19,7 +19,7 @@ import re
 import sys
 import threading
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,9 @@ import boto3
 import botocore.config
 import botocore.exceptions
 import botocore.parsers
+import botocore.session
 
+from vpcprobe_collector import progress
 from vpcprobe_collector.errors import AwsAccessError, BadInputError, VpcprobeError
 
 # Defaults that bound a command's total time against an endpoint that accepts connections
@@ -84,8 +86,36 @@ class Session(boto3.Session):  # type: ignore[misc]
     def __init__(self, *, options: AwsOptions | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.options = options or AwsOptions()
-        # Called with (api, endpoint) as each call starts: progress names what it waits for.
+        # Called with (api, endpoint) as each call starts, besides the terminal's progress line.
         self.on_call: OneCall | None = None
+        # An assumed-role session keeps the retry settings of the session it came from.
+        self._retry_fixed: tuple[str | None, int | None] | None = None
+
+    def assumed(self, credentials: Mapping[str, str], *, region: str | None = None) -> Session:
+        """A session with another identity's credentials (sts:AssumeRole's `Credentials`, or
+        aws_access_key_id / aws_secret_access_key / aws_session_token) whose clients keep this
+        session's options: endpoint, TLS, timeouts, retries, call naming and progress."""
+        key = credentials.get("AccessKeyId") or credentials.get("aws_access_key_id")
+        secret = credentials.get("SecretAccessKey") or credentials.get("aws_secret_access_key")
+        token = credentials.get("SessionToken") or credentials.get("aws_session_token")
+        # A new botocore session that shares this one's loader: service models are parsed
+        # once, not once per account (client creation is most of the cost of a small account).
+        core = botocore.session.get_session()
+        core.register_component("data_loader", self._session.get_component("data_loader"))
+        profile = self._session.get_config_variable("profile")
+        if profile:  # its other settings (endpoint_url, ca_bundle, ...) still apply
+            core.set_config_variable("profile", profile)
+        made = Session(
+            aws_access_key_id=key,
+            aws_secret_access_key=secret,
+            aws_session_token=token or None,
+            region_name=region or self.region_name,
+            botocore_session=core,
+            options=self.options,
+        )
+        made.on_call = self.on_call
+        made._retry_fixed = self._retry_settings()
+        return made
 
     def client(self, service_name: str, *args: Any, **kwargs: Any) -> Any:
         kwargs["config"] = self._config(kwargs.get("config"))
@@ -99,6 +129,8 @@ class Session(boto3.Session):  # type: ignore[misc]
             "before-call", functools.partial(self._before_call, made.meta.endpoint_url)
         )
         made.meta.events.register("after-call-error", _name_the_call)
+        made.meta.events.register("after-call", _call_ended)
+        made.meta.events.register("after-call-error", _call_ended)
         return made
 
     def _config(self, config: botocore.config.Config | None) -> botocore.config.Config:
@@ -120,6 +152,8 @@ class Session(boto3.Session):  # type: ignore[misc]
 
     def _retry_settings(self) -> tuple[str | None, int | None]:
         """What the user set: AWS_RETRY_MODE / AWS_MAX_ATTEMPTS, else the profile's values."""
+        if self._retry_fixed is not None:
+            return self._retry_fixed
         scoped: dict[str, Any] = {}
         with contextlib.suppress(botocore.exceptions.BotoCoreError):
             scoped = self._session.get_scoped_config()
@@ -144,8 +178,14 @@ class Session(boto3.Session):  # type: ignore[misc]
         return mode, attempts
 
     def _before_call(self, endpoint: str, model: Any, **_kwargs: Any) -> None:
+        api = api_name(model)
+        progress.waiting(api, endpoint)
         if self.on_call is not None:
-            self.on_call(api_name(model), endpoint)
+            self.on_call(api, endpoint)
+
+
+def _call_ended(**_kwargs: Any) -> None:
+    progress.finished()
 
 
 def api_name(model: Any) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
+_SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 
 
 @dataclass
@@ -28,6 +28,7 @@ class Seen:
     service: str
     body: bytes
     path: str
+    access_key: str = ""  # the access key ID that signed it (an assumed role's differs)
 
 
 Refuse = Callable[[Seen], tuple[int, str, str] | None]  # (status, code, message) or None
@@ -86,8 +87,8 @@ def run_counting_proxy(upstream: str) -> Iterator[CountingProxy]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             match = _SCOPE.search(self.headers.get("Authorization", ""))
-            region, service = match.groups() if match else ("?", "?")
-            seen = Seen(region=region, service=service, body=body, path=self.path)
+            key, region, service = match.groups() if match else ("", "?", "?")
+            seen = Seen(region=region, service=service, body=body, path=self.path, access_key=key)
             with proxy.lock:
                 proxy.requests.append(seen)
             refused = proxy.refuse(seen) if proxy.refuse else None

@@ -12,7 +12,7 @@ import boto3
 import botocore.exceptions
 import botocore.session
 
-from vpcprobe_collector.aws import CLIENT_CONFIG
+from vpcprobe_collector.aws import CLIENT_CONFIG, Session
 from vpcprobe_collector.errors import AwsAccessError, BadInputError
 from vpcprobe_collector.fleet.model import ScopeUnread
 from vpcprobe_collector.snapshot.readers.calls import CallRecorder, ReadFailedError
@@ -131,20 +131,28 @@ def assume(
                 message=str(error).splitlines()[0][:300],
             ),
         )
-    # A new botocore session that shares the caller's loader: service models are parsed once,
-    # not once per account (client creation is most of the cost of a small account).
+    assumed = _assumed_session(session, credentials, region)
+    return AccountSession(account=account, session=assumed)
+
+
+def _assumed_session(session: Any, credentials: dict[str, Any], region: str | None) -> Any:
+    """The role's session: through aws.Session.assumed when the caller has one, so every
+    client keeps --endpoint-url, TLS, timeouts, retries and progress."""
+    if isinstance(session, Session):
+        return session.assumed(credentials, region=region)
+    # A plain boto3 session (the Lambda worker): share its loader all the same, so service
+    # models are parsed once, not once per account.
     core = botocore.session.get_session()
     loader = getattr(session, "_session", None)
     if loader is not None:
         core.register_component("data_loader", loader.get_component("data_loader"))
-    assumed = boto3.Session(
+    return boto3.Session(
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
         aws_session_token=credentials["SessionToken"],
         region_name=region,
         botocore_session=core,
     )
-    return AccountSession(account=account, session=assumed)
 
 
 def account_sessions(

@@ -531,11 +531,14 @@ def _read_security_groups(
 def remote_client(
     session: Any, service: str, region: str, credentials: dict[str, str] | None = None
 ) -> Any:
-    """A client in `region`, with assumed-role `credentials` when given."""
+    """A client in `region`, with assumed-role `credentials` when given (the session's
+    options, retries and progress kept either way)."""
     if credentials:
-        return boto3.Session(region_name=region, **credentials).client(
-            service, config=CLIENT_CONFIG
-        )
+        assumed = getattr(session, "assumed", None)
+        if assumed is not None:
+            session = assumed(credentials, region=region)
+        else:  # a plain boto3 session (a Lambda worker): nothing of ours to keep
+            session = boto3.Session(region_name=region, **credentials)
     return session.client(service, region_name=region, config=CLIENT_CONFIG)
 
 
