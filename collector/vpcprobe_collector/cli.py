@@ -229,7 +229,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(words)
     try:
         check_output_paths(args)
-        with _debug_logging(bool(args.debug)):
+        from vpcprobe_collector import progress
+
+        # On a terminal's stderr, one line names the AWS call the command is waiting for.
+        line = progress.on_terminal(quiet=bool(getattr(args, "quiet", False)), color=args.color)
+        with _debug_logging(bool(args.debug)), line:
             code: int = _run(args)
     except VpcprobeError as error:
         print(f"vpcprobe: error: {error.message}", file=sys.stderr)

@@ -173,15 +173,17 @@ def scope_notes(targets: Sequence[TargetSpec], cli_targets: Sequence[str] = ()) 
 
 @contextlib.contextmanager
 def progress(quiet: bool) -> Iterator[Progress]:
-    """A spinner on stderr while reading and invoking, only when stderr is a terminal."""
-    if quiet or not sys.stderr.isatty():
+    """Each step on the terminal's progress line (vpcprobe_collector.progress, which also
+    names every AWS call waited for); nothing when quiet or when stderr is not a terminal."""
+    if quiet:
         yield lambda _message: None
         return
-    from rich.console import Console
+    from vpcprobe_collector import progress as line
 
-    console = Console(stderr=True)
-    with console.status("starting…") as status:
-        yield lambda message: status.update(message)
+    try:
+        yield line.status
+    finally:
+        line.status("")
 
 
 # ---------------------------------------------------------------------------- judgement

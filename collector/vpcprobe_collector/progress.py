@@ -108,8 +108,12 @@ class Line:
             self._stream.flush()
 
     def _columns(self) -> int:
+        """COLUMNS, else the terminal's width, else 80 (a new pseudo-terminal says 0)."""
+        with contextlib.suppress(ValueError):
+            if int(os.environ.get("COLUMNS", "0")) > 0:
+                return int(os.environ["COLUMNS"])
         try:
-            return os.get_terminal_size(self._stream.fileno()).columns
+            return os.get_terminal_size(self._stream.fileno()).columns or 80
         except (AttributeError, ValueError, OSError):
             return 80
 

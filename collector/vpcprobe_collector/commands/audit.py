@@ -106,7 +106,10 @@ def _progress(quiet: bool) -> Iterator[Progress]:
     from rich.console import Console
     from rich.progress import Progress as Bars
 
-    with Bars(console=Console(stderr=True), transient=True) as bars:
+    from vpcprobe_collector import progress
+
+    # One live display at a time: the line naming each AWS call waits while the bars are up.
+    with progress.held(), Bars(console=Console(stderr=True), transient=True) as bars:
         regions = bars.add_task("regions", total=None)
         vpcs = bars.add_task("VPCs read", total=None)
         functions = bars.add_task("functions judged", total=None)

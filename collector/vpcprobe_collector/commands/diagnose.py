@@ -206,8 +206,6 @@ def run(args: argparse.Namespace) -> int:
     from vpcprobe_collector.snapshot.build import take_snapshot
 
     with pipeline.progress(args.quiet) as progress:
-        # On a terminal, the spinner names the AWS call it is waiting for.
-        session.on_call = lambda api, endpoint: progress(f"waiting for {api} ({endpoint})…")
         if files is not None:
             outcome = files
         else:
