@@ -11,18 +11,23 @@ import botocore.config
 import botocore.exceptions
 
 from vpcprobe.models import ProbeReport, ProbeRequest
+from vpcprobe_collector.aws import CONNECT_TIMEOUT_S
 from vpcprobe_collector.errors import AwsAccessError, BadInputError
 from vpcprobe_collector.findings.model import ProbeFailure, ProbeFailureKind
 from vpcprobe_collector.probing.outcome import ProbeOutcome
 from vpcprobe_collector.probing.payload import excerpt, parse_report
 
-# Throttling (TooManyRequestsException, EC2ThrottledException) is retried by botocore's
-# adaptive mode, which also slows the client down; never a hand-written loop. Invoke waits
-# for the function to finish, up to Lambda's 15-minute maximum, hence the long read timeout.
+# Invoke waits for the function to finish, up to Lambda's 15-minute maximum: hence the long
+# read timeout, kept only while no --cli-read-timeout is given. Retries follow
+# AWS_MAX_ATTEMPTS / AWS_RETRY_MODE / the profile like every client (aws.Session); with no
+# mode set, Invoke's is botocore's adaptive, which retries throttling
+# (TooManyRequestsException, EC2ThrottledException) and also slows the client down when
+# several invocations at once are throttled. Never a hand-written loop.
+INVOKE_READ_TIMEOUT_S = 910
 INVOKE_CONFIG = botocore.config.Config(
-    retries={"mode": "adaptive", "max_attempts": 6},
-    connect_timeout=10,
-    read_timeout=910,
+    retries={"mode": "adaptive"},
+    connect_timeout=CONNECT_TIMEOUT_S,
+    read_timeout=INVOKE_READ_TIMEOUT_S,
     user_agent_extra="vpcprobe",
 )
 MAX_PARALLEL = 10
@@ -58,7 +63,8 @@ _TIMED_OUT = re.compile(r"Task timed out after [0-9.]+ seconds")
 
 
 def lambda_client(session: Any) -> Any:
-    """A Lambda client for invoking probes (adaptive retries, long read timeout)."""
+    """A Lambda client for invoking probes: the session's retry settings and timeouts, with
+    adaptive retries and a long read timeout where the user set none."""
     return session.client("lambda", config=INVOKE_CONFIG)
 
 
