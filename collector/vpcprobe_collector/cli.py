@@ -233,7 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         # On a terminal's stderr, one line names the AWS call the command is waiting for.
         line = progress.on_terminal(quiet=bool(getattr(args, "quiet", False)), color=args.color)
-        with _debug_logging(bool(args.debug)), line:
+        with line, _debug_logging(bool(args.debug)):
             code: int = _run(args)
     except VpcprobeError as error:
         print(f"vpcprobe: error: {error.message}", file=sys.stderr)
