@@ -358,7 +358,16 @@ _SECRETS = (
     (re.compile(r"(Signature=)[0-9a-fA-F]+"), r"\1****"),
     (
         re.compile(
-            r"""((?:X-Amz-Security-Token|x-amz-security-token)['"]?\s*[:=]\s*['"]?)[^'",\s}]+"""
+            r"""((?:X-Amz-Security-Token|x-amz-security-token)['"]?\s*[:=]\s*b?['"]?)[^'",\s}]+"""
+        ),
+        r"\1****",
+    ),
+    # An assumed role's credentials in the sts:AssumeRole answer (XML) or a JSON body.
+    (re.compile(r"(<(?:AccessKeyId|SecretAccessKey|SessionToken)>)[^<]+"), r"\1****"),
+    (
+        re.compile(
+            r"""((?:AccessKeyId|SecretAccessKey|SessionToken|accessKeyId|secretAccessKey|"""
+            r"""sessionToken)['"]?\s*:\s*b?['"])[^'"]+"""
         ),
         r"\1****",
     ),

@@ -162,3 +162,28 @@ def test_an_assumed_role_client_keeps_timeouts_retries_and_endpoint(
         assert config.retries["mode"] == "adaptive"
     assert clients["peering"].meta.region_name == "eu-west-1"
     assert clients["peering"]._request_signer._credentials.access_key == "ASIAEXAMPLE"
+
+
+def test_debug_masks_the_assumed_roles_credentials(
+    aws: MotoServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--debug logs the sts:AssumeRole answer and the assumed role's signed requests: its
+    key, secret and session token are masked there like the caller's own."""
+    sts = aws.session().client("sts")
+    role = f"arn:aws:iam::{bs.OTHER_ACCOUNT}:role/vpcprobe-auditor"
+    code = cli.main(["--debug", "audit", "--assume-role", role, "--format", "json", "-q"])
+    err = capsys.readouterr().err
+    assert code in (0, 4), err[-2000:]
+    assert "<SecretAccessKey>****</SecretAccessKey>" in err  # the answer was logged, masked
+    assert "<SessionToken>****</SessionToken>" in err
+    # What moto hands out to the same role: none of it may be in the log.
+    again = sts.assume_role(RoleArn=role, RoleSessionName="check")["Credentials"]
+    assert again["SecretAccessKey"] not in err
+    leaked = [
+        line
+        for line in err.splitlines()
+        if "Security-Token" in line
+        and "Security-Token': b'****" not in line
+        and "Security-Token': '****" not in line
+    ]
+    assert not leaked, leaked[:2]
