@@ -57,7 +57,43 @@ def test_well_known_addresses_stay_as_they_are() -> None:
 def test_ipv6_addresses_get_pseudonyms_too() -> None:
     names = Pseudonyms()
     out = names.text("2600:1f18:a:b::5 in 2600:1f18:a:b::/64, 2600:1f18:a:c::5, 12:00:00")
-    assert out == "x:x:x:A::1 in x:x:x:A::0/64, x:x:x:B::1, 12:00:00"
+    assert out == "2600:x:A::1 in 2600:x:A::/64, 2600:x:B::1, 12:00:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # the first hextet as far as it tells the kind of address; CIDRs keep their length
+        ("vpc 2600:1f18:abcd::/56", "vpc 2600:x:A::/56"),
+        ("subnet 2600:1f18:abcd:1::/64", "subnet 2600:x:A::/64"),
+        ("link-local fe80::1ff:fe23:4567:890a%eth0", "link-local fe80:x:A::1%eth0"),
+        ("ula fd12:3456:789a:1::1/64", "ula fdxx:x:A::1/64"),
+        ("multicast ff02::fb", "multicast ff02:x:A::1"),
+        # written out in full, or with leading zeros, it is the same address
+        ("2600:1f18:abcd:0001:0000:0000:0000:0005", "2600:x:A::1"),
+        # IPv4-mapped (dotted or in hex) and NAT64: the pseudonym of the IPv4 address
+        ("mapped ::ffff:10.0.10.20", "mapped ::ffff:10.x.A.1"),
+        ("mapped ::ffff:a00:a14", "mapped ::ffff:10.x.A.1"),
+        ("nat64 64:ff9b::203.0.113.7", "nat64 64:ff9b::x.x.A.1"),
+        # punctuation after it, brackets around it, a port after them
+        ("public address 2600:1f18:abcd:1::5.", "public address 2600:x:A::1."),
+        ("url [2600:1f18:abcd:1::5]:443,", "url [2600:x:A::1]:443,"),
+        # inside a host name, dashes for colons
+        ("host 2600-1f18-abcd-1--5.sslip.io", "host 2600-x-A--1.sslip.io"),
+        # well-known addresses and things that only look like addresses stay
+        ("resolver fd00:ec2::253, ::1 and ::", "resolver fd00:ec2::253, ::1 and ::"),
+        ("at 12:00:00, mac 0a:1b:2c:3d:4e:5f", "at 12:00:00, mac 0a:1b:2c:3d:4e:5f"),
+    ],
+)
+def test_ipv6_pseudonyms_keep_a_readable_hint(text: str, masked: str) -> None:
+    assert redact_text(text, addresses=True) == masked
+
+
+def test_a_mapped_address_reads_as_its_ipv4_address() -> None:
+    names = Pseudonyms.for_vpcs(["10.0.0.0/16"])
+    out = names.text("10.0.10.20, ::ffff:10.0.10.20, ::ffff:10.0.10.21, 2600:1f18:a:b::5, 10.0.0.2")
+    assert out == "10.x.A.1, ::ffff:10.x.A.1, ::ffff:10.x.A.2, 2600:x:B::1, 10.0.0.2"
+    assert names.text("::FFFF:10.0.10.20 and 2600:1F18:A:B::5") == "::ffff:10.x.A.1 and 2600:x:B::1"
 
 
 def test_version_strings_and_times_are_no_addresses() -> None:
