@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import ipaddress
 import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -121,27 +124,98 @@ octet = st.integers(min_value=1, max_value=254)
 private = st.builds(lambda b, c, d: f"10.{b}.{c}.{d}", octet, octet, octet)
 public = st.builds(lambda c, d: f"203.0.{c}.{d}", octet, octet)
 accounts = st.from_regex(r"\A[1-9][0-9]{11}\Z")
-key_ids = st.from_regex(r"\AAKIA[A-Z0-9]{16}\Z")
-secrets = st.from_regex(r"\A[A-Za-z0-9/+]{40}\Z")
-
-
-def planted(address: str, other: str, account: str, key_id: str, secret: str) -> DiagnosisReport:
-    dashed = "ip-" + address.replace(".", "-") + ".ec2.internal"
-    text = (
-        f" seen from {address}. and {other}, host {dashed} / {address}.nip.io, account "
-        f"{account}, key {key_id}, aws_secret_access_key={secret}"
+key_ids = st.from_regex(r"\A(?:AKIA|ASIA)[A-Z0-9]{16}\Z")
+# 40 characters of base64 that mix upper and lower case with a digit: what a secret key is
+secrets = st.from_regex(r"\A[A-Za-z0-9/+]{40}\Z").filter(
+    lambda v: (
+        any(c.isupper() for c in v)
+        and any(c.islower() for c in v)
+        and any(c.isdigit() or c in "/+" for c in v)
     )
-    report = probe_report(label="db" + text, address=address)
+)
+# STS session tokens: `IQoJb3JpZ2lu...` (or the older `FwoGZXIvYXdz...`), hundreds of base64
+# characters with '/', '+' and '=' padding
+tokens = st.builds(
+    lambda prefix, raw: prefix + base64.b64encode(raw).decode(),
+    st.sampled_from(["IQoJb3JpZ2luX2VjE", "FwoGZXIvYXdzE"]),
+    st.binary(min_size=150, max_size=600),
+)
+# the three hextets after the first, four digits each so that a survivor is unmistakable
+hextet = st.integers(min_value=0x1000, max_value=0xFFFE).map(lambda v: f"{v:x}")  # not ffff
+ipv6_parts = st.tuples(st.sampled_from(["2600", "2a05", "fd12", "fe80"]), hextet, hextet, hextet)
+
+
+def ipv6_forms(parts: tuple[str, str, str, str], host: int, mapped: str) -> list[str]:
+    """One IPv6 address written every way a report may hold it."""
+    first, b, c, d = parts
+    full = f"{first}:{b}:{c}:{d}:0000:0000:0000:{host:04x}"
+    compressed = str(ipaddress.IPv6Address(full))
+    return [
+        full,
+        compressed,
+        f"{first}:{b}:{c}:{d}::/64",
+        f"{compressed}%eth0",
+        f"[{compressed}]:443",
+        compressed.replace(":", "-") + ".sslip.io",
+        f"::ffff:{mapped}",
+        f"::ffff:{ipaddress.IPv6Address('::ffff:' + mapped).exploded[-9:]}",  # hex: ::ffff:a00:a14
+    ]
+
+
+@dataclass(frozen=True)
+class Planted:
+    address: str
+    other: str
+    ipv6: list[str]
+    account: str
+    key_id: str
+    secret: str
+    token: str
+
+    def text(self) -> str:
+        dashed = "ip-" + self.address.replace(".", "-") + ".ec2.internal"
+        ipv6 = ", ".join(self.ipv6)
+        return (
+            f" seen from {self.address}. and {self.other}, host {dashed} / {self.address}.nip.io,"
+            f" v6 {ipv6}. account {self.account}, role arn:aws:iam::{self.account}:role/app,"
+            f" key {self.key_id}, aws_secret_access_key={self.secret}, echoed {self.secret}."
+            f" aws_session_token={self.token} X-Amz-Security-Token: {self.token}; bare {self.token}"
+        )
+
+    def values(self) -> list[str]:
+        """Everything that must not survive, and the parts that identify an IPv6 address."""
+        dashed = self.address.replace(".", "-")
+        parts = [p for v in self.ipv6[:1] for p in v.split(":")[1:4]]
+        token = [self.token[i : i + 24] for i in (12, len(self.token) // 2, len(self.token) - 24)]
+        return [
+            self.address,
+            self.other,
+            dashed,
+            self.account,
+            self.key_id,
+            self.secret,
+            *self.ipv6,
+            *parts,
+            *token,
+        ]
+
+
+def planted(values: Planted) -> DiagnosisReport:
+    text = values.text()
+    dashed = "ip-" + values.address.replace(".", "-") + ".ec2.internal"
+    report = probe_report(label="db" + text, address=values.address)
     report.environment.hostname = dashed
     for row in report.dns:
         row.error = "answer" + text
     assert report.resolv_conf is not None
-    report.resolv_conf.raw += f"nameserver {other}\nsearch {dashed}\n"
+    report.resolv_conf.raw += (
+        f"nameserver {values.other}\nnameserver {values.ipv6[1]}\nsearch {dashed}\n; {text}\n"
+    )
     join = TargetJoin(
         label="db" + text,
         host=dashed,
         port=5432,
-        addresses=[address, other],
+        addresses=[values.address, values.other, values.ipv6[1]],
         observed={"timeout": 3},
         conclusion="Blocked" + text,
         finding_codes=["DNS002"],
@@ -152,7 +226,12 @@ def planted(address: str, other: str, account: str, key_id: str, secret: str) ->
 
 
 def survivors(out: str, values: list[str]) -> list[str]:
-    return [v for v in values if re.search(rf"(?<![\d.]){re.escape(v)}(?![\d])", out)]
+    return [
+        v
+        for v in values
+        if re.search(rf"(?<![0-9A-Za-z.]){re.escape(v)}(?![0-9A-Za-z])", out, re.IGNORECASE)
+        or (len(v) > 12 and v.lower() in out.lower())
+    ]
 
 
 @settings(
@@ -163,16 +242,30 @@ def survivors(out: str, values: list[str]) -> list[str]:
 @given(
     address=private,
     other=public,
+    v6=ipv6_parts,
+    v6_host=st.integers(min_value=0x1000, max_value=0xFFFF),
     account=accounts,
     key_id=key_ids,
     secret=secrets,
+    token=tokens,
 )
 def test_no_planted_value_survives_in_any_output(
-    tmp_path: Path, address: str, other: str, account: str, key_id: str, secret: str
+    tmp_path: Path,
+    address: str,
+    other: str,
+    v6: tuple[str, str, str, str],
+    v6_host: int,
+    account: str,
+    key_id: str,
+    secret: str,
+    token: str,
 ) -> None:
-    report = planted(address, other, account, key_id, secret)
-    dashed = address.replace(".", "-")
-    values = [address, other, dashed, account, key_id, secret]
+    values = Planted(
+        address, other, ipv6_forms(v6, v6_host, address), account, key_id, secret, token
+    )
+    report = planted(values)
+    # unredacted, every planted value is there to be found: the check below can see them
+    assert survivors(render(report, "json"), values.values()) == values.values()
     outputs = {fmt: render(report, fmt, redact_addresses=True) for fmt in FORMATS}
     outputs["summary line"] = pipeline.render_summary(report, redact=True, addresses=True)
     bundle = tmp_path / "b.zip"
@@ -181,10 +274,10 @@ def test_no_planted_value_survives_in_any_output(
         for name in archive.namelist():
             outputs[name] = archive.read(name).decode()
     for where, out in outputs.items():
-        assert survivors(out, values) == [], where
+        assert survivors(out, values.values()) == [], where
     # with account redaction alone the addresses stay, the rest goes
     plain = render(report, "json", redact=True)
-    assert survivors(plain, [account, key_id, secret]) == []
+    assert survivors(plain, [account, key_id, secret, *values.values()[-3:]]) == []
     assert address in plain
 
 

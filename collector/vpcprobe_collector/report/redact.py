@@ -48,9 +48,15 @@ _NAMED_SECRET = re.compile(
     r"(?i)((?:secret[_-]?access[_-]?key|session[_-]?token|security[_-]?token|password|"
     r"authorization)[\"']?\s*[:=]\s*[\"']?)([A-Za-z0-9/+=_\-.]{8,})"
 )
-# A secret access key with no name before it: 40 characters of base64 that mix upper and
-# lower case with a digit, '/' or '+' (a hex digest or a word never does all three).
-_BARE_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+# Credentials with no name before them (echoed back by an endpoint): a secret access key is
+# 40 characters of base64 that mix upper and lower case with a digit, '/' or '+' (a hex digest
+# or a word never does all three); a session token is hundreds of them with '=' padding.
+_BARE_SECRET = re.compile(
+    r"(?<![A-Za-z0-9/+=])(?:[A-Za-z0-9/+]{40}|[A-Za-z0-9/+]{100,}={0,2})(?![A-Za-z0-9/+=])"
+)
+# A run of any length that begins as STS session tokens do: `IQoJb3JpZ2lu` (base64 of their
+# header), `FwoGZXIvYXdz` / `FQoGZXIvYXdz` (older ones), even cut short.
+_TOKEN_START = re.compile(r"(?<![A-Za-z0-9/+=])(?:IQoJb3JpZ2lu|F[Qw]oGZXIvYXdz)[A-Za-z0-9/+=]*")
 _IPV4 = re.compile(r"(?<!\d)(?<!\d\.)((?:\d{1,3}\.){3}\d{1,3})(?:/(\d{1,2}))?(?!\.?\d)")
 # `ip-10-0-1-2.ec2.internal`, `ec2-203-0-113-7.compute-1.amazonaws.com`
 _IPV4_DASHED = re.compile(
@@ -222,6 +228,7 @@ def redact_text(text: str, *, addresses: bool = False, pseudonyms: Pseudonyms | 
     text = _ACCOUNT.sub(ACCOUNT_MASK, text)
     text = _KEY_ID.sub(KEY_ID_MASK, text)
     text = _NAMED_SECRET.sub(lambda m: m.group(1) + SECRET_MASK, text)
+    text = _TOKEN_START.sub(SECRET_MASK, text)
     text = _BARE_SECRET.sub(_bare_secret, text)
     if addresses:
         text = (pseudonyms or Pseudonyms()).text(text)
