@@ -287,3 +287,13 @@ def test_a_secret_access_key_without_its_name_is_masked_too() -> None:
     out = redact_text(f"echoed back: {secret} (build {digest})")
     assert secret not in out and "[redacted]" in out
     assert digest in out
+
+
+def test_a_session_token_without_its_name_is_masked_even_cut_short() -> None:
+    token = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD" + "aB3+/x9Q" * 40 + "=="
+    cut = token[:60]  # what a length limit left of it
+    legacy = "FwoGZXIvYXdzEBYaDHhBTkNv" + "Zk9qR1Yz" * 20
+    text = f"echoed {token}; cut {cut}… legacy {legacy}."
+    assert redact_text(text) == "echoed [redacted]; cut [redacted]… legacy [redacted]."
+    kept = "log group /aws/lambda/orders-api, digest 0123456789abcdef" * 3
+    assert redact_text(kept) == kept
