@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import ipaddress
 import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -57,7 +60,43 @@ def test_well_known_addresses_stay_as_they_are() -> None:
 def test_ipv6_addresses_get_pseudonyms_too() -> None:
     names = Pseudonyms()
     out = names.text("2600:1f18:a:b::5 in 2600:1f18:a:b::/64, 2600:1f18:a:c::5, 12:00:00")
-    assert out == "x:x:x:A::1 in x:x:x:A::0/64, x:x:x:B::1, 12:00:00"
+    assert out == "2600:x:A::1 in 2600:x:A::/64, 2600:x:B::1, 12:00:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # the first hextet as far as it tells the kind of address; CIDRs keep their length
+        ("vpc 2600:1f18:abcd::/56", "vpc 2600:x:A::/56"),
+        ("subnet 2600:1f18:abcd:1::/64", "subnet 2600:x:A::/64"),
+        ("link-local fe80::1ff:fe23:4567:890a%eth0", "link-local fe80:x:A::1%eth0"),
+        ("ula fd12:3456:789a:1::1/64", "ula fdxx:x:A::1/64"),
+        ("multicast ff02::fb", "multicast ff02:x:A::1"),
+        # written out in full, or with leading zeros, it is the same address
+        ("2600:1f18:abcd:0001:0000:0000:0000:0005", "2600:x:A::1"),
+        # IPv4-mapped (dotted or in hex) and NAT64: the pseudonym of the IPv4 address
+        ("mapped ::ffff:10.0.10.20", "mapped ::ffff:10.x.A.1"),
+        ("mapped ::ffff:a00:a14", "mapped ::ffff:10.x.A.1"),
+        ("nat64 64:ff9b::203.0.113.7", "nat64 64:ff9b::x.x.A.1"),
+        # punctuation after it, brackets around it, a port after them
+        ("public address 2600:1f18:abcd:1::5.", "public address 2600:x:A::1."),
+        ("url [2600:1f18:abcd:1::5]:443,", "url [2600:x:A::1]:443,"),
+        # inside a host name, dashes for colons
+        ("host 2600-1f18-abcd-1--5.sslip.io", "host 2600-x-A--1.sslip.io"),
+        # well-known addresses and things that only look like addresses stay
+        ("resolver fd00:ec2::253, ::1 and ::", "resolver fd00:ec2::253, ::1 and ::"),
+        ("at 12:00:00, mac 0a:1b:2c:3d:4e:5f", "at 12:00:00, mac 0a:1b:2c:3d:4e:5f"),
+    ],
+)
+def test_ipv6_pseudonyms_keep_a_readable_hint(text: str, masked: str) -> None:
+    assert redact_text(text, addresses=True) == masked
+
+
+def test_a_mapped_address_reads_as_its_ipv4_address() -> None:
+    names = Pseudonyms.for_vpcs(["10.0.0.0/16"])
+    out = names.text("10.0.10.20, ::ffff:10.0.10.20, ::ffff:10.0.10.21, 2600:1f18:a:b::5, 10.0.0.2")
+    assert out == "10.x.A.1, ::ffff:10.x.A.1, ::ffff:10.x.A.2, 2600:x:B::1, 10.0.0.2"
+    assert names.text("::FFFF:10.0.10.20 and 2600:1F18:A:B::5") == "::ffff:10.x.A.1 and 2600:x:B::1"
 
 
 def test_version_strings_and_times_are_no_addresses() -> None:
@@ -85,27 +124,98 @@ octet = st.integers(min_value=1, max_value=254)
 private = st.builds(lambda b, c, d: f"10.{b}.{c}.{d}", octet, octet, octet)
 public = st.builds(lambda c, d: f"203.0.{c}.{d}", octet, octet)
 accounts = st.from_regex(r"\A[1-9][0-9]{11}\Z")
-key_ids = st.from_regex(r"\AAKIA[A-Z0-9]{16}\Z")
-secrets = st.from_regex(r"\A[A-Za-z0-9/+]{40}\Z")
-
-
-def planted(address: str, other: str, account: str, key_id: str, secret: str) -> DiagnosisReport:
-    dashed = "ip-" + address.replace(".", "-") + ".ec2.internal"
-    text = (
-        f" seen from {address}. and {other}, host {dashed} / {address}.nip.io, account "
-        f"{account}, key {key_id}, aws_secret_access_key={secret}"
+key_ids = st.from_regex(r"\A(?:AKIA|ASIA)[A-Z0-9]{16}\Z")
+# 40 characters of base64 that mix upper and lower case with a digit: what a secret key is
+secrets = st.from_regex(r"\A[A-Za-z0-9/+]{40}\Z").filter(
+    lambda v: (
+        any(c.isupper() for c in v)
+        and any(c.islower() for c in v)
+        and any(c.isdigit() or c in "/+" for c in v)
     )
-    report = probe_report(label="db" + text, address=address)
+)
+# STS session tokens: `IQoJb3JpZ2lu...` (or the older `FwoGZXIvYXdz...`), hundreds of base64
+# characters with '/', '+' and '=' padding
+tokens = st.builds(
+    lambda prefix, raw: prefix + base64.b64encode(raw).decode(),
+    st.sampled_from(["IQoJb3JpZ2luX2VjE", "FwoGZXIvYXdzE"]),
+    st.binary(min_size=150, max_size=600),
+)
+# the three hextets after the first, four digits each so that a survivor is unmistakable
+hextet = st.integers(min_value=0x1000, max_value=0xFFFE).map(lambda v: f"{v:x}")  # not ffff
+ipv6_parts = st.tuples(st.sampled_from(["2600", "2a05", "fd12", "fe80"]), hextet, hextet, hextet)
+
+
+def ipv6_forms(parts: tuple[str, str, str, str], host: int, mapped: str) -> list[str]:
+    """One IPv6 address written every way a report may hold it."""
+    first, b, c, d = parts
+    full = f"{first}:{b}:{c}:{d}:0000:0000:0000:{host:04x}"
+    compressed = str(ipaddress.IPv6Address(full))
+    return [
+        full,
+        compressed,
+        f"{first}:{b}:{c}:{d}::/64",
+        f"{compressed}%eth0",
+        f"[{compressed}]:443",
+        compressed.replace(":", "-") + ".sslip.io",
+        f"::ffff:{mapped}",
+        f"::ffff:{ipaddress.IPv6Address('::ffff:' + mapped).exploded[-9:]}",  # hex: ::ffff:a00:a14
+    ]
+
+
+@dataclass(frozen=True)
+class Planted:
+    address: str
+    other: str
+    ipv6: list[str]
+    account: str
+    key_id: str
+    secret: str
+    token: str
+
+    def text(self) -> str:
+        dashed = "ip-" + self.address.replace(".", "-") + ".ec2.internal"
+        ipv6 = ", ".join(self.ipv6)
+        return (
+            f" seen from {self.address}. and {self.other}, host {dashed} / {self.address}.nip.io,"
+            f" v6 {ipv6}. account {self.account}, role arn:aws:iam::{self.account}:role/app,"
+            f" key {self.key_id}, aws_secret_access_key={self.secret}, echoed {self.secret}."
+            f" aws_session_token={self.token} X-Amz-Security-Token: {self.token}; bare {self.token}"
+        )
+
+    def values(self) -> list[str]:
+        """Everything that must not survive, and the parts that identify an IPv6 address."""
+        dashed = self.address.replace(".", "-")
+        parts = [p for v in self.ipv6[:1] for p in v.split(":")[1:4]]
+        token = [self.token[i : i + 24] for i in (12, len(self.token) // 2, len(self.token) - 24)]
+        return [
+            self.address,
+            self.other,
+            dashed,
+            self.account,
+            self.key_id,
+            self.secret,
+            *self.ipv6,
+            *parts,
+            *token,
+        ]
+
+
+def planted(values: Planted) -> DiagnosisReport:
+    text = values.text()
+    dashed = "ip-" + values.address.replace(".", "-") + ".ec2.internal"
+    report = probe_report(label="db" + text, address=values.address)
     report.environment.hostname = dashed
     for row in report.dns:
         row.error = "answer" + text
     assert report.resolv_conf is not None
-    report.resolv_conf.raw += f"nameserver {other}\nsearch {dashed}\n"
+    report.resolv_conf.raw += (
+        f"nameserver {values.other}\nnameserver {values.ipv6[1]}\nsearch {dashed}\n; {text}\n"
+    )
     join = TargetJoin(
         label="db" + text,
         host=dashed,
         port=5432,
-        addresses=[address, other],
+        addresses=[values.address, values.other, values.ipv6[1]],
         observed={"timeout": 3},
         conclusion="Blocked" + text,
         finding_codes=["DNS002"],
@@ -116,7 +226,12 @@ def planted(address: str, other: str, account: str, key_id: str, secret: str) ->
 
 
 def survivors(out: str, values: list[str]) -> list[str]:
-    return [v for v in values if re.search(rf"(?<![\d.]){re.escape(v)}(?![\d])", out)]
+    return [
+        v
+        for v in values
+        if re.search(rf"(?<![0-9A-Za-z.]){re.escape(v)}(?![0-9A-Za-z])", out, re.IGNORECASE)
+        or (len(v) > 12 and v.lower() in out.lower())
+    ]
 
 
 @settings(
@@ -127,16 +242,30 @@ def survivors(out: str, values: list[str]) -> list[str]:
 @given(
     address=private,
     other=public,
+    v6=ipv6_parts,
+    v6_host=st.integers(min_value=0x1000, max_value=0xFFFF),
     account=accounts,
     key_id=key_ids,
     secret=secrets,
+    token=tokens,
 )
 def test_no_planted_value_survives_in_any_output(
-    tmp_path: Path, address: str, other: str, account: str, key_id: str, secret: str
+    tmp_path: Path,
+    address: str,
+    other: str,
+    v6: tuple[str, str, str, str],
+    v6_host: int,
+    account: str,
+    key_id: str,
+    secret: str,
+    token: str,
 ) -> None:
-    report = planted(address, other, account, key_id, secret)
-    dashed = address.replace(".", "-")
-    values = [address, other, dashed, account, key_id, secret]
+    values = Planted(
+        address, other, ipv6_forms(v6, v6_host, address), account, key_id, secret, token
+    )
+    report = planted(values)
+    # unredacted, every planted value is there to be found: the check below can see them
+    assert survivors(render(report, "json"), values.values()) == values.values()
     outputs = {fmt: render(report, fmt, redact_addresses=True) for fmt in FORMATS}
     outputs["summary line"] = pipeline.render_summary(report, redact=True, addresses=True)
     bundle = tmp_path / "b.zip"
@@ -145,10 +274,10 @@ def test_no_planted_value_survives_in_any_output(
         for name in archive.namelist():
             outputs[name] = archive.read(name).decode()
     for where, out in outputs.items():
-        assert survivors(out, values) == [], where
+        assert survivors(out, values.values()) == [], where
     # with account redaction alone the addresses stay, the rest goes
     plain = render(report, "json", redact=True)
-    assert survivors(plain, [account, key_id, secret]) == []
+    assert survivors(plain, [account, key_id, secret, *values.values()[-3:]]) == []
     assert address in plain
 
 
@@ -158,3 +287,13 @@ def test_a_secret_access_key_without_its_name_is_masked_too() -> None:
     out = redact_text(f"echoed back: {secret} (build {digest})")
     assert secret not in out and "[redacted]" in out
     assert digest in out
+
+
+def test_a_session_token_without_its_name_is_masked_even_cut_short() -> None:
+    token = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD" + "aB3+/x9Q" * 40 + "=="
+    cut = token[:60]  # what a length limit left of it
+    legacy = "FwoGZXIvYXdzEBYaDHhBTkNv" + "Zk9qR1Yz" * 20
+    text = f"echoed {token}; cut {cut}… legacy {legacy}."
+    assert redact_text(text) == "echoed [redacted]; cut [redacted]… legacy [redacted]."
+    kept = "log group /aws/lambda/orders-api, digest 0123456789abcdef" * 3
+    assert redact_text(kept) == kept

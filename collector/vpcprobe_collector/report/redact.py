@@ -4,6 +4,9 @@ Addresses become stable pseudonyms that keep what a reader needs: `10.0.10.20` b
 `10.x.A.1` (the same address the same pseudonym everywhere in one report, addresses of one /24
 under one letter, a CIDR keeping its prefix length), and the well-known addresses a reader
 must recognise (the Amazon resolver, VPC+2, the Lambda DNS forwarder) stay as they are.
+IPv6 alike: `2600:1f18:abcd:1::5` becomes `2600:x:A::1` (the first hextet as far as it tells a
+global, link-local or unique-local address, one letter per /64), `::ffff:10.0.10.20` becomes
+`::ffff:10.x.A.1`, the pseudonym of its IPv4 address.
 """
 
 from __future__ import annotations
@@ -45,18 +48,54 @@ _NAMED_SECRET = re.compile(
     r"(?i)((?:secret[_-]?access[_-]?key|session[_-]?token|security[_-]?token|password|"
     r"authorization)[\"']?\s*[:=]\s*[\"']?)([A-Za-z0-9/+=_\-.]{8,})"
 )
-# A secret access key with no name before it: 40 characters of base64 that mix upper and
-# lower case with a digit, '/' or '+' (a hex digest or a word never does all three).
-_BARE_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+# Credentials with no name before them (echoed back by an endpoint): a secret access key is
+# 40 characters of base64 that mix upper and lower case with a digit, '/' or '+' (a hex digest
+# or a word never does all three); a session token is hundreds of them with '=' padding.
+_BARE_SECRET = re.compile(
+    r"(?<![A-Za-z0-9/+=])(?:[A-Za-z0-9/+]{40}|[A-Za-z0-9/+]{100,}={0,2})(?![A-Za-z0-9/+=])"
+)
+# A run of any length that begins as STS session tokens do: `IQoJb3JpZ2lu` (base64 of their
+# header), `FwoGZXIvYXdz` / `FQoGZXIvYXdz` (older ones), even cut short.
+_TOKEN_START = re.compile(r"(?<![A-Za-z0-9/+=])(?:IQoJb3JpZ2lu|F[Qw]oGZXIvYXdz)[A-Za-z0-9/+=]*")
 _IPV4 = re.compile(r"(?<!\d)(?<!\d\.)((?:\d{1,3}\.){3}\d{1,3})(?:/(\d{1,2}))?(?!\.?\d)")
 # `ip-10-0-1-2.ec2.internal`, `ec2-203-0-113-7.compute-1.amazonaws.com`
 _IPV4_DASHED = re.compile(
     r"(?:(?<=ec2-)|(?<!\d)(?<!\d-))(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})(?!-?\d)"
 )
+# An IPv6 address, also with an IPv4 tail (`::ffff:10.0.10.20`), a prefix length or a zone
+# (`fe80::1%eth0`: the zone is kept, it names an interface).
 _IPV6 = re.compile(
-    r"(?<![0-9A-Za-z:])([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?:/(\d{1,3}))?"
-    r"(?![0-9A-Za-z:])"
+    r"(?<![0-9A-Za-z:.])([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\.\d{1,3}){0,3})"
+    r"(?:/(\d{1,3}))?(?![0-9A-Za-z:])"
 )
+# An IPv6 address written with dashes inside a host name (`2600-1f18-a-1--5.sslip.io`):
+# eight groups or a `--`, then a dot and a label.
+_IPV6_DASHED = re.compile(
+    r"(?<![0-9A-Za-z])(?<![0-9A-Fa-f]-)([0-9A-Fa-f]{0,4}(?:-[0-9A-Fa-f]{0,4}){2,7})(?=\.[A-Za-z])"
+)
+_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_LINK_LOCAL = ipaddress.IPv6Network("fe80::/10")
+_UNIQUE_LOCAL = ipaddress.IPv6Network("fc00::/7")
+_GLOBAL = ipaddress.IPv6Network("2000::/3")
+_MULTICAST = ipaddress.IPv6Network("ff00::/8")
+
+
+def _ipv6_kind(address: ipaddress.IPv6Address) -> str:
+    """The first hextet as far as it says what kind of address this is, never more.
+
+    `2600` (global: the registry's block), `fe80` (link-local), `fdxx` (unique local: the rest
+    of the hextet is the network's random ID), `ff02` (multicast scope), else `x`.
+    """
+    first = int(address) >> 112
+    if address in _LINK_LOCAL:
+        return "fe80"
+    if address in _UNIQUE_LOCAL:
+        return f"{first >> 8:x}xx"
+    if address in _GLOBAL or address in _MULTICAST:
+        return f"{first:x}"
+    return "x"
+
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -116,13 +155,23 @@ class Pseudonyms:
         return f"{first}.x.{network}.{self._host(network, octets[3])}"
 
     def ipv6(self, address: ipaddress.IPv6Address) -> str:
-        """`2600:1f18:a:b::5` -> `x:x:x:C::1`; a well-known address unchanged."""
+        """`2600:1f18:a:b::5` -> `2600:x:A::1`, `::ffff:10.0.10.20` -> `::ffff:10.x.A.1`.
+
+        The first hextet stays as far as it tells the kind of address (`_ipv6_kind`), the letter
+        names the /64, the number the host in it; a network's own address ends in `::`. An
+        IPv4-mapped or NAT64 address is its IPv4 address's pseudonym behind the fixed prefix.
+        A well-known address stays as it is.
+        """
         if str(address) in self.keep:
             return str(address)
+        for prefix, network in (("::ffff:", _MAPPED), ("64:ff9b::", _NAT64)):
+            if address in network:
+                return prefix + self.ipv4(str(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)))
         hextets = address.exploded.split(":")
-        network = self._network("6:" + ":".join(hextets[:4]))
-        host = "0" if not any(int(h, 16) for h in hextets[4:]) else ":".join(hextets[4:])
-        return f"x:x:x:{network}::{self._host(network, host)}"
+        letter = self._network("6:" + ":".join(hextets[:4]))
+        host = "0" if not int(address) & (2**64 - 1) else ":".join(hextets[4:])
+        number = self._host(letter, host)
+        return f"{_ipv6_kind(address)}:x:{letter}::" + ("" if number == "0" else number)
 
     def _sub_ipv4(self, match: re.Match[str]) -> str:
         address, prefix = match.group(1), match.group(2)
@@ -148,11 +197,24 @@ class Pseudonyms:
             return match.group(0)
         return self.ipv6(address) + (f"/{prefix}" if prefix else "")
 
+    def _sub_ipv6_dashed(self, match: re.Match[str]) -> str:
+        text = match.group(1)
+        try:
+            address = ipaddress.IPv6Address(text.replace("-", ":"))
+        except ValueError:
+            return text
+        return self.ipv6(address).replace(":", "-")
+
     def text(self, text: str) -> str:
-        """`text` with every IPv4 and IPv6 address (also `ip-10-0-1-2` style) replaced."""
+        """`text` with every IPv4 and IPv6 address (also `ip-10-0-1-2` style) replaced.
+
+        IPv6 first, so that an IPv4-mapped address is read whole, not as an IPv4 address
+        after a stray `::ffff:`.
+        """
+        text = _IPV6.sub(self._sub_ipv6, text)
+        text = _IPV6_DASHED.sub(self._sub_ipv6_dashed, text)
         text = _IPV4.sub(self._sub_ipv4, text)
-        text = _IPV4_DASHED.sub(self._sub_dashed, text)
-        return _IPV6.sub(self._sub_ipv6, text)
+        return _IPV4_DASHED.sub(self._sub_dashed, text)
 
 
 def _bare_secret(match: re.Match[str]) -> str:
@@ -166,6 +228,7 @@ def redact_text(text: str, *, addresses: bool = False, pseudonyms: Pseudonyms | 
     text = _ACCOUNT.sub(ACCOUNT_MASK, text)
     text = _KEY_ID.sub(KEY_ID_MASK, text)
     text = _NAMED_SECRET.sub(lambda m: m.group(1) + SECRET_MASK, text)
+    text = _TOKEN_START.sub(SECRET_MASK, text)
     text = _BARE_SECRET.sub(_bare_secret, text)
     if addresses:
         text = (pseudonyms or Pseudonyms()).text(text)
