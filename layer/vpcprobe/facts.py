@@ -11,6 +11,7 @@ the two together). The enums, limits and host-name checks live here once and
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,8 +28,6 @@ SYSTEM_RESOLVER = "system"
 LAMBDA_DNS_FORWARDER = "169.254.78.1"
 
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")
-_OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
 
 
 class Transport(StrEnum):
@@ -98,15 +97,8 @@ class ReportStatus(StrEnum):
 def is_ip(text: str) -> bool:
     """True for an IPv4 or IPv6 literal (an IPv6 %scope is allowed): the one such test that
     both the probe and the collector use."""
-    address = text.split("%", 1)[0]
-    if ":" not in address:
-        # IPv4 is four decimal octets without leading zeros, exactly what
-        # ipaddress.IPv4Address accepts; ipaddress is imported only for IPv6.
-        return _IPV4.fullmatch(address) is not None
-    import ipaddress
-
     try:
-        ipaddress.IPv6Address(address)
+        ipaddress.ip_address(text.split("%", 1)[0])
     except ValueError:
         return False
     return True
