@@ -6,7 +6,8 @@ read-only directory, and measures CPU seconds (user + system, children's rusage)
 `python -S` processes whose sys.path is only the standard library, the layer's python/ and a
 folder holding boto3 and its dependencies (as the Lambda runtime provides them). Paired and
 interleaved with two floors measured in the same run: a handler that imports only json, and
-`import boto3` alone. The same layer without its __pycache__ is measured beside it.
+`import boto3` alone. The same layer without its __pycache__ is measured beside it. The probe
+logs at INFO, as template.yaml deploys it (one JSON line per step, to /dev/null here).
 
 Goals: first invocation (two loopback targets, no Logs call) <= 6x the bare-handler floor;
 `import vpcprobe.handler` <= 0.6x `import boto3`.
@@ -102,7 +103,8 @@ def main() -> int:
             "PYTHONDONTWRITEBYTECODE": "1",
             "VPCPROBE_RESOLV_CONF": os.devnull,
             "VPCPROBE_FORWARDER": "",
-            "POWERTOOLS_LOG_LEVEL": "WARNING",
+            # As template.yaml ships the probe: one JSON log line per step is written.
+            "POWERTOOLS_LOG_LEVEL": "INFO",
         }
 
         def command(path: Path, code: str) -> list[str]:

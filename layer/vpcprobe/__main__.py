@@ -52,7 +52,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The command line of `python -m vpcprobe`."""
     from vpcprobe import __version__
-    from vpcprobe.models import MAX_TIMEOUT_S, RecordType
+    from vpcprobe.facts import MAX_TIMEOUT_S, RecordType
 
     parser = _Parser(
         prog=PROG,
@@ -109,7 +109,7 @@ def request_from(args: argparse.Namespace) -> dict[str, Any]:
 def _stderr_listener(kind: str, result: Any) -> None:
     from vpcprobe import environment
 
-    line = json.dumps({"step": kind, "result": result.model_dump(mode="json", exclude_none=True)})
+    line = json.dumps({"step": kind, "result": result.to_json(exclude_none=True)})
     print(environment.redact(line), file=sys.stderr)
 
 
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     report = run_probe(
         request, budget_s=args.deadline, listener=_stderr_listener if args.verbose else None
     )
-    print(environment.redact(report.model_dump_json(indent=2)))
+    print(environment.redact(json.dumps(report.to_json(), indent=2)))
     return 0
 
 

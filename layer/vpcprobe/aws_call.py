@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from vpcprobe import environment
-from vpcprobe.models import AwsResult, AwsStatus, SkipReason
+from vpcprobe.facts import AwsResult, AwsStatus, SkipReason
 
 LOGS = "logs"
 STS = "sts"

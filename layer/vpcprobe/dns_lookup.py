@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from vpcprobe import environment
-from vpcprobe.models import (
+from vpcprobe.facts import (
     SYSTEM_RESOLVER,
     DnsResult,
     DnsStatus,

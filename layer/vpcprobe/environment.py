@@ -9,7 +9,7 @@ import re
 import socket
 from typing import Any
 
-from vpcprobe.models import Environment
+from vpcprobe.facts import Environment
 
 _MAX_VALUE = 256
 _ARCHITECTURES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}

@@ -12,23 +12,21 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from pydantic import ValidationError
-
 from vpcprobe import __version__, environment
-from vpcprobe.models import (
+from vpcprobe.facts import (
     Deadline,
     DnsResult,
     Environment,
     ProbeError,
     ProbeReport,
-    ProbeRequest,
     ReportStatus,
     SkipReason,
     TcpResult,
 )
+from vpcprobe.request import PROBE_EVENT_KEY, parse_event
 from vpcprobe.runner import Result, run_probe, safety_margin_ms
 
-PROBE_EVENT_KEY = "vpcprobe"
+__all__ = ["PROBE_EVENT_KEY", "handler", "log_step", "logger", "parse_event"]
 SERVICE = "vpcprobe"
 # Off Lambda (a context without remaining time), the probe allows itself this long.
 DEFAULT_BUDGET_MS = 30_000.0
@@ -83,7 +81,7 @@ def log_step(kind: str, result: Result, secrets: list[str] | None = None) -> Non
     each of a thousand lines costs more than the lines themselves on a small CPU share).
     """
     with contextlib.suppress(Exception):  # logging must never cost the report
-        raw = result.model_dump_json(exclude_none=True)
+        raw = json.dumps(result.to_json(exclude_none=True))
         fields = json.loads(environment.redact(raw, secrets))
         logger().info(
             environment.redact(_summary(result), secrets), extra={"step": kind, "result": fields}
@@ -99,27 +97,6 @@ def _log_deadline(report: ProbeReport) -> None:
             logger().info(f"{cut} steps cut short by the deadline", extra={"step": "deadline"})
 
 
-def parse_event(event: Any) -> tuple[ProbeRequest | None, list[ProbeError]]:
-    """The request in `event` (also wrapped as {"vpcprobe": {...}}), or readable errors."""
-    if event is None:
-        event = {}
-    if isinstance(event, dict) and len(event) == 1 and PROBE_EVENT_KEY in event:
-        event = event[PROBE_EVENT_KEY] if event[PROBE_EVENT_KEY] is not None else {}
-    try:
-        return ProbeRequest.model_validate(event), []
-    except ValidationError as exc:
-        errors = []
-        for error in exc.errors(include_url=False, include_input=False):
-            location = ".".join(str(part) for part in error.get("loc", ())) or None
-            message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
-            errors.append(
-                ProbeError(
-                    step="request", message=environment.clip(message, 500), location=location
-                )
-            )
-        return None, errors
-
-
 def _remaining_ms(context: Any) -> float | None:
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     if not callable(remaining):
@@ -131,7 +108,7 @@ def _remaining_ms(context: Any) -> float | None:
 
 
 def _finish(report: ProbeReport, secrets: list[str] | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(environment.redact(report.model_dump_json(), secrets))
+    data: dict[str, Any] = json.loads(environment.redact(json.dumps(report.to_json()), secrets))
     return data
 
 

@@ -1,11 +1,14 @@
-"""The probe's wire contract: what it is asked (ProbeRequest) and what it reports (ProbeReport)."""
+"""The probe's wire contract: what it is asked (ProbeRequest) and what it reports (ProbeReport).
+
+These pydantic models are the versioned contract the collector validates (hostile) reports
+with. The probe itself builds the plain records of `vpcprobe.facts` and never imports this
+module on a cold start with a valid request; tests/probe/test_contract.py holds the two
+shapes together. Enums, limits and host-name checks are defined once, in `vpcprobe.facts`.
+"""
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -17,111 +20,63 @@ from pydantic import (
     model_validator,
 )
 
-SCHEMA_VERSION: Literal[1] = 1
-MAX_TARGETS = 64
-MAX_DNS_NAMES = 64
-MAX_NAMESERVERS = 16
-DEFAULT_TIMEOUT_S = 2.0
-MAX_TIMEOUT_S = 10.0
-SYSTEM_RESOLVER = "system"
-LAMBDA_DNS_FORWARDER = "169.254.78.1"
+from vpcprobe.facts import (
+    DEFAULT_TIMEOUT_S,
+    LAMBDA_DNS_FORWARDER,
+    MAX_DNS_NAMES,
+    MAX_NAMESERVERS,
+    MAX_TARGETS,
+    MAX_TIMEOUT_S,
+    SCHEMA_VERSION,
+    SYSTEM_RESOLVER,
+    AwsStatus,
+    DnsStatus,
+    RecordType,
+    ReportStatus,
+    SkipReason,
+    TcpStatus,
+    Transport,
+    is_ip,
+    parse_host_port,
+    target_display,
+    validate_hostname,
+)
 
-_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")
-
-
-class Transport(StrEnum):
-    """How a DNS query travels; `system` is getaddrinfo, as application code sees it."""
-
-    UDP = "udp"
-    TCP = "tcp"
-    SYSTEM = "system"
-
-
-class RecordType(StrEnum):
-    A = "A"
-    AAAA = "AAAA"
-    CNAME = "CNAME"
-    TXT = "TXT"
-    MX = "MX"
-    SRV = "SRV"
-
-
-class DnsStatus(StrEnum):
-    OK = "ok"
-    NXDOMAIN = "nxdomain"
-    NO_ANSWER = "no_answer"
-    SERVFAIL = "servfail"
-    REFUSED = "refused"
-    TIMEOUT = "timeout"
-    ERROR = "error"
-    SKIPPED = "skipped"
-
-
-class TcpStatus(StrEnum):
-    OPEN = "open"
-    REFUSED = "refused"
-    TIMEOUT = "timeout"
-    UNREACHABLE = "unreachable"
-    DNS_FAILED = "dns_failed"
-    ERROR = "error"
-    SKIPPED = "skipped"
-
-
-class AwsStatus(StrEnum):
-    OK = "ok"
-    ACCESS_DENIED = "access_denied"
-    TIMEOUT = "timeout"
-    DNS_FAILED = "dns_failed"
-    CONNECT_FAILED = "connect_failed"
-    ERROR = "error"
-    SKIPPED = "skipped"
-
-
-class SkipReason(StrEnum):
-    """Why a step produced no observation."""
-
-    DEADLINE = "deadline"
-    DISABLED = "disabled"
-
-
-class ReportStatus(StrEnum):
-    OK = "ok"
-    INVALID_REQUEST = "invalid_request"
-    ERROR = "error"  # the probe itself failed (a bug): `errors` says how
-
+__all__ = [
+    "DEFAULT_TIMEOUT_S",
+    "LAMBDA_DNS_FORWARDER",
+    "MAX_DNS_NAMES",
+    "MAX_NAMESERVERS",
+    "MAX_TARGETS",
+    "MAX_TIMEOUT_S",
+    "SCHEMA_VERSION",
+    "SYSTEM_RESOLVER",
+    "AwsRequest",
+    "AwsResult",
+    "AwsStatus",
+    "Deadline",
+    "DnsResult",
+    "DnsStatus",
+    "Environment",
+    "NotBoolean",
+    "ProbeError",
+    "ProbeReport",
+    "ProbeRequest",
+    "RecordType",
+    "ReportStatus",
+    "ResolvConf",
+    "SkipReason",
+    "Target",
+    "TcpResult",
+    "TcpStatus",
+    "Transport",
+    "is_ip",
+    "parse_host_port",
+    "target_display",
+    "validate_hostname",
+]
 
 # ---------------------------------------------------------------------------- request
-
-
-def is_ip(text: str) -> bool:
-    """True for an IPv4 or IPv6 literal (an IPv6 %scope is allowed): the one such test that
-    both the probe and the collector use."""
-    try:
-        ipaddress.ip_address(text.split("%", 1)[0])
-    except ValueError:
-        return False
-    return True
-
-
-def validate_hostname(host: str) -> str:
-    """Return `host` if it is an IP literal or a valid DNS name (trailing dot allowed)."""
-    host = host.strip()
-    if is_ip(host):
-        return host
-    name = host[:-1] if host.endswith(".") else host
-    if not name or len(name) > 253:
-        raise ValueError(f"{host!r} is not a valid host name")
-    labels = name.split(".")
-    for label in labels:
-        # Underscores stay allowed (_sip._tcp.example.com, hosts named db_1), but a label
-        # needs at least one letter or digit.
-        if not _LABEL.match(label) or not label.strip("_-"):
-            raise ValueError(f"{host!r} is not a valid host name")
-    if labels[-1].isdigit():
-        # 10.0.0.256 or 1.2.3: no top-level domain is all digits, so this was meant as an
-        # IP address, and it is not a valid one.
-        raise ValueError(f"{host!r} is neither a valid IP address nor a valid host name")
-    return host
 
 
 def _not_a_boolean(value: Any) -> Any:
@@ -133,35 +88,6 @@ def _not_a_boolean(value: Any) -> Any:
 
 # A number that true/false are not (JSON booleans are not numbers).
 NotBoolean = BeforeValidator(_not_a_boolean)
-
-
-def target_display(host: str, port: int, label: str | None = None) -> str:
-    """How a target is named to people: its label, else host:port (IPv6 in brackets)."""
-    if label:
-        return label
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def parse_host_port(text: str) -> tuple[str, int]:
-    """Split "host:port" or "[v6]:port" into (host, port); raise ValueError saying why not."""
-    text = text.strip()
-    if text.startswith("["):
-        host, sep, rest = text[1:].partition("]")
-        if not sep or not rest.startswith(":"):
-            raise ValueError(f"{text!r}: write an IPv6 target as [address]:port")
-        port_text = rest[1:]
-    else:
-        host, sep, port_text = text.rpartition(":")
-        if not sep:
-            raise ValueError(f"{text!r}: expected host:port")
-        if ":" in host:
-            raise ValueError(f"{text!r}: write an IPv6 target as [address]:port")
-    if not port_text.isdigit():
-        raise ValueError(f"{text!r}: port must be a number from 1 to 65535")
-    port = int(port_text)
-    if not 1 <= port <= 65535:
-        raise ValueError(f"{text!r}: port must be a number from 1 to 65535")
-    return validate_hostname(host), port
 
 
 class _Model(BaseModel):

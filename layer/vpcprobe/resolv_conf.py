@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 from typing import TextIO
 
-from vpcprobe.models import ResolvConf
+from vpcprobe.facts import ResolvConf, is_ip
 
 PATH_VARIABLE = "VPCPROBE_RESOLV_CONF"
 DEFAULT_PATH = "/etc/resolv.conf"
@@ -25,11 +24,7 @@ def resolv_conf_path() -> str:
 
 def _server(text: str) -> str | None:
     """The address if `text` is an IP address (IPv6 may carry a %scope), else None."""
-    try:
-        ipaddress.ip_address(text.split("%", 1)[0])
-    except ValueError:
-        return None
-    return text
+    return text if is_ip(text) else None
 
 
 def _option(token: str) -> tuple[str, int | bool | str]:

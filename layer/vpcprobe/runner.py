@@ -9,12 +9,12 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from vpcprobe import __version__, aws_call, dns_lookup, environment, resolv_conf, tcp_connect
-from vpcprobe.models import (
+from vpcprobe.facts import (
     LAMBDA_DNS_FORWARDER,
     SYSTEM_RESOLVER,
     AwsResult,
@@ -260,7 +260,7 @@ def _cut_short(step: _Step, began: float | None) -> Result:
         return result
     ran_ms = round((time.monotonic() - began) * 1000, 1)
     message = f"still running after {ran_ms:.0f} ms when the probe's deadline came"
-    return result.model_copy(update={"elapsed_ms": ran_ms, "error": message})
+    return replace(result, elapsed_ms=ran_ms, error=message)
 
 
 class _Pace:

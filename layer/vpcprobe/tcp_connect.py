@@ -7,7 +7,7 @@ import socket
 import time
 
 from vpcprobe.dns_lookup import StillBlockedError, getaddrinfo
-from vpcprobe.models import SkipReason, Target, TcpResult, TcpStatus, is_ip
+from vpcprobe.facts import SkipReason, Target, TcpResult, TcpStatus, is_ip
 
 # The kernel's answers that mean "no path" rather than "a host said no".
 _UNREACHABLE = {

@@ -223,7 +223,7 @@ def test_targets_and_the_aws_call_run_before_dns_when_workers_are_scarce(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from vpcprobe import aws_call, dns_lookup
-    from vpcprobe.models import AwsResult, DnsResult, TcpResult
+    from vpcprobe.facts import AwsResult, DnsResult, TcpResult
 
     _write_resolv_conf(tmp_path, monkeypatch, "nameserver 127.0.0.1\n")
     monkeypatch.setenv("VPCPROBE_FORWARDER", "")
@@ -317,7 +317,7 @@ def test_connects_to_named_targets_go_ahead_of_queued_dns_queries(
     behind the DNS queries, the deadline would come first and the targets would be skipped.
     """
     from vpcprobe import dns_lookup
-    from vpcprobe.models import DnsResult
+    from vpcprobe.facts import DnsResult
 
     _write_resolv_conf(tmp_path, monkeypatch, "nameserver 127.0.0.1\n")
     monkeypatch.setenv("VPCPROBE_FORWARDER", "")

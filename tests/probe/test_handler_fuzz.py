@@ -10,16 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vpcprobe import aws_call, dns_lookup, tcp_connect
+from vpcprobe.facts import AwsResult, AwsStatus, DnsResult, DnsStatus, TcpResult, TcpStatus
 from vpcprobe.handler import handler
-from vpcprobe.models import (
-    AwsResult,
-    AwsStatus,
-    DnsResult,
-    DnsStatus,
-    ProbeReport,
-    TcpResult,
-    TcpStatus,
-)
+from vpcprobe.models import ProbeReport
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),

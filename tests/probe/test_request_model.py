@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from vpcprobe import facts
 from vpcprobe.handler import parse_event
 from vpcprobe.models import MAX_DNS_NAMES, MAX_TARGETS, ProbeRequest, RecordType, Transport
 
@@ -128,7 +129,7 @@ def test_wrapped_event_and_none_are_accepted() -> None:
     assert errors == []
     assert request is not None and request.targets[0].port == 22
     request, errors = parse_event(None)
-    assert request == ProbeRequest()
+    assert request == facts.ProbeRequest()
 
 
 @pytest.mark.parametrize("event", [[], "targets", 42, {"vpcprobe": 7}])

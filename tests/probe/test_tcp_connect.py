@@ -9,7 +9,7 @@ import pytest
 
 from tests.probe.loopback_servers import black_hole, closed_port, listener
 from vpcprobe import tcp_connect
-from vpcprobe.models import Target, TcpStatus
+from vpcprobe.facts import Target, TcpStatus
 
 
 def test_open_port() -> None:
@@ -45,7 +45,7 @@ def test_ipv6_loopback() -> None:
     with server:
         server.listen(4)
         port = server.getsockname()[1]
-        target = Target.model_validate(f"[::1]:{port}")
+        target = Target(host="::1", port=port)
         assert tcp_connect.resolve(target) == ["::1"]
         result = tcp_connect.connect(target, "::1", timeout=2)
     assert result.status == TcpStatus.OPEN
