@@ -346,7 +346,7 @@ class LogsApiUnreachable(ServiceApiRule):
         "Create an interface endpoint for com.amazonaws.REGION.logs with private DNS, or route "
         "through a NAT gateway."
     )
-    inputs = ("probe.aws", EC2_ENDPOINTS, EC2_VPCS, EC2_ROUTES, EC2_NATS)
+    inputs = ("probe.aws", "probe.dns", EC2_ENDPOINTS, EC2_VPCS, EC2_ROUTES, EC2_NATS)
 
     def services(self, ctx: RuleContext) -> list[str]:
         return ["logs"] if ctx.in_vpc else []
@@ -376,7 +376,7 @@ class EndpointPrivateDnsOff(Rule):
         "addresses: traffic goes to the NAT gateway (or nowhere) instead of the endpoint."
     )
     how_to_fix = "Enable private DNS on the endpoint and both DNS attributes on the VPC."
-    inputs = (EC2_ENDPOINTS, "ec2:DescribeVpcAttribute")
+    inputs = (EC2_ENDPOINTS, EC2_VPCS, "ec2:DescribeVpcAttribute")
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         reason = ctx.skipped_reason(EC2_ENDPOINTS)
@@ -556,7 +556,13 @@ class ServiceNameBypassesEndpoint(Rule):
         "Turn on the endpoint's private DNS and the VPC's DNS attributes; with a custom DNS "
         "server, forward the service's name to the VPC resolver (VPC base address + 2)."
     )
-    inputs = ("probe.dns", EC2_ENDPOINTS, "ec2:DescribeVpcAttribute", "ec2:DescribeDhcpOptions")
+    inputs = (
+        "probe.dns",
+        EC2_ENDPOINTS,
+        EC2_VPCS,
+        "ec2:DescribeVpcAttribute",
+        "ec2:DescribeDhcpOptions",
+    )
     limits = "Needs a probe report: the probe resolves the logs and sts names by default."
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:

@@ -341,7 +341,7 @@ class CustomDnsBlocked(Rule):
     how_to_fix = (
         "Allow UDP and TCP 53 to the DNS server in the function's security group and network ACLs."
     )
-    inputs = (EC2_DHCP, EC2_SGS, EC2_NACLS)
+    inputs = (EC2_DHCP, EC2_SGS, EC2_NACLS, "probe.dns")
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         dopt = ctx.snapshot.dhcp_options

@@ -143,7 +143,7 @@ class NoRouteToInternet(SubnetRule):
     )
     # The endpoints decide the severity (an isolated subnet on purpose); the probe's results
     # too, but a missing probe only keeps it high, so probe fields are not required.
-    inputs = ("lambda:GetFunction", EC2_VPCS, EC2_ROUTES, EC2_NATS, EC2_ENDPOINTS)
+    inputs = ("lambda:GetFunction", EC2_VPCS, EC2_ROUTES, EC2_NATS, EC2_ENDPOINTS, "probe.aws")
     limits = (
         "A function meant to be isolated (interface endpoints, or gateway endpoints for S3 and "
         "DynamoDB on its route table), or one whose probe reached every target and AWS API it "
