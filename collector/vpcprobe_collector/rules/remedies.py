@@ -109,8 +109,10 @@ def route(
     transit_gateway_id: str | None = None,
     egress_only_internet_gateway_id: str | None = None,
     vpc_peering_connection_id: str | None = None,
+    region: str | None = None,
 ) -> str:
-    """`aws ec2 create-route` (or `replace-route`) for one destination and one target."""
+    """`aws ec2 create-route` (or `replace-route`) for one destination and one target;
+    `region` when the route table is in another region than the snapshot's."""
     targets = {
         "--gateway-id": gateway_id,
         "--nat-gateway-id": nat_gateway_id,
@@ -123,7 +125,10 @@ def route(
         raise ValueError("a route has exactly one target")
     verb = "replace-route" if replace else "create-route"
     family = "--destination-ipv6-cidr-block" if ":" in destination else "--destination-cidr-block"
-    return f"aws ec2 {verb} --route-table-id {route_table_id} {family} {destination} {given[0]}"
+    return (
+        f"aws ec2 {verb} --route-table-id {route_table_id} {family} {destination} {given[0]}"
+        + _region(region)
+    )
 
 
 def create_route_table(vpc_id: str) -> str:
@@ -163,9 +168,11 @@ VPC_DNS_FLAGS = {
 }
 
 
-def enable_vpc_attribute(vpc_id: str, attribute: str) -> str:
-    """Turn on `enableDnsSupport` or `enableDnsHostnames` for a VPC."""
-    return f"aws ec2 modify-vpc-attribute --vpc-id {vpc_id} --{VPC_DNS_FLAGS[attribute]} Value=true"
+def enable_vpc_attribute(vpc_id: str, attribute: str, *, as_json: bool = False) -> str:
+    """Turn on `enableDnsSupport` or `enableDnsHostnames` for a VPC (the value in the CLI's
+    shorthand, or as JSON)."""
+    value = shlex.quote('{"Value":true}') if as_json else "Value=true"
+    return f"aws ec2 modify-vpc-attribute --vpc-id {vpc_id} --{VPC_DNS_FLAGS[attribute]} {value}"
 
 
 def modify_vpc_tenancy_default(vpc_id: str) -> str:
@@ -246,4 +253,159 @@ def associate_vpc_with_hosted_zone(
 def list_resolver_rule_associations(vpc_id: str) -> str:
     return (
         f"aws route53resolver list-resolver-rule-associations --filters Name=VPCId,Values={vpc_id}"
+    )
+
+
+def _region(region: str | None) -> str:
+    return f" --region {region}" if region else ""
+
+
+# ---------------------------------------------------------------------- beyond: peering
+
+
+def accept_vpc_peering(pcx_id: str, *, region: str | None = None) -> str:
+    return f"aws ec2 accept-vpc-peering-connection --vpc-peering-connection-id {pcx_id}" + _region(
+        region
+    )
+
+
+def create_vpc_peering(
+    vpc_id: str,
+    peer_vpc_id: str,
+    *,
+    peer_owner_id: str | None = None,
+    peer_region: str | None = None,
+) -> str:
+    owner = f" --peer-owner-id {peer_owner_id}" if peer_owner_id else ""
+    region = f" --peer-region {peer_region}" if peer_region else ""
+    return (
+        f"aws ec2 create-vpc-peering-connection --vpc-id {vpc_id} --peer-vpc-id {peer_vpc_id}"
+        f"{owner}{region}"
+    )
+
+
+def describe_vpc_peering(pcx_id: str) -> str:
+    return f"aws ec2 describe-vpc-peering-connections --vpc-peering-connection-ids {pcx_id}"
+
+
+def sg_ingress_from_cidr(
+    group_id: str, protocol: str, port: int, cidr: str, *, region: str | None = None
+) -> str:
+    return (
+        f"aws ec2 authorize-security-group-ingress --group-id {group_id} --protocol "
+        f"{protocol} --port {port} --cidr {cidr}" + _region(region)
+    )
+
+
+# ---------------------------------------------------------------------- beyond: transit gateway
+
+
+def accept_tgw_attachment(attachment_id: str) -> str:
+    return (
+        f"aws ec2 accept-transit-gateway-vpc-attachment --transit-gateway-attachment-id "
+        f"{attachment_id}"
+    )
+
+
+def create_tgw_vpc_attachment(tgw_id: str, vpc_id: str, subnet_ids: list[str]) -> str:
+    return (
+        f"aws ec2 create-transit-gateway-vpc-attachment --transit-gateway-id {tgw_id} "
+        f"--vpc-id {vpc_id} --subnet-ids {' '.join(subnet_ids)}"
+    )
+
+
+def add_tgw_attachment_subnet(attachment_id: str, subnet_id: str) -> str:
+    return (
+        f"aws ec2 modify-transit-gateway-vpc-attachment --transit-gateway-attachment-id "
+        f"{attachment_id} --add-subnet-ids {subnet_id}"
+    )
+
+
+def describe_tgw_attachment(attachment_id: str) -> str:
+    return (
+        f"aws ec2 describe-transit-gateway-attachments --transit-gateway-attachment-ids "
+        f"{attachment_id}"
+    )
+
+
+def associate_tgw_route_table(tgw_route_table_id: str, attachment_id: str) -> str:
+    return (
+        f"aws ec2 associate-transit-gateway-route-table --transit-gateway-route-table-id "
+        f"{tgw_route_table_id} --transit-gateway-attachment-id {attachment_id}"
+    )
+
+
+def tgw_route(
+    tgw_route_table_id: str, destination_cidr: str, attachment_id: str, *, replace: bool = False
+) -> str:
+    """`aws ec2 create-transit-gateway-route` (or `replace-...`) to one attachment."""
+    verb = "replace-transit-gateway-route" if replace else "create-transit-gateway-route"
+    return (
+        f"aws ec2 {verb} --transit-gateway-route-table-id {tgw_route_table_id} "
+        f"--destination-cidr-block {destination_cidr} --transit-gateway-attachment-id "
+        f"{attachment_id}"
+    )
+
+
+def enable_tgw_propagation(tgw_route_table_id: str, attachment_id: str) -> str:
+    return (
+        f"aws ec2 enable-transit-gateway-route-table-propagation "
+        f"--transit-gateway-route-table-id {tgw_route_table_id} "
+        f"--transit-gateway-attachment-id {attachment_id}"
+    )
+
+
+# ---------------------------------------------------------------------- beyond: VPN
+
+
+def describe_vpn_telemetry(vpn_connection_id: str) -> str:
+    return (
+        f"aws ec2 describe-vpn-connections --vpn-connection-ids {vpn_connection_id} --query "
+        + shlex.quote("VpnConnections[0].VgwTelemetry")
+    )
+
+
+def vpn_device_sample_configuration(vpn_connection_id: str) -> str:
+    return (
+        f"aws ec2 get-vpn-connection-device-sample-configuration --vpn-connection-id "
+        f"{vpn_connection_id} --vpn-connection-device-type-id DEVICE_TYPE_ID"
+    )
+
+
+def create_vpn_connection(
+    customer_gateway_id: str,
+    *,
+    vpn_gateway_id: str | None = None,
+    transit_gateway_id: str | None = None,
+) -> str:
+    """`aws ec2 create-vpn-connection` to a virtual private gateway or a transit gateway."""
+    gateway = (
+        f"--vpn-gateway-id {vpn_gateway_id}"
+        if vpn_gateway_id
+        else f"--transit-gateway-id {transit_gateway_id}"
+    )
+    return (
+        f"aws ec2 create-vpn-connection --type ipsec.1 {gateway} "
+        f"--customer-gateway-id {customer_gateway_id}"
+    )
+
+
+# ---------------------------------------------------------------------- beyond: Route 53 Resolver
+
+
+def get_resolver_rule(resolver_rule_id: str) -> str:
+    return f"aws route53resolver get-resolver-rule --resolver-rule-id {resolver_rule_id}"
+
+
+def update_resolver_rule_targets(resolver_rule_id: str) -> str:
+    return (
+        f"aws route53resolver update-resolver-rule --resolver-rule-id {resolver_rule_id} "
+        "--config " + shlex.quote("TargetIps=[{Ip=DNS_SERVER_IP,Port=53}]")
+    )
+
+
+def remove_firewall_domain(firewall_domain_list_id: str, domain: str) -> str:
+    return (
+        f"aws route53resolver update-firewall-domains --firewall-domain-list-id "
+        f"{firewall_domain_list_id} --operation REMOVE --domains {shlex.quote(domain)}"
     )
