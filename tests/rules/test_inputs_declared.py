@@ -37,7 +37,6 @@ SCENARIOS = Path(__file__).parent.parent / "scenarios"
 GOLDENS = sorted(p for p in SCENARIOS.iterdir() if (p / "snapshot.json").is_file())
 RULES_DIR = str(Path(registry.__file__).parent)
 PATHS_DIR = str(Path(paths_package.__file__).parent)
-MODELS = {str(Path(sys.modules[VpcSnapshot.__module__].__file__ or "")), __file__}
 
 TGW = (
     "ec2:DescribeTransitGateways",
