@@ -5,6 +5,7 @@ from __future__ import annotations
 from vpcprobe_collector.findings.model import Remediation, Severity
 from vpcprobe_collector.paths.decisions import IngressProblem
 from vpcprobe_collector.paths.model import Hop, HopKind, PathResult
+from vpcprobe_collector.rules import remedies
 from vpcprobe_collector.rules.context import EC2_ENIS, RuleContext, TargetFacts
 from vpcprobe_collector.rules.target_paths import PathHopRule, observed_summary, subnets_phrase
 
@@ -78,7 +79,5 @@ class TargetAddressUnheld(PathHopRule):
                 f"Nothing in {hop.subnet_id} holds {address}. {lookup}"
                 "confirm that nothing holds it with the command below."
             ),
-            commands=[
-                f"aws ec2 describe-network-interfaces --filters Name={field},Values={address}"
-            ],
+            commands=[remedies.describe_network_interfaces((field, address))],
         )

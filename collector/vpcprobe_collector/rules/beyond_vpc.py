@@ -7,7 +7,6 @@ verified and what would let the rest be read; never as clean, never as the culpr
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterable
 from typing import ClassVar
 
@@ -155,6 +154,11 @@ def _region_flag(ctx: RuleContext, region: str | None) -> str:
     return f" --region {region}" if region and region != ctx.snapshot.region else ""
 
 
+def _other_region(ctx: RuleContext, region: str | None) -> str | None:
+    """`region` when a command must name it: it is not the snapshot's own."""
+    return region if region and region != ctx.snapshot.region else None
+
+
 # ---------------------------------------------------------------------------- peering
 
 
@@ -187,26 +191,20 @@ class PeeringNotActive(BeyondRule):
     ) -> Remediation:
         pcx = ctx.snapshot.beyond.peering(path.via)
         if d.state == "pending-acceptance" and pcx is not None:
-            region = _region_flag(ctx, pcx.accepter.region)
+            region = _other_region(ctx, pcx.accepter.region)
             return Remediation(
                 text=(
                     f"Accept {path.via} as the accepter (account {pcx.accepter.owner_id}, VPC "
                     f"{pcx.accepter.vpc_id}); no route needs to change."
                 ),
-                commands=[
-                    f"aws ec2 accept-vpc-peering-connection --vpc-peering-connection-id "
-                    f"{path.via}{region}"
-                ],
+                commands=[remedies.accept_vpc_peering(path.via, region=region)],
             )
         table = ctx.route_table(path.subnet_id)
         rtb = table.route_table_id if table else "ROUTE_TABLE_ID"
         far = pcx.far_side(ctx.vpc_id) if pcx else None
         peer = far.vpc_id if far and far.vpc_id else "PEER_VPC_ID"
-        extra = ""
-        if far and far.owner_id and far.owner_id != ctx.snapshot.account_id:
-            extra += f" --peer-owner-id {far.owner_id}"
-        if far and far.region and far.region != ctx.snapshot.region:
-            extra += f" --peer-region {far.region}"
+        owner = far.owner_id if far and far.owner_id != ctx.snapshot.account_id else None
+        peer_region = far.region if far and far.region != ctx.snapshot.region else None
         cidr = (
             far.cidr_blocks[0] if far and far.cidr_blocks else remedies.host_cidr(path.destination)
         )
@@ -216,10 +214,15 @@ class PeeringNotActive(BeyondRule):
                 f"accepted, and point {rtb}'s route for {cidr} at it."
             ),
             commands=[
-                f"aws ec2 create-vpc-peering-connection --vpc-id {ctx.vpc_id} --peer-vpc-id "
-                f"{peer}{extra}",
-                f"aws ec2 replace-route --route-table-id {rtb} --destination-cidr-block {cidr} "
-                "--vpc-peering-connection-id NEW_PEERING_CONNECTION_ID",
+                remedies.create_vpc_peering(
+                    ctx.vpc_id or "VPC_ID", peer, peer_owner_id=owner, peer_region=peer_region
+                ),
+                remedies.route(
+                    rtb,
+                    cidr,
+                    replace=True,
+                    vpc_peering_connection_id="NEW_PEERING_CONNECTION_ID",
+                ),
             ],
         )
 
@@ -255,8 +258,7 @@ class PeerRouteBackMissing(BeyondRule):
         subnets: list[str],
     ) -> Remediation:
         remote = ctx.snapshot.beyond.remote_vpc(d.vpc_id)
-        region = _region_flag(ctx, remote.region if remote else None)
-        verb = "replace-route" if d.rule else "create-route"
+        region = _other_region(ctx, remote.region if remote else None)
         cidrs = return_cidrs(ctx, subnets) or [d.destination or "FUNCTION_SUBNET_CIDR"]
         return Remediation(
             text=(
@@ -264,8 +266,13 @@ class PeerRouteBackMissing(BeyondRule):
                 f"{d.subnet_id}) back through {path.via}."
             ),
             commands=[
-                f"aws ec2 {verb} --route-table-id {d.route_table_id} --destination-cidr-block "
-                f"{cidr} --vpc-peering-connection-id {path.via}{region}"
+                remedies.route(
+                    d.route_table_id or "ROUTE_TABLE_ID",
+                    cidr,
+                    replace=bool(d.rule),
+                    vpc_peering_connection_id=path.via,
+                    region=region,
+                )
                 for cidr in cidrs
             ],
         )
@@ -277,7 +284,7 @@ def _far_sg_remedy(
     subnet = ctx.snapshot.subnet(path.subnet_id)
     cidr = subnet.cidr_block if subnet and subnet.cidr_block else "FUNCTION_SUBNET_CIDR"
     remote = ctx.snapshot.beyond.remote_vpc(d.vpc_id)
-    region = _region_flag(ctx, remote.region if remote else None)
+    region = _other_region(ctx, remote.region if remote else None)
     proto, port = fact.spec.protocol, fact.spec.port
     return Remediation(
         text=(
@@ -286,10 +293,7 @@ def _far_sg_remedy(
             f"(in {d.vpc_id}); a reference to the function's security group also works across a "
             "same-region peering."
         ),
-        commands=[
-            f"aws ec2 authorize-security-group-ingress --group-id {d.component} --protocol "
-            f"{proto} --port {port} --cidr {cidr}{region}"
-        ],
+        commands=[remedies.sg_ingress_from_cidr(d.component, proto, port, cidr, region=region)],
     )
 
 
@@ -407,9 +411,7 @@ class PeeringCidrsOverlap(BeyondRule):
                 f"the target into a range of {d.vpc_id} that does not overlap, or use a "
                 "PrivateLink endpoint service instead of peering."
             ),
-            commands=[
-                f"aws ec2 describe-vpc-peering-connections --vpc-peering-connection-ids {path.via}"
-            ],
+            commands=[remedies.describe_vpc_peering(path.via)],
         )
 
 
@@ -448,8 +450,12 @@ class PeerDestinationOutside(BeyondRule):
                 "transit gateway or peering connection that reaches its network."
             ),
             commands=[
-                f"aws ec2 replace-route --route-table-id {rtb} --destination-cidr-block "
-                f"{remedies.host_cidr(path.destination)} --transit-gateway-id TRANSIT_GATEWAY_ID"
+                remedies.route(
+                    rtb,
+                    remedies.host_cidr(path.destination),
+                    replace=True,
+                    transit_gateway_id="TRANSIT_GATEWAY_ID",
+                )
             ],
         )
 
@@ -538,10 +544,7 @@ class TgwAttachmentUnusable(BeyondRule):
         if d.state == "pendingAcceptance":
             return Remediation(
                 text=f"Accept attachment {d.component} in the transit gateway owner's account.",
-                commands=[
-                    "aws ec2 accept-transit-gateway-vpc-attachment "
-                    f"--transit-gateway-attachment-id {d.component}"
-                ],
+                commands=[remedies.accept_tgw_attachment(d.component)],
             )
         by_zone: dict[str, str] = {}
         for s in ctx.function_subnets():
@@ -551,8 +554,9 @@ class TgwAttachmentUnusable(BeyondRule):
                 f"Attach {ctx.vpc_id} to {path.via} with one function subnet per Availability Zone."
             ),
             commands=[
-                f"aws ec2 create-transit-gateway-vpc-attachment --transit-gateway-id {path.via} "
-                f"--vpc-id {ctx.vpc_id} --subnet-ids {' '.join(sorted(by_zone.values()))}"
+                remedies.create_tgw_vpc_attachment(
+                    path.via, ctx.vpc_id or "VPC_ID", sorted(by_zone.values())
+                )
             ],
         )
 
@@ -590,10 +594,7 @@ class TgwAttachmentMissingAz(BeyondRule):
                 f"Add a subnet in {d.availability_zone} (for example function subnet "
                 f"{d.subnet_id}) to attachment {d.component}."
             ),
-            commands=[
-                f"aws ec2 modify-transit-gateway-vpc-attachment --transit-gateway-attachment-id "
-                f"{d.component} --add-subnet-ids {d.subnet_id}"
-            ],
+            commands=[remedies.add_tgw_attachment_subnet(d.component, d.subnet_id or "SUBNET_ID")],
         )
 
 
@@ -658,11 +659,7 @@ class TgwRouteMissing(BeyondRule):
             rtb = (tgw.association_default_route_table_id if tgw else None) or "TGW_ROUTE_TABLE_ID"
             return Remediation(
                 text=f"Associate attachment {d.component} with a TGW route table ({rtb}).",
-                commands=[
-                    "aws ec2 associate-transit-gateway-route-table "
-                    f"--transit-gateway-route-table-id {rtb} "
-                    f"--transit-gateway-attachment-id {d.component}"
-                ],
+                commands=[remedies.associate_tgw_route_table(rtb, d.component)],
             )
         dest = _destination_attachment(ctx, path.destination)
         dest_vpc = next(
@@ -682,11 +679,6 @@ class TgwRouteMissing(BeyondRule):
             ),
             d.destination or remedies.host_cidr(path.destination),
         )
-        verb = (
-            "replace-transit-gateway-route"
-            if d.state == "blackhole"
-            else "create-transit-gateway-route"
-        )
         if d.state == "blackhole":
             cidr = d.destination or cidr
         return Remediation(
@@ -695,11 +687,8 @@ class TgwRouteMissing(BeyondRule):
                 "propagate that attachment's routes into it."
             ),
             commands=[
-                f"aws ec2 {verb} --transit-gateway-route-table-id {d.route_table_id} "
-                f"--destination-cidr-block {cidr} --transit-gateway-attachment-id {dest}",
-                f"aws ec2 enable-transit-gateway-route-table-propagation "
-                f"--transit-gateway-route-table-id {d.route_table_id} "
-                f"--transit-gateway-attachment-id {dest}",
+                remedies.tgw_route(d.route_table_id, cidr, dest, replace=d.state == "blackhole"),
+                remedies.enable_tgw_propagation(d.route_table_id, dest),
             ],
         )
 
@@ -728,7 +717,6 @@ class TgwDestinationNoRouteBack(BeyondRule):
         d: Decision,
         subnets: list[str],
     ) -> Remediation:
-        verb = "replace-route" if d.rule else "create-route"
         cidrs = return_cidrs(ctx, subnets) or [d.destination or "FUNCTION_SUBNET_CIDR"]
         return Remediation(
             text=(
@@ -736,8 +724,12 @@ class TgwDestinationNoRouteBack(BeyondRule):
                 f"{d.subnet_id}) to transit gateway {path.via}."
             ),
             commands=[
-                f"aws ec2 {verb} --route-table-id {d.route_table_id} --destination-cidr-block "
-                f"{cidr} --transit-gateway-id {path.via}"
+                remedies.route(
+                    d.route_table_id or "ROUTE_TABLE_ID",
+                    cidr,
+                    replace=bool(d.rule),
+                    transit_gateway_id=path.via,
+                )
                 for cidr in cidrs
             ],
         )
@@ -775,11 +767,8 @@ class TgwReturnRouteMissing(BeyondRule):
         return Remediation(
             text=f"Route {vpc_cidr} in {rtb} to the function VPC's attachment {d.target}.",
             commands=[
-                f"aws ec2 create-transit-gateway-route --transit-gateway-route-table-id {rtb} "
-                f"--destination-cidr-block {vpc_cidr} --transit-gateway-attachment-id {d.target}",
-                f"aws ec2 enable-transit-gateway-route-table-propagation "
-                f"--transit-gateway-route-table-id {rtb} "
-                f"--transit-gateway-attachment-id {d.target}",
+                remedies.tgw_route(rtb, vpc_cidr, d.target or "ATTACHMENT_ID"),
+                remedies.enable_tgw_propagation(rtb, d.target or "ATTACHMENT_ID"),
             ],
         )
 
@@ -810,10 +799,7 @@ class TgwDestinationAttachmentUnusable(BeyondRule):
     ) -> Remediation:
         return Remediation(
             text=f"Attachment {d.component} ({d.target}) is {d.state}: accept it or recreate it.",
-            commands=[
-                "aws ec2 describe-transit-gateway-attachments "
-                f"--transit-gateway-attachment-ids {d.component}"
-            ],
+            commands=[remedies.describe_tgw_attachment(d.component)],
         )
 
 
@@ -890,10 +876,8 @@ class VpnTunnelsDown(BeyondRule):
                 "device's IKE/IPsec configuration against the connection's, and its logs."
             ),
             commands=[
-                f"aws ec2 describe-vpn-connections --vpn-connection-ids {d.component} --query "
-                + shlex.quote("VpnConnections[0].VgwTelemetry"),
-                f"aws ec2 get-vpn-connection-device-sample-configuration --vpn-connection-id "
-                f"{d.component} --vpn-connection-device-type-id DEVICE_TYPE_ID",
+                remedies.describe_vpn_telemetry(d.component),
+                remedies.vpn_device_sample_configuration(d.component),
             ],
         )
 
@@ -929,20 +913,16 @@ class VpnConnectionUnusable(BeyondRule):
             (c for c in ctx.snapshot.beyond.vpn_connections if c.vpn_connection_id == d.component),
             None,
         )
-        gateway = (
-            f"--vpn-gateway-id {connection.vpn_gateway_id}"
-            if connection and connection.vpn_gateway_id
-            else f"--transit-gateway-id {connection.transit_gateway_id}"
-            if connection and connection.transit_gateway_id
-            else f"--vpn-gateway-id {path.via}"
-        )
         customer = (connection.customer_gateway_id if connection else None) or (
             "CUSTOMER_GATEWAY_ID"
         )
-        command = (
-            f"aws ec2 create-vpn-connection --type ipsec.1 {gateway} "
-            f"--customer-gateway-id {customer}"
-        )
+        if connection and not connection.vpn_gateway_id and connection.transit_gateway_id:
+            command = remedies.create_vpn_connection(
+                customer, transit_gateway_id=connection.transit_gateway_id
+            )
+        else:
+            vgw = connection.vpn_gateway_id if connection else None
+            command = remedies.create_vpn_connection(customer, vpn_gateway_id=vgw or path.via)
         return Remediation(
             text=f"{d.component} is {d.state}: create or restore its VPN connection.",
             commands=[command],

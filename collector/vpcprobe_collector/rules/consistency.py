@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
 from vpcprobe_collector.paths.beyond.model import BEYOND_KINDS
+from vpcprobe_collector.rules import remedies
 from vpcprobe_collector.rules.base import Rule
 from vpcprobe_collector.rules.context import EC2_NACLS, EC2_ROUTES, RuleContext
 from vpcprobe_collector.rules.routing import default_route
@@ -124,11 +125,9 @@ class SubnetsDiffer(Rule):
                         None,
                     )
                     commands.append(
-                        f"aws ec2 replace-route-table-association --association-id {assoc} "
-                        f"--route-table-id {table.route_table_id}"
+                        remedies.replace_route_table_association(assoc, table.route_table_id)
                         if assoc
-                        else f"aws ec2 associate-route-table --route-table-id "
-                        f"{table.route_table_id} --subnet-id {odd}"
+                        else remedies.associate_route_table(table.route_table_id, odd)
                     )
                 yield self.fail(
                     f"Subnet {odd} differs from {', '.join(majority) or reference}: "

@@ -32,7 +32,6 @@ from vpcprobe_collector.rules.context import (
 from vpcprobe_collector.rules.target_paths import subnets_phrase
 from vpcprobe_collector.snapshot.model import VpcEndpoint
 
-FLAGS = {"enableDnsSupport": "enable-dns-support", "enableDnsHostnames": "enable-dns-hostnames"}
 UNREACHABLE = (AwsStatus.TIMEOUT, AwsStatus.DNS_FAILED, AwsStatus.CONNECT_FAILED)
 
 
@@ -160,9 +159,7 @@ def _service_remedy(ctx: RuleContext, service: str) -> Remediation:
     ref = endpoint.vpc_endpoint_id
     commands = []
     if not endpoint.private_dns_enabled:
-        commands.append(
-            f"aws ec2 modify-vpc-endpoint --vpc-endpoint-id {ref} --private-dns-enabled"
-        )
+        commands.append(remedies.enable_endpoint_private_dns(ref))
     denied = [h for h in endpoint_443(ctx, endpoint) if h.outcome is HopOutcome.DENY]
     if denied and endpoint.security_group_ids:
         source = ctx.function_sg_ids[0] if ctx.function_sg_ids else "FUNCTION_SG_ID"
@@ -181,12 +178,10 @@ def _service_remedy(ctx: RuleContext, service: str) -> Remediation:
 
 
 def _endpoint_commands(ctx: RuleContext, service: str) -> list[str]:
-    subnets = " ".join(ctx.function_subnet_ids) or "SUBNET_ID"
     return [
-        f"aws ec2 create-vpc-endpoint --vpc-id {ctx.vpc_id or 'VPC_ID'} --vpc-endpoint-type "
-        f"Interface "
-        f"--service-name {service_name(ctx, service)} --subnet-ids {subnets} "
-        "--security-group-ids ENDPOINT_SG_ID --private-dns-enabled",
+        remedies.create_interface_endpoint(
+            ctx.vpc_id or "VPC_ID", service_name(ctx, service), ctx.function_subnet_ids
+        ),
     ]
 
 
@@ -351,7 +346,7 @@ class LogsApiUnreachable(ServiceApiRule):
         "Create an interface endpoint for com.amazonaws.REGION.logs with private DNS, or route "
         "through a NAT gateway."
     )
-    inputs = ("probe.aws", EC2_ENDPOINTS, EC2_VPCS, EC2_ROUTES, EC2_NATS)
+    inputs = ("probe.aws", "probe.dns", EC2_ENDPOINTS, EC2_VPCS, EC2_ROUTES, EC2_NATS)
 
     def services(self, ctx: RuleContext) -> list[str]:
         return ["logs"] if ctx.in_vpc else []
@@ -381,7 +376,7 @@ class EndpointPrivateDnsOff(Rule):
         "addresses: traffic goes to the NAT gateway (or nowhere) instead of the endpoint."
     )
     how_to_fix = "Enable private DNS on the endpoint and both DNS attributes on the VPC."
-    inputs = (EC2_ENDPOINTS, "ec2:DescribeVpcAttribute")
+    inputs = (EC2_ENDPOINTS, EC2_VPCS, "ec2:DescribeVpcAttribute")
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         reason = ctx.skipped_reason(EC2_ENDPOINTS)
@@ -410,10 +405,7 @@ class EndpointPrivateDnsOff(Rule):
                     ],
                     remediation=Remediation(
                         text=f"Turn on private DNS for {ref}.",
-                        commands=[
-                            f"aws ec2 modify-vpc-endpoint --vpc-endpoint-id {ref} "
-                            f"--private-dns-enabled"
-                        ],
+                        commands=[remedies.enable_endpoint_private_dns(ref)],
                     ),
                 )
             elif vpc is not None and (
@@ -442,11 +434,7 @@ class EndpointPrivateDnsOff(Rule):
                     ],
                     remediation=Remediation(
                         text=f"Turn on {' and '.join(attrs)} for {vpc.vpc_id}.",
-                        commands=[
-                            f"aws ec2 modify-vpc-attribute --vpc-id {vpc.vpc_id} "
-                            f"--{FLAGS[a]} Value=true"
-                            for a in attrs
-                        ],
+                        commands=[remedies.enable_vpc_attribute(vpc.vpc_id, a) for a in attrs],
                     ),
                 )
             else:
@@ -568,7 +556,13 @@ class ServiceNameBypassesEndpoint(Rule):
         "Turn on the endpoint's private DNS and the VPC's DNS attributes; with a custom DNS "
         "server, forward the service's name to the VPC resolver (VPC base address + 2)."
     )
-    inputs = ("probe.dns", EC2_ENDPOINTS, "ec2:DescribeVpcAttribute", "ec2:DescribeDhcpOptions")
+    inputs = (
+        "probe.dns",
+        EC2_ENDPOINTS,
+        EC2_VPCS,
+        "ec2:DescribeVpcAttribute",
+        "ec2:DescribeDhcpOptions",
+    )
     limits = "Needs a probe report: the probe resolves the logs and sts names by default."
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
@@ -599,19 +593,14 @@ class ServiceNameBypassesEndpoint(Rule):
             commands: list[str] = []
             if not endpoint.private_dns_enabled:
                 reason = f"private DNS is off on {endpoint.vpc_endpoint_id}"
-                commands.append(
-                    f"aws ec2 modify-vpc-endpoint --vpc-endpoint-id {endpoint.vpc_endpoint_id} "
-                    "--private-dns-enabled"
-                )
+                commands.append(remedies.enable_endpoint_private_dns(endpoint.vpc_endpoint_id))
             elif vpc is not None and (
                 vpc.enable_dns_support is False or vpc.enable_dns_hostnames is False
             ):
                 reason = f"VPC {vpc.vpc_id} has a DNS attribute off"
                 commands += [
-                    f"aws ec2 modify-vpc-attribute --vpc-id {vpc.vpc_id} --enable-dns-support "
-                    f"Value=true",
-                    f"aws ec2 modify-vpc-attribute --vpc-id {vpc.vpc_id} --enable-dns-hostnames "
-                    f"Value=true",
+                    remedies.enable_vpc_attribute(vpc.vpc_id, "enableDnsSupport"),
+                    remedies.enable_vpc_attribute(vpc.vpc_id, "enableDnsHostnames"),
                 ]
             elif custom and dopt is not None:
                 reason = (
@@ -620,10 +609,8 @@ class ServiceNameBypassesEndpoint(Rule):
                     "forwarding to the VPC resolver"
                 )
                 commands += [
-                    "aws ec2 create-dhcp-options --dhcp-configurations "
-                    "Key=domain-name-servers,Values=AmazonProvidedDNS",
-                    "aws ec2 associate-dhcp-options --dhcp-options-id NEW_DHCP_OPTIONS_ID "
-                    f"--vpc-id {ctx.vpc_id or 'VPC_ID'}",
+                    remedies.create_dhcp_options_amazon_dns(),
+                    remedies.associate_dhcp_options(ctx.vpc_id or "VPC_ID"),
                 ]
             else:
                 reason = "a Route 53 Resolver rule or DNS Firewall may answer for the name"

@@ -181,10 +181,7 @@ class RoleLacksEniPermissions(SetupRule):
                         if explicit
                         else "."
                     ),
-                    commands=[
-                        f"aws iam attach-role-policy --role-name {role_name} --policy-arn "
-                        f"{VPC_ACCESS_POLICY}"
-                    ],
+                    commands=[remedies.attach_role_policy(role_name, VPC_ACCESS_POLICY)],
                 ),
             )
             return
@@ -260,8 +257,9 @@ class SubnetOutOfIps(SetupRule):
                             "the function to subnets with room."
                         ),
                         commands=[
-                            f"aws ec2 describe-network-interfaces --filters "
-                            f"Name=subnet-id,Values={subnet_id} Name=status,Values=available",
+                            remedies.describe_network_interfaces(
+                                ("subnet-id", subnet_id), ("status", "available")
+                            ),
                             remedies.update_vpc_config(
                                 ctx.function_name, others or ["SUBNET_ID"], ctx.function_sg_ids
                             ),
@@ -317,9 +315,8 @@ class HyperplaneEniQuotaReached(SetupRule):
         quota = ctx.snapshot.eni_quota
         symptoms = self.symptom_evidence(ctx)
         code = (quota.quota_code if quota and quota.quota_code else None) or ENI_QUOTA_CODE
-        command = (
-            "aws service-quotas request-service-quota-increase --service-code lambda "
-            f"--quota-code {code} --desired-value {((quota.value or 250) * 2) if quota else 500}"
+        command = remedies.request_quota_increase(
+            "lambda", code, ((quota.value or 250) * 2) if quota else 500
         )
         vpc = ctx.vpc_id or "the VPC"
         at_quota = bool(
@@ -513,17 +510,18 @@ class FunctionNotInVpc(Rule):
                 commands=[
                     # Where the private targets live: the VPC and subnet to attach to.
                     *[
-                        "aws ec2 describe-network-interfaces --filters "
-                        f"Name=addresses.private-ip-address,Values={address} "
-                        "--query 'NetworkInterfaces[].[VpcId,SubnetId,Groups[].GroupId]'"
+                        remedies.describe_network_interfaces(
+                            ("addresses.private-ip-address", address),
+                            query="NetworkInterfaces[].[VpcId,SubnetId,Groups[].GroupId]",
+                        )
                         for address in sorted(
                             {a for f in private_facts for a in f.addresses if is_internal(a)}
                         )[:3]
                     ],
                     remedies.update_vpc_config(fn.name, ["SUBNET_ID"], ["SECURITY_GROUP_ID"]),
-                    f"aws iam attach-role-policy --role-name "
-                    f"{(fn.role_arn or 'ROLE_NAME').rsplit('/', 1)[-1]} "
-                    f"--policy-arn {VPC_ACCESS_POLICY}",
+                    remedies.attach_role_policy(
+                        (fn.role_arn or "ROLE_NAME").rsplit("/", 1)[-1], VPC_ACCESS_POLICY
+                    ),
                 ],
             ),
             key=(observed,),
@@ -572,11 +570,10 @@ class FunctionNotActive(SetupRule):
             severity = Severity.MEDIUM
         status = f"state {state}" + (", last update Failed" if failed_update else "")
         commands = [
-            f"aws lambda get-function-configuration --function-name {fn.name} --query "
-            f"'[State,StateReasonCode,LastUpdateStatus]'"
+            remedies.get_function_configuration(fn.name, "[State,StateReasonCode,LastUpdateStatus]")
         ]
         if state == "Inactive":
-            commands.append(f"aws lambda invoke --function-name {fn.name} /dev/null")
+            commands.append(remedies.invoke_function(fn.name))
         yield self.fail(
             f"Function {fn.name} is in {status}"
             + (f" ({reason}: {detail})" if reason else "")
@@ -645,8 +642,6 @@ class DedicatedTenancy(Rule):
             remediation=Remediation(
                 text=f"Change {vpc.vpc_id} to default tenancy (running dedicated instances keep "
                 f"theirs).",
-                commands=[
-                    f"aws ec2 modify-vpc-tenancy --vpc-id {vpc.vpc_id} --instance-tenancy default"
-                ],
+                commands=[remedies.modify_vpc_tenancy_default(vpc.vpc_id)],
             ),
         )

@@ -156,10 +156,7 @@ class VpcDnsSupportOff(Rule):
             ],
             remediation=Remediation(
                 text=f"Turn on DNS resolution for {vpc.vpc_id}.",
-                commands=[
-                    f"aws ec2 modify-vpc-attribute --vpc-id {vpc.vpc_id} --enable-dns-support "
-                    f"Value=true"
-                ],
+                commands=[remedies.enable_vpc_attribute(vpc.vpc_id, "enableDnsSupport")],
             ),
             severity=None if amazon else Severity.MEDIUM,
         )
@@ -278,12 +275,11 @@ class CustomDnsUnreachable(Rule):
                         "VPC resolver at the VPC base address + 2)."
                     ),
                     commands=[
-                        "aws ec2 describe-network-interfaces --filters "
-                        f"Name=addresses.private-ip-address,Values={server}",
-                        "aws ec2 create-dhcp-options --dhcp-configurations "
-                        "Key=domain-name-servers,Values=AmazonProvidedDNS",
-                        f"aws ec2 associate-dhcp-options --dhcp-options-id NEW_DHCP_OPTIONS_ID "
-                        f"--vpc-id {ctx.vpc_id or 'VPC_ID'}",
+                        remedies.describe_network_interfaces(
+                            ("addresses.private-ip-address", server)
+                        ),
+                        remedies.create_dhcp_options_amazon_dns(),
+                        remedies.associate_dhcp_options(ctx.vpc_id or "VPC_ID"),
                     ],
                 ),
                 key=(server,),
@@ -345,7 +341,7 @@ class CustomDnsBlocked(Rule):
     how_to_fix = (
         "Allow UDP and TCP 53 to the DNS server in the function's security group and network ACLs."
     )
-    inputs = (EC2_DHCP, EC2_SGS, EC2_NACLS)
+    inputs = (EC2_DHCP, EC2_SGS, EC2_NACLS, "probe.dns")
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         dopt = ctx.snapshot.dhcp_options
@@ -517,8 +513,7 @@ class DnsProbeDisagreement(Rule):
                             "probe runs with the suspect's subnets and security groups."
                         ),
                         commands=[
-                            f"aws lambda get-function-configuration --function-name "
-                            f"{ctx.function_name} --query VpcConfig"
+                            remedies.get_function_configuration(ctx.function_name, "VpcConfig")
                         ],
                     ),
                     key=(server, proto),
@@ -626,11 +621,10 @@ class PrivateNameNotResolved(Rule):
                             "custom DNS server forward it to the VPC resolver."
                         ),
                         commands=[
-                            "aws route53 associate-vpc-with-hosted-zone --hosted-zone-id "
-                            "HOSTED_ZONE_ID "
-                            f"--vpc VPCRegion={ctx.snapshot.region},VPCId={ctx.vpc_id or 'VPC_ID'}",
-                            "aws route53resolver list-resolver-rule-associations "
-                            f"--filters Name=VPCId,Values={ctx.vpc_id or 'VPC_ID'}",
+                            remedies.associate_vpc_with_hosted_zone(
+                                ctx.snapshot.region, ctx.vpc_id or "VPC_ID"
+                            ),
+                            remedies.list_resolver_rule_associations(ctx.vpc_id or "VPC_ID"),
                         ],
                     ),
                     key=(name, rtype.value),
@@ -731,9 +725,9 @@ class TargetNameNotFound(Rule):
                             f"zone, associate the zone with {ctx.vpc_id or 'the VPC'}."
                         ),
                         commands=[
-                            "aws route53 associate-vpc-with-hosted-zone --hosted-zone-id "
-                            "HOSTED_ZONE_ID "
-                            f"--vpc VPCRegion={ctx.snapshot.region},VPCId={ctx.vpc_id or 'VPC_ID'}"
+                            remedies.associate_vpc_with_hosted_zone(
+                                ctx.snapshot.region, ctx.vpc_id or "VPC_ID"
+                            )
                         ],
                     ),
                     target=fact.label,

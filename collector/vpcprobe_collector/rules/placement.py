@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
+from vpcprobe_collector.rules import remedies
 from vpcprobe_collector.rules.base import Rule
 from vpcprobe_collector.rules.context import EC2_SUBNETS, RuleContext
 from vpcprobe_collector.snapshot.model import Subnet
@@ -43,8 +44,6 @@ class SingleAzPlacement(Rule):
             return
         zone = subnets[0].availability_zone or subnets[0].availability_zone_id or "?"
         other = _other_zone_subnet(ctx, subnets)
-        groups = ",".join(ctx.function_sg_ids) or "SECURITY_GROUP_ID"
-        keep = ",".join(ids)
         yield self.fail(
             f"All {len(ids)} subnet(s) of {ctx.function_name}'s VpcConfig ({', '.join(ids)}) "
             f"are in {zone}; an outage of that Availability Zone stops the function.",
@@ -67,10 +66,11 @@ class SingleAzPlacement(Rule):
                     "routes) to the function's subnets."
                 ),
                 commands=[
-                    f"aws lambda update-function-configuration --function-name "
-                    f"{ctx.function_name} --vpc-config SubnetIds={keep},"
-                    f"{other.subnet_id if other else 'SUBNET_ID_IN_ANOTHER_AZ'},"
-                    f"SecurityGroupIds={groups}"
+                    remedies.update_vpc_config(
+                        ctx.function_name,
+                        [*ids, other.subnet_id if other else "SUBNET_ID_IN_ANOTHER_AZ"],
+                        ctx.function_sg_ids or ["SECURITY_GROUP_ID"],
+                    )
                 ],
             ),
         )

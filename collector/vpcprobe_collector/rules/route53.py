@@ -3,7 +3,6 @@ Firewall (R53). They read `paths.beyond.names`; the probe's DNS results say what
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterable
 
 from vpcprobe.models import LAMBDA_DNS_FORWARDER, DnsResult, DnsStatus
@@ -22,7 +21,6 @@ ZONES = "route53:ListHostedZones"
 FIREWALL = "route53resolver:ListFirewallRuleGroupAssociations"
 FIREWALL_RULES = "route53resolver:ListFirewallRules"
 FIREWALL_DOMAINS = "route53resolver:ListFirewallDomains"
-_FLAGS = {"enableDnsSupport": "enable-dns-support", "enableDnsHostnames": "enable-dns-hostnames"}
 FAILED = frozenset({DnsStatus.TIMEOUT, DnsStatus.SERVFAIL, DnsStatus.ERROR, DnsStatus.REFUSED})
 
 
@@ -259,11 +257,8 @@ class ForwardedNameFailed(Rule):
                         "or point the rule at servers that do."
                     ),
                     commands=[
-                        f"aws route53resolver get-resolver-rule --resolver-rule-id "
-                        f"{rule.resolver_rule_id}",
-                        f"aws route53resolver update-resolver-rule --resolver-rule-id "
-                        f"{rule.resolver_rule_id} --config "
-                        + shlex.quote("TargetIps=[{Ip=DNS_SERVER_IP,Port=53}]"),
+                        remedies.get_resolver_rule(rule.resolver_rule_id),
+                        remedies.update_resolver_rule_targets(rule.resolver_rule_id),
                     ],
                 ),
                 target=fact.label,
@@ -324,9 +319,9 @@ class PrivateZoneNotAssociated(Rule):
                 remediation=Remediation(
                     text=f"Associate {zone.hosted_zone_id} with {ctx.vpc_id}.",
                     commands=[
-                        f"aws route53 associate-vpc-with-hosted-zone --hosted-zone-id "
-                        f"{zone.hosted_zone_id} --vpc VPCRegion={ctx.snapshot.region},"
-                        f"VPCId={ctx.vpc_id}"
+                        remedies.associate_vpc_with_hosted_zone(
+                            ctx.snapshot.region, ctx.vpc_id or "VPC_ID", zone.hosted_zone_id
+                        )
                     ],
                 ),
                 target=fact.label,
@@ -379,9 +374,7 @@ class PrivateZoneDnsAttributesOff(Rule):
                     remediation=Remediation(
                         text=f"Turn {' and '.join(off)} on for {vpc.vpc_id}.",
                         commands=[
-                            f"aws ec2 modify-vpc-attribute --vpc-id {vpc.vpc_id} "
-                            f"--{_FLAGS[a]} " + shlex.quote('{"Value":true}')
-                            for a in off
+                            remedies.enable_vpc_attribute(vpc.vpc_id, a, as_json=True) for a in off
                         ],
                     ),
                     target=fact.label,
@@ -469,9 +462,10 @@ class DnsFirewallBlocksName(Rule):
                         f"{fact.spec.host} with a lower priority number."
                     ),
                     commands=[
-                        f"aws route53resolver update-firewall-domains --firewall-domain-list-id "
-                        f"{rule.firewall_domain_list_id} --operation REMOVE --domains "
-                        f"{shlex.quote(match.domain or fact.spec.host)}"
+                        remedies.remove_firewall_domain(
+                            rule.firewall_domain_list_id or "FIREWALL_DOMAIN_LIST_ID",
+                            match.domain or fact.spec.host,
+                        )
                     ],
                 ),
                 target=fact.label,

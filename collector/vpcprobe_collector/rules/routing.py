@@ -143,7 +143,7 @@ class NoRouteToInternet(SubnetRule):
     )
     # The endpoints decide the severity (an isolated subnet on purpose); the probe's results
     # too, but a missing probe only keeps it high, so probe fields are not required.
-    inputs = ("lambda:GetFunction", EC2_VPCS, EC2_ROUTES, EC2_NATS, EC2_ENDPOINTS)
+    inputs = ("lambda:GetFunction", EC2_VPCS, EC2_ROUTES, EC2_NATS, EC2_ENDPOINTS, "probe.aws")
     limits = (
         "A function meant to be isolated (interface endpoints, or gateway endpoints for S3 and "
         "DynamoDB on its route table), or one whose probe reached every target and AWS API it "
@@ -181,10 +181,7 @@ class NoRouteToInternet(SubnetRule):
                 "Create a NAT gateway in a public subnet (one whose route table sends 0.0.0.0/0 "
                 f"to an internet gateway), then route 0.0.0.0/0 from {table.route_table_id} to it."
             )
-            commands.append(
-                "aws ec2 create-nat-gateway --subnet-id PUBLIC_SUBNET_ID --allocation-id "
-                "EIP_ALLOCATION_ID"
-            )
+            commands.append(remedies.create_nat_gateway())
             commands.append(
                 remedies.create_default_route(table.route_table_id, nat_gateway_id="NAT_GATEWAY_ID")
             )
@@ -257,13 +254,9 @@ class FunctionInPublicSubnet(SubnetRule):
             how = f"Point 0.0.0.0/0 in {table.route_table_id} at a NAT gateway in a public subnet"
         else:
             commands = [
-                f"aws ec2 create-route-table --vpc-id {table.vpc_id}",
+                remedies.create_route_table(table.vpc_id),
                 remedies.create_default_route("NEW_ROUTE_TABLE_ID", nat_gateway_id=nat_id),
-                *(
-                    "aws ec2 associate-route-table --route-table-id NEW_ROUTE_TABLE_ID "
-                    f"--subnet-id {s}"
-                    for s in subnets
-                ),
+                *(remedies.associate_route_table("NEW_ROUTE_TABLE_ID", s) for s in subnets),
             ]
             others = shared or ["the subnets using the main table"]
             how = (
@@ -271,11 +264,7 @@ class FunctionInPublicSubnet(SubnetRule):
                 f"subnet ({table.route_table_id} also serves {', '.join(others)}: leave it)"
             )
         if nat is None:
-            commands.insert(
-                0,
-                "aws ec2 create-nat-gateway --subnet-id PUBLIC_SUBNET_ID --allocation-id "
-                "EIP_ALLOCATION_ID",
-            )
+            commands.insert(0, remedies.create_nat_gateway())
         yield self.fail(
             f"Route table {table.route_table_id} of {where} sends 0.0.0.0/0 to the internet "
             f"gateway {route.target_id}, but Lambda's network interfaces have no public IP, so "
@@ -381,9 +370,7 @@ class NatGatewayUnusable(SubnetRule):
                         [replace]
                         if good
                         else [
-                            f"aws ec2 create-nat-gateway --subnet-id "
-                            f"{nat.subnet_id or 'PUBLIC_SUBNET_ID'} "
-                            "--allocation-id EIP_ALLOCATION_ID",
+                            remedies.create_nat_gateway(nat.subnet_id or "PUBLIC_SUBNET_ID"),
                             replace,
                         ]
                     ),
@@ -425,8 +412,7 @@ class NatGatewayUnusable(SubnetRule):
                 remediation=Remediation(
                     text=f"Route 0.0.0.0/0 from {nat_table.route_table_id} to {igw}.",
                     commands=[
-                        f"aws ec2 create-route --route-table-id {nat_table.route_table_id} "
-                        f"--destination-cidr-block 0.0.0.0/0 --gateway-id {igw}"
+                        remedies.route(nat_table.route_table_id, "0.0.0.0/0", gateway_id=igw)
                     ],
                 ),
                 subnet_id=sub,
@@ -477,8 +463,10 @@ class NoRouteToDestination(PathHopRule):
                 "connection, transit gateway or virtual private gateway that leads to it."
             ),
             commands=[
-                f"aws ec2 create-route --route-table-id {hop.component_id} "
-                f"--destination-cidr-block {remedies.host_cidr(address)} --transit-gateway-id "
-                f"TRANSIT_GATEWAY_ID"
+                remedies.route(
+                    hop.component_id,
+                    remedies.host_cidr(address),
+                    transit_gateway_id="TRANSIT_GATEWAY_ID",
+                )
             ],
         )

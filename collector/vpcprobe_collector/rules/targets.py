@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
 from vpcprobe_collector.paths.model import HopKind, HopOutcome, Verdict
+from vpcprobe_collector.rules import remedies
 from vpcprobe_collector.rules.base import Rule
 from vpcprobe_collector.rules.context import RuleContext, is_ipv6, is_public
 from vpcprobe_collector.rules.join import (
@@ -349,9 +350,12 @@ class Ipv6PathUnavailable(Rule):
                 problems.append(f"{fn.name} has Ipv6AllowedForDualStack off")
                 refs.append(ResourceRef(id=fn.arn, rule="Ipv6AllowedForDualStack=false"))
                 commands.append(
-                    f"aws lambda update-function-configuration --function-name {fn.name} "
-                    f"--vpc-config "
-                    f"SubnetIds={','.join(ctx.function_subnet_ids)},SecurityGroupIds={','.join(ctx.function_sg_ids)},Ipv6AllowedForDualStack=true"
+                    remedies.update_vpc_config(
+                        fn.name,
+                        ctx.function_subnet_ids,
+                        ctx.function_sg_ids,
+                        ipv6_allowed_for_dual_stack=True,
+                    )
                 )
             no_v6 = [s.subnet_id for s in ctx.function_subnets() if not s.ipv6_cidr_blocks]
             if no_v6:
@@ -359,11 +363,7 @@ class Ipv6PathUnavailable(Rule):
                     f"{', '.join(no_v6)} {'has' if len(no_v6) == 1 else 'have'} no IPv6 range"
                 )
                 refs.extend(no_v6)
-                commands.extend(
-                    f"aws ec2 associate-subnet-cidr-block --subnet-id {s} --ipv6-cidr-block "
-                    f"IPV6_CIDR"
-                    for s in no_v6
-                )
+                commands.extend(remedies.associate_subnet_ipv6_cidr(s) for s in no_v6)
             eigw = next(
                 (
                     g.egress_only_internet_gateway_id
@@ -389,9 +389,9 @@ class Ipv6PathUnavailable(Rule):
                     )
                     refs.append(ResourceRef(id=table.route_table_id, rule="no ::/0 route"))
                     commands.append(
-                        f"aws ec2 create-route --route-table-id {table.route_table_id} "
-                        f"--destination-ipv6-cidr-block ::/0 --egress-only-internet-gateway-id "
-                        f"{eigw}"
+                        remedies.route(
+                            table.route_table_id, "::/0", egress_only_internet_gateway_id=eigw
+                        )
                     )
             for address in v6:
                 for path in fact.paths.get(address, []):
