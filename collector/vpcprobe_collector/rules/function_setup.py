@@ -121,7 +121,21 @@ class RoleLacksEniPermissions(SetupRule):
         "iam:GetRolePolicy",
         "lambda:Invoke",
     )
-    fallbacks = ((IAM_SIMULATE, "the role's own attached and inline policies, evaluated locally"),)
+    # Simulation, else the role's policies evaluated locally: either one decides (the policies
+    # are read after a simulation too, for RTE004, which says itself when they were not).
+    fallbacks = (
+        (IAM_SIMULATE, "the role's own attached and inline policies, evaluated locally"),
+        *(
+            (api, "iam:SimulatePrincipalPolicy's answer")
+            for api in (
+                "iam:ListAttachedRolePolicies",
+                "iam:ListRolePolicies",
+                "iam:GetPolicy",
+                "iam:GetPolicyVersion",
+                "iam:GetRolePolicy",
+            )
+        ),
+    )
     limits = "Service control policies and permission boundaries are seen only through simulation."
     error_codes = ("EC2AccessDeniedException",)
     state_reason_codes = ("InsufficientRolePermissions",)
