@@ -227,7 +227,8 @@ def audit_region(
 
     permissions = dict(zip(roles, _parallel(read_role, roles, max_concurrency), strict=True))
     quota_recorder = CallRecorder()
-    quota = read_eni_quota(quota_recorder, client("service-quotas"), None)
+    # No silent default in an audit: an unread quota leaves ENI001 not checked (exit 4).
+    quota = read_eni_quota(quota_recorder, client("service-quotas"), None, default=False)
 
     calls += len(subnets_recorder.api_calls) + len(quota_recorder.api_calls)
     calls += sum(len(r.api_calls) for _, r in networks.values())

@@ -379,8 +379,15 @@ class HyperplaneEniQuotaReached(SetupRule):
             )
             return
         if quota is None or quota.in_use is None or quota.value is None:
-            reason = ctx.skipped_reason(QUOTAS, "ec2:DescribeNetworkInterfaces") or (
-                quota.note if quota and quota.note else "the Lambda ENI count or quota was not read"
+            unread = quota.note if quota and quota.source == "unavailable" else None
+            reason = (
+                unread
+                or ctx.skipped_reason(QUOTAS, "ec2:DescribeNetworkInterfaces")
+                or (
+                    quota.note
+                    if quota and quota.note
+                    else "the Lambda ENI count or quota was not read"
+                )
             )
             yield self.skipped(reason, resources=[vpc])
             return
