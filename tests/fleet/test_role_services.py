@@ -253,3 +253,58 @@ def test_services_from_policies_handle_wildcards_notaction_and_denies() -> None:
         services(_allow("sqs:SendMessage"), {"Effect": "Deny", "Action": "*", "Resource": "*"})
         == []
     )
+
+
+def test_after_a_simulation_the_policies_are_read_and_a_managed_one_only_once() -> None:
+    """AWS answers iam:SimulatePrincipalPolicy (moto does not): the role's policies are then
+    read too, for RTE004, and a managed policy two roles share costs its two reads once.
+    Shapes checked by botocore's Stubber against the IAM service model."""
+    import boto3
+    from botocore.stub import Stubber
+
+    from vpcprobe_collector.snapshot.readers.calls import CallRecorder
+    from vpcprobe_collector.snapshot.readers.iam_reader import PolicyCache, read_role_permissions
+
+    iam = boto3.client("iam", region_name=REGION)
+    managed = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+    document = {"Version": "2012-10-17", "Statement": [_allow(*ENI_ACTIONS)]}
+    inline = {"Version": "2012-10-17", "Statement": [_allow("sqs:SendMessage")]}
+    cache = PolicyCache()
+    results = []
+    with Stubber(iam) as stub:
+        for index, name in enumerate(("first", "second")):
+            arn = f"arn:aws:iam::123456789012:role/{name}"
+            stub.add_response(
+                "simulate_principal_policy",
+                {
+                    "EvaluationResults": [
+                        {"EvalActionName": a, "EvalDecision": "allowed"} for a in ENI_ACTIONS
+                    ],
+                    "IsTruncated": False,
+                },
+            )
+            stub.add_response(
+                "list_attached_role_policies",
+                {"AttachedPolicies": [{"PolicyArn": managed}], "IsTruncated": False},
+            )
+            stub.add_response("list_role_policies", {"PolicyNames": ["code"], "IsTruncated": False})
+            if index == 0:
+                stub.add_response(
+                    "get_policy", {"Policy": {"Arn": managed, "DefaultVersionId": "v5"}}
+                )
+                stub.add_response(
+                    "get_policy_version",
+                    {"PolicyVersion": {"Document": json.dumps(document), "VersionId": "v5"}},
+                )
+            stub.add_response(
+                "get_role_policy",
+                {"RoleName": name, "PolicyName": "code", "PolicyDocument": json.dumps(inline)},
+            )
+            recorder = CallRecorder()
+            results.append(
+                (read_role_permissions(recorder, iam, arn, region=REGION, policies=cache), recorder)
+            )
+        stub.assert_no_pending_responses()
+    assert [p.method for p, _ in results] == ["simulate", "simulate"]
+    assert [p.services for p, _ in results] == [["sqs"], ["sqs"]]
+    assert [len(r.api_calls) for _, r in results] == [6, 4]
