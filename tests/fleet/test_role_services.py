@@ -308,3 +308,30 @@ def test_after_a_simulation_the_policies_are_read_and_a_managed_one_only_once() 
     assert [p.method for p, _ in results] == ["simulate", "simulate"]
     assert [p.services for p, _ in results] == [["sqs"], ["sqs"]]
     assert [len(r.api_calls) for _, r in results] == [6, 4]
+
+
+def test_s3_needs_a_gateway_endpoint_on_the_subnets_route_table(
+    isolated: Isolated, tmp_path: Path
+) -> None:
+    _function(isolated, "reads-s3", ["s3:GetObject"])
+    _, without = _audit(tmp_path, "reads-s3")
+    (finding,) = _rte004(without)
+    assert finding["remediation"]["commands"] == [
+        f"aws ec2 create-vpc-endpoint --vpc-id {isolated.vpc} --service-name "
+        f"com.amazonaws.{REGION}.s3 --vpc-endpoint-type Gateway --route-table-ids "
+        f"{isolated.route_table}"
+    ]
+    ec2 = isolated.moto.session().client("ec2")
+    endpoint = ec2.create_vpc_endpoint(
+        VpcId=isolated.vpc,
+        ServiceName=f"com.amazonaws.{REGION}.s3",
+        VpcEndpointType="Gateway",
+        RouteTableIds=[isolated.route_table],
+    )["VpcEndpoint"]["VpcEndpointId"]
+    try:
+        code, entry = _audit(tmp_path, "reads-s3")
+    finally:
+        _delete_endpoint(isolated, endpoint)
+    assert _rte004(entry) == [], [f["message"] for f in _rte004(entry)]
+    assert f"s3 via gateway endpoint {endpoint}" in _rte004(entry, "pass")[0]["message"]
+    assert code == 0
