@@ -325,3 +325,30 @@ def test_unread_subnets_never_make_existing_groups_deleted(
     (entry,) = report["functions"]
     assert [f for f in problems(entry) if f["code"] == "CFG001"] == [], problems(entry)
     assert code == 4, [f["code"] for f in problems(entry)]
+
+
+def test_a_denied_service_quotas_read_is_said_in_every_format_and_never_clean(
+    through_proxy: Stand, tmp_path: Path
+) -> None:
+    def deny_quotas(seen: Seen) -> tuple[int, str, str] | None:
+        if seen.service == "servicequotas":
+            return 400, "AccessDeniedException", "not authorized to perform GetServiceQuota"
+        return None
+
+    through_proxy.proxy.refuse = deny_quotas
+    code, report = audit(tmp_path, "--function", "healthy-00")
+    (entry,) = report["functions"]
+    assert code == 4
+    eni = [f for f in entry["findings"] if f["code"] == "ENI001"]
+    assert [f["status"] for f in eni] == ["skipped"]
+    (unjudged,) = [u for u in entry["unjudged"] if u["subject"].startswith("ENI001")]
+    assert "Hyperplane ENI quota could not be read" in unjudged["reason"]
+    assert "AccessDeniedException on service-quotas:GetServiceQuota" in unjudged["reason"]
+    for fmt in ("text", "markdown", "html", "sarif", "junit"):
+        out = tmp_path / f"audit.{fmt}"
+        args = ["audit", "--function", "healthy-00", "--format", fmt, "-o", str(out), "-q"]
+        assert main(args) == 4, fmt
+        text = out.read_text()
+        assert "Hyperplane ENI quota could not be read" in text, fmt
+        assert "no problems found" not in text, fmt
+    assert main(["audit", "--function", "healthy-00", "-q", "--allow-incomplete"]) == 0

@@ -301,6 +301,7 @@ def healthy() -> VpcSnapshot:
                     "ec2:DeleteNetworkInterface",
                 )
             },
+            services=[],  # nothing beyond what Lambda itself does with the role
         ),
         eni_quota=EniQuota(value=250, source="service-quotas", quota_code="L-9FEE3D26", in_use=3),
         target_addresses=[DB_ADDRESS, PUBLIC_ADDRESS],

@@ -901,7 +901,19 @@ def isolated_subnet_gateway_endpoint() -> Scenario:
     for report in reports:
         report.tcp = [t for t in report.tcp if t.label != "payments-api"]
         report.aws = []  # the probe ran with its CloudWatch Logs call off
+    assert snap.role_permissions is not None
+    snap.role_permissions.services = ["s3"]  # RTE004: the gateway endpoint serves it
     return Scenario(snap, reports, targets=[DB, s3], expect_codes=("RTE001",))
+
+
+def role_service_unreachable() -> Scenario:
+    """RTE004: the isolated subnet above, and the role may also call SQS, which has no
+    endpoint: named with the route table and the interface endpoint to create."""
+    scenario = isolated_subnet_gateway_endpoint()
+    assert scenario.snapshot.role_permissions is not None
+    scenario.snapshot.role_permissions.services = ["s3", "sqs"]
+    scenario.expect_codes = ("RTE001", "RTE004")
+    return scenario
 
 
 def dns_split_explains_timeout() -> Scenario:
@@ -966,6 +978,7 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "probe-failed-every-invocation": probe_failed_every_invocation,
     "probe-files-partly-failed": probe_files_partly_failed,
     "isolated-subnet-gateway-endpoint": isolated_subnet_gateway_endpoint,
+    "role-service-unreachable": role_service_unreachable,
     "dns-split-explains-timeout": dns_split_explains_timeout,
 }
 

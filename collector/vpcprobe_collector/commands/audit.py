@@ -98,8 +98,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 @contextlib.contextmanager
-def _progress(quiet: bool) -> Iterator[Progress]:
-    """Progress bars for regions, VPCs and functions on a terminal; nothing when piped."""
+def _progress(quiet: bool, color: str = "auto") -> Iterator[Progress]:
+    """Progress bars for regions, VPCs and functions on a terminal; nothing when piped.
+    `--color never` (like NO_COLOR, which rich honours itself) draws them without colour."""
     if quiet or not sys.stderr.isatty():
         yield lambda _what, _n: None
         return
@@ -108,8 +109,9 @@ def _progress(quiet: bool) -> Iterator[Progress]:
 
     from vpcprobe_collector import progress
 
+    console = Console(stderr=True, no_color=color == "never" or None)
     # One live display at a time: the line naming each AWS call waits while the bars are up.
-    with progress.held(), Bars(console=Console(stderr=True), transient=True) as bars:
+    with progress.held(), Bars(console=console, transient=True) as bars:
         regions = bars.add_task("regions", total=None)
         vpcs = bars.add_task("VPCs read", total=None)
         functions = bars.add_task("functions judged", total=None)
@@ -175,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.organization:
         account_ids = organization_accounts(session)
-    with _progress(args.quiet) as tick:
+    with _progress(args.quiet, getattr(args, "color", "auto") or "auto") as tick:
         accounts = account_sessions(
             session,
             assume_role=args.assume_role,

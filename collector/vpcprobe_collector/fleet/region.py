@@ -31,7 +31,7 @@ from vpcprobe_collector.snapshot.model import (
 )
 from vpcprobe_collector.snapshot.readers import ec2_network as ec2r
 from vpcprobe_collector.snapshot.readers.calls import CallRecorder, ReadFailedError
-from vpcprobe_collector.snapshot.readers.iam_reader import read_role_permissions
+from vpcprobe_collector.snapshot.readers.iam_reader import PolicyCache, read_role_permissions
 from vpcprobe_collector.snapshot.readers.lambda_reader import function_from_aws
 from vpcprobe_collector.snapshot.readers.quotas_reader import read_eni_quota
 
@@ -215,13 +215,20 @@ def audit_region(
     iam = client("iam")
     roles = sorted({info.role_arn for info, _ in functions if info.role_arn})
 
+    # A managed policy attached to many roles (AWSLambdaVPCAccessExecutionRole) is read once.
+    policies = PolicyCache()
+
     def read_role(role_arn: str) -> tuple[RolePermissions, CallRecorder]:
         recorder = CallRecorder()
-        return read_role_permissions(recorder, iam, role_arn, region=region), recorder
+        permissions = read_role_permissions(
+            recorder, iam, role_arn, region=region, policies=policies
+        )
+        return permissions, recorder
 
     permissions = dict(zip(roles, _parallel(read_role, roles, max_concurrency), strict=True))
     quota_recorder = CallRecorder()
-    quota = read_eni_quota(quota_recorder, client("service-quotas"), None)
+    # No silent default in an audit: an unread quota leaves ENI001 not checked (exit 4).
+    quota = read_eni_quota(quota_recorder, client("service-quotas"), None, default=False)
 
     calls += len(subnets_recorder.api_calls) + len(quota_recorder.api_calls)
     calls += sum(len(r.api_calls) for _, r in networks.values())

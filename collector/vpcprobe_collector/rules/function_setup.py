@@ -121,7 +121,21 @@ class RoleLacksEniPermissions(SetupRule):
         "iam:GetRolePolicy",
         "lambda:Invoke",
     )
-    fallbacks = ((IAM_SIMULATE, "the role's own attached and inline policies, evaluated locally"),)
+    # Simulation, else the role's policies evaluated locally: either one decides (the policies
+    # are read after a simulation too, for RTE004, which says itself when they were not).
+    fallbacks = (
+        (IAM_SIMULATE, "the role's own attached and inline policies, evaluated locally"),
+        *(
+            (api, "iam:SimulatePrincipalPolicy's answer")
+            for api in (
+                "iam:ListAttachedRolePolicies",
+                "iam:ListRolePolicies",
+                "iam:GetPolicy",
+                "iam:GetPolicyVersion",
+                "iam:GetRolePolicy",
+            )
+        ),
+    )
     limits = "Service control policies and permission boundaries are seen only through simulation."
     error_codes = ("EC2AccessDeniedException",)
     state_reason_codes = ("InsufficientRolePermissions",)
@@ -362,8 +376,15 @@ class HyperplaneEniQuotaReached(SetupRule):
             )
             return
         if quota is None or quota.in_use is None or quota.value is None:
-            reason = ctx.skipped_reason(QUOTAS, "ec2:DescribeNetworkInterfaces") or (
-                quota.note if quota and quota.note else "the Lambda ENI count or quota was not read"
+            unread = quota.note if quota and quota.source == "unavailable" else None
+            reason = (
+                unread
+                or ctx.skipped_reason(QUOTAS, "ec2:DescribeNetworkInterfaces")
+                or (
+                    quota.note
+                    if quota and quota.note
+                    else "the Lambda ENI count or quota was not read"
+                )
             )
             yield self.skipped(reason, resources=[vpc])
             return

@@ -58,6 +58,7 @@ from vpcprobe_collector.rules.name_resolution import (
 from vpcprobe_collector.rules.observed import ObservedFailureUnexplained
 from vpcprobe_collector.rules.placement import SingleAzPlacement
 from vpcprobe_collector.rules.probe_outcomes import ProbeDeadlineHit, ProbeInvokeFailed
+from vpcprobe_collector.rules.role_services import RoleServiceUnreachable
 from vpcprobe_collector.rules.route53 import (
     DnsFirewallBlocksName,
     ForwardedNameFailed,
@@ -95,6 +96,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     NoRouteToInternet,
     FunctionInPublicSubnet,
     NatGatewayUnusable,
+    RoleServiceUnreachable,
     NoRouteToDestination,
     SubnetsDiffer,
     # filtering

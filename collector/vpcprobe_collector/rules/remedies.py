@@ -90,6 +90,34 @@ def update_vpc_config(
     )
 
 
+def create_vpc_endpoint(
+    vpc_id: str,
+    service_name: str,
+    *,
+    gateway: bool,
+    route_table_ids: list[str],
+    subnet_ids: list[str],
+    security_group_id: str = "ENDPOINT_SG_ID",
+) -> str:
+    """A gateway endpoint on these route tables, or an interface endpoint with private DNS in
+    these subnets (its security group must allow TCP 443 from the function)."""
+    base = f"aws ec2 create-vpc-endpoint --vpc-id {vpc_id} --service-name {service_name} "
+    if gateway:
+        return base + f"--vpc-endpoint-type Gateway --route-table-ids {' '.join(route_table_ids)}"
+    return base + (
+        f"--vpc-endpoint-type Interface --subnet-ids {' '.join(subnet_ids)} "
+        f"--security-group-ids {security_group_id} --private-dns-enabled"
+    )
+
+
+def add_gateway_endpoint_route_table(endpoint_id: str, route_table_id: str) -> str:
+    """Put an existing gateway endpoint on one more route table."""
+    return (
+        f"aws ec2 modify-vpc-endpoint --vpc-endpoint-id {endpoint_id} "
+        f"--add-route-table-ids {route_table_id}"
+    )
+
+
 def rerun_diagnose(function: str, targets: list[str], invocations: int = 10) -> str:
     """The diagnose command that samples more execution environments for these targets."""
     wanted = " ".join(f"--target {shlex.quote(t)}" for t in targets)

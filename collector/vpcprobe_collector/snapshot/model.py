@@ -300,6 +300,10 @@ class RolePermissions(_Fact):
     method: Literal["simulate", "local", "unavailable"]
     decisions: dict[str, PermissionDecision] = Field(default_factory=dict)
     detail: str | None = None  # e.g. why simulation was not possible
+    # The services (IAM action prefixes: "sqs", "s3") its identity policies allow some action
+    # of, beyond what Lambda itself does with the role; "*" for every service. None: the
+    # policies were not read (a snapshot from before this field, or the reads failed).
+    services: list[str] | None = None
 
 
 class EniQuota(_Fact):

@@ -1,9 +1,11 @@
-"""Reads whether the execution role may do the ENI actions Lambda needs (simulated or local)."""
+"""Reads whether the execution role may do the ENI actions Lambda needs (simulated or local),
+and which AWS services its policies let the function's code call."""
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 import urllib.parse
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -33,6 +35,43 @@ def role_name(role_arn: str) -> str:
     return role_arn.rsplit("/", 1)[-1]
 
 
+# What Lambda itself does with the execution role (AWSLambdaBasicExecutionRole and
+# AWSLambdaVPCAccessExecutionRole): a role allowing only these lets the code call nothing.
+LAMBDA_OWN_ACTIONS = frozenset(
+    a.lower()
+    for a in (
+        *ENI_ACTIONS,
+        "ec2:DescribeSubnets",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+        "logs:CreateLogGroup",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        # Permissions that authorise something else and are no API call of their own.
+        "iam:PassRole",
+        "rds-db:connect",
+    )
+)
+EVERY_SERVICE = "*"
+
+
+class PolicyCache:
+    """Managed policy documents by ARN, read once per audit of an account and region
+    (AWSLambdaVPCAccessExecutionRole is attached to most execution roles)."""
+
+    def __init__(self) -> None:
+        self._documents: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, arn: str) -> dict[str, Any] | None:
+        with self._lock:
+            return self._documents.get(arn)
+
+    def put(self, arn: str, document: dict[str, Any]) -> None:
+        with self._lock:
+            self._documents[arn] = document
+
+
 def read_role_permissions(
     recorder: CallRecorder,
     iam: Any,
@@ -40,8 +79,10 @@ def read_role_permissions(
     actions: Sequence[str] = ENI_ACTIONS,
     *,
     region: str | None = None,
+    policies: PolicyCache | None = None,
 ) -> RolePermissions:
-    """iam:SimulatePrincipalPolicy when allowed, else the role's own policies evaluated here."""
+    """iam:SimulatePrincipalPolicy when allowed, else the role's own policies evaluated here;
+    the role's policies are read either way for the services the code may call."""
     try:
         pages = recorder.pages_or_raise(
             iam,
@@ -63,13 +104,15 @@ def read_role_permissions(
             ),
         )
         decisions = dict(results)
+        documents = _read_role_policies(recorder, iam, role_name(role_arn), policies)
         return RolePermissions(
             role_arn=role_arn,
             method="simulate",
             decisions={a: decisions.get(a, PermissionDecision.UNKNOWN) for a in actions},
             detail="iam:SimulatePrincipalPolicy (identity policies and permissions boundary)",
+            services=None if documents is None else allowed_services(documents),
         )
-    documents = _read_role_policies(recorder, iam, role_name(role_arn))
+    documents = _read_role_policies(recorder, iam, role_name(role_arn), policies)
     if documents is None:
         return RolePermissions(
             role_arn=role_arn,
@@ -86,6 +129,7 @@ def read_role_permissions(
         decisions={
             a: evaluate_action(documents, a, resource=eni_arn(role_arn, region)) for a in actions
         },
+        services=allowed_services(documents),
         detail=(
             f"simulation failed ({simulate_failure.code}); evaluated the role's "
             f"{len(documents)} attached and inline policies locally (a statement with a "
@@ -95,7 +139,9 @@ def read_role_permissions(
     )
 
 
-def _read_role_policies(recorder: CallRecorder, iam: Any, name: str) -> list[dict[str, Any]] | None:
+def _read_role_policies(
+    recorder: CallRecorder, iam: Any, name: str, cache: PolicyCache | None = None
+) -> list[dict[str, Any]] | None:
     """The role's policy documents: attached managed (default version) and inline."""
     attached = recorder.items(
         iam,
@@ -114,6 +160,10 @@ def _read_role_policies(recorder: CallRecorder, iam: Any, name: str) -> list[dic
         return None
     documents: list[dict[str, Any]] = []
     for arn in arns:
+        cached = cache.get(arn) if cache else None
+        if cached is not None:
+            documents.append(cached)
+            continue
         meta = recorder.call(iam, "get_policy", "iam:GetPolicy", PolicyArn=arn)
         version = (meta or {}).get("Policy", {}).get("DefaultVersionId")
         if not version:
@@ -128,6 +178,8 @@ def _read_role_policies(recorder: CallRecorder, iam: Any, name: str) -> list[dic
         )
         if document is None:
             return None
+        if cache:
+            cache.put(arn, document)
         documents.append(document)
     for policy_name in inline:
         body = recorder.call(
@@ -259,3 +311,55 @@ def evaluate_action(
     if certain_allow and not possible_deny:
         return PermissionDecision.ALLOWED
     return PermissionDecision.UNKNOWN
+
+
+def _prefix(action: str) -> str:
+    return action.split(":", 1)[0].lower() if ":" in action else action.lower()
+
+
+def _unconditional_everywhere(statement: dict[str, Any]) -> bool:
+    """A statement that applies to every resource with no condition (a Deny that certainly
+    takes the whole service away)."""
+    if statement.get("Condition") or "NotResource" in statement:
+        return False
+    return "*" in _as_list(statement.get("Resource"))
+
+
+def allowed_services(documents: Iterable[dict[str, Any]]) -> list[str]:
+    """The services (IAM action prefixes) some Allow statement grants an action of, beyond
+    LAMBDA_OWN_ACTIONS; ["*"] when an Allow covers every service (`*`, or NotAction).
+
+    A Deny takes a service away only when it certainly covers all of it (`svc:*` or `*` on
+    every resource, no condition; a Deny with NotAction leaves only the services it names):
+    a partial Deny leaves the service callable, so nothing is over-claimed as denied, and a
+    partial Allow counts, so nothing the code may call is left out.
+    """
+    statements = _statements(documents)
+    allowed: set[str] = set()
+    for statement in statements:
+        if str(statement.get("Effect")).lower() != "allow":
+            continue
+        if "NotAction" in statement:
+            allowed.add(EVERY_SERVICE)
+            continue
+        for action in _as_list(statement.get("Action")):
+            if action.strip() == "*":
+                allowed.add(EVERY_SERVICE)
+            elif action.lower() not in LAMBDA_OWN_ACTIONS:
+                allowed.add(_prefix(action))
+    for statement in statements:
+        if str(statement.get("Effect")).lower() != "deny":
+            continue
+        if not _unconditional_everywhere(statement):
+            continue
+        if "NotAction" in statement:
+            kept = {_prefix(a) for a in _as_list(statement["NotAction"])}
+            if EVERY_SERVICE in allowed:
+                return sorted(kept - {EVERY_SERVICE}) if "*" not in kept else [EVERY_SERVICE]
+            allowed &= kept | {p for p in allowed if any(_matches(k, p) for k in kept)}
+            continue
+        denied = [a for a in _as_list(statement.get("Action")) if a == "*" or a.endswith(":*")]
+        if "*" in denied:
+            return []
+        allowed -= {_prefix(a) for a in denied}
+    return sorted(allowed)
