@@ -186,6 +186,7 @@ def test_access_denied_on_the_far_side_says_what_would_let_it_be_read() -> None:
         )
     (remote,) = remotes
     assert not remote.read and remote.reason == "UnauthorizedOperation on ec2:DescribeVpcs"
+    assert (remote.error_code, remote.api) == ("UnauthorizedOperation", "ec2:DescribeVpcs")
     assert recorder.skipped[0].resource_ids == ["vpc-0far"]
 
 

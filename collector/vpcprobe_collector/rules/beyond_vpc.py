@@ -488,7 +488,7 @@ class FarSideNotRead(Rule):
             for component, (path, d) in sorted(reasons.items()):
                 reason = d.detail.rstrip(".")
                 # EC2 says UnauthorizedOperation where other services say AccessDenied.
-                denied = any(code in (d.reason or "") for code in DENIED_CODES)
+                denied = d.error_code in DENIED_CODES
                 if d.step is Step.FAR_SIDE and d.account_id and denied:
                     reason += (
                         f"; a role in account {d.account_id} allowed ec2:DescribeVpcs, "

@@ -355,6 +355,9 @@ class RemoteVpc(_Fact):
     role_arn: str | None = None  # the role assumed to read it; None: the collector's own
     read: bool = False
     reason: str | None = None
+    # The failed read behind `read=False`, typed (None: no read was tried, e.g. no role).
+    error_code: str | None = None
+    api: str | None = None
     vpc: Vpc | None = None
     subnets: list[Subnet] = Field(default_factory=list)
     route_tables: list[RouteTable] = Field(default_factory=list)

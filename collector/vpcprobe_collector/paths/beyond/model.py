@@ -62,6 +62,10 @@ class Decision:
     rule: str | None = None  # "rule 100", "tcp 5432 from 10.0.0.0/16"
     rule_number: int | None = None  # NACL: the deciding entry (32767: the default `*` rule)
     reason: str | None = None  # why it is unknown ("AccessDenied on ec2:DescribeVpcs")
+    # The failed read behind an unknown, typed: the SkippedRead's error code
+    # ("AccessDenied", "UnauthorizedOperation", "MalformedResponse") and its API.
+    error_code: str | None = None
+    api: str | None = None
     account_id: str | None = None  # the far side's account
     tunnels_down: int | None = None
     tunnels: int | None = None

@@ -51,6 +51,8 @@ def follow(
                 f"VPC peering connection {pcx_id} could not be read ({reason}).",
                 API,
                 reason=reason,
+                error_code=read.error_code if read else None,
+                api=read.api if read else None,
             )
         ]
     far = pcx.far_side(vpc_id)

@@ -101,6 +101,8 @@ def follow(
                     f"({read.reason}).",
                     ATTACHMENTS_API,
                     reason=read.reason,
+                    error_code=read.error_code,
+                    api=read.api,
                 )
             ]
         return [
@@ -239,6 +241,8 @@ def _route(
                 route_table_id=rtb_id,
                 destination=destination,
                 reason=reason,
+                error_code=read.error_code if read else None,
+                api=read.api if read else None,
             ),
             None,
         )
@@ -447,6 +451,8 @@ def _return_route(
             route_table_id=rtb_id,
             destination=cidr,
             reason=decision.reason,
+            error_code=decision.error_code,
+            api=decision.api,
         )
     own_id = own.transit_gateway_attachment_id
     if route is None or own_id not in route.attachment_ids:

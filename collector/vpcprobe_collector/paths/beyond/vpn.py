@@ -72,6 +72,8 @@ def through_gateway(snapshot: VpcSnapshot, vgw_id: str) -> list[Decision]:
                 f"The VPN connections of {vgw_id} could not be read ({read.reason}).",
                 API,
                 reason=read.reason,
+                error_code=read.error_code,
+                api=read.api,
             )
         ]
     if not connections:

@@ -131,6 +131,8 @@ def _read_one(recorder: CallRecorder, ec2: Any, remote: RemoteVpc, addresses: li
         for s in skipped:
             s.resource_ids = sorted({*s.resource_ids, remote.vpc_id})
         remote.reason = skipped[0].reason if skipped else f"{remote.vpc_id} was not found"
+        if skipped:
+            remote.error_code, remote.api = skipped[0].error_code, skipped[0].api
         return
     remote.subnets = _subnets_in(recorder, ec2, remote.vpc_id)
     remote.route_tables = ec2r.read_route_tables(recorder, ec2, remote.vpc_id)
