@@ -664,7 +664,7 @@ class TgwRouteMissing(BeyondRule):
                     f"--transit-gateway-attachment-id {d.component}"
                 ],
             )
-        dest = _destination_attachment(ctx, path.destination)
+        dest = d.target or _destination_attachment(ctx, path.destination)
         dest_vpc = next(
             (
                 a.resource_id
@@ -689,18 +689,29 @@ class TgwRouteMissing(BeyondRule):
         )
         if d.state == "blackhole":
             cidr = d.destination or cidr
+        route = (
+            f"aws ec2 {verb} --transit-gateway-route-table-id {d.route_table_id} "
+            f"--destination-cidr-block {cidr} --transit-gateway-attachment-id {dest}"
+        )
+        propagate = (
+            f"aws ec2 enable-transit-gateway-route-table-propagation "
+            f"--transit-gateway-route-table-id {d.route_table_id} "
+            f"--transit-gateway-attachment-id {dest}"
+        )
+        if d.propagated is False:
+            return Remediation(
+                text=(
+                    f"{dest} does not propagate into {d.route_table_id}: enable its "
+                    f"propagation, or route {cidr} to it statically."
+                ),
+                commands=[propagate, route],
+            )
         return Remediation(
             text=(
                 f"Route {cidr} in {d.route_table_id} to the destination's attachment, or "
                 "propagate that attachment's routes into it."
             ),
-            commands=[
-                f"aws ec2 {verb} --transit-gateway-route-table-id {d.route_table_id} "
-                f"--destination-cidr-block {cidr} --transit-gateway-attachment-id {dest}",
-                f"aws ec2 enable-transit-gateway-route-table-propagation "
-                f"--transit-gateway-route-table-id {d.route_table_id} "
-                f"--transit-gateway-attachment-id {dest}",
-            ],
+            commands=[route, propagate],
         )
 
 
@@ -772,15 +783,26 @@ class TgwReturnRouteMissing(BeyondRule):
     ) -> Remediation:
         rtb = d.route_table_id or "TGW_ROUTE_TABLE_ID"
         vpc_cidr = (return_cidrs(ctx, subnets) or [d.destination or "FUNCTION_VPC_CIDR"])[0]
+        route = (
+            f"aws ec2 create-transit-gateway-route --transit-gateway-route-table-id {rtb} "
+            f"--destination-cidr-block {vpc_cidr} --transit-gateway-attachment-id {d.target}"
+        )
+        propagate = (
+            f"aws ec2 enable-transit-gateway-route-table-propagation "
+            f"--transit-gateway-route-table-id {rtb} "
+            f"--transit-gateway-attachment-id {d.target}"
+        )
+        if d.propagated is False:
+            return Remediation(
+                text=(
+                    f"The function VPC's attachment {d.target} does not propagate into {rtb}: "
+                    f"enable its propagation, or route {vpc_cidr} to it statically."
+                ),
+                commands=[propagate, route],
+            )
         return Remediation(
             text=f"Route {vpc_cidr} in {rtb} to the function VPC's attachment {d.target}.",
-            commands=[
-                f"aws ec2 create-transit-gateway-route --transit-gateway-route-table-id {rtb} "
-                f"--destination-cidr-block {vpc_cidr} --transit-gateway-attachment-id {d.target}",
-                f"aws ec2 enable-transit-gateway-route-table-propagation "
-                f"--transit-gateway-route-table-id {rtb} "
-                f"--transit-gateway-attachment-id {d.target}",
-            ],
+            commands=[route, propagate],
         )
 
 

@@ -67,6 +67,9 @@ class Decision:
     error_code: str | None = None
     api: str | None = None
     account_id: str | None = None  # the far side's account
+    # TGW_ROUTE / TGW_RETURN_ROUTE with no route: whether `target` (the attachment the route
+    # should lead to) propagates into `route_table_id` (None: not known or not read).
+    propagated: bool | None = None
     tunnels_down: int | None = None
     tunnels: int | None = None
 

@@ -59,6 +59,22 @@ def own_attachment(
     )
 
 
+def destination_attachment(snapshot: VpcSnapshot, tgw_id: str, address: IPAddress) -> str | None:
+    """The attachment of `tgw_id` whose VPC (as read) holds `address`: where a route for it
+    should lead. None when no attached VPC's CIDRs were read to hold it."""
+    beyond = snapshot.beyond
+    cidrs = dict(beyond.attached_vpc_cidrs)
+    for remote in beyond.remote_vpcs:
+        if remote.vpc:
+            cidrs.setdefault(remote.vpc_id, remote.vpc.cidr_blocks)
+    for vpc_id, blocks in sorted(cidrs.items()):
+        if any(contains(parse_network(c), address) for c in blocks):
+            for a in beyond.transit_gateway_attachments:
+                if a.transit_gateway_id == tgw_id and a.resource_id == vpc_id:
+                    return a.transit_gateway_attachment_id
+    return None
+
+
 def associated_table(snapshot: VpcSnapshot, attachment: TransitGatewayAttachment) -> str | None:
     if attachment.association_route_table_id and attachment.association_state in (
         None,
@@ -158,7 +174,10 @@ def follow(
             )
         )
         return out
-    route_decision, route = _route(snapshot, rtb_id, parse_address(destination), destination)
+    address = parse_address(destination)
+    route_decision, route = _route(
+        snapshot, rtb_id, address, destination, destination_attachment(snapshot, tgw_id, address)
+    )
     out.append(route_decision)
     if route is None or route_decision.outcome is not HopOutcome.ALLOW:
         return out
@@ -225,8 +244,14 @@ def _az_decision(
 
 
 def _route(
-    snapshot: VpcSnapshot, rtb_id: str, address: IPAddress, destination: str
+    snapshot: VpcSnapshot,
+    rtb_id: str,
+    address: IPAddress,
+    destination: str,
+    expected: str | None = None,
 ) -> tuple[Decision, TransitGatewayRoute | None]:
+    """The route of TGW route table `rtb_id` for `address`; `expected` is the attachment it
+    should lead to, when known (its propagation decides the fix for a missing route)."""
     table = snapshot.beyond.tgw_route_table(rtb_id)
     if table is None or not table.routes_read:
         read = snapshot.skipped_for(ROUTES_API) or snapshot.skipped_for(TABLES_API)
@@ -248,20 +273,7 @@ def _route(
         )
     route = longest_route(table, address)
     if route is None:
-        return (
-            Decision(
-                Step.TGW_ROUTE,
-                HopOutcome.DENY,
-                rtb_id,
-                f"TGW route table {rtb_id} has no route for {destination} (no static route and "
-                "no propagated one), so the transit gateway drops the traffic.",
-                ROUTES_API,
-                route_table_id=rtb_id,
-                destination=destination,
-                state="none",
-            ),
-            None,
-        )
+        return _no_route(table, destination, expected), None
     if route.state == "blackhole":
         return (
             Decision(
@@ -308,6 +320,56 @@ def _route(
             rule=f"{route.destination_cidr} -> {target}",
         ),
         route,
+    )
+
+
+def _no_route(table: TransitGatewayRouteTable, destination: str, expected: str | None) -> Decision:
+    """No route for `destination`: whether `expected` propagates into the table decides.
+
+    Not propagated: the fix is to enable its propagation (or add a static route). Propagated:
+    AWS would show its propagated route, so the routes as read contradict the propagations
+    (a propagation still being enabled, or a stand-in that adds no propagated routes): not
+    judged rather than blamed on a route that AWS says is there.
+    """
+    rtb_id = table.transit_gateway_route_table_id
+    propagated = (
+        expected in table.propagated_attachment_ids
+        if expected is not None and table.propagations_read
+        else None
+    )
+    if propagated:
+        return Decision(
+            Step.TGW_ROUTE,
+            HopOutcome.UNKNOWN,
+            rtb_id,
+            f"TGW route table {rtb_id} shows no route for {destination}, yet {expected} "
+            "propagates into it, so its propagated route should be there: not judged (look "
+            "again once the propagation is enabled).",
+            ROUTES_API,
+            route_table_id=rtb_id,
+            destination=destination,
+            target=expected,
+            state="none",
+            propagated=True,
+            reason=f"{expected} propagates into {rtb_id}, yet no propagated route was read",
+        )
+    why = (
+        f"; {expected}, which leads to it, does not propagate into {rtb_id}"
+        if propagated is False
+        else ""
+    )
+    return Decision(
+        Step.TGW_ROUTE,
+        HopOutcome.DENY,
+        rtb_id,
+        f"TGW route table {rtb_id} has no route for {destination} (no static route and "
+        f"no propagated one{why}), so the transit gateway drops the traffic.",
+        ROUTES_API,
+        route_table_id=rtb_id,
+        destination=destination,
+        target=expected,
+        state="none",
+        propagated=propagated,
     )
 
 
@@ -440,7 +502,8 @@ def _return_route(
             destination=cidr,
             target=own.transit_gateway_attachment_id,
         )
-    decision, route = _route(snapshot, rtb_id, source.network_address, cidr)
+    own_id = own.transit_gateway_attachment_id
+    decision, route = _route(snapshot, rtb_id, source.network_address, cidr, own_id)
     if decision.outcome is HopOutcome.UNKNOWN:
         return Decision(
             Step.TGW_RETURN_ROUTE,
@@ -453,8 +516,9 @@ def _return_route(
             reason=decision.reason,
             error_code=decision.error_code,
             api=decision.api,
+            target=decision.target,
+            propagated=decision.propagated,
         )
-    own_id = own.transit_gateway_attachment_id
     if route is None or own_id not in route.attachment_ids:
         how = (
             f"routes it to {', '.join(route.attachment_ids)}"
@@ -474,6 +538,7 @@ def _return_route(
             destination=cidr,
             target=own_id,
             state=decision.state,
+            propagated=decision.propagated,
         )
     return Decision(
         Step.TGW_RETURN_ROUTE,
