@@ -45,7 +45,7 @@ def test_a_reason_that_merely_mentions_a_denied_code_is_not_taken_for_a_denial()
 def test_a_bundle_without_the_typed_code_takes_it_from_the_skipped_read() -> None:
     loaded = golden.load(UNREADABLE)
     (remote,) = loaded.snapshot.beyond.remote_vpcs
-    assert remote.error_code is None
+    remote.error_code = remote.api = None  # as an older collector wrote it
     loaded.snapshot.skipped.append(
         SkippedRead(
             api="ec2:DescribeVpcs",

@@ -14,6 +14,7 @@ from tests.scenarios import builder as b
 from vpcprobe.models import DnsResult, ProbeReport, TcpResult
 from vpcprobe_collector.findings.model import TargetSpec
 from vpcprobe_collector.snapshot.model import (
+    NO_ROLE,
     FirewallRule,
     FirewallRuleGroupAssociation,
     HostedZone,
@@ -337,6 +338,8 @@ def peering_far_side_unreadable() -> Scenario:
             f"--assume-role arn:aws:iam::{PEER_ACCOUNT}:role/ROLE_NAME, or map {PEER_ACCOUNT} to a "
             "role in the [peers] table of --config)"
         ),
+        error_code=NO_ROLE,
+        api="sts:AssumeRole",
     )
     snap = _peered(far=far)
     return _scenario(

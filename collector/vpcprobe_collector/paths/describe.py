@@ -10,8 +10,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from vpcprobe_collector.paths import nacls, routes, security_groups
+from vpcprobe_collector.paths.beyond.model import BeyondPath, Step
 from vpcprobe_collector.paths.beyond.model import Decision as BeyondDecision
-from vpcprobe_collector.paths.beyond.model import Step
 from vpcprobe_collector.paths.cidr import format_ports
 from vpcprobe_collector.paths.decisions import (
     Decision,
@@ -35,7 +35,7 @@ from vpcprobe_collector.paths.decisions import (
     Unread,
 )
 from vpcprobe_collector.paths.model import Hop, HopKind, HopOutcome
-from vpcprobe_collector.snapshot.model import RouteTargetType
+from vpcprobe_collector.snapshot.model import NO_ROLE, RouteTargetType
 
 SUBNETS_API = "ec2:DescribeSubnets"
 _EPHEMERAL = f"on ports {format_ports([nacls.EPHEMERAL_PORTS])}"
@@ -94,6 +94,42 @@ def beyond_what(hop: Hop) -> str:
     if kind in (RouteTargetType.NETWORK_INTERFACE, RouteTargetType.INSTANCE):
         return "the appliance (a firewall or NAT instance) and what it forwards to"
     return "the network on the far side, or the target host"
+
+
+def unread_words(d: BeyondDecision) -> str:
+    """Why a hop beyond the VPC was not judged, from its typed fields:
+    "AccessDenied on ec2:DescribeRouteTables in account 210987654321"."""
+    account = f" in account {d.account_id}" if d.account_id else ""
+    if d.error_code == NO_ROLE:
+        return f"no role was given for account {d.account_id}"
+    if d.error_code and d.api:
+        return f"{d.error_code} on {d.api}{account}"
+    return d.reason or "not read"
+
+
+def beyond_reached(path: BeyondPath) -> str | None:
+    """ "10.2.1.20 in vpc-… through pcx-… (both sides read)", when both sides were read and
+    allow it; else None."""
+    far = path.far_vpc_read
+    if far is None:
+        return None
+    return f"{path.destination} in {far} through {path.via} (both sides read)"
+
+
+def beyond_outcome(path: BeyondPath) -> str | None:
+    """How far a path beyond the VPC was judged, in words, when it was not blocked:
+    "reaches 10.2.1.20 in vpc-… through pcx-… (both sides read)", or
+    "beyond pcx-…: vpc-… not read (AccessDenied on ec2:DescribeVpcs in account …)".
+    None when it is blocked, or ends at something vpcprobe does not look into (VPN, DX)."""
+    reached = beyond_reached(path)
+    if reached is not None:
+        return f"reaches {reached}"
+    decided = path.decided_by
+    if decided is None or decided.outcome is not HopOutcome.UNKNOWN:
+        return None
+    what = "not read" if decided.step is Step.FAR_SIDE else "not judged"
+    what_of = what if decided.component == path.via else f"{decided.component} {what}"
+    return f"beyond {path.via}: {what_of} ({unread_words(decided)})"
 
 
 def _state_words(hop: Hop) -> str:
@@ -747,6 +783,12 @@ def _end(d: EndDecision) -> Hop:
         detail = (
             f"Beyond {words} {target} (an appliance such as a firewall or NAT instance) "
             "what happens to the traffic is not visible from this VPC's configuration."
+        )
+    elif d.far_vpc_read:
+        detail = (
+            f"Beyond {words} {target} (route {d.target_state}) the path reaches "
+            f"{t.destination} in {d.far_vpc_read} (both sides read); whether the host itself "
+            "answers is not visible from the configuration."
         )
     else:
         detail = (

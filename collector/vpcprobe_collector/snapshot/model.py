@@ -33,6 +33,9 @@ class ApiCall(_Fact):
 # The error_code of a read whose answer lacked what AWS always sends (an HTML page, `{}`, a
 # body without its result wrapper or request ID): recorded as a skipped read, never as empty.
 MALFORMED_RESPONSE = "MalformedResponse"
+# RemoteVpc.error_code when its account is not the collector's and no role was given for it:
+# no read was tried (vpcprobe's own code, like MALFORMED_RESPONSE).
+NO_ROLE = "NoRoleForAccount"
 
 
 class SkippedRead(_Fact):

@@ -103,6 +103,17 @@ class BeyondPath:
         return Verdict.BLOCKED if decided.outcome is HopOutcome.DENY else Verdict.UNKNOWN
 
     @property
+    def far_vpc_read(self) -> str | None:
+        """The far VPC whose route back, NACLs and security groups were read and all allow
+        the traffic; None when not read, something denies or is unknown, or the path ends at
+        something vpcprobe does not look into (a VPN, Direct Connect)."""
+        if self.verdict is not Verdict.REACHABLE:
+            return None
+        return next(
+            (d.vpc_id for d in self.decisions if d.step is Step.ROUTE_BACK and d.vpc_id), None
+        )
+
+    @property
     def verified_up_to(self) -> str:
         """The last component every hop up to which allowed the traffic."""
         last = self.via
