@@ -145,6 +145,7 @@ def test_a_far_side_in_another_account_without_a_role_is_not_read_and_not_cleare
     remote = snapshot.beyond.remote_vpc(scenario.extra["peer_vpc"])
     assert remote is not None and not remote.read
     assert f"--assume-role arn:aws:iam::{bs.OTHER_ACCOUNT}:role/" in (remote.reason or "")
+    assert (remote.error_code, remote.api) == ("NoRoleForAccount", "sts:AssumeRole")
     findings = _judge_address(snapshot, bs.PEER_DB, statuses=["timeout"] * 3)
     skipped = [f for f in findings if f.code == "PCX007"]
     assert skipped and skipped[0].status is FindingStatus.SKIPPED
