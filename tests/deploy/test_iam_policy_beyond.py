@@ -18,7 +18,7 @@ from tests.deploy.test_iam_policy import POLICY
 from tests.support import beyond_scenarios as bs
 from tests.support.moto_server import MotoServer
 from vpcprobe_collector.snapshot.build import take_snapshot
-from vpcprobe_collector.snapshot.readers import resolver_reader
+from vpcprobe_collector.snapshot.readers import dx_reader, resolver_reader
 from vpcprobe_collector.snapshot.readers.calls import CallRecorder
 
 pytestmark = pytest.mark.moto
@@ -111,8 +111,8 @@ def test_every_read_beyond_the_vpc_is_in_the_read_only_statement(
 
 def _stubbed_calls(calls: set[str]) -> set[str]:
     """The reads moto cannot answer, made against botocore's Stubber (which checks each
-    answer's shape): DNS Firewall (moto lacks it) and GetResolverRule for an associated rule
-    that ListResolverRules did not list (a rule shared from another account)."""
+    answer's shape): DNS Firewall and Direct Connect (moto lacks both), and GetResolverRule
+    for an associated rule that ListResolverRules did not list (shared from another account)."""
     calls.clear()
     client = boto3.client(
         "route53resolver", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
@@ -134,11 +134,19 @@ def _stubbed_calls(calls: set[str]) -> set[str]:
     stub.add_response(
         "get_resolver_rule", {"ResolverRule": {"Id": "rslvr-rr-0abc", "RuleType": "FORWARD"}}
     )
+    recorder = CallRecorder()
     with stub:
-        recorder = CallRecorder()
         resolver_reader.read_firewall(recorder, client, "vpc-0abc")
         resolver_reader.read_resolver_rules(recorder, client, "vpc-0abc")
         stub.assert_no_pending_responses()
+    # Direct Connect: moto has none; read when a TGW attachment leads to a DX gateway.
+    dx = boto3.client(
+        "directconnect", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    dx_stub = Stubber(dx)
+    dx_stub.add_response("describe_direct_connect_gateways", {"directConnectGateways": []})
+    with dx_stub:
+        dx_reader.read_direct_connect_gateways(recorder, dx, ["5f7a2b0c-1234-4cde-9f00-0123"])
     assert not recorder.skipped
     return set(calls)
 

@@ -868,6 +868,52 @@ class TgwDestinationFiltered(BeyondRule):
         return _far_nacl_remedy(ctx, fact, path, d)
 
 
+class DirectConnectGatewayUnusable(BeyondRule):
+    code = "TGW008"
+    name = "direct-connect-gateway-unusable"
+    title = (
+        "The transit gateway hands the traffic to a Direct Connect gateway that is not available"
+    )
+    severity = Severity.HIGH
+    causes = ("C22",)
+    summary = (
+        "For each target a TGW route sends to a Direct Connect gateway attachment, whether the "
+        "Direct Connect gateway (dxgw-…) is available."
+    )
+    why = (
+        "A Direct Connect gateway that is pending, deleting or deleted carries nothing to the "
+        "network on premises: a timeout."
+    )
+    how_to_fix = (
+        "Wait for the Direct Connect gateway to become available, or recreate it and its "
+        "transit gateway association."
+    )
+    inputs = (*TGW_APIS, "directconnect:DescribeDirectConnectGateways")
+    via = ("tgw",)
+    steps = frozenset({Step.END})
+
+    def remedy(
+        self,
+        ctx: RuleContext,
+        fact: TargetFacts,
+        path: BeyondPath,
+        d: Decision,
+        subnets: list[str],
+    ) -> Remediation:
+        return Remediation(
+            text=(
+                f"Direct Connect gateway {d.component} is {d.state}: wait until it is available, "
+                f"or recreate it and associate it with {path.via} again."
+            ),
+            commands=[
+                "aws directconnect describe-direct-connect-gateways "
+                f"--direct-connect-gateway-id {d.component}",
+                "aws directconnect describe-direct-connect-gateway-associations "
+                f"--direct-connect-gateway-id {d.component}",
+            ],
+        )
+
+
 # ---------------------------------------------------------------------------- VPN
 
 

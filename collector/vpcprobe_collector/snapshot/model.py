@@ -437,6 +437,16 @@ class TransitGateway(_Fact):
     propagation_default_route_table_id: str | None = None
 
 
+class DirectConnectGateway(_Fact):
+    """directconnect:DescribeDirectConnectGateways: a dxgw-… a TGW attachment leads to."""
+
+    direct_connect_gateway_id: str
+    name: str | None = None
+    state: str | None = None  # pending | available | deleting | deleted
+    owner_account: str | None = None
+    state_change_error: str | None = None
+
+
 class VpnTunnel(_Fact):
     outside_ip_address: str | None = None
     status: str | None = None  # UP | DOWN
@@ -540,6 +550,8 @@ class BeyondVpc(_Fact):
     peering_connections: list[PeeringConnection] = Field(default_factory=list)
     remote_vpcs: list[RemoteVpc] = Field(default_factory=list)
     transit_gateways: list[TransitGateway] = Field(default_factory=list)
+    # The Direct Connect gateways TGW attachments lead to (read only when one does).
+    direct_connect_gateways: list[DirectConnectGateway] = Field(default_factory=list)
     transit_gateway_attachments: list[TransitGatewayAttachment] = Field(default_factory=list)
     transit_gateway_route_tables: list[TransitGatewayRouteTable] = Field(default_factory=list)
     tgw_searched_destinations: list[str] = Field(default_factory=list)
@@ -561,6 +573,12 @@ class BeyondVpc(_Fact):
 
     def remote_vpc(self, vpc_id: str | None) -> RemoteVpc | None:
         return next((v for v in self.remote_vpcs if v.vpc_id == vpc_id), None)
+
+    def direct_connect_gateway(self, gateway_id: str) -> DirectConnectGateway | None:
+        return next(
+            (g for g in self.direct_connect_gateways if g.direct_connect_gateway_id == gateway_id),
+            None,
+        )
 
     def attachment(self, attachment_id: str) -> TransitGatewayAttachment | None:
         return next(

@@ -443,6 +443,10 @@ def _destination(
                 ),
             ]
         return [here, vpn.connection_decision(connection)]
+    if kind == "direct-connect-gateway" and target.resource_id:
+        dx = _direct_connect(snapshot, target_id, target.resource_id)
+        if dx is not None:
+            return [here, dx]
     if kind != "vpc":
         words = {
             "direct-connect-gateway": "Direct Connect gateway",
@@ -479,6 +483,55 @@ def _destination(
         back_via=tgw_id,
     )
     return out
+
+
+DX_API = "directconnect:DescribeDirectConnectGateways"
+
+
+def _direct_connect(snapshot: VpcSnapshot, attachment_id: str, dxgw_id: str) -> Decision | None:
+    """The path ends at Direct Connect gateway `dxgw_id`, named with its state: not
+    `available` is a finding; not read (a SkippedRead) is unknown. None when the snapshot
+    holds nothing either way (taken before vpcprobe read Direct Connect)."""
+    gateway = snapshot.beyond.direct_connect_gateway(dxgw_id)
+    if gateway is None:
+        read = snapshot.skipped_for(DX_API)
+        if read is None:
+            return None
+        return Decision(
+            Step.END,
+            HopOutcome.UNKNOWN,
+            dxgw_id,
+            f"Direct Connect gateway {dxgw_id} ({attachment_id}) could not be read "
+            f"({read.reason}).",
+            DX_API,
+            target=attachment_id,
+            reason=read.reason,
+            error_code=read.error_code,
+            api=read.api,
+        )
+    state = gateway.state or "unknown"
+    if state != "available":
+        return Decision(
+            Step.END,
+            HopOutcome.DENY,
+            dxgw_id,
+            f"Direct Connect gateway {dxgw_id} ({attachment_id}) is {state}, not available: "
+            "the transit gateway cannot hand traffic to it.",
+            DX_API,
+            state=state,
+            target=attachment_id,
+        )
+    return Decision(
+        Step.END,
+        HopOutcome.INFO,
+        dxgw_id,
+        f"The path leaves through Direct Connect gateway {dxgw_id} ({attachment_id}), which is "
+        "available; what lies beyond it (virtual interfaces, on premises) is not visible to "
+        "vpcprobe.",
+        DX_API,
+        state=state,
+        target=attachment_id,
+    )
 
 
 def _return_route(
