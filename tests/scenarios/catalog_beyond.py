@@ -15,6 +15,7 @@ from vpcprobe.models import DnsResult, ProbeReport, TcpResult
 from vpcprobe_collector.findings.model import TargetSpec
 from vpcprobe_collector.snapshot.model import (
     NO_ROLE,
+    DirectConnectGateway,
     FirewallRule,
     FirewallRuleGroupAssociation,
     HostedZone,
@@ -510,6 +511,34 @@ def tgw_destination_attachment_pending() -> Scenario:
     )
 
 
+DXGW = "5f7a2b0c-1234-4cde-9f00-0123456789ab"
+
+
+def tgw_direct_connect_gateway_deleting() -> Scenario:
+    """The TGW routes the destination to a Direct Connect gateway attachment whose gateway is
+    being deleted (moto has no Direct Connect: the gateway is as DescribeDirectConnectGateways
+    answers, shape per botocore's model)."""
+    snap = _tgw()
+    attachment = snap.beyond.attachment(ATT_FAR)
+    assert attachment is not None
+    attachment.resource_type, attachment.resource_id = "direct-connect-gateway", DXGW
+    snap.beyond.direct_connect_gateways = [
+        DirectConnectGateway(
+            direct_connect_gateway_id=DXGW,
+            name="onprem",
+            state="deleting",
+            owner_account=snap.account_id,
+        )
+    ]
+    return _scenario(
+        snap,
+        _reports(["timeout"] * 3, FAR_TARGET),
+        targets=[FAR_TARGET, API],
+        cause="C22",
+        expect_codes=("TGW008",),
+    )
+
+
 def tgw_return_route_missing() -> Scenario:
     return _scenario(
         _tgw(return_route=False),
@@ -852,6 +881,7 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "tgw-route-blackhole": tgw_route_blackhole,
     "tgw-destination-attachment-pending": tgw_destination_attachment_pending,
     "tgw-return-route-missing": tgw_return_route_missing,
+    "tgw-direct-connect-gateway-deleting": tgw_direct_connect_gateway_deleting,
     "tgw-destination-no-route-back": tgw_destination_no_route_back,
     "tgw-destination-sg-denies": tgw_destination_sg_denies,
     "vpn-healthy": vpn_healthy,
