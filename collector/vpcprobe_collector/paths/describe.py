@@ -827,9 +827,40 @@ def _beyond(d: BeyondDecision) -> Hop:
         target_id=d.target,
         target_state=d.state,
         rule=d.rule,
-        detail=d.detail,
+        detail=beyond_sentence(d),
         source_api=d.source_api,
     )
+
+
+def beyond_sentence(d: BeyondDecision) -> str:
+    """The sentence of a decision beyond the VPC, from its typed fields: one function per
+    `Step` moved here; a module not yet moved still hands its own `detail`."""
+    if d.detail:
+        return d.detail
+    words = _BEYOND_WORDS.get(d.step)
+    return words(d) if words else f"{d.component}: {d.outcome.value}."
+
+
+def _vpn_words(d: BeyondDecision) -> str:
+    vpn_id = d.component
+    if d.outcome is HopOutcome.DENY and d.state != "available":
+        return f"VPN connection {vpn_id} is {d.state}, not available."
+    if d.outcome is HopOutcome.DENY:
+        tunnels = ", ".join(f"{ip}: {status}" for ip, status in d.tunnel_statuses)
+        return (
+            f"VPN connection {vpn_id}: all {d.tunnels} tunnels are DOWN ({tunnels}), so nothing "
+            "reaches the network behind it."
+        )
+    if d.outcome is HopOutcome.UNKNOWN:
+        return f"VPN connection {vpn_id} is available but reports no tunnel status."
+    up = (d.tunnels or 0) - (d.tunnels_down or 0)
+    return (
+        f"The path leaves AWS through VPN connection {vpn_id} ({up} of {d.tunnels} tunnels UP); "
+        "what lies beyond it (on-premises routes and firewalls) is not visible to vpcprobe."
+    )
+
+
+_BEYOND_WORDS: dict[Step, Callable[[BeyondDecision], str]] = {Step.VPN: _vpn_words}
 
 
 _BEYOND_ROUTES = frozenset({Step.ROUTE_BACK, Step.TGW_ROUTE, Step.TGW_RETURN_ROUTE})

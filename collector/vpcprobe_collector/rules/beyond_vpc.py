@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from vpcprobe_collector.aws_errors import DENIED_CODES
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
+from vpcprobe_collector.paths import describe
 from vpcprobe_collector.paths.beyond.model import BeyondPath, Decision, Step
 from vpcprobe_collector.paths.cidr import contains, parse_address, parse_network
 from vpcprobe_collector.paths.model import HopOutcome
@@ -111,7 +112,7 @@ class BeyondRule(Rule):
             Evidence(
                 source=d.source_api,
                 resource=component,
-                observed=d.detail,
+                observed=describe.beyond_sentence(d),
                 data={
                     "step": d.step.value,
                     "via": path.via,
@@ -126,7 +127,7 @@ class BeyondRule(Rule):
         if fact.probed:
             evidence.append(probe_evidence(fact))
         seen = f"; the probe saw: {observed_summary(fact)}" if fact.probed else ""
-        message = f"{d.detail.rstrip('.')} ({where}; target {fact.label}){seen}."
+        message = f"{describe.beyond_sentence(d).rstrip('.')} ({where}; target {fact.label}){seen}."
         refs: list[ResourceRef | str] = [ResourceRef(id=component, rule=d.rule)]
         if path.via != component:
             refs.append(path.via)
@@ -486,7 +487,7 @@ class FarSideNotRead(Rule):
                     if d is not None and d.outcome is HopOutcome.UNKNOWN and d.step is not Step.VPN:
                         reasons.setdefault(d.component, (path, d))
             for component, (path, d) in sorted(reasons.items()):
-                reason = d.detail.rstrip(".")
+                reason = describe.beyond_sentence(d).rstrip(".")
                 # EC2 says UnauthorizedOperation where other services say AccessDenied.
                 denied = d.error_code in DENIED_CODES
                 if d.step is Step.FAR_SIDE and d.account_id and denied:
@@ -1039,9 +1040,9 @@ class VpnStatusUnknown(Rule):
                     if d.component in seen:
                         continue
                     seen.add(d.component)
+                    said = describe.beyond_sentence(d).rstrip(".")
                     yield self.skipped(
-                        f"{d.detail.rstrip('.')} (target {fact.label}, verified up to "
-                        f"{path.verified_up_to})",
+                        f"{said} (target {fact.label}, verified up to {path.verified_up_to})",
                         resources=[d.component, path.via],
                         target=fact.label,
                     )

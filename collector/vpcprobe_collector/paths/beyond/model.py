@@ -43,15 +43,16 @@ BEYOND_KINDS = frozenset(HopKind(step.value) for step in Step)
 class Decision:
     """One hop beyond the VPC: what decided (component), how, and the facts that say so.
 
-    `detail` is rendered from the other fields by the module that decided, once; rules read
-    the fields, never the sentence.
+    The sentence is rendered from the typed fields by `paths.describe.beyond_sentence`, in
+    one place; `detail` is kept only by the modules not yet moved there (empty: rendered).
+    Rules read the fields, never the sentence.
     """
 
     step: Step
     outcome: HopOutcome
     component: str  # pcx-…, rtb-…, sg-…, acl-…, tgw-attach-…, tgw-rtb-…, vpn-…, vpc-…
-    detail: str
-    source_api: str
+    detail: str = ""
+    source_api: str = ""
     state: str | None = None  # pcx / attachment / VPN state
     route_table_id: str | None = None  # the deciding rtb-… or tgw-rtb-…
     destination: str | None = None  # the CIDR a route was needed for
@@ -72,6 +73,8 @@ class Decision:
     propagated: bool | None = None
     tunnels_down: int | None = None
     tunnels: int | None = None
+    # VPN: each tunnel's (outside IP, status message or status), as AWS reports them.
+    tunnel_statuses: tuple[tuple[str | None, str | None], ...] = ()
 
 
 @dataclass

@@ -562,7 +562,7 @@ def _return_route(
             Step.TGW_RETURN_ROUTE,
             HopOutcome.UNKNOWN,
             rtb_id,
-            decision.detail,
+            decision.detail,  # _route's sentences are still written there
             ROUTES_API,
             route_table_id=rtb_id,
             destination=cidr,
