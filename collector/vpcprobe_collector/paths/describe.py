@@ -860,7 +860,44 @@ def _vpn_words(d: BeyondDecision) -> str:
     )
 
 
-_BEYOND_WORDS: dict[Step, Callable[[BeyondDecision], str]] = {Step.VPN: _vpn_words}
+def _peering_words(d: BeyondDecision) -> str:
+    pcx = d.component
+    if d.outcome is HopOutcome.UNKNOWN:
+        return f"VPC peering connection {pcx} could not be read ({d.reason})."
+    if d.vpc_id is None and d.state == "deleted":  # not found: the connection itself is gone
+        return (
+            f"VPC peering connection {pcx} does not exist (deleted), yet a route still points "
+            "at it."
+        )
+    if d.outcome is HopOutcome.DENY:
+        why = f" ({d.status_message})" if d.status_message else ""
+        return (
+            f"VPC peering connection {pcx} to {d.vpc_id} is {d.state}{why}, not active: no "
+            "traffic crosses it."
+        )
+    return f"VPC peering connection {pcx} to {d.vpc_id} is active."
+
+
+def _overlap_words(d: BeyondDecision) -> str:
+    return (
+        f"The CIDRs of {d.near_vpc_id} and {d.vpc_id} overlap ({d.destination}): addresses in "
+        "the overlap are local on each side and never cross the peering."
+    )
+
+
+def _peer_destination_words(d: BeyondDecision) -> str:
+    return (
+        f"{d.destination} is not inside {d.vpc_id} ({', '.join(d.cidrs)}): peering is not "
+        "transitive, so the peer VPC drops traffic for other networks."
+    )
+
+
+_BEYOND_WORDS: dict[Step, Callable[[BeyondDecision], str]] = {
+    Step.VPN: _vpn_words,
+    Step.PEERING: _peering_words,
+    Step.PEERING_OVERLAP: _overlap_words,
+    Step.PEER_DESTINATION: _peer_destination_words,
+}
 
 
 _BEYOND_ROUTES = frozenset({Step.ROUTE_BACK, Step.TGW_ROUTE, Step.TGW_RETURN_ROUTE})

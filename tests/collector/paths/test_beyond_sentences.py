@@ -3,8 +3,10 @@ the modules moved there return decisions without a sentence of their own."""
 
 from __future__ import annotations
 
+from tests.scenarios import catalog_beyond as cb
 from vpcprobe_collector.paths import describe
 from vpcprobe_collector.paths.beyond import vpn
+from vpcprobe_collector.paths.beyond.follow import follow_function_paths
 from vpcprobe_collector.paths.model import HopOutcome
 from vpcprobe_collector.snapshot.model import VpnConnection, VpnTunnel
 
@@ -39,3 +41,12 @@ def test_vpn_decisions_carry_facts_only_and_describe_words_them() -> None:
     assert describe.beyond_sentence(quiet) == (
         "VPN connection vpn-0e0e is available but reports no tunnel status."
     )
+
+
+def test_peering_decisions_carry_facts_only() -> None:
+    for name in ("peering-healthy", "peering-not-active", "peering-cidrs-overlap"):
+        snapshot = cb.SCENARIOS[name]().snapshot
+        (path, *_) = follow_function_paths(snapshot, cb.FAR_DB, 5432)
+        first = path.decisions[0]
+        assert first.detail == "", name
+        assert describe.beyond_sentence(first).startswith("VPC peering connection pcx-"), name

@@ -73,6 +73,10 @@ class Decision:
     propagated: bool | None = None
     tunnels_down: int | None = None
     tunnels: int | None = None
+    # Peering: the connection's status message, the function's side, the far VPC's CIDRs.
+    status_message: str | None = None
+    near_vpc_id: str | None = None
+    cidrs: tuple[str, ...] = ()
     # VPN: each tunnel's (outside IP, status message or status), as AWS reports them.
     tunnel_statuses: tuple[tuple[str | None, str | None], ...] = ()
 
