@@ -369,4 +369,5 @@ def test_the_policy_names_real_services_only() -> None:
     assert prefixes <= {
         *("lambda", "ec2", "iam", "servicequotas", "logs", "events"),
         *("route53", "route53resolver", "sts"),  # beyond the VPC: Resolver, zones, --assume-role
+        "directconnect",  # beyond a TGW: the Direct Connect gateway an attachment leads to
     }

@@ -9,13 +9,17 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import botocore.client
 import pytest
+from botocore.stub import Stubber
 
 from tests.deploy.test_iam_policy import POLICY
 from tests.support import beyond_scenarios as bs
 from tests.support.moto_server import MotoServer
 from vpcprobe_collector.snapshot.build import take_snapshot
+from vpcprobe_collector.snapshot.readers import dx_reader, resolver_reader
+from vpcprobe_collector.snapshot.readers.calls import CallRecorder
 
 pytestmark = pytest.mark.moto
 
@@ -49,9 +53,18 @@ def _snapshot_calls(aws: MotoServer, calls: set[str], build: Any, **kwargs: Any)
     return set(calls)
 
 
-def test_every_read_beyond_the_vpc_is_in_the_read_only_statement(
-    aws: MotoServer, calls: set[str]
-) -> None:
+def beyond_actions() -> set[str]:
+    """The read-only statement's grants for reads beyond the VPC."""
+    words = ("VpcPeering", "TransitGateway", "Vpn", "DirectConnect")
+    return {
+        a
+        for a in read_only_actions()
+        if a.split(":")[0] in ("route53resolver", "route53", "sts", "directconnect")
+        or any(w in a for w in words)
+    }
+
+
+def _beyond_calls(aws: MotoServer, calls: set[str]) -> set[str]:
     role = f"arn:aws:iam::{bs.OTHER_ACCOUNT}:role/vpcprobe-reader"
     made: set[str] = set()
     made |= _snapshot_calls(
@@ -74,6 +87,13 @@ def test_every_read_beyond_the_vpc_is_in_the_read_only_statement(
         lambda a: bs.build_private_zone(a.session(), associated=False),
         target_names=[bs.PRIVATE_NAME],
     )
+    return made
+
+
+def test_every_read_beyond_the_vpc_is_in_the_read_only_statement(
+    aws: MotoServer, calls: set[str]
+) -> None:
+    made = _beyond_calls(aws, calls)
     expected = {
         "ec2:DescribeVpcPeeringConnections",
         "sts:AssumeRole",
@@ -87,3 +107,51 @@ def test_every_read_beyond_the_vpc_is_in_the_read_only_statement(
     assert expected <= made
     # lambda:GetFunction etc. are the base reads; every call must be allowed read-only.
     assert sorted(made - read_only_actions()) == []
+
+
+def _stubbed_calls(calls: set[str]) -> set[str]:
+    """The reads moto cannot answer, made against botocore's Stubber (which checks each
+    answer's shape): DNS Firewall and Direct Connect (moto lacks both), and GetResolverRule
+    for an associated rule that ListResolverRules did not list (shared from another account)."""
+    calls.clear()
+    client = boto3.client(
+        "route53resolver", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    stub = Stubber(client)
+    group, domains = {"FirewallRuleGroupId": "rslvr-frg-0abc"}, "rslvr-fdl-0abc"
+    stub.add_response(
+        "list_firewall_rule_group_associations",
+        {"FirewallRuleGroupAssociations": [{"Id": "rslvr-frgassoc-0abc", **group}]},
+    )
+    stub.add_response(
+        "list_firewall_rules",
+        {"FirewallRules": [{**group, "FirewallDomainListId": domains, "Action": "BLOCK"}]},
+    )
+    stub.add_response("list_firewall_domains", {"Domains": ["db.internal."]})
+    rule = {"ResolverRuleId": "rslvr-rr-0abc", "VPCId": "vpc-0abc"}
+    stub.add_response("list_resolver_rule_associations", {"ResolverRuleAssociations": [rule]})
+    stub.add_response("list_resolver_rules", {"ResolverRules": []})
+    stub.add_response(
+        "get_resolver_rule", {"ResolverRule": {"Id": "rslvr-rr-0abc", "RuleType": "FORWARD"}}
+    )
+    recorder = CallRecorder()
+    with stub:
+        resolver_reader.read_firewall(recorder, client, "vpc-0abc")
+        resolver_reader.read_resolver_rules(recorder, client, "vpc-0abc")
+        stub.assert_no_pending_responses()
+    # Direct Connect: moto has none; read when a TGW attachment leads to a DX gateway.
+    dx = boto3.client(
+        "directconnect", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    dx_stub = Stubber(dx)
+    dx_stub.add_response("describe_direct_connect_gateways", {"directConnectGateways": []})
+    with dx_stub:
+        dx_reader.read_direct_connect_gateways(recorder, dx, ["5f7a2b0c-1234-4cde-9f00-0123"])
+    assert not recorder.skipped
+    return set(calls)
+
+
+def test_every_beyond_grant_is_used_by_some_read(aws: MotoServer, calls: set[str]) -> None:
+    """The other direction: a grant beyond the VPC that no scenario's reads make is unused."""
+    made = _beyond_calls(aws, calls) | _stubbed_calls(calls)
+    assert sorted(beyond_actions() - made) == []

@@ -14,6 +14,8 @@ from tests.scenarios import builder as b
 from vpcprobe.models import DnsResult, ProbeReport, TcpResult
 from vpcprobe_collector.findings.model import TargetSpec
 from vpcprobe_collector.snapshot.model import (
+    NO_ROLE,
+    DirectConnectGateway,
     FirewallRule,
     FirewallRuleGroupAssociation,
     HostedZone,
@@ -337,6 +339,8 @@ def peering_far_side_unreadable() -> Scenario:
             f"--assume-role arn:aws:iam::{PEER_ACCOUNT}:role/ROLE_NAME, or map {PEER_ACCOUNT} to a "
             "role in the [peers] table of --config)"
         ),
+        error_code=NO_ROLE,
+        api="sts:AssumeRole",
     )
     snap = _peered(far=far)
     return _scenario(
@@ -504,6 +508,34 @@ def tgw_destination_attachment_pending() -> Scenario:
         targets=[FAR_TARGET, API],
         cause="C22",
         expect_codes=("TGW006",),
+    )
+
+
+DXGW = "5f7a2b0c-1234-4cde-9f00-0123456789ab"
+
+
+def tgw_direct_connect_gateway_deleting() -> Scenario:
+    """The TGW routes the destination to a Direct Connect gateway attachment whose gateway is
+    being deleted (moto has no Direct Connect: the gateway is as DescribeDirectConnectGateways
+    answers, shape per botocore's model)."""
+    snap = _tgw()
+    attachment = snap.beyond.attachment(ATT_FAR)
+    assert attachment is not None
+    attachment.resource_type, attachment.resource_id = "direct-connect-gateway", DXGW
+    snap.beyond.direct_connect_gateways = [
+        DirectConnectGateway(
+            direct_connect_gateway_id=DXGW,
+            name="onprem",
+            state="deleting",
+            owner_account=snap.account_id,
+        )
+    ]
+    return _scenario(
+        snap,
+        _reports(["timeout"] * 3, FAR_TARGET),
+        targets=[FAR_TARGET, API],
+        cause="C22",
+        expect_codes=("TGW008",),
     )
 
 
@@ -849,6 +881,7 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "tgw-route-blackhole": tgw_route_blackhole,
     "tgw-destination-attachment-pending": tgw_destination_attachment_pending,
     "tgw-return-route-missing": tgw_return_route_missing,
+    "tgw-direct-connect-gateway-deleting": tgw_direct_connect_gateway_deleting,
     "tgw-destination-no-route-back": tgw_destination_no_route_back,
     "tgw-destination-sg-denies": tgw_destination_sg_denies,
     "vpn-healthy": vpn_healthy,

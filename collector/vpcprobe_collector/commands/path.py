@@ -16,6 +16,7 @@ from vpcprobe_collector.errors import BadInputError, ExitCode
 from vpcprobe_collector.findings.model import Severity
 from vpcprobe_collector.findings.outcome import decide_exit, unread
 from vpcprobe_collector.paths import describe
+from vpcprobe_collector.paths.beyond.follow import follow_beyond
 from vpcprobe_collector.paths.evaluate import evaluate_function_paths
 from vpcprobe_collector.paths.model import HopKind, HopOutcome, PathResult, Verdict
 from vpcprobe_collector.peers import add_peer_arguments, peer_roles
@@ -123,12 +124,28 @@ def _same_function(given: str, snapshot: VpcSnapshot) -> bool:
     return given.startswith("arn:") and len(parts) >= 7 and parts[6] == function.name
 
 
-def _verdict_line(result: PathResult, zone: str | None) -> str:
+def _verdict_line(snapshot: VpcSnapshot, result: PathResult, zone: str | None) -> str:
     where = f"{result.query.subnet_id} ({zone})" if zone else result.query.subnet_id
     decided = result.decided_by
     if result.verdict is Verdict.REACHABLE:
         return f"{where}: REACHABLE"
     if result.verdict is Verdict.LEAVES_VPC:
+        query = result.query
+        beyond = follow_beyond(
+            snapshot,
+            query.subnet_id,
+            query.destination,
+            query.port,
+            query.protocol,
+            security_group_ids=tuple(query.security_group_ids),
+        )
+        # Read on both sides and healthy, or up to something not read: never alike.
+        reached = describe.beyond_reached(beyond) if beyond is not None else None
+        if reached is not None:
+            return f"{where}: REACHES {reached}"
+        words = describe.beyond_outcome(beyond) if beyond is not None else None
+        if words is not None:
+            return f"{where}: LEAVES THE VPC {words}; allowed as far as it was read"
         end = result.hops[-1] if result.hops else None
         exit_ = f" {describe.beyond_phrase(end)}" if end and end.target_id else ""
         return f"{where}: LEAVES THE VPC{exit_} (allowed as far as the VPC goes)"
@@ -150,7 +167,7 @@ def render_text(snapshot: VpcSnapshot, results: list[PathResult], destination: s
     for result in results:
         subnet = next((s for s in snapshot.subnets if s.subnet_id == result.query.subnet_id), None)
         lines.append("")
-        lines.append(_verdict_line(result, subnet.availability_zone if subnet else None))
+        lines.append(_verdict_line(snapshot, result, subnet.availability_zone if subnet else None))
         if result.decided_by is not None:
             lines.append(f"  {result.decided_by.detail}")
         for hop in result.hops:

@@ -295,6 +295,8 @@ class EndDecision:
     # What lies beyond `target_id` that could not be read (a far VPC in another account, a
     # VPN's tunnels): the path is not cleared past it, and the run is incomplete.
     unverified: tuple[str, ...] = ()
+    # The far VPC beyond `target_id` whose route back, NACLs and groups were read and allow it.
+    far_vpc_read: str | None = None
     kind: HopKind = HopKind.DESTINATION
     outcome: HopOutcome = HopOutcome.INFO
 

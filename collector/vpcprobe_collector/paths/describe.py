@@ -10,8 +10,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from vpcprobe_collector.paths import nacls, routes, security_groups
+from vpcprobe_collector.paths.beyond.model import BeyondPath, Step
 from vpcprobe_collector.paths.beyond.model import Decision as BeyondDecision
-from vpcprobe_collector.paths.beyond.model import Step
 from vpcprobe_collector.paths.cidr import format_ports
 from vpcprobe_collector.paths.decisions import (
     Decision,
@@ -35,7 +35,7 @@ from vpcprobe_collector.paths.decisions import (
     Unread,
 )
 from vpcprobe_collector.paths.model import Hop, HopKind, HopOutcome
-from vpcprobe_collector.snapshot.model import RouteTargetType
+from vpcprobe_collector.snapshot.model import NO_ROLE, RouteTargetType
 
 SUBNETS_API = "ec2:DescribeSubnets"
 _EPHEMERAL = f"on ports {format_ports([nacls.EPHEMERAL_PORTS])}"
@@ -94,6 +94,42 @@ def beyond_what(hop: Hop) -> str:
     if kind in (RouteTargetType.NETWORK_INTERFACE, RouteTargetType.INSTANCE):
         return "the appliance (a firewall or NAT instance) and what it forwards to"
     return "the network on the far side, or the target host"
+
+
+def unread_words(d: BeyondDecision) -> str:
+    """Why a hop beyond the VPC was not judged, from its typed fields:
+    "AccessDenied on ec2:DescribeRouteTables in account 210987654321"."""
+    account = f" in account {d.account_id}" if d.account_id else ""
+    if d.error_code == NO_ROLE:
+        return f"no role was given for account {d.account_id}"
+    if d.error_code and d.api:
+        return f"{d.error_code} on {d.api}{account}"
+    return d.reason or "not read"
+
+
+def beyond_reached(path: BeyondPath) -> str | None:
+    """ "10.2.1.20 in vpc-… through pcx-… (both sides read)", when both sides were read and
+    allow it; else None."""
+    far = path.far_vpc_read
+    if far is None:
+        return None
+    return f"{path.destination} in {far} through {path.via} (both sides read)"
+
+
+def beyond_outcome(path: BeyondPath) -> str | None:
+    """How far a path beyond the VPC was judged, in words, when it was not blocked:
+    "reaches 10.2.1.20 in vpc-… through pcx-… (both sides read)", or
+    "beyond pcx-…: vpc-… not read (AccessDenied on ec2:DescribeVpcs in account …)".
+    None when it is blocked, or ends at something vpcprobe does not look into (VPN, DX)."""
+    reached = beyond_reached(path)
+    if reached is not None:
+        return f"reaches {reached}"
+    decided = path.decided_by
+    if decided is None or decided.outcome is not HopOutcome.UNKNOWN:
+        return None
+    what = "not read" if decided.step is Step.FAR_SIDE else "not judged"
+    what_of = what if decided.component == path.via else f"{decided.component} {what}"
+    return f"beyond {path.via}: {what_of} ({unread_words(decided)})"
 
 
 def _state_words(hop: Hop) -> str:
@@ -748,6 +784,12 @@ def _end(d: EndDecision) -> Hop:
             f"Beyond {words} {target} (an appliance such as a firewall or NAT instance) "
             "what happens to the traffic is not visible from this VPC's configuration."
         )
+    elif d.far_vpc_read:
+        detail = (
+            f"Beyond {words} {target} (route {d.target_state}) the path reaches "
+            f"{t.destination} in {d.far_vpc_read} (both sides read); whether the host itself "
+            "answers is not visible from the configuration."
+        )
     else:
         detail = (
             f"Beyond {words} {target} (route {d.target_state}) the path leaves this VPC; what "
@@ -785,9 +827,77 @@ def _beyond(d: BeyondDecision) -> Hop:
         target_id=d.target,
         target_state=d.state,
         rule=d.rule,
-        detail=d.detail,
+        detail=beyond_sentence(d),
         source_api=d.source_api,
     )
+
+
+def beyond_sentence(d: BeyondDecision) -> str:
+    """The sentence of a decision beyond the VPC, from its typed fields: one function per
+    `Step` moved here; a module not yet moved still hands its own `detail`."""
+    if d.detail:
+        return d.detail
+    words = _BEYOND_WORDS.get(d.step)
+    return words(d) if words else f"{d.component}: {d.outcome.value}."
+
+
+def _vpn_words(d: BeyondDecision) -> str:
+    vpn_id = d.component
+    if d.outcome is HopOutcome.DENY and d.state != "available":
+        return f"VPN connection {vpn_id} is {d.state}, not available."
+    if d.outcome is HopOutcome.DENY:
+        tunnels = ", ".join(f"{ip}: {status}" for ip, status in d.tunnel_statuses)
+        return (
+            f"VPN connection {vpn_id}: all {d.tunnels} tunnels are DOWN ({tunnels}), so nothing "
+            "reaches the network behind it."
+        )
+    if d.outcome is HopOutcome.UNKNOWN:
+        return f"VPN connection {vpn_id} is available but reports no tunnel status."
+    up = (d.tunnels or 0) - (d.tunnels_down or 0)
+    return (
+        f"The path leaves AWS through VPN connection {vpn_id} ({up} of {d.tunnels} tunnels UP); "
+        "what lies beyond it (on-premises routes and firewalls) is not visible to vpcprobe."
+    )
+
+
+def _peering_words(d: BeyondDecision) -> str:
+    pcx = d.component
+    if d.outcome is HopOutcome.UNKNOWN:
+        return f"VPC peering connection {pcx} could not be read ({d.reason})."
+    if d.vpc_id is None and d.state == "deleted":  # not found: the connection itself is gone
+        return (
+            f"VPC peering connection {pcx} does not exist (deleted), yet a route still points "
+            "at it."
+        )
+    if d.outcome is HopOutcome.DENY:
+        why = f" ({d.status_message})" if d.status_message else ""
+        return (
+            f"VPC peering connection {pcx} to {d.vpc_id} is {d.state}{why}, not active: no "
+            "traffic crosses it."
+        )
+    return f"VPC peering connection {pcx} to {d.vpc_id} is active."
+
+
+def _overlap_words(d: BeyondDecision) -> str:
+    return (
+        f"The CIDRs of {d.near_vpc_id} and {d.vpc_id} overlap ({d.destination}): addresses in "
+        "the overlap are local on each side and never cross the peering."
+    )
+
+
+def _peer_destination_words(d: BeyondDecision) -> str:
+    return (
+        f"{d.destination} is not inside {d.vpc_id} ({', '.join(d.cidrs)}): peering is not "
+        "transitive, so the peer VPC drops traffic for other networks."
+    )
+
+
+_BEYOND_WORDS: dict[Step, Callable[[BeyondDecision], str]] = {
+    Step.VPN: _vpn_words,
+    Step.PEERING: _peering_words,
+    Step.PEERING_OVERLAP: _overlap_words,
+    Step.PEER_DESTINATION: _peer_destination_words,
+}
 
 
 _BEYOND_ROUTES = frozenset({Step.ROUTE_BACK, Step.TGW_ROUTE, Step.TGW_RETURN_ROUTE})

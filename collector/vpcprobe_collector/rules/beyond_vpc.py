@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from vpcprobe_collector.aws_errors import DENIED_CODES
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
+from vpcprobe_collector.paths import describe
 from vpcprobe_collector.paths.beyond.model import BeyondPath, Decision, Step
 from vpcprobe_collector.paths.cidr import contains, parse_address, parse_network
 from vpcprobe_collector.paths.model import HopOutcome
@@ -110,7 +111,7 @@ class BeyondRule(Rule):
             Evidence(
                 source=d.source_api,
                 resource=component,
-                observed=d.detail,
+                observed=describe.beyond_sentence(d),
                 data={
                     "step": d.step.value,
                     "via": path.via,
@@ -125,7 +126,7 @@ class BeyondRule(Rule):
         if fact.probed:
             evidence.append(probe_evidence(fact))
         seen = f"; the probe saw: {observed_summary(fact)}" if fact.probed else ""
-        message = f"{d.detail.rstrip('.')} ({where}; target {fact.label}){seen}."
+        message = f"{describe.beyond_sentence(d).rstrip('.')} ({where}; target {fact.label}){seen}."
         refs: list[ResourceRef | str] = [ResourceRef(id=component, rule=d.rule)]
         if path.via != component:
             refs.append(path.via)
@@ -492,9 +493,9 @@ class FarSideNotRead(Rule):
                     if d is not None and d.outcome is HopOutcome.UNKNOWN and d.step is not Step.VPN:
                         reasons.setdefault(d.component, (path, d))
             for component, (path, d) in sorted(reasons.items()):
-                reason = d.detail.rstrip(".")
+                reason = describe.beyond_sentence(d).rstrip(".")
                 # EC2 says UnauthorizedOperation where other services say AccessDenied.
-                denied = any(code in (d.reason or "") for code in DENIED_CODES)
+                denied = d.error_code in DENIED_CODES
                 if d.step is Step.FAR_SIDE and d.account_id and denied:
                     reason += (
                         f"; a role in account {d.account_id} allowed ec2:DescribeVpcs, "
@@ -661,7 +662,7 @@ class TgwRouteMissing(BeyondRule):
                 text=f"Associate attachment {d.component} with a TGW route table ({rtb}).",
                 commands=[remedies.associate_tgw_route_table(rtb, d.component)],
             )
-        dest = _destination_attachment(ctx, path.destination)
+        dest = d.target or _destination_attachment(ctx, path.destination)
         dest_vpc = next(
             (
                 a.resource_id
@@ -681,15 +682,22 @@ class TgwRouteMissing(BeyondRule):
         )
         if d.state == "blackhole":
             cidr = d.destination or cidr
+        route = remedies.tgw_route(d.route_table_id, cidr, dest, replace=d.state == "blackhole")
+        propagate = remedies.enable_tgw_propagation(d.route_table_id, dest)
+        if d.propagated is False:
+            return Remediation(
+                text=(
+                    f"{dest} does not propagate into {d.route_table_id}: enable its "
+                    f"propagation, or route {cidr} to it statically."
+                ),
+                commands=[propagate, route],
+            )
         return Remediation(
             text=(
                 f"Route {cidr} in {d.route_table_id} to the destination's attachment, or "
                 "propagate that attachment's routes into it."
             ),
-            commands=[
-                remedies.tgw_route(d.route_table_id, cidr, dest, replace=d.state == "blackhole"),
-                remedies.enable_tgw_propagation(d.route_table_id, dest),
-            ],
+            commands=[route, propagate],
         )
 
 
@@ -764,12 +772,19 @@ class TgwReturnRouteMissing(BeyondRule):
     ) -> Remediation:
         rtb = d.route_table_id or "TGW_ROUTE_TABLE_ID"
         vpc_cidr = (return_cidrs(ctx, subnets) or [d.destination or "FUNCTION_VPC_CIDR"])[0]
+        route = remedies.tgw_route(rtb, vpc_cidr, d.target or "ATTACHMENT_ID")
+        propagate = remedies.enable_tgw_propagation(rtb, d.target or "ATTACHMENT_ID")
+        if d.propagated is False:
+            return Remediation(
+                text=(
+                    f"The function VPC's attachment {d.target} does not propagate into {rtb}: "
+                    f"enable its propagation, or route {vpc_cidr} to it statically."
+                ),
+                commands=[propagate, route],
+            )
         return Remediation(
             text=f"Route {vpc_cidr} in {rtb} to the function VPC's attachment {d.target}.",
-            commands=[
-                remedies.tgw_route(rtb, vpc_cidr, d.target or "ATTACHMENT_ID"),
-                remedies.enable_tgw_propagation(rtb, d.target or "ATTACHMENT_ID"),
-            ],
+            commands=[route, propagate],
         )
 
 
@@ -830,6 +845,52 @@ class TgwDestinationFiltered(BeyondRule):
         if d.step is Step.FAR_SG_INGRESS:
             return _far_sg_remedy(ctx, fact, path, d)
         return _far_nacl_remedy(ctx, fact, path, d)
+
+
+class DirectConnectGatewayUnusable(BeyondRule):
+    code = "TGW008"
+    name = "direct-connect-gateway-unusable"
+    title = (
+        "The transit gateway hands the traffic to a Direct Connect gateway that is not available"
+    )
+    severity = Severity.HIGH
+    causes = ("C22",)
+    summary = (
+        "For each target a TGW route sends to a Direct Connect gateway attachment, whether the "
+        "Direct Connect gateway (dxgw-…) is available."
+    )
+    why = (
+        "A Direct Connect gateway that is pending, deleting or deleted carries nothing to the "
+        "network on premises: a timeout."
+    )
+    how_to_fix = (
+        "Wait for the Direct Connect gateway to become available, or recreate it and its "
+        "transit gateway association."
+    )
+    inputs = (*TGW_APIS, "directconnect:DescribeDirectConnectGateways")
+    via = ("tgw",)
+    steps = frozenset({Step.END})
+
+    def remedy(
+        self,
+        ctx: RuleContext,
+        fact: TargetFacts,
+        path: BeyondPath,
+        d: Decision,
+        subnets: list[str],
+    ) -> Remediation:
+        return Remediation(
+            text=(
+                f"Direct Connect gateway {d.component} is {d.state}: wait until it is available, "
+                f"or recreate it and associate it with {path.via} again."
+            ),
+            commands=[
+                "aws directconnect describe-direct-connect-gateways "
+                f"--direct-connect-gateway-id {d.component}",
+                "aws directconnect describe-direct-connect-gateway-associations "
+                f"--direct-connect-gateway-id {d.component}",
+            ],
+        )
 
 
 # ---------------------------------------------------------------------------- VPN
@@ -951,9 +1012,9 @@ class VpnStatusUnknown(Rule):
                     if d.component in seen:
                         continue
                     seen.add(d.component)
+                    said = describe.beyond_sentence(d).rstrip(".")
                     yield self.skipped(
-                        f"{d.detail.rstrip('.')} (target {fact.label}, verified up to "
-                        f"{path.verified_up_to})",
+                        f"{said} (target {fact.label}, verified up to {path.verified_up_to})",
                         resources=[d.component, path.via],
                         target=fact.label,
                     )

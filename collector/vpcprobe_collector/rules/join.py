@@ -15,6 +15,7 @@ from vpcprobe.models import (
 )
 from vpcprobe_collector.findings.model import TargetJoin, TargetSpec
 from vpcprobe_collector.paths import describe
+from vpcprobe_collector.paths.beyond.model import BeyondPath
 from vpcprobe_collector.paths.model import HopOutcome, PathResult, Verdict
 from vpcprobe_collector.rules.context import RuleContext, TargetFacts, is_ip, is_public
 from vpcprobe_collector.rules.target_paths import observed_summary
@@ -142,9 +143,41 @@ def static_phrase(fact: TargetFacts, ctx: RuleContext) -> str:
     unknown = [p for p in paths if p.verdict is Verdict.UNKNOWN]
     if unknown:
         return f"the configuration could not be fully checked: {_where(unknown[0])}"
-    if any(p.verdict is Verdict.LEAVES_VPC for p in paths):
-        return "the configuration allows it as far as the VPC goes"
+    leaving = [p for p in paths if p.verdict is Verdict.LEAVES_VPC]
+    if leaving:
+        return _beyond_phrase(fact, ctx, len(leaving))
     return "the configuration allows it"
+
+
+def _beyond(fact: TargetFacts, ctx: RuleContext) -> list[BeyondPath]:
+    return [
+        b
+        for address in fact.addresses
+        for b in ctx.beyond_paths(address, fact.spec.port, fact.spec.protocol)
+    ]
+
+
+def _unjudged_beyond(fact: TargetFacts, ctx: RuleContext) -> tuple[BeyondPath, str] | None:
+    """The first path beyond the VPC that allows the traffic as far as it was read, then
+    stops at something not read or not judged, with those words."""
+    for b in _beyond(fact, ctx):
+        words = describe.beyond_outcome(b)
+        if words is not None and b.far_vpc_read is None:
+            return b, words
+    return None
+
+
+def _beyond_phrase(fact: TargetFacts, ctx: RuleContext, leaving: int) -> str:
+    """A target whose paths leave the VPC: reached with both sides read, or up to where it was
+    read and what was not; else only as far as the VPC goes (internet, VPN, ...)."""
+    unjudged = _unjudged_beyond(fact, ctx)
+    if unjudged is not None:
+        b, words = unjudged
+        return f"the configuration allows it up to {b.verified_up_to}; {words}"
+    beyond = _beyond(fact, ctx)
+    if beyond and len(beyond) >= leaving and all(b.far_vpc_read for b in beyond):
+        return f"the configuration allows it: it {describe.beyond_outcome(beyond[0])}"
+    return "the configuration allows it as far as the VPC goes"
 
 
 def verified_and_beyond(paths: Sequence[PathResult]) -> tuple[list[str], str]:
@@ -243,6 +276,8 @@ def conclude(ctx: RuleContext, fact: TargetFacts) -> str:
     unknown = [p for p in paths if p.verdict is Verdict.UNKNOWN]
     if unknown:
         return f"Times out; the configuration could not be fully checked: {_where(unknown[0])}."
+    if _unjudged_beyond(fact, ctx) is not None:
+        return f"Times out; {static_phrase(fact, ctx)}: where it is blocked is not known."
     _, beyond = verified_and_beyond(paths)
     return (
         f"Times out although every part of the VPC configuration allows it: "

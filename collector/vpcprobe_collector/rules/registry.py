@@ -5,6 +5,7 @@ from __future__ import annotations
 from vpcprobe_collector.rules.addresses import TargetAddressUnheld
 from vpcprobe_collector.rules.base import Rule
 from vpcprobe_collector.rules.beyond_vpc import (
+    DirectConnectGatewayUnusable,
     FarSideNotRead,
     PeerDestinationOutside,
     PeeringCidrsOverlap,
@@ -119,6 +120,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     TgwReturnRouteMissing,
     TgwDestinationNoRouteBack,
     TgwDestinationFiltered,
+    DirectConnectGatewayUnusable,
     VpnConnectionUnusable,
     VpnTunnelsDown,
     VpnStatusUnknown,

@@ -35,8 +35,13 @@ from vpcprobe_collector.snapshot.model import (
     VpcEndpoint,
     VpcSnapshot,
 )
+from vpcprobe_collector.snapshot.readers import (
+    dx_reader,
+    peering_reader,
+    resolver_reader,
+    tgw_reader,
+)
 from vpcprobe_collector.snapshot.readers import ec2_network as ec2r
-from vpcprobe_collector.snapshot.readers import peering_reader, resolver_reader, tgw_reader
 from vpcprobe_collector.snapshot.readers.calls import (
     CallRecorder,
     ReadFailedError,
@@ -644,6 +649,16 @@ def _read_beyond(
                         attachment.resource_id, attachment.resource_owner_id, snapshot.region
                     )
                 )
+    dx_ids = {
+        a.resource_id
+        for a in beyond.transit_gateway_attachments
+        if a.resource_type == "direct-connect-gateway" and a.resource_id
+    }
+    if dx_ids:
+        say("reading Direct Connect gateways")
+        beyond.direct_connect_gateways = dx_reader.read_direct_connect_gateways(
+            recorder, client("directconnect"), dx_ids
+        )
     if vgw_ids or vpn_ids:
         say("reading VPN gateways and connections")
         beyond.vpn_gateways = tgw_reader.read_vpn_gateways(recorder, ec2, vgw_ids)

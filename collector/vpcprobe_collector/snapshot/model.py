@@ -33,6 +33,9 @@ class ApiCall(_Fact):
 # The error_code of a read whose answer lacked what AWS always sends (an HTML page, `{}`, a
 # body without its result wrapper or request ID): recorded as a skipped read, never as empty.
 MALFORMED_RESPONSE = "MalformedResponse"
+# RemoteVpc.error_code when its account is not the collector's and no role was given for it:
+# no read was tried (vpcprobe's own code, like MALFORMED_RESPONSE).
+NO_ROLE = "NoRoleForAccount"
 
 
 class SkippedRead(_Fact):
@@ -359,6 +362,9 @@ class RemoteVpc(_Fact):
     role_arn: str | None = None  # the role assumed to read it; None: the collector's own
     read: bool = False
     reason: str | None = None
+    # The failed read behind `read=False`, typed (None: no read was tried, e.g. no role).
+    error_code: str | None = None
+    api: str | None = None
     vpc: Vpc | None = None
     subnets: list[Subnet] = Field(default_factory=list)
     route_tables: list[RouteTable] = Field(default_factory=list)
@@ -433,6 +439,16 @@ class TransitGateway(_Fact):
     state: str | None = None
     association_default_route_table_id: str | None = None
     propagation_default_route_table_id: str | None = None
+
+
+class DirectConnectGateway(_Fact):
+    """directconnect:DescribeDirectConnectGateways: a dxgw-… a TGW attachment leads to."""
+
+    direct_connect_gateway_id: str
+    name: str | None = None
+    state: str | None = None  # pending | available | deleting | deleted
+    owner_account: str | None = None
+    state_change_error: str | None = None
 
 
 class VpnTunnel(_Fact):
@@ -538,6 +554,8 @@ class BeyondVpc(_Fact):
     peering_connections: list[PeeringConnection] = Field(default_factory=list)
     remote_vpcs: list[RemoteVpc] = Field(default_factory=list)
     transit_gateways: list[TransitGateway] = Field(default_factory=list)
+    # The Direct Connect gateways TGW attachments lead to (read only when one does).
+    direct_connect_gateways: list[DirectConnectGateway] = Field(default_factory=list)
     transit_gateway_attachments: list[TransitGatewayAttachment] = Field(default_factory=list)
     transit_gateway_route_tables: list[TransitGatewayRouteTable] = Field(default_factory=list)
     tgw_searched_destinations: list[str] = Field(default_factory=list)
@@ -559,6 +577,12 @@ class BeyondVpc(_Fact):
 
     def remote_vpc(self, vpc_id: str | None) -> RemoteVpc | None:
         return next((v for v in self.remote_vpcs if v.vpc_id == vpc_id), None)
+
+    def direct_connect_gateway(self, gateway_id: str) -> DirectConnectGateway | None:
+        return next(
+            (g for g in self.direct_connect_gateways if g.direct_connect_gateway_id == gateway_id),
+            None,
+        )
 
     def attachment(self, attachment_id: str) -> TransitGatewayAttachment | None:
         return next(

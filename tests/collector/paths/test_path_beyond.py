@@ -81,7 +81,7 @@ def test_blocked_beyond_the_vpc_names_the_deciding_component() -> None:
     assert f"BLOCKED by {cb.TGW_RTB} (blackhole 10.2.0.0/16)" in out
     _, out = run_path("tgw-attachment-missing-az")
     assert "subnet-0ccc3333cccc3333c (eu-west-1c): BLOCKED by tgw-attach-0aaa00000000001" in out
-    assert out.count(": LEAVES THE VPC") == 2
+    assert out.count(": REACHES 10.2.1.20 in vpc-0fa20000000000001 through tgw-") == 2
 
 
 def main_regenerate() -> int:

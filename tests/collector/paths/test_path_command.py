@@ -74,8 +74,8 @@ def test_a_path_through_a_peering_connection_names_it(
     # Nothing beyond pcx-0a1b was read in this hand-built snapshot: incomplete, never 0.
     assert code == 4
     assert (
-        "subnet-0fa (us-east-1a): LEAVES THE VPC beyond VPC peering connection pcx-0a1b, whose "
-        "route is active (allowed as far as the VPC goes)"
+        "subnet-0fa (us-east-1a): LEAVES THE VPC beyond pcx-0a1b: not judged (not read); "
+        "allowed as far as it was read"
     ) in out
     assert "Beyond VPC peering connection pcx-0a1b (route active) the path leaves this VPC" in out
 

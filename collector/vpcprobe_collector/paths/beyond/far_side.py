@@ -33,9 +33,21 @@ def remote_index(snapshot: VpcSnapshot, remote: RemoteVpc) -> SnapshotIndex:
     return SnapshotIndex(view)
 
 
-def unread(remote: RemoteVpc | None, vpc_id: str, account_id: str | None, up_to: str) -> Decision:
+def unread(
+    snapshot: VpcSnapshot,
+    remote: RemoteVpc | None,
+    vpc_id: str,
+    account_id: str | None,
+    up_to: str,
+) -> Decision:
     """The far VPC could not be read: say what was verified and why the rest was not."""
     reason = (remote.reason if remote else None) or "it was not read"
+    error_code, api = (remote.error_code, remote.api) if remote else (None, None)
+    if error_code is None:
+        # A bundle from before RemoteVpc carried the code: the SkippedRead names the VPC.
+        read = next((s for s in snapshot.skipped if vpc_id in s.resource_ids), None)
+        if read is not None:
+            error_code, api = read.error_code, read.api
     return Decision(
         Step.FAR_SIDE,
         HopOutcome.UNKNOWN,
@@ -46,6 +58,8 @@ def unread(remote: RemoteVpc | None, vpc_id: str, account_id: str | None, up_to:
         vpc_id=vpc_id,
         account_id=account_id,
         reason=reason,
+        error_code=error_code,
+        api=api,
     )
 
 
@@ -67,7 +81,7 @@ def far_vpc(
     be read, else its route back, security groups and NACLs (`judge_far_side`)."""
     remote = snapshot.beyond.remote_vpc(vpc_id)
     if remote is None or not remote.read:
-        return [unread(remote, vpc_id, account_id, up_to)]
+        return [unread(snapshot, remote, vpc_id, account_id, up_to)]
     return judge_far_side(
         snapshot,
         remote,

@@ -43,15 +43,16 @@ BEYOND_KINDS = frozenset(HopKind(step.value) for step in Step)
 class Decision:
     """One hop beyond the VPC: what decided (component), how, and the facts that say so.
 
-    `detail` is rendered from the other fields by the module that decided, once; rules read
-    the fields, never the sentence.
+    The sentence is rendered from the typed fields by `paths.describe.beyond_sentence`, in
+    one place; `detail` is kept only by the modules not yet moved there (empty: rendered).
+    Rules read the fields, never the sentence.
     """
 
     step: Step
     outcome: HopOutcome
     component: str  # pcx-…, rtb-…, sg-…, acl-…, tgw-attach-…, tgw-rtb-…, vpn-…, vpc-…
-    detail: str
-    source_api: str
+    detail: str = ""
+    source_api: str = ""
     state: str | None = None  # pcx / attachment / VPN state
     route_table_id: str | None = None  # the deciding rtb-… or tgw-rtb-…
     destination: str | None = None  # the CIDR a route was needed for
@@ -62,9 +63,22 @@ class Decision:
     rule: str | None = None  # "rule 100", "tcp 5432 from 10.0.0.0/16"
     rule_number: int | None = None  # NACL: the deciding entry (32767: the default `*` rule)
     reason: str | None = None  # why it is unknown ("AccessDenied on ec2:DescribeVpcs")
+    # The failed read behind an unknown, typed: the SkippedRead's error code
+    # ("AccessDenied", "UnauthorizedOperation", "MalformedResponse") and its API.
+    error_code: str | None = None
+    api: str | None = None
     account_id: str | None = None  # the far side's account
+    # TGW_ROUTE / TGW_RETURN_ROUTE with no route: whether `target` (the attachment the route
+    # should lead to) propagates into `route_table_id` (None: not known or not read).
+    propagated: bool | None = None
     tunnels_down: int | None = None
     tunnels: int | None = None
+    # Peering: the connection's status message, the function's side, the far VPC's CIDRs.
+    status_message: str | None = None
+    near_vpc_id: str | None = None
+    cidrs: tuple[str, ...] = ()
+    # VPN: each tunnel's (outside IP, status message or status), as AWS reports them.
+    tunnel_statuses: tuple[tuple[str | None, str | None], ...] = ()
 
 
 @dataclass
@@ -94,6 +108,17 @@ class BeyondPath:
             ends = any(d.step in (Step.END, Step.VPN) for d in self.decisions)
             return Verdict.LEAVES_VPC if ends else Verdict.REACHABLE
         return Verdict.BLOCKED if decided.outcome is HopOutcome.DENY else Verdict.UNKNOWN
+
+    @property
+    def far_vpc_read(self) -> str | None:
+        """The far VPC whose route back, NACLs and security groups were read and all allow
+        the traffic; None when not read, something denies or is unknown, or the path ends at
+        something vpcprobe does not look into (a VPN, Direct Connect)."""
+        if self.verdict is not Verdict.REACHABLE:
+            return None
+        return next(
+            (d.vpc_id for d in self.decisions if d.step is Step.ROUTE_BACK and d.vpc_id), None
+        )
 
     @property
     def verified_up_to(self) -> str:

@@ -1,5 +1,6 @@
 """The peering hop: the pcx-… state, overlapping CIDRs, the destination in the far VPC, and
-the far VPC's route back, security groups and NACLs."""
+the far VPC's route back, security groups and NACLs. Typed fields only: the sentences are
+`paths.describe.beyond_sentence`'s."""
 
 from __future__ import annotations
 
@@ -36,9 +37,7 @@ def follow(
                     Step.PEERING,
                     HopOutcome.DENY,
                     pcx_id,
-                    f"VPC peering connection {pcx_id} does not exist (deleted), yet a route "
-                    "still points at it.",
-                    API,
+                    source_api=API,
                     state="deleted",
                 )
             ]
@@ -48,9 +47,10 @@ def follow(
                 Step.PEERING,
                 HopOutcome.UNKNOWN,
                 pcx_id,
-                f"VPC peering connection {pcx_id} could not be read ({reason}).",
-                API,
+                source_api=API,
                 reason=reason,
+                error_code=read.error_code if read else None,
+                api=read.api if read else None,
             )
         ]
     far = pcx.far_side(vpc_id)
@@ -61,11 +61,9 @@ def follow(
                 Step.PEERING,
                 HopOutcome.DENY,
                 pcx_id,
-                f"VPC peering connection {pcx_id} to {far.vpc_id} is {pcx.status}"
-                + (f" ({pcx.status_message})" if pcx.status_message else "")
-                + ", not active: no traffic crosses it.",
-                API,
+                source_api=API,
                 state=pcx.status,
+                status_message=pcx.status_message,
                 vpc_id=far.vpc_id,
                 account_id=far.owner_id,
             )
@@ -76,8 +74,7 @@ def follow(
             Step.PEERING,
             HopOutcome.ALLOW,
             pcx_id,
-            f"VPC peering connection {pcx_id} to {far.vpc_id} is active.",
-            API,
+            source_api=API,
             state=pcx.status,
             vpc_id=far.vpc_id,
             account_id=far.owner_id,
@@ -91,9 +88,8 @@ def follow(
                 Step.PEERING_OVERLAP,
                 HopOutcome.DENY,
                 pcx_id,
-                f"The CIDRs of {near.vpc_id} and {far.vpc_id} overlap ({overlap}): addresses in "
-                "the overlap are local on each side and never cross the peering.",
-                API,
+                source_api=API,
+                near_vpc_id=near.vpc_id,
                 vpc_id=far.vpc_id,
                 destination=overlap,
             )
@@ -107,10 +103,9 @@ def follow(
                 Step.PEER_DESTINATION,
                 HopOutcome.DENY,
                 pcx_id,
-                f"{destination} is not inside {far.vpc_id} ({', '.join(far_cidrs)}): peering is "
-                "not transitive, so the peer VPC drops traffic for other networks.",
-                API,
+                source_api=API,
                 vpc_id=far.vpc_id,
+                cidrs=tuple(far_cidrs),
                 destination=destination,
             )
         )

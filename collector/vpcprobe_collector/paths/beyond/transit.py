@@ -59,6 +59,22 @@ def own_attachment(
     )
 
 
+def destination_attachment(snapshot: VpcSnapshot, tgw_id: str, address: IPAddress) -> str | None:
+    """The attachment of `tgw_id` whose VPC (as read) holds `address`: where a route for it
+    should lead. None when no attached VPC's CIDRs were read to hold it."""
+    beyond = snapshot.beyond
+    cidrs = dict(beyond.attached_vpc_cidrs)
+    for remote in beyond.remote_vpcs:
+        if remote.vpc:
+            cidrs.setdefault(remote.vpc_id, remote.vpc.cidr_blocks)
+    for vpc_id, blocks in sorted(cidrs.items()):
+        if any(contains(parse_network(c), address) for c in blocks):
+            for a in beyond.transit_gateway_attachments:
+                if a.transit_gateway_id == tgw_id and a.resource_id == vpc_id:
+                    return a.transit_gateway_attachment_id
+    return None
+
+
 def associated_table(snapshot: VpcSnapshot, attachment: TransitGatewayAttachment) -> str | None:
     if attachment.association_route_table_id and attachment.association_state in (
         None,
@@ -101,6 +117,8 @@ def follow(
                     f"({read.reason}).",
                     ATTACHMENTS_API,
                     reason=read.reason,
+                    error_code=read.error_code,
+                    api=read.api,
                 )
             ]
         return [
@@ -156,7 +174,10 @@ def follow(
             )
         )
         return out
-    route_decision, route = _route(snapshot, rtb_id, parse_address(destination), destination)
+    address = parse_address(destination)
+    route_decision, route = _route(
+        snapshot, rtb_id, address, destination, destination_attachment(snapshot, tgw_id, address)
+    )
     out.append(route_decision)
     if route is None or route_decision.outcome is not HopOutcome.ALLOW:
         return out
@@ -223,8 +244,14 @@ def _az_decision(
 
 
 def _route(
-    snapshot: VpcSnapshot, rtb_id: str, address: IPAddress, destination: str
+    snapshot: VpcSnapshot,
+    rtb_id: str,
+    address: IPAddress,
+    destination: str,
+    expected: str | None = None,
 ) -> tuple[Decision, TransitGatewayRoute | None]:
+    """The route of TGW route table `rtb_id` for `address`; `expected` is the attachment it
+    should lead to, when known (its propagation decides the fix for a missing route)."""
     table = snapshot.beyond.tgw_route_table(rtb_id)
     if table is None or not table.routes_read:
         read = snapshot.skipped_for(ROUTES_API) or snapshot.skipped_for(TABLES_API)
@@ -239,25 +266,14 @@ def _route(
                 route_table_id=rtb_id,
                 destination=destination,
                 reason=reason,
+                error_code=read.error_code if read else None,
+                api=read.api if read else None,
             ),
             None,
         )
     route = longest_route(table, address)
     if route is None:
-        return (
-            Decision(
-                Step.TGW_ROUTE,
-                HopOutcome.DENY,
-                rtb_id,
-                f"TGW route table {rtb_id} has no route for {destination} (no static route and "
-                "no propagated one), so the transit gateway drops the traffic.",
-                ROUTES_API,
-                route_table_id=rtb_id,
-                destination=destination,
-                state="none",
-            ),
-            None,
-        )
+        return _no_route(table, destination, expected), None
     if route.state == "blackhole":
         return (
             Decision(
@@ -304,6 +320,56 @@ def _route(
             rule=f"{route.destination_cidr} -> {target}",
         ),
         route,
+    )
+
+
+def _no_route(table: TransitGatewayRouteTable, destination: str, expected: str | None) -> Decision:
+    """No route for `destination`: whether `expected` propagates into the table decides.
+
+    Not propagated: the fix is to enable its propagation (or add a static route). Propagated:
+    AWS would show its propagated route, so the routes as read contradict the propagations
+    (a propagation still being enabled, or a stand-in that adds no propagated routes): not
+    judged rather than blamed on a route that AWS says is there.
+    """
+    rtb_id = table.transit_gateway_route_table_id
+    propagated = (
+        expected in table.propagated_attachment_ids
+        if expected is not None and table.propagations_read
+        else None
+    )
+    if propagated:
+        return Decision(
+            Step.TGW_ROUTE,
+            HopOutcome.UNKNOWN,
+            rtb_id,
+            f"TGW route table {rtb_id} shows no route for {destination}, yet {expected} "
+            "propagates into it, so its propagated route should be there: not judged (look "
+            "again once the propagation is enabled).",
+            ROUTES_API,
+            route_table_id=rtb_id,
+            destination=destination,
+            target=expected,
+            state="none",
+            propagated=True,
+            reason=f"{expected} propagates into {rtb_id}, yet no propagated route was read",
+        )
+    why = (
+        f"; {expected}, which leads to it, does not propagate into {rtb_id}"
+        if propagated is False
+        else ""
+    )
+    return Decision(
+        Step.TGW_ROUTE,
+        HopOutcome.DENY,
+        rtb_id,
+        f"TGW route table {rtb_id} has no route for {destination} (no static route and "
+        f"no propagated one{why}), so the transit gateway drops the traffic.",
+        ROUTES_API,
+        route_table_id=rtb_id,
+        destination=destination,
+        target=expected,
+        state="none",
+        propagated=propagated,
     )
 
 
@@ -377,6 +443,10 @@ def _destination(
                 ),
             ]
         return [here, vpn.connection_decision(connection)]
+    if kind == "direct-connect-gateway" and target.resource_id:
+        dx = _direct_connect(snapshot, target_id, target.resource_id)
+        if dx is not None:
+            return [here, dx]
     if kind != "vpc":
         words = {
             "direct-connect-gateway": "Direct Connect gateway",
@@ -415,6 +485,55 @@ def _destination(
     return out
 
 
+DX_API = "directconnect:DescribeDirectConnectGateways"
+
+
+def _direct_connect(snapshot: VpcSnapshot, attachment_id: str, dxgw_id: str) -> Decision | None:
+    """The path ends at Direct Connect gateway `dxgw_id`, named with its state: not
+    `available` is a finding; not read (a SkippedRead) is unknown. None when the snapshot
+    holds nothing either way (taken before vpcprobe read Direct Connect)."""
+    gateway = snapshot.beyond.direct_connect_gateway(dxgw_id)
+    if gateway is None:
+        read = snapshot.skipped_for(DX_API)
+        if read is None:
+            return None
+        return Decision(
+            Step.END,
+            HopOutcome.UNKNOWN,
+            dxgw_id,
+            f"Direct Connect gateway {dxgw_id} ({attachment_id}) could not be read "
+            f"({read.reason}).",
+            DX_API,
+            target=attachment_id,
+            reason=read.reason,
+            error_code=read.error_code,
+            api=read.api,
+        )
+    state = gateway.state or "unknown"
+    if state != "available":
+        return Decision(
+            Step.END,
+            HopOutcome.DENY,
+            dxgw_id,
+            f"Direct Connect gateway {dxgw_id} ({attachment_id}) is {state}, not available: "
+            "the transit gateway cannot hand traffic to it.",
+            DX_API,
+            state=state,
+            target=attachment_id,
+        )
+    return Decision(
+        Step.END,
+        HopOutcome.INFO,
+        dxgw_id,
+        f"The path leaves through Direct Connect gateway {dxgw_id} ({attachment_id}), which is "
+        "available; what lies beyond it (virtual interfaces, on premises) is not visible to "
+        "vpcprobe.",
+        DX_API,
+        state=state,
+        target=attachment_id,
+    )
+
+
 def _return_route(
     snapshot: VpcSnapshot,
     target: TransitGatewayAttachment,
@@ -436,19 +555,23 @@ def _return_route(
             destination=cidr,
             target=own.transit_gateway_attachment_id,
         )
-    decision, route = _route(snapshot, rtb_id, source.network_address, cidr)
+    own_id = own.transit_gateway_attachment_id
+    decision, route = _route(snapshot, rtb_id, source.network_address, cidr, own_id)
     if decision.outcome is HopOutcome.UNKNOWN:
         return Decision(
             Step.TGW_RETURN_ROUTE,
             HopOutcome.UNKNOWN,
             rtb_id,
-            decision.detail,
+            decision.detail,  # _route's sentences are still written there
             ROUTES_API,
             route_table_id=rtb_id,
             destination=cidr,
             reason=decision.reason,
+            error_code=decision.error_code,
+            api=decision.api,
+            target=decision.target,
+            propagated=decision.propagated,
         )
-    own_id = own.transit_gateway_attachment_id
     if route is None or own_id not in route.attachment_ids:
         how = (
             f"routes it to {', '.join(route.attachment_ids)}"
@@ -468,6 +591,7 @@ def _return_route(
             destination=cidr,
             target=own_id,
             state=decision.state,
+            propagated=decision.propagated,
         )
     return Decision(
         Step.TGW_RETURN_ROUTE,

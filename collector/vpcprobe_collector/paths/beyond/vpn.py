@@ -10,53 +10,31 @@ API = "ec2:DescribeVpnConnections"
 
 
 def connection_decision(connection: VpnConnection) -> Decision:
-    """A VPN connection: not available, both (all) tunnels DOWN, or up as far as AWS shows."""
+    """A VPN connection: not available, both (all) tunnels DOWN, or up as far as AWS shows.
+    Typed fields only: `paths.describe.beyond_sentence` words it."""
     vpn_id = connection.vpn_connection_id
     down = sum(1 for t in connection.tunnels if (t.status or "").upper() == "DOWN")
     total = len(connection.tunnels)
-    common = {"state": connection.state, "tunnels": total, "tunnels_down": down}
-    if connection.state != "available":
-        return Decision(
-            Step.VPN,
-            HopOutcome.DENY,
-            vpn_id,
-            f"VPN connection {vpn_id} is {connection.state}, not available.",
-            API,
-            **common,  # type: ignore[arg-type]
-        )
-    if total and down == total:
-        return Decision(
-            Step.VPN,
-            HopOutcome.DENY,
-            vpn_id,
-            f"VPN connection {vpn_id}: all {total} tunnels are DOWN ("
-            + ", ".join(
-                f"{t.outside_ip_address}: {t.status_message or t.status}"
-                for t in connection.tunnels
-            )
-            + "), so nothing reaches the network behind it.",
-            API,
-            **common,  # type: ignore[arg-type]
-        )
+    facts = {
+        "source_api": API,
+        "state": connection.state,
+        "tunnels": total,
+        "tunnels_down": down,
+        "tunnel_statuses": tuple(
+            (t.outside_ip_address, t.status_message or t.status) for t in connection.tunnels
+        ),
+    }
+    if connection.state != "available" or (total and down == total):
+        return Decision(Step.VPN, HopOutcome.DENY, vpn_id, **facts)  # type: ignore[arg-type]
     if not total:
         return Decision(
             Step.VPN,
             HopOutcome.UNKNOWN,
             vpn_id,
-            f"VPN connection {vpn_id} is available but reports no tunnel status.",
-            API,
             reason="no tunnel telemetry",
-            **common,  # type: ignore[arg-type]
+            **facts,  # type: ignore[arg-type]
         )
-    return Decision(
-        Step.VPN,
-        HopOutcome.INFO,
-        vpn_id,
-        f"The path leaves AWS through VPN connection {vpn_id} ({total - down} of {total} tunnels "
-        "UP); what lies beyond it (on-premises routes and firewalls) is not visible to vpcprobe.",
-        API,
-        **common,  # type: ignore[arg-type]
-    )
+    return Decision(Step.VPN, HopOutcome.INFO, vpn_id, **facts)  # type: ignore[arg-type]
 
 
 def through_gateway(snapshot: VpcSnapshot, vgw_id: str) -> list[Decision]:
@@ -72,6 +50,8 @@ def through_gateway(snapshot: VpcSnapshot, vgw_id: str) -> list[Decision]:
                 f"The VPN connections of {vgw_id} could not be read ({read.reason}).",
                 API,
                 reason=read.reason,
+                error_code=read.error_code,
+                api=read.api,
             )
         ]
     if not connections:

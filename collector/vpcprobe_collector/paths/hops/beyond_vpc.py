@@ -27,6 +27,7 @@ def follow(walk: Walk, route: Route) -> None:
         index=walk.index,
     )
     unverified: tuple[str, ...] = ()
+    far_vpc_read = path.far_vpc_read if path is not None else None
     if path is not None:
         decided = path.decided_by
         if decided is not None and decided.outcome is HopOutcome.DENY:
@@ -51,5 +52,6 @@ def follow(walk: Walk, route: Route) -> None:
             target_id=route.target_id or route.target_type.value,
             target_state=route.state,
             unverified=unverified,
+            far_vpc_read=far_vpc_read,
         )
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vpcprobe_collector.snapshot.model import (
+    NO_ROLE,
     NetworkInterface,
     PeeringConnection,
     PeeringSide,
@@ -109,12 +110,23 @@ def read_remote_vpcs(
         got = clients("ec2", side.account_id, side.region)
         if isinstance(got, str):
             remote.reason = got
+            remote.error_code, remote.api = _why_no_client(recorder, side.account_id)
             found.append(remote)
             continue
         ec2, remote.role_arn = got
         _read_one(recorder, ec2, remote, wanted)
         found.append(remote)
     return found
+
+
+def _why_no_client(recorder: CallRecorder, account_id: str | None) -> tuple[str, str]:
+    """No client for `account_id`: its role could not be assumed (the SkippedRead of
+    sts:AssumeRole for a role in that account), else no role was given for it."""
+    marker = f":{account_id}:"
+    for s in recorder.skipped:
+        if s.api == "sts:AssumeRole" and any(marker in r for r in s.resource_ids):
+            return s.error_code, s.api
+    return NO_ROLE, "sts:AssumeRole"
 
 
 def _read_one(recorder: CallRecorder, ec2: Any, remote: RemoteVpc, addresses: list[str]) -> None:
@@ -131,6 +143,8 @@ def _read_one(recorder: CallRecorder, ec2: Any, remote: RemoteVpc, addresses: li
         for s in skipped:
             s.resource_ids = sorted({*s.resource_ids, remote.vpc_id})
         remote.reason = skipped[0].reason if skipped else f"{remote.vpc_id} was not found"
+        if skipped:
+            remote.error_code, remote.api = skipped[0].error_code, skipped[0].api
         return
     remote.subnets = _subnets_in(recorder, ec2, remote.vpc_id)
     remote.route_tables = ec2r.read_route_tables(recorder, ec2, remote.vpc_id)
