@@ -132,19 +132,6 @@ PRESENTATION_ONLY: dict[str, set[str]] = {
     "V6001": {"VpcSnapshot.egress_only_internet_gateways"},  # the eigw-… in the fix
     "PRB003": {"ProbeReport.environment"},  # the request ID that names a failed report
 }
-# Found by this test in rules/beyond_vpc.py and rules/route53.py, whose logic p11-beyond is
-# changing this round: left to them (each is a rule that may pass with the read denied).
-LEFT_TO_BEYOND: dict[str, set[str]] = {
-    "PCX002": {"VpcSnapshot.vpc"},
-    "PCX003": {"VpcSnapshot.subnets"},
-    "PCX004": {"VpcSnapshot.subnets"},
-    "TGW001": {"VpcSnapshot.subnets"},
-    "TGW004": {"VpcSnapshot.vpc"},
-    "TGW005": {"VpcSnapshot.vpc"},
-    "TGW007": {"VpcSnapshot.subnets"},
-    "R53004": {"VpcSnapshot.vpc"},
-    "R53006": {"VpcSnapshot.vpc", "VpcSnapshot.dhcp_options", "Vpc.enable_dns_support"},
-}
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +168,7 @@ def undeclared(rule: type[Rule], reads: set[tuple[tuple[str, ...], str]]) -> set
     declared = set(rule.inputs) | {name for name, _ in rule.fallbacks}
     if "path" in declared:
         declared |= set(PATH_READS)
-    exempt = PRESENTATION_ONLY.get(rule.code, set()) | LEFT_TO_BEYOND.get(rule.code, set())
+    exempt = PRESENTATION_ONLY.get(rule.code, set())
     missing: set[str] = set()
     for apis, field in reads:
         if declared & set(apis) or field in exempt:

@@ -72,7 +72,7 @@ TRANSFORMS = {"lower", "upper", "casefold", "strip", "lstrip", "rstrip", "replac
 # Known and being replaced this round: FarSideNotRead (beyond_vpc.py) looks for denial codes
 # in an unread step's reason text; p11-beyond gives the step a typed error_code. Remove this
 # entry when that lands (the test passes with or without the line present).
-EXPECTED_TO_BE_FIXED = {("beyond_vpc.py", "... in .reason")}
+EXPECTED_TO_BE_FIXED: set[tuple[str, str]] = set()
 
 
 def _field(node: ast.expr) -> str | None:

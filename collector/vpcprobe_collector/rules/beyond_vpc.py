@@ -246,7 +246,7 @@ class PeerRouteBackMissing(BeyondRule):
         "Add a route for the function subnets' CIDR to the destination subnet's route table, "
         "through the same peering connection."
     )
-    inputs = (PCX_API, "ec2:DescribeRouteTables", "probe.tcp")
+    inputs = (PCX_API, "ec2:DescribeVpcs", "ec2:DescribeRouteTables", "probe.tcp")
     via = ("pcx",)
     steps = frozenset({Step.ROUTE_BACK})
 
@@ -343,7 +343,12 @@ class PeerSecurityGroupDenies(BeyondRule):
     )
     why = "A security group in the peer VPC that does not name the function drops its traffic."
     how_to_fix = "Allow the port from the function subnets' CIDR (or the function's group)."
-    inputs = (PCX_API, "ec2:DescribeSecurityGroups", "ec2:DescribeNetworkInterfaces")
+    inputs = (
+        PCX_API,
+        "ec2:DescribeSubnets",
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeNetworkInterfaces",
+    )
     via = ("pcx",)
     steps = frozenset({Step.FAR_SG_INGRESS})
 
@@ -370,7 +375,7 @@ class PeerNaclDenies(BeyondRule):
     )
     why = "Network ACLs are stateless: both directions must be allowed on the far side too."
     how_to_fix = "Add allow entries for the port inbound and 1024-65535 outbound."
-    inputs = (PCX_API, "ec2:DescribeNetworkAcls")
+    inputs = (PCX_API, "ec2:DescribeSubnets", "ec2:DescribeNetworkAcls")
     via = ("pcx",)
     steps = frozenset({Step.FAR_NACL_INBOUND, Step.FAR_NACL_OUTBOUND_RETURN})
 
@@ -530,7 +535,7 @@ class TgwAttachmentUnusable(BeyondRule):
         "Attach the VPC to the transit gateway with one subnet in each function AZ (or accept "
         "the attachment)."
     )
-    inputs = TGW_APIS
+    inputs = ("ec2:DescribeSubnets", *TGW_APIS)
     via = ("tgw",)
     steps = frozenset({Step.TGW_ATTACHMENT})
 
@@ -713,7 +718,7 @@ class TgwDestinationNoRouteBack(BeyondRule):
     )
     why = "Without a return route the replies go elsewhere or nowhere: an asymmetric timeout."
     how_to_fix = "Add a route for the function subnets' CIDR to the transit gateway."
-    inputs = ("ec2:DescribeRouteTables", *TGW_APIS)
+    inputs = ("ec2:DescribeVpcs", "ec2:DescribeRouteTables", *TGW_APIS)
     via = ("tgw",)
     steps = frozenset({Step.ROUTE_BACK})
 
@@ -758,7 +763,7 @@ class TgwReturnRouteMissing(BeyondRule):
         "Add a route for the function VPC's CIDR to its attachment in that TGW route table, or "
         "enable propagation of the function VPC's attachment into it."
     )
-    inputs = TGW_APIS
+    inputs = ("ec2:DescribeVpcs", *TGW_APIS)
     via = ("tgw",)
     steps = frozenset({Step.TGW_RETURN_ROUTE})
 
@@ -830,7 +835,12 @@ class TgwDestinationFiltered(BeyondRule):
     )
     why = "The far side filters like any VPC: a group or NACL that does not allow it drops it."
     how_to_fix = "Allow the function subnets' CIDR in the destination's group or NACL."
-    inputs = ("ec2:DescribeSecurityGroups", "ec2:DescribeNetworkAcls", *TGW_APIS)
+    inputs = (
+        "ec2:DescribeSubnets",
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeNetworkAcls",
+        *TGW_APIS,
+    )
     via = ("tgw",)
     steps = frozenset({Step.FAR_SG_INGRESS, Step.FAR_NACL_INBOUND, Step.FAR_NACL_OUTBOUND_RETURN})
 
@@ -884,12 +894,7 @@ class DirectConnectGatewayUnusable(BeyondRule):
                 f"Direct Connect gateway {d.component} is {d.state}: wait until it is available, "
                 f"or recreate it and associate it with {path.via} again."
             ),
-            commands=[
-                "aws directconnect describe-direct-connect-gateways "
-                f"--direct-connect-gateway-id {d.component}",
-                "aws directconnect describe-direct-connect-gateway-associations "
-                f"--direct-connect-gateway-id {d.component}",
-            ],
+            commands=remedies.describe_direct_connect_gateway(d.component),
         )
 
 

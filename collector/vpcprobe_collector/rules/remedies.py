@@ -383,6 +383,17 @@ def enable_tgw_propagation(tgw_route_table_id: str, attachment_id: str) -> str:
     )
 
 
+def describe_direct_connect_gateway(gateway_id: str) -> list[str]:
+    """What to look at for a Direct Connect gateway that is not available (its state and the
+    associations that tie it to the transit gateway)."""
+    return [
+        "aws directconnect describe-direct-connect-gateways "
+        f"--direct-connect-gateway-id {gateway_id}",
+        "aws directconnect describe-direct-connect-gateway-associations "
+        f"--direct-connect-gateway-id {gateway_id}",
+    ]
+
+
 # ---------------------------------------------------------------------- beyond: VPN
 
 

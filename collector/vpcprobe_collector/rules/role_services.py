@@ -7,7 +7,13 @@ from collections.abc import Generator, Iterable
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
 from vpcprobe_collector.paths.model import HopKind, ServiceSubnetAccess, Verdict
 from vpcprobe_collector.rules import remedies
-from vpcprobe_collector.rules.context import EC2_ENDPOINTS, EC2_ROUTES, EC2_VPCS, RuleContext
+from vpcprobe_collector.rules.context import (
+    EC2_ENDPOINTS,
+    EC2_ROUTES,
+    EC2_VPCS,
+    IAM_SIMULATE,
+    RuleContext,
+)
 from vpcprobe_collector.rules.routing import SubnetRule, default_route, usable_nat
 from vpcprobe_collector.snapshot.model import RouteTable
 from vpcprobe_collector.snapshot.readers.iam_reader import EVERY_SERVICE
@@ -88,6 +94,8 @@ class RoleServiceUnreachable(SubnetRule):
         "rest), or route 0.0.0.0/0 to a NAT gateway."
     )
     inputs = ("lambda:GetFunction", *POLICY_READS, EC2_VPCS, EC2_ROUTES, EC2_ENDPOINTS, "path")
+    # The services come from the policies themselves; the simulation is not needed for them.
+    fallbacks = ((IAM_SIMULATE, "the role's own policies, read and evaluated locally"),)
     limits = (
         "The role's identity policies are read, not the code: a service the role allows but "
         "the code never calls is still named. What Lambda itself does with the role (creating "

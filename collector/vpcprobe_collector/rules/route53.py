@@ -340,7 +340,7 @@ class PrivateZoneDnsAttributesOff(Rule):
     )
     why = "Without both attributes the VPC's resolver does not answer from private zones."
     how_to_fix = "Turn both attributes on."
-    inputs = (ZONES_BY_VPC, "ec2:DescribeVpcAttribute")
+    inputs = (ZONES_BY_VPC, "ec2:DescribeVpcs", "ec2:DescribeVpcAttribute")
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         vpc = ctx.snapshot.vpc
@@ -486,7 +486,15 @@ class Route53NotRead(Rule):
     )
     why = "A forwarding rule, a private zone or a firewall rule may be why the name fails."
     how_to_fix = "Take the snapshot with this version of vpcprobe and the Route 53 read actions."
-    inputs = (RESOLVER_RULES, ZONES_BY_VPC, FIREWALL, "probe.dns")
+    inputs = (
+        RESOLVER_RULES,
+        ZONES_BY_VPC,
+        FIREWALL,
+        "ec2:DescribeVpcs",
+        "ec2:DescribeDhcpOptions",
+        "ec2:DescribeVpcAttribute",
+        "probe.dns",
+    )
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         if ctx.snapshot.beyond.dns_read or not ctx.in_vpc or not _uses_amazon_dns(ctx):
