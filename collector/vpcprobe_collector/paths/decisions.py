@@ -15,6 +15,11 @@ from vpcprobe_collector.snapshot.model import (
     SecurityGroupRule,
 )
 
+# The decisions built for every path (NACL, route, security groups) are slotted dataclasses,
+# not frozen ones: a frozen dataclass's __init__ sets each field through object.__setattr__
+# and costs three times as much, over a dozen fields and many thousands of paths. Nothing
+# changes a decision after its hop module returns it; `describe.hop` only reads it.
+
 
 @dataclass(frozen=True)
 class Traffic:
@@ -69,7 +74,7 @@ class SourceDecision:
     kind: HopKind = HopKind.SOURCE
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # built per path: not frozen (see above)
 class SgEgressDecision:
     """Whether the function's security groups let the traffic out (stateful, allow-only)."""
 
@@ -102,7 +107,7 @@ class IngressProblem(StrEnum):
     UNHELD = "unheld"  # looked up: no network interface holds the address
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # built per path: not frozen (see above)
 class SgIngressDecision:
     """Whether the destination's security groups let the function in, or why unknown."""
 
@@ -135,7 +140,7 @@ class SgIngressDecision:
         return (self.missing or self.group_ids or (self.eni_id or "?",))[0]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # built per path: not frozen (see above)
 class NaclHopDecision:
     """One NACL direction of one subnet for this path (stateless, first match wins)."""
 
@@ -169,7 +174,7 @@ class RouteProblem(StrEnum):
     NAT_LOOPS = "nat_route_stays_inside"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # built per path: not frozen (see above)
 class RouteDecision:
     """Which route of a subnet's table carries the destination, and whether it may."""
 

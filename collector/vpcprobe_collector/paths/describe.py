@@ -45,6 +45,11 @@ _EPHEMERAL = f"on ports {format_ports([nacls.EPHEMERAL_PORTS])}"
 _DEFAULTS: dict[str, Any] = {
     name: field.default for name, field in Hop.model_fields.items() if not field.is_required()
 }
+# One fields-set per shape of call (which fields a `_make` call names): hops are frozen, and
+# pydantic copies the set before it changes one (`model_copy`), so hops may share it.
+_FIELDS_SETS: dict[tuple[str, ...], set[str]] = {}
+_new = Hop.__new__
+_set = object.__setattr__
 
 
 def _make(**fields: Any) -> Hop:
@@ -52,11 +57,17 @@ def _make(**fields: Any) -> Hop:
     second time: an evaluation makes many thousands of hops, and pydantic's own
     `model_construct` costs more than the whole hop decision. Tests validate these hops by
     round-tripping them through `Hop.model_validate`."""
-    hop = Hop.__new__(Hop)
-    object.__setattr__(hop, "__dict__", {**_DEFAULTS, **fields})
-    object.__setattr__(hop, "__pydantic_fields_set__", set(fields))
-    object.__setattr__(hop, "__pydantic_extra__", None)
-    object.__setattr__(hop, "__pydantic_private__", None)
+    hop = _new(Hop)
+    values = _DEFAULTS.copy()
+    values.update(fields)
+    _set(hop, "__dict__", values)
+    shape = tuple(fields)
+    names = _FIELDS_SETS.get(shape)
+    if names is None:
+        names = _FIELDS_SETS[shape] = set(shape)
+    _set(hop, "__pydantic_fields_set__", names)
+    _set(hop, "__pydantic_extra__", None)
+    _set(hop, "__pydantic_private__", None)
     return hop
 
 

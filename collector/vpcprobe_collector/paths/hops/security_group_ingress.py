@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from vpcprobe_collector.paths import security_groups
 from vpcprobe_collector.paths.cidr import IPNetwork
 from vpcprobe_collector.paths.decisions import IngressProblem, SgIngressDecision, Traffic
@@ -16,7 +18,7 @@ def decide(
     index: SnapshotIndex,
     traffic: Traffic,
     eni: NetworkInterface,
-    sources: list[IPNetwork],
+    sources: Sequence[IPNetwork],
     source_text: str,
     function_group_ids: tuple[str, ...],
 ) -> SgIngressDecision:
