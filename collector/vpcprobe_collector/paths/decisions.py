@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 from vpcprobe_collector.paths.beyond.model import Decision as BeyondDecision
 from vpcprobe_collector.paths.model import HopKind, HopOutcome
@@ -30,12 +31,23 @@ class Traffic:
     port: int
     ipv6: bool
 
-    @property
+    # Worked out once per Traffic (one per destination and port), read by every hop of it.
+    @cached_property
     def dest_text(self) -> str:
         """ "10.0.3.10:5432" or "[2001:db8::10]:443"."""
         return (
             f"[{self.destination}]:{self.port}" if self.ipv6 else f"{self.destination}:{self.port}"
         )
+
+    @cached_property
+    def ports(self) -> tuple[int, int]:
+        """The destination port as a range: (port, port)."""
+        return (self.port, self.port)
+
+    @cached_property
+    def proto(self) -> str:
+        """The protocol as sentences name it: "TCP"."""
+        return self.protocol.upper()
 
 
 @dataclass(frozen=True)

@@ -71,21 +71,28 @@ def evaluate_function_paths(
     if config is None or not config.vpc_id or not config.subnet_ids:
         return []
     index = index or SnapshotIndex(snapshot)
-    groups = tuple(config.security_group_ids)
-    return [
-        evaluate_path(
-            snapshot,
-            PathQuery(
-                subnet_id=subnet_id,
-                security_group_ids=groups,
-                destination=destination,
-                protocol=protocol,
-                port=port,
-            ),
-            index=index,
-        )
-        for subnet_id in config.subnet_ids
-    ]
+    first = PathQuery(
+        subnet_id=config.subnet_ids[0],
+        security_group_ids=tuple(config.security_group_ids),
+        destination=destination,
+        protocol=protocol,
+        port=port,
+    )
+    # The other subnets' queries differ from the validated first only in the subnet ID, a
+    # string the snapshot's model validated already: copied, not validated again.
+    return [evaluate_path(snapshot, _with_subnet(first, s), index=index) for s in config.subnet_ids]
+
+
+def _with_subnet(query: PathQuery, subnet_id: str) -> PathQuery:
+    if subnet_id == query.subnet_id:
+        return query
+    copy = PathQuery.__new__(PathQuery)
+    setattr_ = object.__setattr__
+    setattr_(copy, "__dict__", {**query.__dict__, "subnet_id": subnet_id})
+    setattr_(copy, "__pydantic_fields_set__", set(query.__pydantic_fields_set__))
+    setattr_(copy, "__pydantic_extra__", None)
+    setattr_(copy, "__pydantic_private__", None)
+    return copy
 
 
 @contextmanager

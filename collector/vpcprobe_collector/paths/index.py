@@ -120,8 +120,6 @@ class SnapshotIndex:
         self.compiled_rules: dict[tuple[str, bool], tuple[Any, ...]] = {}
         self._compiled_nacls: dict[tuple[str, bool], CompiledNacl] = {}
         self._nacl_by_subnet: dict[str, NetworkAcl] = {}
-        # Filled by hops.nacl.decide: (NACL, egress, protocol, peer spans, ports) -> decision.
-        self.nacl_decisions: dict[tuple[Any, ...], Any] = {}
         # Filled by walk.Walk: (address text, port, protocol) -> the destination, parsed.
         self.destinations: dict[tuple[str, int, str], Any] = {}
         # Filled by Walk.add_shared: hops that many paths cross alike, worded once.

@@ -84,6 +84,20 @@ class CompiledNacl:
     entries: tuple[CompiledEntry, ...]
     _index: dict[int, _LengthIndex] = field(default_factory=dict)
     _ranges: dict[tuple[Span, ...], tuple[int, ...]] = field(default_factory=dict)
+    _decisions: dict[tuple[object, ...], NaclDecision] = field(default_factory=dict)
+
+    def decide(self, protocol: str, ports: PortRange, spans: Sequence[Span]) -> NaclDecision:
+        """`evaluate_nacl` over these entries, remembered: for one address the decision
+        depends only on the entries that hold it (which many addresses share: the same
+        0.0.0.0/0 rules), for a range on the range itself."""
+        if len(spans) == 1 and spans[0][1] == spans[0][2]:
+            key: tuple[object, ...] = (protocol, ports, spans[0][0], self.candidates(spans))
+        else:
+            key = (protocol, ports, *spans)
+        found = self._decisions.get(key)
+        if found is None:
+            found = self._decisions[key] = _evaluate(self, protocol, (), ports, spans)
+        return found
 
     def candidates(self, spans: Sequence[Span]) -> tuple[int, ...]:
         """Positions (in rule order) of the entries whose CIDR overlaps any of `spans`."""
@@ -219,12 +233,23 @@ def evaluate_nacl(
     `compiled` is `compile_entries(acl, egress)`, passed in when the caller caches it;
     `spans` are `peers` as Spans, when the caller has them already.
     """
+    table = compiled if compiled is not None else compile_entries(acl, egress)
+    return _evaluate(table, protocol, peers, ports, spans)
+
+
+def _evaluate(
+    table: CompiledNacl,
+    protocol: str,
+    peers: Sequence[IPNetwork],
+    ports: PortRange,
+    spans: Sequence[Span] | None,
+) -> NaclDecision:
+    """First match wins, in rule-number order, over the entries that overlap the peers."""
     wanted = _normal_protocol(protocol)
     if spans is None:
         spans = [network_span(p) for p in peers]
     version = spans[0][0] if spans else 4
     single = spans[0] if len(spans) == 1 else None
-    table = compiled if compiled is not None else compile_entries(acl, egress)
     entries = table.entries
     remaining: list[PortRange] = [ports]
     allowed: list[PortRange] = []
