@@ -293,7 +293,7 @@ def _sg_egress(d: SgEgressDecision) -> Hop:
 @_register(SgIngressDecision)
 def _sg_ingress(d: SgIngressDecision) -> Hop:
     t = d.traffic
-    proto = t.protocol.upper()
+    proto = t.proto
     eni_id = d.eni_id or "?"
     api = security_groups.API
     rule: str | None = None
@@ -346,22 +346,50 @@ def _sg_ingress(d: SgIngressDecision) -> Hop:
             f"{t.port} from {d.source_text} or from the function's security groups "
             f"{', '.join(d.function_group_ids)}."
         )
-    return _make(
-        kind=HopKind.TARGET_SECURITY_GROUP_INGRESS
-        if d.problem is not IngressProblem.UNHELD
-        else HopKind.DESTINATION,
-        component_id=d.component_id,
-        outcome=d.outcome,
-        reason=d.problem.value if d.problem else _outcome_reason(d.outcome, bool(d.uncertain)),
-        subnet_id=d.subnet_id,
-        protocol=t.protocol,
-        ports=(t.port, t.port),
-        peer=peer,
-        target_id=d.eni_id,
-        rule=rule,
-        detail=detail,
-        source_api=api,
+    return _made(
+        {
+            "kind": HopKind.TARGET_SECURITY_GROUP_INGRESS
+            if d.problem is not IngressProblem.UNHELD
+            else HopKind.DESTINATION,
+            "component_id": d.component_id,
+            "outcome": d.outcome,
+            "reason": d.problem.value
+            if d.problem
+            else _outcome_reason(d.outcome, bool(d.uncertain)),
+            "subnet_id": d.subnet_id,
+            "rule_number": None,
+            "allow_rule_number": None,
+            "protocol": t.protocol,
+            "ports": t.ports,
+            "allowed_ports": (),
+            "denied_ports": (),
+            "peer": peer,
+            "route_destination": None,
+            "target_type": None,
+            "target_id": d.eni_id,
+            "target_state": None,
+            "rule": rule,
+            "detail": detail,
+            "source_api": api,
+        },
+        _SG_INGRESS_FIELDS,
     )
+
+
+_SG_INGRESS_FIELDS = {
+    "kind",
+    "component_id",
+    "outcome",
+    "reason",
+    "subnet_id",
+    "protocol",
+    "ports",
+    "peer",
+    "target_id",
+    "rule",
+    "detail",
+    "source_api",
+}
 
 
 def _outcome_reason(outcome: HopOutcome, uncertain: bool) -> str | None:
@@ -593,23 +621,49 @@ def _route(d: RouteDecision) -> Hop:
         )
     else:  # pragma: no cover - every problem is worded above
         detail = f"Route table {rtb} of {subnet_id}: {d.problem}."
-    return _make(
-        kind=d.kind,
-        component_id=d.component_id,
-        outcome=d.outcome,
-        reason=d.problem.value if d.problem else None,
-        subnet_id=subnet_id or None,
-        protocol=t.protocol,
-        ports=(t.port, t.port),
-        peer=dest,
-        route_destination=r.destination if r else None,
-        target_type=r.target_type if r else None,
-        target_id=target,
-        target_state=r.state if r else None,
-        rule=rule,
-        detail=detail,
-        source_api=api,
+    return _made(
+        {
+            "kind": d.kind,
+            "component_id": d.component_id,
+            "outcome": d.outcome,
+            "reason": d.problem.value if d.problem else None,
+            "subnet_id": subnet_id or None,
+            "rule_number": None,
+            "allow_rule_number": None,
+            "protocol": t.protocol,
+            "ports": t.ports,
+            "allowed_ports": (),
+            "denied_ports": (),
+            "peer": dest,
+            "route_destination": r.destination if r else None,
+            "target_type": r.target_type if r else None,
+            "target_id": target,
+            "target_state": r.state if r else None,
+            "rule": rule,
+            "detail": detail,
+            "source_api": api,
+        },
+        _ROUTE_FIELDS,
     )
+
+
+_ROUTE_FIELDS = {
+    "kind",
+    "component_id",
+    "outcome",
+    "reason",
+    "subnet_id",
+    "protocol",
+    "ports",
+    "peer",
+    "route_destination",
+    "target_type",
+    "target_id",
+    "target_state",
+    "rule",
+    "detail",
+    "source_api",
+}
 
 
 @_register(NatDecision)

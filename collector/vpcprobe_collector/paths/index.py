@@ -51,6 +51,19 @@ class PrefixIndex:
 
     by_length: dict[int, tuple[tuple[int, dict[int, tuple[Route, int]]], ...]]  # per IP version
     prefix_list_routes: tuple[PreparedRoute, ...]
+    # Each prefix-list route with its list's entries as (version, first, last, prefix length),
+    # or None when the list's entries were not read.
+    listed: tuple[tuple[Route, str, tuple[tuple[int, int, int, int], ...] | None], ...] = ()
+
+
+def _with_lists(found: PrefixIndex, prefix_lists: dict[str, tuple[Span, ...]]) -> PrefixIndex:
+    listed = []
+    for item in found.prefix_list_routes:
+        plid = item.prefix_list_id or ""
+        entries = prefix_lists.get(plid)
+        resolved = None if entries is None else tuple((*e, prefix_length(e)) for e in entries)
+        listed.append((item.route, plid, resolved))
+    return PrefixIndex(found.by_length, found.prefix_list_routes, tuple(listed))
 
 
 def _prefix_index(prepared: tuple[PreparedRoute, ...]) -> PrefixIndex:
@@ -120,6 +133,7 @@ class SnapshotIndex:
         self.compiled_rules: dict[tuple[str, bool], tuple[Any, ...]] = {}
         self._compiled_nacls: dict[tuple[str, bool], CompiledNacl] = {}
         self._nacl_by_subnet: dict[str, NetworkAcl] = {}
+        self._nacl_directions: dict[tuple[str, bool], tuple[NetworkAcl, CompiledNacl]] = {}
         # Filled by walk.Walk: (address text, port, protocol) -> the destination, parsed.
         self.destinations: dict[tuple[str, int, str], Any] = {}
         # Filled by Walk.add_shared: hops that many paths cross alike, worded once.
@@ -202,12 +216,28 @@ class SnapshotIndex:
         """The table's CIDR routes indexed by prefix length (cached per table)."""
         found = self._prefix_indexes.get(table.route_table_id)
         if found is None:
-            found = self._prefix_indexes[table.route_table_id] = _prefix_index(self.routes(table))
+            found = self._prefix_indexes[table.route_table_id] = _with_lists(
+                _prefix_index(self.routes(table)), self.prefix_lists
+            )
         return found
 
     def network_acl_for(self, subnet_id: str) -> NetworkAcl | None:
         """The subnet's network ACL, if it was read."""
         return self._nacl_by_subnet.get(subnet_id)
+
+    def nacl_direction(
+        self, subnet_id: str, egress: bool
+    ) -> tuple[NetworkAcl, CompiledNacl] | None:
+        """The subnet's network ACL and its entries for one direction, compiled (cached per
+        subnet and direction); None when no NACL of the subnet was read."""
+        key = (subnet_id, egress)
+        found = self._nacl_directions.get(key)
+        if found is None:
+            acl = self._nacl_by_subnet.get(subnet_id)
+            if acl is None:
+                return None
+            found = self._nacl_directions[key] = (acl, self.nacl_entries(acl, egress))
+        return found
 
     def nacl_entries(self, acl: NetworkAcl, egress: bool) -> CompiledNacl:
         """The NACL's entries for one direction, compiled once per index."""

@@ -91,7 +91,11 @@ class CompiledNacl:
         depends only on the entries that hold it (which many addresses share: the same
         0.0.0.0/0 rules), for a range on the range itself."""
         if len(spans) == 1 and spans[0][1] == spans[0][2]:
-            key: tuple[object, ...] = (protocol, ports, spans[0][0], self.candidates(spans))
+            version, address, _ = spans[0]
+            index = self._index.get(version)
+            if index is None:
+                index = self._index[version] = _build_index(self.entries, version)
+            key: tuple[object, ...] = (protocol, ports, version, _holding(index, version, address))
         else:
             key = (protocol, ports, *spans)
         found = self._decisions.get(key)

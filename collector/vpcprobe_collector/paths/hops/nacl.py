@@ -58,8 +58,8 @@ def decide(
     """The NACL of `subnet_id` for the direction `kind` names; the request's port, or the
     ephemeral ports 1024-65535 for a return hop."""
     ports = nacls.EPHEMERAL_PORTS if kind in RETURN_KINDS else traffic.ports
-    acl = index.network_acl_for(subnet_id)
-    if acl is None:
+    direction = index.nacl_direction(subnet_id, EGRESS[kind])
+    if direction is None:
         missing = unread(index, kind, subnet_id, nacls.API, f"The network ACL of {subnet_id}")
         if missing is not None:
             return missing
@@ -73,10 +73,11 @@ def decide(
             outcome=HopOutcome.UNKNOWN,
             nat_gateway_id=nat_gateway_id,
         )
+    acl, compiled = direction
     # The same NACL, direction, peers and ports recur across paths (the NAT gateway's subnet
     # for every function subnet, a target subnet for every destination in it): the compiled
     # NACL, kept by the index, remembers its decisions.
-    found = index.nacl_entries(acl, EGRESS[kind]).decide(traffic.protocol, ports, spans)
+    found = compiled.decide(traffic.protocol, ports, spans)
     return NaclHopDecision(
         kind,
         subnet_id,
