@@ -15,7 +15,7 @@ from vpcprobe_collector.paths.cidr import (
     parse_span,
     prefix_length,
 )
-from vpcprobe_collector.paths.nacls import CompiledNacl, compile_entries
+from vpcprobe_collector.paths.nacls import CompiledNacl, compile_directions
 from vpcprobe_collector.snapshot.model import (
     EgressOnlyInternetGateway,
     InternetGateway,
@@ -243,8 +243,11 @@ class SnapshotIndex:
         """The NACL's entries for one direction, compiled once per index."""
         key = (acl.network_acl_id, egress)
         compiled = self._compiled_nacls.get(key)
-        if compiled is None:
-            compiled = self._compiled_nacls[key] = compile_entries(acl, egress)
+        if compiled is None:  # both directions at once: a path crosses both
+            ingress, egress_entries = compile_directions(acl)
+            self._compiled_nacls[(acl.network_acl_id, False)] = ingress
+            self._compiled_nacls[(acl.network_acl_id, True)] = egress_entries
+            compiled = egress_entries if egress else ingress
         return compiled
 
     def interface_with_address(self, address: IPAddress | str) -> NetworkInterface | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import NamedTuple
 
 from vpcprobe_collector.paths.cidr import (
@@ -16,7 +17,7 @@ from vpcprobe_collector.paths.cidr import (
     parse_span,
 )
 from vpcprobe_collector.paths.model import HopOutcome
-from vpcprobe_collector.snapshot.model import NaclEntry, NetworkAcl
+from vpcprobe_collector.snapshot.model import NetworkAcl
 
 # Lambda's (and a NAT gateway's) return traffic arrives on these ports.
 EPHEMERAL_PORTS = (1024, 65535)
@@ -126,12 +127,20 @@ class CompiledNacl:
 def _build_index(entries: Sequence[CompiledEntry], version: int) -> _LengthIndex:
     by_length: dict[int, dict[int, list[int]]] = {}
     bits = 32 if version == 4 else 128
-    for position, entry in enumerate(entries):
-        span = entry.span_v4 if version == 4 else entry.span_v6
+    spans = [e.span_v4 for e in entries] if version == 4 else [e.span_v6 for e in entries]
+    for position, span in enumerate(spans):
         if span is None:
             continue
-        length = bits - ((span[2] - span[1] + 1).bit_length() - 1)
-        by_length.setdefault(length, {}).setdefault(span[1], []).append(position)
+        first = span[1]
+        length = bits - ((span[2] - first + 1).bit_length() - 1)
+        networks = by_length.get(length)
+        if networks is None:
+            networks = by_length[length] = {}
+        at = networks.get(first)
+        if at is None:
+            networks[first] = [position]
+        else:
+            at.append(position)
     return [
         (length, networks, sorted(networks))
         for length, networks in sorted(by_length.items(), reverse=True)
@@ -167,33 +176,45 @@ def _overlapping(index: _LengthIndex, span: Span) -> list[int]:
 
 
 def compile_entries(acl: NetworkAcl, egress: bool) -> CompiledNacl:
-    """One direction's entries in rule-number order, parsed once (a NACL may hold thousands:
-    this loop is kept lean)."""
-    compiled: list[CompiledEntry] = []
-    add, span, numbers = compiled.append, parse_span, _PROTOCOL_NUMBERS
-    for entry in sorted((e for e in acl.entries if e.egress == egress), key=_rule_number):
-        protocol = numbers.get(entry.protocol.lower(), entry.protocol)
+    """One direction's entries in rule-number order, parsed once."""
+    return compile_directions(acl)[egress]
+
+
+def compile_directions(acl: NetworkAcl) -> tuple[CompiledNacl, CompiledNacl]:
+    """Both directions' entries (ingress, egress), each in rule-number order, parsed in one
+    pass (a NACL may hold thousands, and a path needs both of its subnet's directions: this
+    loop is kept lean)."""
+    rows: tuple[list[CompiledEntry], list[CompiledEntry]] = ([], [])
+    span, numbers, make = parse_span, _PROTOCOL_NUMBERS, tuple.__new__
+    for entry in acl.entries:
+        raw = entry.protocol
+        protocol = numbers.get(raw) or numbers.get(raw.lower(), raw)
         first = entry.port_from
         if protocol == "-1" or first is None:
             ports = (0, 65535)
         else:
-            ports = (first, entry.port_to if entry.port_to is not None else first)
+            last = entry.port_to
+            ports = (first, last if last is not None else first)
         v4, v6 = entry.cidr_block, entry.ipv6_cidr_block
-        add(
-            CompiledEntry(
-                entry.rule_number,
-                protocol,
-                span(v4) if v4 else None,
-                span(v6) if v6 else None,
-                ports,
-                entry.rule_action == "allow",
+        rows[entry.egress].append(
+            make(
+                CompiledEntry,
+                (
+                    entry.rule_number,
+                    protocol,
+                    span(v4) if v4 else None,
+                    span(v6) if v6 else None,
+                    ports,
+                    entry.rule_action == "allow",
+                ),
             )
         )
-    return CompiledNacl(tuple(compiled))
+    # A stable sort on the rule number alone: entries listed with one number keep their order.
+    ingress, egress = (tuple(sorted(r, key=_rule_number)) for r in rows)
+    return CompiledNacl(ingress), CompiledNacl(egress)
 
 
-def _rule_number(entry: NaclEntry) -> int:
-    return entry.rule_number
+_rule_number = itemgetter(0)
 
 
 def _subtract(ranges: list[PortRange], lo: int, hi: int) -> tuple[list[PortRange], list[PortRange]]:

@@ -62,7 +62,13 @@ def follow(walk: Walk, route: Route) -> None:
     else:
         walk.add(
             security_group_ingress.decide(
-                index, traffic, eni, walk.source_networks, walk.source_text, groups
+                index,
+                traffic,
+                eni,
+                walk.source_networks,
+                walk.source_text,
+                groups,
+                spans=walk.source_spans,
             )
         )
     if not same_subnet and subnet_id is not None:
