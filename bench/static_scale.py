@@ -561,7 +561,25 @@ def main() -> int:
     if not args.no_moto:
         figures.append(Figure("  snapshot api calls (moto)", None, "", note=moto_api_calls()))
     emit(figures, ["--json"] if args.json else [])
+    if not args.json:
+        print()
+        print(headline(paths[0], statistics.median(base_times[0]), ratios[0]))
     return 0
+
+
+def headline(paths: int, seconds: float, ratios: list[list[float]]) -> str:
+    """The goals of issue 10 in three lines: the installed package, this tree's figures."""
+    met = "met" if seconds < 1 else "NOT MET"
+    lines = [f"{paths} paths: {seconds:.2f} s (goal < 1 s: {met})"]
+    for n, (field, factor, goal) in enumerate(GROWTH):
+        if goal is None:
+            continue
+        ratio = statistics.median(ratios[n])
+        verdict = "met" if ratio <= goal else "NOT MET"
+        lines.append(
+            f"x{factor} {field}: {ratio:.2f}x the time per path (goal <= {goal}x: {verdict})"
+        )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 from vpcprobe_collector.paths.beyond.model import Decision as BeyondDecision
 from vpcprobe_collector.paths.model import HopKind, HopOutcome
@@ -15,6 +16,11 @@ from vpcprobe_collector.snapshot.model import (
     SecurityGroupRule,
 )
 
+# The decisions built for every path (NACL, route, security groups) are slotted dataclasses,
+# not frozen ones: a frozen dataclass's __init__ sets each field through object.__setattr__
+# and costs three times as much, over a dozen fields and many thousands of paths. Nothing
+# changes a decision after its hop module returns it; `describe.hop` only reads it.
+
 
 @dataclass(frozen=True)
 class Traffic:
@@ -25,12 +31,23 @@ class Traffic:
     port: int
     ipv6: bool
 
-    @property
+    # Worked out once per Traffic (one per destination and port), read by every hop of it.
+    @cached_property
     def dest_text(self) -> str:
         """ "10.0.3.10:5432" or "[2001:db8::10]:443"."""
         return (
             f"[{self.destination}]:{self.port}" if self.ipv6 else f"{self.destination}:{self.port}"
         )
+
+    @cached_property
+    def ports(self) -> tuple[int, int]:
+        """The destination port as a range: (port, port)."""
+        return (self.port, self.port)
+
+    @cached_property
+    def proto(self) -> str:
+        """The protocol as sentences name it: "TCP"."""
+        return self.protocol.upper()
 
 
 @dataclass(frozen=True)
@@ -69,7 +86,7 @@ class SourceDecision:
     kind: HopKind = HopKind.SOURCE
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # built per path: not frozen (see above)
 class SgEgressDecision:
     """Whether the function's security groups let the traffic out (stateful, allow-only)."""
 
@@ -102,7 +119,7 @@ class IngressProblem(StrEnum):
     UNHELD = "unheld"  # looked up: no network interface holds the address
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # built per path: not frozen (see above)
 class SgIngressDecision:
     """Whether the destination's security groups let the function in, or why unknown."""
 
@@ -135,7 +152,7 @@ class SgIngressDecision:
         return (self.missing or self.group_ids or (self.eni_id or "?",))[0]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # built per path: not frozen (see above)
 class NaclHopDecision:
     """One NACL direction of one subnet for this path (stateless, first match wins)."""
 
@@ -169,7 +186,7 @@ class RouteProblem(StrEnum):
     NAT_LOOPS = "nat_route_stays_inside"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # built per path: not frozen (see above)
 class RouteDecision:
     """Which route of a subnet's table carries the destination, and whether it may."""
 

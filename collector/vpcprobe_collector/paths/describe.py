@@ -45,6 +45,11 @@ _EPHEMERAL = f"on ports {format_ports([nacls.EPHEMERAL_PORTS])}"
 _DEFAULTS: dict[str, Any] = {
     name: field.default for name, field in Hop.model_fields.items() if not field.is_required()
 }
+# One fields-set per shape of call (which fields a `_make` call names): hops are frozen, and
+# pydantic copies the set before it changes one (`model_copy`), so hops may share it.
+_FIELDS_SETS: dict[tuple[str, ...], set[str]] = {}
+_new = Hop.__new__
+_set = object.__setattr__
 
 
 def _make(**fields: Any) -> Hop:
@@ -52,11 +57,28 @@ def _make(**fields: Any) -> Hop:
     second time: an evaluation makes many thousands of hops, and pydantic's own
     `model_construct` costs more than the whole hop decision. Tests validate these hops by
     round-tripping them through `Hop.model_validate`."""
-    hop = Hop.__new__(Hop)
-    object.__setattr__(hop, "__dict__", {**_DEFAULTS, **fields})
-    object.__setattr__(hop, "__pydantic_fields_set__", set(fields))
-    object.__setattr__(hop, "__pydantic_extra__", None)
-    object.__setattr__(hop, "__pydantic_private__", None)
+    hop = _new(Hop)
+    values = _DEFAULTS.copy()
+    values.update(fields)
+    _set(hop, "__dict__", values)
+    shape = tuple(fields)
+    names = _FIELDS_SETS.get(shape)
+    if names is None:
+        names = _FIELDS_SETS[shape] = set(shape)
+    _set(hop, "__pydantic_fields_set__", names)
+    _set(hop, "__pydantic_extra__", None)
+    _set(hop, "__pydantic_private__", None)
+    return hop
+
+
+def _made(values: dict[str, Any], names: set[str]) -> Hop:
+    """`_make` for a hop whose words give every field (`values`), `names` being those the
+    words set (the others at their defaults): the hops every path has, built a little faster."""
+    hop = _new(Hop)
+    _set(hop, "__dict__", values)
+    _set(hop, "__pydantic_fields_set__", names)
+    _set(hop, "__pydantic_extra__", None)
+    _set(hop, "__pydantic_private__", None)
     return hop
 
 
@@ -307,7 +329,7 @@ def _sg_egress(d: SgEgressDecision) -> Hop:
 @_register(SgIngressDecision)
 def _sg_ingress(d: SgIngressDecision) -> Hop:
     t = d.traffic
-    proto = t.protocol.upper()
+    proto = t.proto
     eni_id = d.eni_id or "?"
     api = security_groups.API
     rule: str | None = None
@@ -360,22 +382,50 @@ def _sg_ingress(d: SgIngressDecision) -> Hop:
             f"{t.port} from {d.source_text} or from the function's security groups "
             f"{', '.join(d.function_group_ids)}."
         )
-    return _make(
-        kind=HopKind.TARGET_SECURITY_GROUP_INGRESS
-        if d.problem is not IngressProblem.UNHELD
-        else HopKind.DESTINATION,
-        component_id=d.component_id,
-        outcome=d.outcome,
-        reason=d.problem.value if d.problem else _outcome_reason(d.outcome, bool(d.uncertain)),
-        subnet_id=d.subnet_id,
-        protocol=t.protocol,
-        ports=(t.port, t.port),
-        peer=peer,
-        target_id=d.eni_id,
-        rule=rule,
-        detail=detail,
-        source_api=api,
+    return _made(
+        {
+            "kind": HopKind.TARGET_SECURITY_GROUP_INGRESS
+            if d.problem is not IngressProblem.UNHELD
+            else HopKind.DESTINATION,
+            "component_id": d.component_id,
+            "outcome": d.outcome,
+            "reason": d.problem.value
+            if d.problem
+            else _outcome_reason(d.outcome, bool(d.uncertain)),
+            "subnet_id": d.subnet_id,
+            "rule_number": None,
+            "allow_rule_number": None,
+            "protocol": t.protocol,
+            "ports": t.ports,
+            "allowed_ports": (),
+            "denied_ports": (),
+            "peer": peer,
+            "route_destination": None,
+            "target_type": None,
+            "target_id": d.eni_id,
+            "target_state": None,
+            "rule": rule,
+            "detail": detail,
+            "source_api": api,
+        },
+        _SG_INGRESS_FIELDS,
     )
+
+
+_SG_INGRESS_FIELDS = {
+    "kind",
+    "component_id",
+    "outcome",
+    "reason",
+    "subnet_id",
+    "protocol",
+    "ports",
+    "peer",
+    "target_id",
+    "rule",
+    "detail",
+    "source_api",
+}
 
 
 def _outcome_reason(outcome: HopOutcome, uncertain: bool) -> str | None:
@@ -389,7 +439,7 @@ def _outcome_reason(outcome: HopOutcome, uncertain: bool) -> str | None:
 def _nacl_traffic(d: NaclHopDecision) -> str:
     """ "outbound TCP to 10.2.3.4:5432", "inbound return TCP from 10.2.3.4 on ports …"."""
     t = d.traffic
-    proto = t.protocol.upper()
+    proto = t.proto
     nat, subnet, src = d.nat_gateway_id, d.subnet_id, d.source_text
     kind = d.kind
     if kind is HopKind.NACL_OUTBOUND:
@@ -414,6 +464,26 @@ def _nacl_traffic(d: NaclHopDecision) -> str:
     return f"outbound return {proto} from NAT gateway {nat}'s subnet {subnet} to {src} {_EPHEMERAL}"
 
 
+_NACL_FIELDS = {
+    "kind",
+    "component_id",
+    "outcome",
+    "reason",
+    "subnet_id",
+    "rule_number",
+    "allow_rule_number",
+    "protocol",
+    "ports",
+    "allowed_ports",
+    "denied_ports",
+    "peer",
+    "target_id",
+    "rule",
+    "detail",
+    "source_api",
+}
+
+
 @_register(NaclHopDecision)
 def _nacl(d: NaclHopDecision) -> Hop:
     t = d.traffic
@@ -422,6 +492,7 @@ def _nacl(d: NaclHopDecision) -> Hop:
     rule = nacls.rule_label(rule_number) if rule_number is not None else None
     reason: str | None = None
     api: str | None = nacls.API
+    acl_id = d.acl_id
     if d.same_subnet:
         api = None
         reason = "same_subnet"
@@ -436,30 +507,29 @@ def _nacl(d: NaclHopDecision) -> Hop:
             f"No subnet holding {t.destination} is in the snapshot, so the destination's "
             "network ACL cannot be checked."
         )
-    elif found is None or d.acl_id is None:
+    elif found is None or acl_id is None:
         reason = "no_network_acl"
         detail = (
             f"No network ACL of {d.subnet_id} is in the snapshot, so whether it allows "
             f"{_nacl_traffic(d)} is unknown."
         )
     else:
-        traffic = _nacl_traffic(d)
-        acl_id = d.acl_id
-        if found.outcome is HopOutcome.ALLOW:
-            detail = f"Network ACL {acl_id} {rule} allows {traffic}."
-        elif found.outcome is HopOutcome.DENY:
+        outcome = found.outcome
+        if outcome is HopOutcome.ALLOW:
+            detail = f"Network ACL {acl_id} {rule} allows {_nacl_traffic(d)}."
+        elif outcome is HopOutcome.DENY:
             if rule_number == nacls.DEFAULT_RULE_NUMBER:
                 reason = "default_rule"
                 detail = (
-                    f"Network ACL {acl_id} denies {traffic} by its default rule * "
+                    f"Network ACL {acl_id} denies {_nacl_traffic(d)} by its default rule * "
                     "(no numbered rule allows it)."
                 )
             else:
                 reason = "deny_rule"
-                detail = f"Network ACL {acl_id} {rule} denies {traffic}."
-        elif found.outcome is HopOutcome.PARTIAL:
+                detail = f"Network ACL {acl_id} {rule} denies {_nacl_traffic(d)}."
+        elif outcome is HopOutcome.PARTIAL:
             reason = "partial"
-            within = traffic.removesuffix(f" on ports {format_ports([d.ports])}")
+            within = _nacl_traffic(d).removesuffix(f" on ports {format_ports([d.ports])}")
             allow = nacls.rule_label(found.allow_rule_number or 0)
             detail = (
                 f"Network ACL {acl_id} allows {within} only on ports "
@@ -473,23 +543,29 @@ def _nacl(d: NaclHopDecision) -> Hop:
                 f"Network ACL {acl_id} {rule} covers only part of {d.peer}, so whether it "
                 "applies depends on the address Lambda's network interface has."
             )
-    return _make(
-        kind=d.kind,
-        component_id=d.component_id,
-        outcome=d.outcome,
-        reason=reason,
-        subnet_id=d.subnet_id,
-        rule_number=rule_number,
-        allow_rule_number=found.allow_rule_number if found else None,
-        protocol=t.protocol,
-        ports=d.ports,
-        allowed_ports=found.allowed if found else (),
-        denied_ports=found.denied if found else (),
-        peer=d.peer,
-        target_id=d.nat_gateway_id,
-        rule=rule,
-        detail=detail,
-        source_api=api,
+    return _made(
+        {
+            "kind": d.kind,
+            "component_id": acl_id or d.subnet_id,
+            "outcome": d.outcome,
+            "reason": reason,
+            "subnet_id": d.subnet_id,
+            "rule_number": rule_number,
+            "allow_rule_number": found.allow_rule_number if found else None,
+            "protocol": t.protocol,
+            "ports": d.ports,
+            "allowed_ports": found.allowed if found else (),
+            "denied_ports": found.denied if found else (),
+            "peer": d.peer,
+            "route_destination": None,
+            "target_type": None,
+            "target_id": d.nat_gateway_id,
+            "target_state": None,
+            "rule": rule,
+            "detail": detail,
+            "source_api": api,
+        },
+        _NACL_FIELDS,
     )
 
 
@@ -581,23 +657,49 @@ def _route(d: RouteDecision) -> Hop:
         )
     else:  # pragma: no cover - every problem is worded above
         detail = f"Route table {rtb} of {subnet_id}: {d.problem}."
-    return _make(
-        kind=d.kind,
-        component_id=d.component_id,
-        outcome=d.outcome,
-        reason=d.problem.value if d.problem else None,
-        subnet_id=subnet_id or None,
-        protocol=t.protocol,
-        ports=(t.port, t.port),
-        peer=dest,
-        route_destination=r.destination if r else None,
-        target_type=r.target_type if r else None,
-        target_id=target,
-        target_state=r.state if r else None,
-        rule=rule,
-        detail=detail,
-        source_api=api,
+    return _made(
+        {
+            "kind": d.kind,
+            "component_id": d.component_id,
+            "outcome": d.outcome,
+            "reason": d.problem.value if d.problem else None,
+            "subnet_id": subnet_id or None,
+            "rule_number": None,
+            "allow_rule_number": None,
+            "protocol": t.protocol,
+            "ports": t.ports,
+            "allowed_ports": (),
+            "denied_ports": (),
+            "peer": dest,
+            "route_destination": r.destination if r else None,
+            "target_type": r.target_type if r else None,
+            "target_id": target,
+            "target_state": r.state if r else None,
+            "rule": rule,
+            "detail": detail,
+            "source_api": api,
+        },
+        _ROUTE_FIELDS,
     )
+
+
+_ROUTE_FIELDS = {
+    "kind",
+    "component_id",
+    "outcome",
+    "reason",
+    "subnet_id",
+    "protocol",
+    "ports",
+    "peer",
+    "route_destination",
+    "target_type",
+    "target_id",
+    "target_state",
+    "rule",
+    "detail",
+    "source_api",
+}
 
 
 @_register(NatDecision)

@@ -15,7 +15,7 @@ from vpcprobe_collector.paths.cidr import (
     parse_span,
     prefix_length,
 )
-from vpcprobe_collector.paths.nacls import CompiledNacl, compile_entries
+from vpcprobe_collector.paths.nacls import CompiledNacl, compile_directions
 from vpcprobe_collector.snapshot.model import (
     EgressOnlyInternetGateway,
     InternetGateway,
@@ -51,6 +51,19 @@ class PrefixIndex:
 
     by_length: dict[int, tuple[tuple[int, dict[int, tuple[Route, int]]], ...]]  # per IP version
     prefix_list_routes: tuple[PreparedRoute, ...]
+    # Each prefix-list route with its list's entries as (version, first, last, prefix length),
+    # or None when the list's entries were not read.
+    listed: tuple[tuple[Route, str, tuple[tuple[int, int, int, int], ...] | None], ...] = ()
+
+
+def _with_lists(found: PrefixIndex, prefix_lists: dict[str, tuple[Span, ...]]) -> PrefixIndex:
+    listed = []
+    for item in found.prefix_list_routes:
+        plid = item.prefix_list_id or ""
+        entries = prefix_lists.get(plid)
+        resolved = None if entries is None else tuple((*e, prefix_length(e)) for e in entries)
+        listed.append((item.route, plid, resolved))
+    return PrefixIndex(found.by_length, found.prefix_list_routes, tuple(listed))
 
 
 def _prefix_index(prepared: tuple[PreparedRoute, ...]) -> PrefixIndex:
@@ -120,8 +133,9 @@ class SnapshotIndex:
         self.compiled_rules: dict[tuple[str, bool], tuple[Any, ...]] = {}
         self._compiled_nacls: dict[tuple[str, bool], CompiledNacl] = {}
         self._nacl_by_subnet: dict[str, NetworkAcl] = {}
-        # Filled by hops.nacl.decide: (NACL, egress, protocol, peer spans, ports) -> decision.
-        self.nacl_decisions: dict[tuple[Any, ...], Any] = {}
+        self._nacl_directions: dict[tuple[str, bool], tuple[NetworkAcl, CompiledNacl]] = {}
+        # Filled by walk.Walk: (address text, port, protocol) -> the destination, parsed.
+        self.destinations: dict[tuple[str, int, str], Any] = {}
         # Filled by Walk.add_shared: hops that many paths cross alike, worded once.
         self.shared_hops: dict[tuple[object, ...], Any] = {}
         self.shared_routes: dict[tuple[object, ...], Any] = {}
@@ -202,19 +216,38 @@ class SnapshotIndex:
         """The table's CIDR routes indexed by prefix length (cached per table)."""
         found = self._prefix_indexes.get(table.route_table_id)
         if found is None:
-            found = self._prefix_indexes[table.route_table_id] = _prefix_index(self.routes(table))
+            found = self._prefix_indexes[table.route_table_id] = _with_lists(
+                _prefix_index(self.routes(table)), self.prefix_lists
+            )
         return found
 
     def network_acl_for(self, subnet_id: str) -> NetworkAcl | None:
         """The subnet's network ACL, if it was read."""
         return self._nacl_by_subnet.get(subnet_id)
 
+    def nacl_direction(
+        self, subnet_id: str, egress: bool
+    ) -> tuple[NetworkAcl, CompiledNacl] | None:
+        """The subnet's network ACL and its entries for one direction, compiled (cached per
+        subnet and direction); None when no NACL of the subnet was read."""
+        key = (subnet_id, egress)
+        found = self._nacl_directions.get(key)
+        if found is None:
+            acl = self._nacl_by_subnet.get(subnet_id)
+            if acl is None:
+                return None
+            found = self._nacl_directions[key] = (acl, self.nacl_entries(acl, egress))
+        return found
+
     def nacl_entries(self, acl: NetworkAcl, egress: bool) -> CompiledNacl:
         """The NACL's entries for one direction, compiled once per index."""
         key = (acl.network_acl_id, egress)
         compiled = self._compiled_nacls.get(key)
-        if compiled is None:
-            compiled = self._compiled_nacls[key] = compile_entries(acl, egress)
+        if compiled is None:  # both directions at once: a path crosses both
+            ingress, egress_entries = compile_directions(acl)
+            self._compiled_nacls[(acl.network_acl_id, False)] = ingress
+            self._compiled_nacls[(acl.network_acl_id, True)] = egress_entries
+            compiled = egress_entries if egress else ingress
         return compiled
 
     def interface_with_address(self, address: IPAddress | str) -> NetworkInterface | None:

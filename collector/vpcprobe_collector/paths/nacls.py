@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import NamedTuple
 
 from vpcprobe_collector.paths.cidr import (
@@ -79,11 +80,43 @@ class CompiledNacl:
     """One direction of a NACL, prepared for matching: entries in rule-number order and, per
     address family, a prefix index (entries grouped by CIDR length, each group a dict from
     network to entries), so a lookup probes one dict per distinct length and visits only the
-    entries whose CIDR overlaps the peer, instead of every entry."""
+    entries whose CIDR overlaps the peer, instead of every entry. An entry is compiled (its
+    protocol and ports normalised) when a lookup first visits it: most never are."""
 
-    entries: tuple[CompiledEntry, ...]
+    rules: tuple[NaclEntry, ...]  # the direction's entries in rule-number order
+    _compiled: dict[int, CompiledEntry] = field(default_factory=dict)
     _index: dict[int, _LengthIndex] = field(default_factory=dict)
     _ranges: dict[tuple[Span, ...], tuple[int, ...]] = field(default_factory=dict)
+    _decisions: dict[tuple[object, ...], NaclDecision] = field(default_factory=dict)
+
+    @property
+    def entries(self) -> tuple[CompiledEntry, ...]:
+        """Every entry, compiled, in rule-number order."""
+        return tuple(self.entry(position) for position in range(len(self.rules)))
+
+    def entry(self, position: int) -> CompiledEntry:
+        """The entry at `position` (in rule-number order), compiled once."""
+        found = self._compiled.get(position)
+        if found is None:
+            found = self._compiled[position] = _compile(self.rules[position])
+        return found
+
+    def decide(self, protocol: str, ports: PortRange, spans: Sequence[Span]) -> NaclDecision:
+        """`evaluate_nacl` over these entries, remembered: for one address the decision
+        depends only on the entries that hold it (which many addresses share: the same
+        0.0.0.0/0 rules), for a range on the range itself."""
+        if len(spans) == 1 and spans[0][1] == spans[0][2]:
+            version, address, _ = spans[0]
+            index = self._index.get(version)
+            if index is None:
+                index = self._index[version] = _build_index(self.rules, version)
+            key: tuple[object, ...] = (protocol, ports, version, _holding(index, version, address))
+        else:
+            key = (protocol, ports, *spans)
+        found = self._decisions.get(key)
+        if found is None:
+            found = self._decisions[key] = _evaluate(self, protocol, (), ports, spans)
+        return found
 
     def candidates(self, spans: Sequence[Span]) -> tuple[int, ...]:
         """Positions (in rule order) of the entries whose CIDR overlaps any of `spans`."""
@@ -92,7 +125,7 @@ class CompiledNacl:
         version = spans[0][0]
         index = self._index.get(version)
         if index is None:
-            index = self._index[version] = _build_index(self.entries, version)
+            index = self._index[version] = _build_index(self.rules, version)
         if len(spans) == 1 and spans[0][1] == spans[0][2]:
             return _holding(index, version, spans[0][1])
         key = tuple(spans)
@@ -105,15 +138,25 @@ class CompiledNacl:
         return cached
 
 
-def _build_index(entries: Sequence[CompiledEntry], version: int) -> _LengthIndex:
+def _build_index(rules: Sequence[NaclEntry], version: int) -> _LengthIndex:
     by_length: dict[int, dict[int, list[int]]] = {}
     bits = 32 if version == 4 else 128
-    for position, entry in enumerate(entries):
-        span = entry.span_v4 if version == 4 else entry.span_v6
-        if span is None:
+    parse = parse_span
+    cidrs = [e.cidr_block for e in rules] if version == 4 else [e.ipv6_cidr_block for e in rules]
+    for position, cidr in enumerate(cidrs):
+        if not cidr:
             continue
-        length = bits - ((span[2] - span[1] + 1).bit_length() - 1)
-        by_length.setdefault(length, {}).setdefault(span[1], []).append(position)
+        span = parse(cidr)
+        first = span[1]
+        length = bits - ((span[2] - first + 1).bit_length() - 1)
+        networks = by_length.get(length)
+        if networks is None:
+            networks = by_length[length] = {}
+        at = networks.get(first)
+        if at is None:
+            networks[first] = [position]
+        else:
+            at.append(position)
     return [
         (length, networks, sorted(networks))
         for length, networks in sorted(by_length.items(), reverse=True)
@@ -149,33 +192,42 @@ def _overlapping(index: _LengthIndex, span: Span) -> list[int]:
 
 
 def compile_entries(acl: NetworkAcl, egress: bool) -> CompiledNacl:
-    """One direction's entries in rule-number order, parsed once (a NACL may hold thousands:
-    this loop is kept lean)."""
-    compiled: list[CompiledEntry] = []
-    add, span, numbers = compiled.append, parse_span, _PROTOCOL_NUMBERS
-    for entry in sorted((e for e in acl.entries if e.egress == egress), key=_rule_number):
-        protocol = numbers.get(entry.protocol.lower(), entry.protocol)
-        first = entry.port_from
-        if protocol == "-1" or first is None:
-            ports = (0, 65535)
-        else:
-            ports = (first, entry.port_to if entry.port_to is not None else first)
-        v4, v6 = entry.cidr_block, entry.ipv6_cidr_block
-        add(
-            CompiledEntry(
-                entry.rule_number,
-                protocol,
-                span(v4) if v4 else None,
-                span(v6) if v6 else None,
-                ports,
-                entry.rule_action == "allow",
-            )
-        )
-    return CompiledNacl(tuple(compiled))
+    """One direction's entries in rule-number order, parsed once."""
+    return compile_directions(acl)[egress]
 
 
-def _rule_number(entry: NaclEntry) -> int:
-    return entry.rule_number
+def compile_directions(acl: NetworkAcl) -> tuple[CompiledNacl, CompiledNacl]:
+    """Both directions' entries (ingress, egress), each in rule-number order, split in one
+    pass (a NACL may hold thousands, and a path needs both of its subnet's directions)."""
+    rows: tuple[list[NaclEntry], list[NaclEntry]] = ([], [])
+    for entry in acl.entries:
+        rows[entry.egress].append(entry)
+    # A stable sort on the rule number alone: entries listed with one number keep their order.
+    ingress, egress = (tuple(sorted(r, key=_rule_number)) for r in rows)
+    return CompiledNacl(ingress), CompiledNacl(egress)
+
+
+def _compile(entry: NaclEntry) -> CompiledEntry:
+    raw = entry.protocol
+    protocol = _PROTOCOL_NUMBERS.get(raw) or _PROTOCOL_NUMBERS.get(raw.lower(), raw)
+    first = entry.port_from
+    if protocol == "-1" or first is None:
+        ports = (0, 65535)
+    else:
+        last = entry.port_to
+        ports = (first, last if last is not None else first)
+    v4, v6 = entry.cidr_block, entry.ipv6_cidr_block
+    return CompiledEntry(
+        entry.rule_number,
+        protocol,
+        parse_span(v4) if v4 else None,
+        parse_span(v6) if v6 else None,
+        ports,
+        entry.rule_action == "allow",
+    )
+
+
+_rule_number = attrgetter("rule_number")
 
 
 def _subtract(ranges: list[PortRange], lo: int, hi: int) -> tuple[list[PortRange], list[PortRange]]:
@@ -219,20 +271,31 @@ def evaluate_nacl(
     `compiled` is `compile_entries(acl, egress)`, passed in when the caller caches it;
     `spans` are `peers` as Spans, when the caller has them already.
     """
+    table = compiled if compiled is not None else compile_entries(acl, egress)
+    return _evaluate(table, protocol, peers, ports, spans)
+
+
+def _evaluate(
+    table: CompiledNacl,
+    protocol: str,
+    peers: Sequence[IPNetwork],
+    ports: PortRange,
+    spans: Sequence[Span] | None,
+) -> NaclDecision:
+    """First match wins, in rule-number order, over the entries that overlap the peers."""
     wanted = _normal_protocol(protocol)
     if spans is None:
         spans = [network_span(p) for p in peers]
     version = spans[0][0] if spans else 4
     single = spans[0] if len(spans) == 1 else None
-    table = compiled if compiled is not None else compile_entries(acl, egress)
-    entries = table.entries
+    entry_at = table.entry
     remaining: list[PortRange] = [ports]
     allowed: list[PortRange] = []
     denied: list[PortRange] = []
     allow_rule: int | None = None
     deny_rule: int | None = None
     for position in table.candidates(spans):
-        entry = entries[position]
+        entry = entry_at(position)
         if entry.protocol != "-1" and entry.protocol != wanted:
             continue
         span = entry.span_v4 if version == 4 else entry.span_v6

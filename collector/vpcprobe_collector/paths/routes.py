@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from vpcprobe_collector.paths.cidr import IPAddress, prefix_length
+from vpcprobe_collector.paths.cidr import IPAddress
 from vpcprobe_collector.paths.index import SnapshotIndex
 from vpcprobe_collector.snapshot.model import Route, RouteTable, RouteTargetType
 
@@ -58,16 +58,17 @@ def longest_match(index: SnapshotIndex, table: RouteTable, destination: IPAddres
         if hit is not None:
             best, best_key = hit[0], (length, hit[1])
             break
-    for item in prepared.prefix_list_routes:
-        plid = item.prefix_list_id or ""
-        entries = index.prefix_lists.get(plid)
+    for route, plid, entries in prepared.listed:
         if entries is None:
             unresolved.append(plid)
             continue
-        lengths = [prefix_length(e) for e in entries if e[0] == version and e[1] <= value <= e[2]]
-        if not lengths:
+        longest = -1
+        for entry_version, first, last, length in entries:
+            if entry_version == version and first <= value <= last and length > longest:
+                longest = length
+        if longest < 0:
             continue
-        key = (max(lengths), 1)
+        key = (longest, 1)
         if key > best_key:
-            best, best_key = item.route, key
+            best, best_key = route, key
     return RouteMatch(best, best_key[0], unresolved)

@@ -153,18 +153,25 @@ def ingress(
     port: int,
     sources: Sequence[IPNetwork],
     source_groups: frozenset[str],
+    *,
+    spans: Sequence[Span] | None = None,
 ) -> SgDecision:
     """Whether any of `group_ids` allows inbound traffic on `port` from every address in
-    `sources` (Lambda's ENI addresses, or its whole subnet) or from `source_groups`."""
+    `sources` (Lambda's ENI addresses, or its whole subnet) or from `source_groups`;
+    `spans` are `sources` as Spans, when the caller has them already."""
     decision = SgDecision(HopOutcome.DENY)
-    spans = [network_span(s) for s in sources]
+    if spans is None:
+        spans = [network_span(s) for s in sources]
     for group_id in group_ids:
         group = index.security_groups.get(group_id)
         if group is None:
             decision.missing.append(group_id)
             continue
         for compiled in compiled_rules(index, group, egress=False):
-            if not _matches_port(compiled, protocol, port):
+            name = compiled.protocol  # _matches_port, inlined: this loop runs per rule
+            if name != "all" and name != protocol:
+                continue
+            if not compiled.ports[0] <= port <= compiled.ports[1]:
                 continue
             rule = compiled.rule
             if rule.peer_kind == "security_group":

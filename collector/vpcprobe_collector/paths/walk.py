@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from vpcprobe_collector.paths import describe
 from vpcprobe_collector.paths.cidr import (
@@ -24,25 +25,41 @@ class Walk:
     and a verdict. Each hop module's `decide` is a pure function; its `follow` (for the hop
     kinds a route leads to) reads this walk and adds to it."""
 
+    __slots__ = (
+        "address",
+        "decisions",
+        "dest_networks",
+        "dest_spans",
+        "destination",
+        "destination_eni",
+        "destination_subnet_id",
+        "end",
+        "index",
+        "query",
+        "source_networks",
+        "source_spans",
+        "source_text",
+        "traffic",
+    )
+
     def __init__(self, index: SnapshotIndex, query: PathQuery) -> None:
         self.index = index
         self.query = query
-        self.address: IPAddress = parse_address(query.destination)
-        self.traffic = Traffic(
-            protocol=query.protocol,
-            destination=str(self.address),
-            port=query.port,
-            ipv6=self.address.version == 6,
-        )
+        found = index.destinations.get((query.destination, query.port, query.protocol))
+        if found is None:
+            found = _destination(index, query)
+        self.destination = found
+        self.address: IPAddress = found.address
+        self.traffic: Traffic = found.traffic
         self.decisions: list[Decision | Hop] = []
         self.end: EndDecision | None = None
         self.destination_eni: NetworkInterface | None = None  # set by the walk's start
         self.destination_subnet_id: str | None = None
-        self.source_networks: list[IPNetwork] = []
+        self.source_networks: Sequence[IPNetwork] = ()
         self.source_spans: tuple[Span, ...] = ()
         self.source_text = ""
-        self.dest_networks: list[IPNetwork] = [host_network(self.address)]
-        self.dest_spans: tuple[Span, ...] = (network_span(self.dest_networks[0]),)
+        self.dest_networks: tuple[IPNetwork, ...] = found.networks
+        self.dest_spans: tuple[Span, ...] = found.spans
 
     def add(self, *decisions: Decision | Hop) -> None:
         self.decisions.extend(decisions)
@@ -59,6 +76,37 @@ class Walk:
     def leave(self, end: EndDecision) -> None:
         """Where the path ends (inside the VPC, or beyond it through a named target)."""
         self.end = end
+
+
+@dataclass(slots=True)
+class Destination:
+    """One destination as every path to it sees it: parsed once per index, whichever function
+    subnet the path starts from."""
+
+    address: IPAddress
+    traffic: Traffic
+    networks: tuple[IPNetwork, ...]  # the destination as a single-address network
+    spans: tuple[Span, ...]
+    # Filled by hops.destination.locate: the ENI holding the address, the subnet it is (or
+    # would be) in, and that ENI's security groups.
+    located: tuple[NetworkInterface | None, str | None, frozenset[str] | None] | None = None
+
+
+def _destination(index: SnapshotIndex, query: PathQuery) -> Destination:
+    address = parse_address(query.destination)
+    network = host_network(address)
+    found = index.destinations[(query.destination, query.port, query.protocol)] = Destination(
+        address=address,
+        traffic=Traffic(
+            protocol=query.protocol,
+            destination=str(address),
+            port=query.port,
+            ipv6=address.version == 6,
+        ),
+        networks=(network,),
+        spans=(network_span(network),),
+    )
+    return found
 
 
 def unread(

@@ -12,14 +12,25 @@ from vpcprobe_collector.snapshot.model import NetworkInterface, Route
 
 def locate(walk: Walk) -> tuple[NetworkInterface | None, str | None]:
     """The ENI holding the destination address, and the subnet it is (or would be) in."""
+    eni, subnet_id, _ = located(walk)
+    return eni, subnet_id
+
+
+def located(walk: Walk) -> tuple[NetworkInterface | None, str | None, frozenset[str] | None]:
+    """`locate`, plus the ENI's security groups (None without an ENI); once per destination."""
+    found = walk.destination.located
+    if found is not None:
+        return found
     index = walk.index
-    eni = index.interface_with_address(walk.address)
+    eni = index.interface_with_address(walk.traffic.destination)
     # The ENI's subnet ID is enough for its NACL even when the subnet itself was not read.
     subnet_id = eni.subnet_id if eni is not None else None
     if subnet_id is None and index.in_vpc(walk.address):
         containing = index.subnet_containing(walk.address)
         subnet_id = containing.subnet_id if containing else None
-    return eni, subnet_id
+    groups = frozenset(eni.security_group_ids) if eni is not None else None
+    found = walk.destination.located = (eni, subnet_id, groups)
+    return found
 
 
 def follow(walk: Walk, route: Route) -> None:
@@ -51,7 +62,13 @@ def follow(walk: Walk, route: Route) -> None:
     else:
         walk.add(
             security_group_ingress.decide(
-                index, traffic, eni, walk.source_networks, walk.source_text, groups
+                index,
+                traffic,
+                eni,
+                walk.source_networks,
+                walk.source_text,
+                groups,
+                spans=walk.source_spans,
             )
         )
     if not same_subnet and subnet_id is not None:

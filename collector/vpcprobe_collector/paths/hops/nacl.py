@@ -57,42 +57,40 @@ def decide(
 ) -> Decision:
     """The NACL of `subnet_id` for the direction `kind` names; the request's port, or the
     ephemeral ports 1024-65535 for a return hop."""
-    ports = nacls.EPHEMERAL_PORTS if kind in RETURN_KINDS else (traffic.port, traffic.port)
-    acl = index.network_acl_for(subnet_id)
-    found: nacls.NaclDecision | None = None
-    if acl is None:
+    ports = nacls.EPHEMERAL_PORTS if kind in RETURN_KINDS else traffic.ports
+    direction = index.nacl_direction(subnet_id, EGRESS[kind])
+    if direction is None:
         missing = unread(index, kind, subnet_id, nacls.API, f"The network ACL of {subnet_id}")
         if missing is not None:
             return missing
-        outcome = HopOutcome.UNKNOWN
-    else:
-        egress = EGRESS[kind]
-        # The same NACL, direction, peers and ports recur across paths (the NAT gateway's
-        # subnet for every function subnet, a target subnet for every destination in it).
-        key = (acl.network_acl_id, egress, traffic.protocol, tuple(spans), ports)
-        found = index.nacl_decisions.get(key)
-        if found is None:
-            found = index.nacl_decisions[key] = nacls.evaluate_nacl(
-                acl,
-                egress=egress,
-                protocol=traffic.protocol,
-                peers=peers,
-                ports=ports,
-                compiled=index.nacl_entries(acl, egress),
-                spans=spans,
-            )
-        outcome = found.outcome
+        return NaclHopDecision(
+            kind=kind,
+            subnet_id=subnet_id,
+            traffic=traffic,
+            ports=ports,
+            peer=peer,
+            source_text=source_text,
+            outcome=HopOutcome.UNKNOWN,
+            nat_gateway_id=nat_gateway_id,
+        )
+    acl, compiled = direction
+    # The same NACL, direction, peers and ports recur across paths (the NAT gateway's subnet
+    # for every function subnet, a target subnet for every destination in it): the compiled
+    # NACL, kept by the index, remembers its decisions.
+    found = compiled.decide(traffic.protocol, ports, spans)
     return NaclHopDecision(
-        kind=kind,
-        subnet_id=subnet_id,
-        traffic=traffic,
-        ports=ports,
-        peer=peer,
-        source_text=source_text,
-        outcome=outcome,
-        acl_id=acl.network_acl_id if acl else None,
-        decision=found,
-        nat_gateway_id=nat_gateway_id,
+        kind,
+        subnet_id,
+        traffic,
+        ports,
+        peer,
+        source_text,
+        found.outcome,
+        acl.network_acl_id,
+        found,
+        False,
+        False,
+        nat_gateway_id,
     )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from vpcprobe_collector.paths import security_groups
-from vpcprobe_collector.paths.cidr import IPNetwork
+from vpcprobe_collector.paths.cidr import IPNetwork, Span
 from vpcprobe_collector.paths.decisions import IngressProblem, SgIngressDecision, Traffic
 from vpcprobe_collector.paths.index import SnapshotIndex
 from vpcprobe_collector.paths.model import HopOutcome
@@ -16,12 +18,14 @@ def decide(
     index: SnapshotIndex,
     traffic: Traffic,
     eni: NetworkInterface,
-    sources: list[IPNetwork],
+    sources: Sequence[IPNetwork],
     source_text: str,
     function_group_ids: tuple[str, ...],
+    *,
+    spans: Sequence[Span] | None = None,
 ) -> SgIngressDecision:
-    """Whether `eni`'s groups allow `traffic` from every address in `sources` or from the
-    function's groups."""
+    """Whether `eni`'s groups allow `traffic` from every address in `sources` (`spans`: the
+    same as Spans, when the caller has them) or from the function's groups."""
     groups = tuple(eni.security_group_ids)
     if not groups:
         return SgIngressDecision(
@@ -35,7 +39,13 @@ def decide(
             problem=IngressProblem.NO_GROUPS,
         )
     found = security_groups.ingress(
-        index, groups, traffic.protocol, traffic.port, sources, frozenset(function_group_ids)
+        index,
+        groups,
+        traffic.protocol,
+        traffic.port,
+        sources,
+        frozenset(function_group_ids),
+        spans=spans,
     )
     skipped = index.skipped_for(security_groups.API)
     return SgIngressDecision(
