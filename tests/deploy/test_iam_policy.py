@@ -197,6 +197,8 @@ def load(path: Path, suspect: str | None = None) -> dict[str, Any]:
     text = path.read_text(encoding="utf-8")
     if suspect is not None:
         text = text.replace(PLACEHOLDER, suspect)
+    # IAM fills this policy variable with the caller's own account.
+    text = text.replace("${aws:PrincipalAccount}", ACCOUNT)
     document: dict[str, Any] = json.loads(text)
     return document
 
@@ -287,6 +289,11 @@ OUR_BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/vpcprobe/{BOUNDARY_POLICY_NAME}"
         Call("lambda:DeleteFunction", _function_arn("orders-api")),
         Call("lambda:InvokeFunction", _function_arn("payments")),
         Call("lambda:PublishLayerVersion", _arn("lambda", "layer", "other-layer")),
+        # A layer of the same name shared from another account is never attached or read.
+        Call(
+            "lambda:GetLayerVersion",
+            "arn:aws:lambda:us-east-1:999999999999:layer:vpcprobe-python3-13-x86_64:1",
+        ),
         Call(
             "iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/admin", (("iam:PassedToService", LAMBDA),)
         ),
