@@ -62,12 +62,13 @@ _NAMED_SECRET = re.compile(
 # Credentials with no name before them (echoed back by an endpoint): a secret access key is
 # 40 characters of base64 that mix upper and lower case with a digit, '/' or '+' (a hex digest
 # or a word never does all three); a session token is hundreds of them with '=' padding.
+# A `=` beside one is a separator (`x=KEY`, `KEY=`): base64 pads only at its end.
 _BARE_SECRET = re.compile(
-    r"(?<![A-Za-z0-9/+=])(?:[A-Za-z0-9/+]{40}|[A-Za-z0-9/+]{100,}={0,2})(?![A-Za-z0-9/+=])"
+    r"(?<![A-Za-z0-9/+])(?:[A-Za-z0-9/+]{40}|[A-Za-z0-9/+]{100,}={0,2})(?![A-Za-z0-9/+])"
 )
 # A run of any length that begins as STS session tokens do: `IQoJb3JpZ2lu` (base64 of their
 # header), `FwoGZXIvYXdz` / `FQoGZXIvYXdz` (older ones), even cut short.
-_TOKEN_START = re.compile(r"(?<![A-Za-z0-9/+=])(?:IQoJb3JpZ2lu|F[Qw]oGZXIvYXdz)[A-Za-z0-9/+=]*")
+_TOKEN_START = re.compile(r"(?<![A-Za-z0-9/+])(?:IQoJb3JpZ2lu|F[Qw]oGZXIvYXdz)[A-Za-z0-9/+=]*")
 _IPV4 = re.compile(r"(?<!\d)(?<!\d\.)((?:\d{1,3}\.){3}\d{1,3})(?:/(\d{1,2}))?(?!\.?\d)")
 # `ip-10-0-1-2.ec2.internal`, `ec2-203-0-113-7.compute-1.amazonaws.com`
 _IPV4_DASHED = re.compile(
@@ -80,7 +81,7 @@ _IPV4_DASHED = re.compile(
 # which `_sub_ipv6` drops by finding the longest valid address inside the match.
 _IPV6 = re.compile(
     r"(?:(?<![0-9A-Za-z:.])|(?<=[0-9A-Za-z]:))"
-    r"([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\.\d{1,3}){0,3})"
+    r"([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,8}:?(?:\.\d{1,3}){0,3})"
     r"(?:/(\d{1,3}))?(?![0-9A-Za-z:])"
 )
 # An IPv6 address written with dashes inside a host name (`2600-1f18-a-1--5.sslip.io`):
