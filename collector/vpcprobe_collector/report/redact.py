@@ -2,8 +2,10 @@
 
 Addresses become stable pseudonyms that keep what a reader needs: `10.0.10.20` becomes
 `10.x.A.1` (the same address the same pseudonym everywhere in one report, addresses of one /24
-under one letter, a CIDR keeping its prefix length), and the well-known addresses a reader
-must recognise (the Amazon resolver, VPC+2, the Lambda DNS forwarder) stay as they are.
+under one letter, a CIDR keeping its prefix length, the first octet only for a private, shared,
+loopback or link-local address: `203.0.113.7` becomes `x.x.B.1`), and the well-known
+addresses a reader must recognise (the Amazon resolver, VPC+2, the Lambda DNS forwarder) stay
+as they are.
 IPv6 alike: `2600:1f18:abcd:1::5` becomes `2600:x:A::1` (the first hextet as far as it tells a
 global, link-local or unique-local address, one letter per /64), `::ffff:10.0.10.20` becomes
 `::ffff:10.x.A.1`, the pseudonym of its IPv4 address.
