@@ -9,12 +9,16 @@ import re
 import pytest
 
 from tests.report.samples import diagnosis, dns_finding, passed, probe_report, skipped
+from tests.scenarios.catalog import SCENARIOS
 from vpcprobe_collector import diagnosis as pipeline
 from vpcprobe_collector.commands.diagnose import emit_several
 from vpcprobe_collector.findings.model import Severity, TargetSpec
 from vpcprobe_collector.report import FORMATS, render
 from vpcprobe_collector.report.redact import redact_text
 from vpcprobe_collector.report.safe_text import json_safe, safe_text
+from vpcprobe_collector.rules.engine import judge
+
+V6 = "2600:1f18:abcd:1::5"
 
 
 @pytest.mark.parametrize(
@@ -127,3 +131,22 @@ def test_line_and_paragraph_separators_are_escaped(char: str) -> None:
     report = diagnosis(findings=[dns_finding(label), passed(), skipped()])
     for fmt in FORMATS:
         assert char not in render(report, fmt), fmt
+
+
+def test_a_refused_ipv6_target_is_bracketed_in_the_finding_and_its_remedy() -> None:
+    sc = SCENARIOS["nothing-listening"]()
+    old = next(t.host for t in sc.targets if t.label == "orders-db")
+    targets = [
+        t.model_copy(update={"host": V6}) if t.label == "orders-db" else t for t in sc.targets
+    ]
+    for report in sc.reports:
+        for tcp in report.tcp:
+            if tcp.host == old:
+                tcp.host, tcp.address = V6, V6
+    _, findings = judge(sc.snapshot, sc.reports, targets, probe_failures=sc.failures)
+    [refused] = [f for f in findings if f.code == "TGT001" and f.status.value == "fail"]
+    assert refused.message.startswith(f"[{V6}]:5432 ({V6}) refused the connection")
+    assert refused.remediation is not None
+    assert refused.remediation.text.startswith(f"Check the service on [{V6}]: is it running")
+    masked = redact_text(refused.message + " " + refused.remediation.text, addresses=True)
+    assert "1f18" not in masked and "[2600:x:A::1]:5432" in masked
