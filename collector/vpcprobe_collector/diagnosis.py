@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import cast
 
 from vpcprobe import __version__
-from vpcprobe.models import ProbeReport, RecordType, is_ip
+from vpcprobe.models import ProbeReport, RecordType, is_ip, target_display
 from vpcprobe_collector.contract import Contract, load_contract, parse_target, url_target
 from vpcprobe_collector.errors import BadInputError, ExitCode
 from vpcprobe_collector.findings.model import (
@@ -32,6 +32,7 @@ from vpcprobe_collector.findings.model import (
 from vpcprobe_collector.findings.outcome import diagnosis_exit_code, unjudged_of
 from vpcprobe_collector.probing.outcome import ProbeOutcome
 from vpcprobe_collector.report import FORMATS, Format, render
+from vpcprobe_collector.report.redact import Pseudonyms
 from vpcprobe_collector.report.summary import summary_line
 from vpcprobe_collector.rules import engine
 from vpcprobe_collector.snapshot.model import VpcSnapshot
@@ -274,8 +275,8 @@ def uncovered_targets(
             subject=target.display,
             reason=(
                 f"the probe report{'s' if len(reports) > 1 else ''} given hold no connection to "
-                f"{target.host}:{target.port}: probe it (diagnose, or --probe-result with a "
-                "report that has this target) to judge it"
+                f"{target_display(target.host, target.port)}: probe it (diagnose, or "
+                "--probe-result with a report that has this target) to judge it"
             ),
             api="probe.tcp",
         )
@@ -357,12 +358,19 @@ def summary_mark(diagnosis: DiagnosisReport) -> str:
     return "✓ " if diagnosis.complete else "! "
 
 
-def render_summary(diagnosis: DiagnosisReport, *, redact: bool, addresses: bool) -> str:
-    """The summary line, masked like the report and safe for a terminal."""
+def render_summary(
+    diagnosis: DiagnosisReport,
+    *,
+    redact: bool,
+    addresses: bool,
+    pseudonyms: Pseudonyms | None = None,
+) -> str:
+    """The summary line, masked like the report (with its `pseudonyms` when an output holds
+    several reports) and safe for a terminal."""
     from vpcprobe_collector.report.safe_text import safe_text
 
     if redact:
         from vpcprobe_collector.report.redact import redact as redact_model
 
-        diagnosis = redact_model(diagnosis, addresses=addresses)
+        diagnosis = redact_model(diagnosis, addresses=addresses, pseudonyms=pseudonyms)
     return safe_text(summary_line(diagnosis))

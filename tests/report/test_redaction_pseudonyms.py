@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import logging
 import re
 import zipfile
 from dataclasses import dataclass
@@ -14,11 +15,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.report.samples import diagnosis, dns_finding, passed, probe_report, skipped
+from vpcprobe_collector import cli
 from vpcprobe_collector import diagnosis as pipeline
 from vpcprobe_collector.bundle import write_bundle
 from vpcprobe_collector.findings.model import DiagnosisReport, TargetJoin
 from vpcprobe_collector.report import FORMATS, render
-from vpcprobe_collector.report.redact import Pseudonyms, redact_text
+from vpcprobe_collector.report.redact import WELL_KNOWN, Pseudonyms, redact_text
 
 
 def test_an_address_before_a_full_stop_is_masked() -> None:
@@ -120,9 +122,33 @@ def test_the_same_address_reads_the_same_in_every_format() -> None:
 
 # ---------------------------------------------------------------- planted values, every output
 
-octet = st.integers(min_value=1, max_value=254)
-private = st.builds(lambda b, c, d: f"10.{b}.{c}.{d}", octet, octet, octet)
-public = st.builds(lambda c, d: f"203.0.{c}.{d}", octet, octet)
+PRIVATE_NETWORKS = [
+    ipaddress.IPv4Network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16")
+]
+# What the report may keep as it is: the well-known addresses and VPC+2 of the sample VPC.
+KEPT = WELL_KNOWN | {"10.0.0.2"}
+
+
+def _in(network: ipaddress.IPv4Network, offset: int) -> str:
+    return str(network.network_address + offset % network.num_addresses)
+
+
+# every private, shared (100.64/10) and link-local range; public from the whole address space
+private = st.builds(_in, st.sampled_from(PRIVATE_NETWORKS), st.integers(min_value=0)).filter(
+    lambda a: a not in KEPT and a.split(".")[3] not in ("0", "255")
+)
+public = (
+    st.integers(min_value=0, max_value=2**32 - 1)
+    .map(lambda v: ipaddress.IPv4Address(v))
+    .filter(lambda a: a.is_global and not a.is_multicast and a.packed[3] not in (0, 255))
+    .map(str)
+)
+# what stands before and after a planted value: punctuation, `word:` (an SPF `ip6:`, `IPv6:`),
+# nothing, a newline
+before = st.sampled_from([":", "word:", "(", ")", "=", ",", '"', "", "\n"])
+after = st.sampled_from([":", ": word", "(", ")", "=", ",", '"', "", "\n"])
+separators = st.lists(st.tuples(before, after), min_size=16, max_size=16)
 accounts = st.from_regex(r"\A[1-9][0-9]{11}\Z")
 key_ids = st.from_regex(r"\A(?:AKIA|ASIA)[A-Z0-9]{16}\Z")
 # 40 characters of base64 that mix upper and lower case with a digit: what a secret key is
@@ -171,11 +197,15 @@ class Planted:
     key_id: str
     secret: str
     token: str
+    separators: list[tuple[str, str]]
 
     def text(self) -> str:
         dashed = "ip-" + self.address.replace(".", "-") + ".ec2.internal"
         ipv6 = ", ".join(self.ipv6)
-        return (
+        each = [self.address, self.other, *self.ipv6, self.account, self.key_id]
+        each += [self.secret, self.token, dashed]
+        wrapped = "".join(f" {b}{v}{a} " for v, (b, a) in zip(each, self.separators, strict=False))
+        return wrapped + (
             f" seen from {self.address}. and {self.other}, host {dashed} / {self.address}.nip.io,"
             f" v6 {ipv6}. account {self.account}, role arn:aws:iam::{self.account}:role/app,"
             f" key {self.key_id}, aws_secret_access_key={self.secret}, echoed {self.secret}."
@@ -226,6 +256,8 @@ def planted(values: Planted) -> DiagnosisReport:
 
 
 def survivors(out: str, values: list[str]) -> list[str]:
+    # a newline shown escaped (`\\n` in JSON, `\\x0a` in text) is no letter before a value
+    out = out.replace("\\n", " ").replace("\\x0a", " ")
     return [
         v
         for v in values
@@ -248,9 +280,12 @@ def survivors(out: str, values: list[str]) -> list[str]:
     key_id=key_ids,
     secret=secrets,
     token=tokens,
+    around=separators,
 )
 def test_no_planted_value_survives_in_any_output(
     tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
     address: str,
     other: str,
     v6: tuple[str, str, str, str],
@@ -259,20 +294,36 @@ def test_no_planted_value_survives_in_any_output(
     key_id: str,
     secret: str,
     token: str,
+    around: list[tuple[str, str]],
 ) -> None:
     values = Planted(
-        address, other, ipv6_forms(v6, v6_host, address), account, key_id, secret, token
+        address, other, ipv6_forms(v6, v6_host, address), account, key_id, secret, token, around
     )
     report = planted(values)
     # unredacted, every planted value is there to be found: the check below can see them
     assert survivors(render(report, "json"), values.values()) == values.values()
-    outputs = {fmt: render(report, fmt, redact_addresses=True) for fmt in FORMATS}
+    outputs: dict[str, str] = {fmt: render(report, fmt, redact_addresses=True) for fmt in FORMATS}
     outputs["summary line"] = pipeline.render_summary(report, redact=True, addresses=True)
     bundle = tmp_path / "b.zip"
     write_bundle(bundle, report, redact=True, redact_addresses=True)
     with zipfile.ZipFile(bundle) as archive:
         for name in archive.namelist():
             outputs[name] = archive.read(name).decode()
+    # what a user sees of a `--redact-addresses` run: the report, the summary and notes on
+    # stderr, and every log record (the collector's and botocore's, at every level)
+    whole = tmp_path / "whole.zip"
+    write_bundle(whole, report)
+    caplog.set_level(logging.DEBUG)
+    for fmt in ("text", "markdown"):
+        capsys.readouterr()
+        caplog.clear()
+        code = cli.main(["analyze", str(whole), "--redact-addresses", "--format", fmt])
+        seen = capsys.readouterr()
+        assert code in (0, 1, 4), seen.err
+        outputs[f"analyze {fmt}: stdout"] = seen.out
+        outputs[f"analyze {fmt}: stderr"] = seen.err
+        outputs[f"analyze {fmt}: log"] = "\n".join(r.getMessage() for r in caplog.records)
+    assert "✗" in outputs["analyze markdown: stderr"]  # the summary line was written, and read
     for where, out in outputs.items():
         assert survivors(out, values.values()) == [], where
     # with account redaction alone the addresses stay, the rest goes

@@ -289,15 +289,25 @@ def emit_several(diagnoses: list[Any], args: argparse.Namespace, threshold: Any)
     import sys
 
     from vpcprobe_collector.report import render
+    from vpcprobe_collector.report.redact import Pseudonyms, vpc_cidrs
 
     redact = bool(args.redact or args.redact_addresses)
-    options = {"redact": redact, "redact_addresses": bool(args.redact_addresses)}
+    # One set of pseudonyms for the whole output: an address reads the same in every
+    # diagnosis and summary line of it, and two addresses never share a pseudonym.
+    names = Pseudonyms.for_vpcs([c for d in diagnoses for c in vpc_cidrs(d)])
+    options: dict[str, Any] = {
+        "redact": redact,
+        "redact_addresses": bool(args.redact_addresses),
+        "pseudonyms": names,
+    }
     if args.format in ("sarif", "junit"):
         from vpcprobe_collector.report.redact import redact as redact_model
         from vpcprobe_collector.report.subjects import Run, from_diagnosis
 
         shown = [
-            redact_model(d, addresses=bool(args.redact_addresses)) if redact else d
+            redact_model(d, addresses=bool(args.redact_addresses), pseudonyms=names)
+            if redact
+            else d
             for d in diagnoses
         ]
         runs = [from_diagnosis(d) for d in shown]
@@ -328,7 +338,7 @@ def emit_several(diagnoses: list[Any], args: argparse.Namespace, threshold: Any)
     if not args.quiet and (args.format != "text" or args.output is not None):
         for diagnosis in diagnoses:
             line = pipeline.render_summary(
-                diagnosis, redact=redact, addresses=bool(args.redact_addresses)
+                diagnosis, redact=redact, addresses=bool(args.redact_addresses), pseudonyms=names
             )
             print(("✓ " if not diagnosis.problems else "✗ ") + line, file=sys.stderr)
     codes = [pipeline.exit_code(d, threshold) for d in diagnoses]

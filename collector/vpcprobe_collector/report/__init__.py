@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from vpcprobe_collector.findings.model import DiagnosisReport
+from vpcprobe_collector.report.redact import Pseudonyms
 from vpcprobe_collector.report.redact import redact as redact_model
 from vpcprobe_collector.report.safe_text import json_safe, made_safe
 
@@ -19,15 +20,17 @@ def render(
     redact: bool = False,
     redact_addresses: bool = False,
     color: bool = False,
+    pseudonyms: Pseudonyms | None = None,
 ) -> str:
     """`diagnosis` in format `fmt`; masked first (on the model) so every format is covered.
 
     Data comes from networks and people the user does not control: for the formats a person
     reads, every string is made safe here, once (control and bidi characters escaped, no
     newline inside a value); JSON keeps every value and escapes those characters as JSON does.
+    An output holding several reports passes one `pseudonyms` to every render of it.
     """
     if redact or redact_addresses:
-        diagnosis = redact_model(diagnosis, addresses=redact_addresses)
+        diagnosis = redact_model(diagnosis, addresses=redact_addresses, pseudonyms=pseudonyms)
     if fmt == "json":
         from vpcprobe_collector.report.json_report import render_json
 

@@ -2,8 +2,10 @@
 
 Addresses become stable pseudonyms that keep what a reader needs: `10.0.10.20` becomes
 `10.x.A.1` (the same address the same pseudonym everywhere in one report, addresses of one /24
-under one letter, a CIDR keeping its prefix length), and the well-known addresses a reader
-must recognise (the Amazon resolver, VPC+2, the Lambda DNS forwarder) stay as they are.
+under one letter, a CIDR keeping its prefix length, the first octet only for a private, shared,
+loopback or link-local address: `203.0.113.7` becomes `x.x.B.1`), and the well-known
+addresses a reader must recognise (the Amazon resolver, VPC+2, the Lambda DNS forwarder) stay
+as they are.
 IPv6 alike: `2600:1f18:abcd:1::5` becomes `2600:x:A::1` (the first hextet as far as it tells a
 global, link-local or unique-local address, one letter per /64), `::ffff:10.0.10.20` becomes
 `::ffff:10.x.A.1`, the pseudonym of its IPv4 address.
@@ -37,8 +39,19 @@ WELL_KNOWN = frozenset(
         "::",
     }
 )
-# First octets kept because they tell a private or link-local network from a public one.
-_TELLING_FIRST_OCTETS = frozenset({"10", "100", "127", "169", "172", "192"})
+# Networks whose first octet is kept because it tells a private, shared, loopback or
+# link-local network from a public one; a public address's first octet is never kept (`x`).
+_TELLING_NETWORKS = tuple(
+    ipaddress.IPv4Network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "169.254.0.0/16",
+        "127.0.0.0/8",
+    )
+)
 
 _ACCOUNT = re.compile(r"(?<!\d)\d{12}(?!\d)")
 _KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|AIDA|AROA|ANPA)[A-Z0-9]{16}(?![A-Z0-9])")
@@ -51,12 +64,13 @@ _NAMED_SECRET = re.compile(
 # Credentials with no name before them (echoed back by an endpoint): a secret access key is
 # 40 characters of base64 that mix upper and lower case with a digit, '/' or '+' (a hex digest
 # or a word never does all three); a session token is hundreds of them with '=' padding.
+# A `=` beside one is a separator (`x=KEY`, `KEY=`): base64 pads only at its end.
 _BARE_SECRET = re.compile(
-    r"(?<![A-Za-z0-9/+=])(?:[A-Za-z0-9/+]{40}|[A-Za-z0-9/+]{100,}={0,2})(?![A-Za-z0-9/+=])"
+    r"(?<![A-Za-z0-9/+])(?:[A-Za-z0-9/+]{40}|[A-Za-z0-9/+]{100,}={0,2})(?![A-Za-z0-9/+])"
 )
 # A run of any length that begins as STS session tokens do: `IQoJb3JpZ2lu` (base64 of their
 # header), `FwoGZXIvYXdz` / `FQoGZXIvYXdz` (older ones), even cut short.
-_TOKEN_START = re.compile(r"(?<![A-Za-z0-9/+=])(?:IQoJb3JpZ2lu|F[Qw]oGZXIvYXdz)[A-Za-z0-9/+=]*")
+_TOKEN_START = re.compile(r"(?<![A-Za-z0-9/+])(?:IQoJb3JpZ2lu|F[Qw]oGZXIvYXdz)[A-Za-z0-9/+=]*")
 _IPV4 = re.compile(r"(?<!\d)(?<!\d\.)((?:\d{1,3}\.){3}\d{1,3})(?:/(\d{1,2}))?(?!\.?\d)")
 # `ip-10-0-1-2.ec2.internal`, `ec2-203-0-113-7.compute-1.amazonaws.com`
 _IPV4_DASHED = re.compile(
@@ -64,12 +78,17 @@ _IPV4_DASHED = re.compile(
 )
 # An IPv6 address, also with an IPv4 tail (`::ffff:10.0.10.20`), a prefix length or a zone
 # (`fe80::1%eth0`: the zone is kept, it names an interface).
+# It starts after anything but a letter, digit, `.` or `:`, or right after `word:` (`ip6:` in
+# an SPF answer, `IPv6:`); it may take a `:` that follows it (`on 2600::5: is it running`),
+# which `_sub_ipv6` drops by finding the longest valid address inside the match.
 _IPV6 = re.compile(
-    r"(?<![0-9A-Za-z:.])([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\.\d{1,3}){0,3})"
+    r"(?:(?<![0-9A-Za-z:.])|(?<=[0-9A-Za-z]:))"
+    r"([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,8}:?(?:\.\d{1,3}){0,3})"
     r"(?:/(\d{1,3}))?(?![0-9A-Za-z:])"
 )
 # An IPv6 address written with dashes inside a host name (`2600-1f18-a-1--5.sslip.io`):
-# eight groups or a `--`, then a dot and a label.
+# eight groups or a `--`, then a dot and a label; `_sub_ipv6_dashed` rewrites it only when it
+# is a valid address with a group of 3-4 hex digits (`ab--cd.example.com` stays).
 _IPV6_DASHED = re.compile(
     r"(?<![0-9A-Za-z])(?<![0-9A-Fa-f]-)([0-9A-Fa-f]{0,4}(?:-[0-9A-Fa-f]{0,4}){2,7})(?=\.[A-Za-z])"
 )
@@ -150,7 +169,11 @@ class Pseudonyms:
         if address in self.keep:
             return address
         octets = address.split(".")
-        first = octets[0] if octets[0] in _TELLING_FIRST_OCTETS else "x"
+        try:
+            telling = any(ipaddress.IPv4Address(address) in n for n in _TELLING_NETWORKS)
+        except ValueError:
+            telling = False
+        first = octets[0] if telling else "x"
         network = self._network("4:" + ".".join(octets[:3]))
         return f"{first}.x.{network}.{self._host(network, octets[3])}"
 
@@ -191,19 +214,24 @@ class Pseudonyms:
 
     def _sub_ipv6(self, match: re.Match[str]) -> str:
         text, prefix = match.group(1), match.group(2)
-        try:
-            address = ipaddress.IPv6Address(text)
-        except ValueError:
+        found = _longest_ipv6(text)
+        if found is None:
             return match.group(0)
-        return self.ipv6(address) + (f"/{prefix}" if prefix else "")
+        start, end, address = found
+        rest = text[end:] + (f"/{prefix}" if prefix else "")
+        return text[:start] + self.ipv6(address) + rest
 
     def _sub_ipv6_dashed(self, match: re.Match[str]) -> str:
         text = match.group(1)
+        groups = text.split("-")
+        if not ("--" in text or len(groups) == 8) or not any(3 <= len(g) <= 4 for g in groups):
+            return text  # `ab--cd.example.com`, `be--1.internal`: host names, not addresses
         try:
             address = ipaddress.IPv6Address(text.replace("-", ":"))
         except ValueError:
             return text
-        return self.ipv6(address).replace(":", "-")
+        # A host label holds neither `:` nor `.` (`::ffff:10.x.A.1` -> `--ffff-10-x-A-1`).
+        return self.ipv6(address).replace(":", "-").replace(".", "-")
 
     def text(self, text: str) -> str:
         """`text` with every IPv4 and IPv6 address (also `ip-10-0-1-2` style) replaced.
@@ -215,6 +243,31 @@ class Pseudonyms:
         text = _IPV6_DASHED.sub(self._sub_ipv6_dashed, text)
         text = _IPV4.sub(self._sub_ipv4, text)
         return _IPV4_DASHED.sub(self._sub_dashed, text)
+
+
+def _ipv6_at(text: str) -> ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.IPv6Address(text)
+    except ValueError:
+        return None
+
+
+def _longest_ipv6(text: str) -> tuple[int, int, ipaddress.IPv6Address] | None:
+    """The first (then longest) valid IPv6 address inside `text` as (start, end, address).
+
+    Starts are the beginning and each place after a `:` (`6:2600:...` read from `IPv6:`); the
+    end is the whole rest, or one lone `:` less (`2600::5:` before `is it running`).
+    """
+    starts = [0] + [i + 1 for i, c in enumerate(text) if c == ":"]
+    for start in starts:
+        ends = [len(text)]
+        if text.endswith(":") and not text.endswith("::"):
+            ends.append(len(text) - 1)
+        for end in ends:
+            address = _ipv6_at(text[start:end])
+            if address is not None:
+                return start, end, address
+    return None
 
 
 def _bare_secret(match: re.Match[str]) -> str:
@@ -259,17 +312,18 @@ def _walk(value: Any, addresses: bool, names: Pseudonyms) -> Any:
     return value
 
 
-def _vpc_cidrs(model: BaseModel) -> list[str]:
+def vpc_cidrs(model: BaseModel) -> list[str]:
     snapshot = getattr(model, "snapshot", model)
     vpc = getattr(snapshot, "vpc", None)
     return list(getattr(vpc, "cidr_blocks", None) or [])
 
 
-def redact(model: Model, *, addresses: bool = False) -> Model:
+def redact(model: Model, *, addresses: bool = False, pseudonyms: Pseudonyms | None = None) -> Model:
     """A deep copy of `model` with every string (keys included) passed through redact_text.
 
-    One set of pseudonyms serves the whole model, so an address reads the same everywhere.
+    One set of pseudonyms serves the whole model, so an address reads the same everywhere;
+    an output showing several models passes its own `pseudonyms` to each (one per output).
     """
     copy = model.model_copy(deep=True)
-    _walk(copy, addresses, Pseudonyms.for_vpcs(_vpc_cidrs(model)))
+    _walk(copy, addresses, pseudonyms or Pseudonyms.for_vpcs(vpc_cidrs(model)))
     return copy

@@ -9,12 +9,15 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 # C0 controls (newline and tab included: a value never starts a line of its own), DEL, C1
-# controls, and the bidi embeddings, overrides and isolates that reorder what a reader sees.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# controls, the bidi embeddings, overrides and isolates that reorder what a reader sees, and
+# U+2028/U+2029 (line and paragraph separators: some renderers start a new line at them).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]")
 # The same, for text shown as a block of its own lines (resolv.conf): newline and tab kept.
 _UNSAFE_IN_BLOCK = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]"
 )
+# What json leaves raw: C1 controls, bidi characters, the line and paragraph separators.
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]")
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -75,7 +78,7 @@ def json_safe(text: str) -> str:
     json and pydantic already escape C0 controls; these others they leave raw. In JSON they can
     only stand inside strings, so the escape changes no value, only how the text looks.
     """
-    return re.sub("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]", _json_escape, text)
+    return _UNSAFE_IN_JSON.sub(_json_escape, text)
 
 
 def _json_escape(match: re.Match[str]) -> str:

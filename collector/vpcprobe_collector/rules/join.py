@@ -12,6 +12,7 @@ from vpcprobe.models import (
     ProbeReport,
     RecordType,
     TcpResult,
+    target_display,
 )
 from vpcprobe_collector.findings.model import TargetJoin, TargetSpec
 from vpcprobe_collector.paths import describe
@@ -251,8 +252,8 @@ def conclude(ctx: RuleContext, fact: TargetFacts) -> str:
         )
     if count["refused"] and not failed:
         return (
-            f"The network path works but {spec.host}:{spec.port} refused the connection "
-            f"{count['refused']} of {total} times: nothing listens on port {spec.port}."
+            f"The network path works but {target_display(spec.host, spec.port)} refused the "
+            f"connection {count['refused']} of {total} times: nothing listens on port {spec.port}."
         )
     if count["open"] and failed:
         partial = [p for p in paths if p.intermittent]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from vpcprobe.models import target_display
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
 from vpcprobe_collector.paths.model import HopKind, HopOutcome, Verdict
 from vpcprobe_collector.rules import remedies
@@ -25,6 +26,11 @@ from vpcprobe_collector.rules.target_paths import (
     probe_evidence,
 )
 from vpcprobe_collector.snapshot.model import RouteTargetType
+
+
+def _bracketed(host: str) -> str:
+    """A host as it is written before a `:`: an IPv6 address in brackets."""
+    return f"[{host}]" if ":" in host else host
 
 
 class NothingListening(Rule):
@@ -53,7 +59,7 @@ class NothingListening(Rule):
                 )
             elif count["refused"]:
                 yield self.fail(
-                    f"{fact.spec.host}:{fact.spec.port} "
+                    f"{target_display(fact.spec.host, fact.spec.port)} "
                     f"({', '.join(fact.addresses) or 'no address'}) "
                     f"refused the connection {count['refused']} of {sum(count.values())} times: "
                     f"the "
@@ -68,8 +74,8 @@ class NothingListening(Rule):
                     evidence=[probe_evidence(fact)],
                     remediation=Remediation(
                         text=(
-                            f"Check the service on {fact.spec.host}: is it running, and listening "
-                            f"on port {fact.spec.port} on that address?"
+                            f"Check the service on {_bracketed(fact.spec.host)}: is it running, "
+                            f"and listening on port {fact.spec.port} on that address?"
                             # A refusal beside a configuration that blocks the path is PRB002's
                             # disagreement: the configuration is then not known to be fine.
                             + (
