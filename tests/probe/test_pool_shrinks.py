@@ -21,7 +21,8 @@ from typing import Any, ClassVar
 import pytest
 
 from vpcprobe import dns_lookup, runner
-from vpcprobe.models import DnsResult, DnsStatus, ProbeRequest, SkipReason, Transport
+from vpcprobe import request as probe_request
+from vpcprobe.models import DnsResult, DnsStatus, SkipReason, Transport
 
 LATE_S = 0.08  # each step starts this late: above runner.LATE_START_S, a starved CPU's lag
 STEP_S = 0.2  # each query's own run time once started
@@ -107,7 +108,7 @@ def queries(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Queries
 def test_the_pool_shrinks_when_steps_start_late_and_the_deadline_is_kept(
     queries: Queries,
 ) -> None:
-    request = ProbeRequest.model_validate(
+    request = probe_request.read_plain(
         {
             "dns_names": [f"n{i}.late.test" for i in range(64)],
             "nameservers": ["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"],
@@ -118,6 +119,7 @@ def test_the_pool_shrinks_when_steps_start_late_and_the_deadline_is_kept(
             "aws": {"logs": False},
         }
     )
+    assert request is not None
     started = time.monotonic()
     queries.t0 = started
     report = runner.run_probe(request, budget_s=BUDGET_S)
