@@ -14,14 +14,14 @@ SCENARIOS = Path(__file__).parents[1] / "scenarios"
 UNREADABLE = SCENARIOS / "peering-far-side-unreadable"
 
 
-def _far_side_messages(error_code: str | None, reason: str) -> list[str]:
+def _far_side_messages(error_code: str | None, reason: str, api: str | None = None) -> list[str]:
     """PCX007's messages for the unreadable-far-side scenario, the far VPC's failed read
     typed as `error_code` and worded as `reason`."""
     loaded = golden.load(UNREADABLE)
     (remote,) = loaded.snapshot.beyond.remote_vpcs
     remote.reason = reason
     remote.error_code = error_code
-    remote.api = "ec2:DescribeVpcs" if error_code else None
+    remote.api = (api or "ec2:DescribeVpcs") if error_code else None
     _, findings = judge(
         loaded.snapshot, loaded.reports, loaded.targets, probe_failures=loaded.failures
     )
@@ -34,6 +34,13 @@ def test_a_denied_far_side_read_names_the_role_from_the_typed_error_code() -> No
     # The sentence carries no error code: only the typed field says it was denied.
     (message,) = _far_side_messages("UnauthorizedOperation", "the far account refused")
     assert "a role in account 210987654321 allowed ec2:DescribeVpcs" in message
+
+
+def test_a_role_that_could_not_be_assumed_points_at_its_trust_policy_not_at_more_reads() -> None:
+    # The role was given but AssumeRole was refused: more EC2 permissions would not help.
+    (message,) = _far_side_messages("AccessDenied", "the role was refused", "sts:AssumeRole")
+    assert "could not be assumed: its trust policy must name this caller" in message
+    assert "would let it be read" not in message
 
 
 def test_a_reason_that_merely_mentions_a_denied_code_is_not_taken_for_a_denial() -> None:

@@ -502,11 +502,20 @@ class FarSideNotRead(Rule):
                 # EC2 says UnauthorizedOperation where other services say AccessDenied.
                 denied = d.error_code in DENIED_CODES
                 if d.step is Step.FAR_SIDE and d.account_id and denied:
-                    reason += (
-                        f"; a role in account {d.account_id} allowed ec2:DescribeVpcs, "
-                        "DescribeSubnets, DescribeRouteTables, DescribeNetworkAcls, "
-                        "DescribeSecurityGroups and DescribeNetworkInterfaces would let it be read"
-                    )
+                    if d.api == "sts:AssumeRole":
+                        # The role was named but could not be taken on: its reads never ran.
+                        reason += (
+                            f"; the role for account {d.account_id} could not be assumed: its "
+                            "trust policy must name this caller, and the caller needs "
+                            "sts:AssumeRole on that role"
+                        )
+                    else:
+                        reason += (
+                            f"; a role in account {d.account_id} allowed ec2:DescribeVpcs, "
+                            "DescribeSubnets, DescribeRouteTables, DescribeNetworkAcls, "
+                            "DescribeSecurityGroups and DescribeNetworkInterfaces would let it "
+                            "be read"
+                        )
                 yield self.skipped(
                     f"{reason} (target {fact.label}, verified up to {path.verified_up_to})",
                     resources=[component, path.via],
