@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vpcprobe_collector.paths.beyond.model import Decision, Step
+from vpcprobe_collector.paths.beyond.model import Case, Decision, Step
 from vpcprobe_collector.paths.model import HopOutcome
 from vpcprobe_collector.snapshot.model import VpcSnapshot, VpnConnection
 
@@ -32,6 +32,7 @@ def connection_decision(connection: VpnConnection) -> Decision:
             HopOutcome.UNKNOWN,
             vpn_id,
             reason="no tunnel telemetry",
+            case=Case.NO_TELEMETRY,
             **facts,  # type: ignore[arg-type]
         )
     return Decision(Step.VPN, HopOutcome.INFO, vpn_id, **facts)  # type: ignore[arg-type]
@@ -47,8 +48,8 @@ def through_gateway(snapshot: VpcSnapshot, vgw_id: str) -> list[Decision]:
                 Step.VPN,
                 HopOutcome.UNKNOWN,
                 vgw_id,
-                f"The VPN connections of {vgw_id} could not be read ({read.reason}).",
-                API,
+                source_api=API,
+                case=Case.UNREAD,
                 reason=read.reason,
                 error_code=read.error_code,
                 api=read.api,
@@ -61,9 +62,8 @@ def through_gateway(snapshot: VpcSnapshot, vgw_id: str) -> list[Decision]:
                 Step.VPN,
                 HopOutcome.UNKNOWN,
                 vgw_id,
-                f"Virtual private gateway {vgw_id} has no VPN connection; whether a Direct "
-                "Connect gateway carries its traffic is not read by vpcprobe.",
-                API,
+                source_api=API,
+                case=Case.NO_VPN_CONNECTION,
                 state="no-vpn-connection",
                 reason="Direct Connect is not read",
             )
