@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from vpcprobe_collector.paths import nacls, routes, security_groups
-from vpcprobe_collector.paths.beyond import far_side, transit
+from vpcprobe_collector.paths.beyond import far_side, transit, vpn
 from vpcprobe_collector.paths.beyond.model import BeyondPath, Case, Step
 from vpcprobe_collector.paths.beyond.model import Decision as BeyondDecision
 from vpcprobe_collector.paths.cidr import format_ports
@@ -1036,6 +1036,29 @@ def _tgw_return_words(d: BeyondDecision) -> str:
     return _tgw_route_words(d)  # not read or not judged: as for the route there
 
 
+def _vgw_direct_connect_words(d: BeyondDecision) -> str:
+    """The path ends at the Direct Connect gateway associated with a vgw-… (no VPN)."""
+    vgw = d.attachment_id
+    if d.case is Case.UNREAD:
+        return (
+            f"Virtual private gateway {vgw} has no VPN connection, and its Direct Connect "
+            f"gateway associations could not be read ({d.reason})."
+        )
+    association = f"association {d.target}" if d.target else "its association"
+    if d.case is Case.NOT_AVAILABLE:
+        why = f" ({d.status_message})" if d.status_message else ""
+        return (
+            f"Virtual private gateway {vgw} has no VPN connection, and {association} with "
+            f"Direct Connect gateway {d.component} is {d.state}{why}, not associated: nothing "
+            "carries its traffic to Direct Connect."
+        )
+    return (
+        f"The path leaves through Direct Connect gateway {d.component}, associated with "
+        f"virtual private gateway {vgw} ({association}, {d.state}); what lies beyond it "
+        "(virtual interfaces, on premises) is not visible to vpcprobe."
+    )
+
+
 _END_WORDS = {
     "direct-connect-gateway": "Direct Connect gateway",
     "peering": "transit gateway peering",
@@ -1044,6 +1067,8 @@ _END_WORDS = {
 
 
 def _end_words(d: BeyondDecision) -> str:
+    if d.source_api == vpn.DX_ASSOCIATIONS_API:
+        return _vgw_direct_connect_words(d)
     if d.resource_type == "direct-connect-gateway" and d.source_api == transit.DX_API:
         dxgw, attachment = d.component, d.target
         if d.case is Case.UNREAD:
@@ -1071,6 +1096,12 @@ def _vpn_words(d: BeyondDecision) -> str:
         return f"VPN connection {vpn_id} was not read."
     if d.case is Case.UNREAD:
         return f"The VPN connections of {vpn_id} could not be read ({d.reason})."
+    if d.case is Case.NO_ASSOCIATION:
+        return (
+            f"Virtual private gateway {vpn_id} has no VPN connection and no Direct Connect "
+            "gateway association; a private virtual interface attached to it directly is not "
+            "read by vpcprobe."
+        )
     if d.case is Case.NO_VPN_CONNECTION:
         return (
             f"Virtual private gateway {vpn_id} has no VPN connection; whether a Direct "
