@@ -540,3 +540,40 @@ def test_a_missing_tgw_route_whose_attachment_propagates_is_not_judged(aws: Moto
     (skipped,) = [f for f in findings if f.code == "PCX007"]
     assert skipped.status is FindingStatus.SKIPPED
     assert f"yet {dest} propagates into it" in skipped.message
+
+
+def _vgw_without_vpn(aws: MotoServer) -> tuple[Scenario, str]:
+    s = bs.build_healthy(aws.session())
+    ec2 = s.ec2()
+    vgw = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    ec2.attach_vpn_gateway(VpcId=s.vpc_id, VpnGatewayId=vgw)
+    ec2.create_route(
+        RouteTableId=s.private_route_table_id, DestinationCidrBlock=bs.ONPREM_CIDR, GatewayId=vgw
+    )
+    s.target_addresses = [bs.ONPREM_HOST]
+    return s, vgw
+
+
+ASSOCIATIONS_API = "directconnect:DescribeDirectConnectGatewayAssociations"
+
+
+def test_a_vgw_without_vpn_has_its_dx_associations_read_and_a_failed_read_is_not_judged(
+    aws: MotoServer,
+) -> None:
+    """moto has no Direct Connect API, so the read fails here (against AWS it answers, see
+    tests/collector/snapshot/test_dx_reader.py, Stubber-checked): the snapshot records it as a
+    skipped read naming the vgw, and the path is not cleared."""
+    scenario, vgw = _vgw_without_vpn(aws)
+    snapshot = _snapshot(aws, scenario)
+    assert [c.api for c in snapshot.api_calls].count(ASSOCIATIONS_API) == 1
+    (skipped,) = [s for s in snapshot.skipped if s.api == ASSOCIATIONS_API]
+    assert skipped.resource_ids == [vgw]
+    findings = _judge_address(snapshot, bs.ONPREM_HOST, 443, statuses=["open"] * 3)
+    assert not [f for f in findings if f.status is FindingStatus.FAIL]
+    (not_read,) = [f for f in findings if f.code == "PCX007"]
+    assert not_read.status is FindingStatus.SKIPPED and vgw in not_read.message
+
+
+def test_a_vgw_with_a_vpn_connection_reads_no_direct_connect(aws: MotoServer) -> None:
+    snapshot = _snapshot(aws, bs.build_vpn(aws.session()))
+    assert ASSOCIATIONS_API not in {c.api for c in snapshot.api_calls}

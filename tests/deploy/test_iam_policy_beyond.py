@@ -147,6 +147,15 @@ def _stubbed_calls(calls: set[str]) -> set[str]:
     dx_stub.add_response("describe_direct_connect_gateways", {"directConnectGateways": []})
     with dx_stub:
         dx_reader.read_direct_connect_gateways(recorder, dx, ["5f7a2b0c-1234-4cde-9f00-0123"])
+    # ... and a vgw-… with no VPN connection: its Direct Connect gateway associations.
+    dx_stub.add_response(
+        "describe_direct_connect_gateway_associations",
+        {"directConnectGatewayAssociations": []},
+        {"virtualGatewayId": "vgw-0abc"},
+    )
+    with dx_stub:
+        dx_reader.read_vgw_associations(recorder, dx, ["vgw-0abc"])
+        dx_stub.assert_no_pending_responses()
     assert not recorder.skipped
     return set(calls)
 

@@ -16,6 +16,7 @@ from vpcprobe_collector.findings.model import TargetSpec
 from vpcprobe_collector.snapshot.model import (
     NO_ROLE,
     DirectConnectGateway,
+    DirectConnectGatewayAssociation,
     FirewallRule,
     FirewallRuleGroupAssociation,
     HostedZone,
@@ -645,6 +646,46 @@ def vpn_gateway_without_vpn_connection() -> Scenario:
     )
 
 
+VGW_DX_ASSOCIATION = "0a1b2c3d-4e5f-4a6b-8c9d-0e1f2a3b4c5d"  # AWS's association IDs are UUIDs
+
+
+def _vgw_direct_connect(state: str) -> VpcSnapshot:
+    """The vgw has no VPN connection; its Direct Connect gateway association is in `state`
+    (moto has no Direct Connect: the association is as DescribeDirectConnectGatewayAssociations
+    answers, shape per botocore's model)."""
+    snap = _vpn(None, connection=False)
+    snap.beyond.dx_associations_read = [VGW]
+    snap.beyond.dx_gateway_associations = [
+        DirectConnectGatewayAssociation(
+            association_id=VGW_DX_ASSOCIATION,
+            direct_connect_gateway_id=DXGW,
+            virtual_gateway_id=VGW,
+            association_state=state,
+        )
+    ]
+    return snap
+
+
+def vpn_gateway_direct_connect_associated() -> Scenario:
+    """No VPN connection on the vgw, but a Direct Connect gateway is associated: the path ends
+    there, allowed as far as read (no VPN finding, no "not read")."""
+    return _scenario(
+        _vgw_direct_connect("associated"),
+        _reports(["open"] * 3, ONPREM_TARGET),
+        targets=[ONPREM_TARGET, API],
+    )
+
+
+def vpn_gateway_direct_connect_disassociated() -> Scenario:
+    return _scenario(
+        _vgw_direct_connect("disassociated"),
+        _reports(["timeout"] * 3, ONPREM_TARGET),
+        targets=[ONPREM_TARGET, API],
+        cause="C22",
+        expect_codes=("VPN004",),
+    )
+
+
 def vpn_tunnel_status_unknown() -> Scenario:
     return _scenario(
         _vpn([]),
@@ -888,6 +929,8 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
     "vpn-tunnels-down": vpn_tunnels_down,
     "vpn-connection-deleted": vpn_connection_deleted,
     "vpn-gateway-without-vpn-connection": vpn_gateway_without_vpn_connection,
+    "vpn-gateway-direct-connect-associated": vpn_gateway_direct_connect_associated,
+    "vpn-gateway-direct-connect-disassociated": vpn_gateway_direct_connect_disassociated,
     "vpn-tunnel-status-unknown": vpn_tunnel_status_unknown,
     "resolver-forwarding-healthy": resolver_forwarding_healthy,
     "resolver-forwarder-blocked": resolver_forwarder_blocked,

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from vpcprobe_collector.paths import nacls, routes, security_groups
-from vpcprobe_collector.paths.beyond.model import BeyondPath, Step
+from vpcprobe_collector.paths.beyond import far_side, transit, vpn
+from vpcprobe_collector.paths.beyond.model import BeyondPath, Case, Step
 from vpcprobe_collector.paths.beyond.model import Decision as BeyondDecision
 from vpcprobe_collector.paths.cidr import format_ports
 from vpcprobe_collector.paths.decisions import (
@@ -936,15 +937,278 @@ def _beyond(d: BeyondDecision) -> Hop:
 
 def beyond_sentence(d: BeyondDecision) -> str:
     """The sentence of a decision beyond the VPC, from its typed fields: one function per
-    `Step` moved here; a module not yet moved still hands its own `detail`."""
-    if d.detail:
-        return d.detail
+    `Step`. An unknown hop is shown as information once the path leaves the VPC, so the words
+    of an unknown key on `case` (or `reason`), never on the outcome."""
+    if d.case is Case.NOT_FOLLOWED:
+        return (
+            f"Nothing about {d.component} was read into this snapshot (it was taken by a "
+            "vpcprobe that does not read beyond the VPC), so the path beyond it is not judged."
+        )
     words = _BEYOND_WORDS.get(d.step)
     return words(d) if words else f"{d.component}: {d.outcome.value}."
 
 
+def _far_side_words(d: BeyondDecision) -> str:
+    return (
+        f"Verified up to {d.up_to}; VPC {d.component} beyond it could not be read ({d.reason}), "
+        "so its route back, security groups and network ACLs are not judged."
+    )
+
+
+def _route_back_words(d: BeyondDecision) -> str:
+    if d.case is Case.NO_SUBNET:
+        return (
+            f"No subnet of {d.vpc_id} as read holds {d.destination}, so the route back and the "
+            "destination's network ACL cannot be checked."
+        )
+    if d.case is Case.NO_TABLE:
+        return (
+            f"No route table of {d.subnet_id} was read, so its route back to {d.destination} "
+            "is not known."
+        )
+    if d.outcome is HopOutcome.DENY:
+        how = (
+            "has no route"
+            if d.rule is None
+            else f"routes it to {d.rule}"
+            if d.route_state == "active"
+            else f"has only the blackhole route {d.rule}"
+        )
+        return (
+            f"Route table {d.component} of destination subnet {d.subnet_id} (in {d.vpc_id}) "
+            f"{how} back to the function subnet {d.destination}, not through {d.target}: "
+            "replies never return."
+        )
+    return (
+        f"Route table {d.component} of destination subnet {d.subnet_id} routes "
+        f"{d.destination} back through {d.target}."
+    )
+
+
+_NACL_VERBS = {
+    HopOutcome.ALLOW: "allows",
+    HopOutcome.DENY: "denies",
+    HopOutcome.PARTIAL: "allows only part of",
+}
+
+
+def _far_nacl_words(d: BeyondDecision) -> str:
+    if d.case is Case.NO_TABLE or d.nacl_outcome is None:
+        return f"No network ACL of {d.subnet_id} was read."
+    proto = (d.protocol or "").upper()
+    if d.step is Step.FAR_NACL_INBOUND:
+        traffic = f"inbound {proto} {d.port} from {d.source_cidr}"
+    else:
+        ports = format_ports([far_side.RETURN_PORTS])
+        traffic = f"return {proto} to {d.source_cidr} on ports {ports}"
+    verb = _NACL_VERBS.get(d.nacl_outcome, "may or may not allow")
+    return (
+        f"Network ACL {d.component} of destination subnet {d.subnet_id} ({d.rule}) {verb} "
+        f"{traffic}."
+    )
+
+
+def _far_sg_words(d: BeyondDecision) -> str:
+    if d.case is Case.NO_INTERFACE:
+        return (
+            f"No network interface of {d.vpc_id} as read holds {d.destination}, so the "
+            "destination's security groups are not known."
+        )
+    groups = ", ".join(d.group_ids) or "no security group"
+    proto = (d.protocol or "").upper()
+    if d.case is Case.UNCERTAIN:
+        why = "; ".join(d.uncertain or [f"not read: {', '.join(d.missing)}"])
+        return f"Whether {groups} of {d.destination} allows {proto} {d.port} is unknown ({why})."
+    if d.outcome is HopOutcome.DENY:
+        return (
+            f"Security group {groups} of {d.destination} (in {d.vpc_id}) allows no inbound "
+            f"{proto} {d.port} from the function subnet {d.source_cidr} or the function's "
+            "security groups."
+        )
+    return f"Security group {d.component} of {d.destination} allows {d.rule}."
+
+
+def _tgw_attachment_words(d: BeyondDecision) -> str:
+    if d.case is Case.UNREAD:
+        return f"The attachments of transit gateway {d.component} could not be read ({d.reason})."
+    if d.case is Case.NO_ATTACHMENT:
+        return (
+            f"{d.vpc_id} has no attachment to transit gateway {d.component}, yet its route "
+            "table sends traffic there."
+        )
+    if d.case is Case.NOT_AVAILABLE:
+        return (
+            f"Transit gateway attachment {d.component} of {d.near_vpc_id} is {d.state}, not "
+            "available."
+        )
+    return (
+        f"Transit gateway attachment {d.component} of {d.near_vpc_id} to "
+        f"{d.transit_gateway_id} is available."
+    )
+
+
+def _tgw_az_words(d: BeyondDecision) -> str:
+    if d.case is Case.UNREAD:
+        return (
+            f"Whether {d.component} has a subnet in the Availability Zone of {d.subnet_id} is "
+            f"unknown ({d.reason})."
+        )
+    if d.outcome is HopOutcome.DENY:
+        return (
+            f"Transit gateway attachment {d.component} has no subnet in {d.availability_zone}, "
+            f"the Availability Zone of function subnet {d.subnet_id}: traffic from "
+            f"{d.subnet_id} cannot enter the transit gateway (it serves {', '.join(d.zones)})."
+        )
+    return f"Transit gateway attachment {d.component} has a subnet in {d.availability_zone}."
+
+
+def _tgw_route_words(d: BeyondDecision) -> str:
+    rtb_id = d.component
+    if d.case is Case.NO_ASSOCIATION:
+        return (
+            f"Transit gateway attachment {rtb_id} is associated with no TGW route table, so the "
+            "transit gateway does not route its traffic."
+        )
+    if d.case is Case.UNREAD:
+        return (
+            f"The routes of TGW route table {rtb_id} for {d.destination} are unknown ({d.reason})."
+        )
+    if d.case is Case.BLACKHOLE:
+        return (
+            f"TGW route table {rtb_id} has a blackhole route {d.route_cidr} for {d.address}: "
+            "the transit gateway drops the traffic."
+        )
+    if d.case is Case.NO_ATTACHMENT:
+        return f"TGW route {d.route_cidr} in {rtb_id} names no attachment."
+    if d.case is Case.PROPAGATED_MISSING:
+        return (
+            f"TGW route table {rtb_id} shows no route for {d.destination}, yet {d.target} "
+            "propagates into it, so its propagated route should be there: not judged (look "
+            "again once the propagation is enabled)."
+        )
+    if d.case is Case.NO_ROUTE:
+        why = (
+            f"; {d.target}, which leads to it, does not propagate into {rtb_id}"
+            if d.propagated is False
+            else ""
+        )
+        return (
+            f"TGW route table {rtb_id} has no route for {d.destination} (no static route and "
+            f"no propagated one{why}), so the transit gateway drops the traffic."
+        )
+    return (
+        f"TGW route table {rtb_id} routes {d.route_cidr} ({d.route_type or 'static'}) to "
+        f"{d.target}."
+    )
+
+
+def _tgw_destination_words(d: BeyondDecision) -> str:
+    if d.case is Case.UNREAD:
+        return f"Transit gateway attachment {d.component} was not read."
+    if d.case is Case.NOT_AVAILABLE:
+        return (
+            f"Destination attachment {d.component} ({d.resource_type} {d.target}) is "
+            f"{d.state}, not available."
+        )
+    return f"Destination attachment {d.component} ({d.resource_type} {d.target}) is available."
+
+
+def _tgw_return_words(d: BeyondDecision) -> str:
+    rtb_id, cidr = d.component, d.destination
+    if d.case is Case.NO_ASSOCIATION:
+        return (
+            f"Destination attachment {d.component} is associated with no TGW route table, so "
+            f"replies to {cidr} are not routed back."
+        )
+    if d.outcome is HopOutcome.ALLOW:
+        return f"TGW route table {rtb_id} routes the function subnet {cidr} back to {d.target}."
+    if d.outcome is HopOutcome.DENY:
+        how = (
+            f"routes it to {', '.join(d.route_targets)}"
+            if d.case is Case.ROUTED_ELSEWHERE
+            else "has a blackhole route for it"
+            if d.case is Case.BLACKHOLE
+            else "has no route"
+        )
+        return (
+            f"TGW route table {rtb_id} (associated with destination attachment "
+            f"{d.attachment_id}) {how} back to the function subnet {cidr} through {d.target}: "
+            "replies never return."
+        )
+    return _tgw_route_words(d)  # not read or not judged: as for the route there
+
+
+def _vgw_direct_connect_words(d: BeyondDecision) -> str:
+    """The path ends at the Direct Connect gateway associated with a vgw-… (no VPN)."""
+    vgw = d.attachment_id
+    if d.case is Case.UNREAD:
+        return (
+            f"Virtual private gateway {vgw} has no VPN connection, and its Direct Connect "
+            f"gateway associations could not be read ({d.reason})."
+        )
+    association = f"association {d.target}" if d.target else "its association"
+    if d.case is Case.NOT_AVAILABLE:
+        why = f" ({d.status_message})" if d.status_message else ""
+        return (
+            f"Virtual private gateway {vgw} has no VPN connection, and {association} with "
+            f"Direct Connect gateway {d.component} is {d.state}{why}, not associated: nothing "
+            "carries its traffic to Direct Connect."
+        )
+    return (
+        f"The path leaves through Direct Connect gateway {d.component}, associated with "
+        f"virtual private gateway {vgw} ({association}, {d.state}); what lies beyond it "
+        "(virtual interfaces, on premises) is not visible to vpcprobe."
+    )
+
+
+_END_WORDS = {
+    "direct-connect-gateway": "Direct Connect gateway",
+    "peering": "transit gateway peering",
+    "connect": "Connect attachment (SD-WAN)",
+}
+
+
+def _end_words(d: BeyondDecision) -> str:
+    if d.source_api == vpn.DX_ASSOCIATIONS_API:
+        return _vgw_direct_connect_words(d)
+    if d.resource_type == "direct-connect-gateway" and d.source_api == transit.DX_API:
+        dxgw, attachment = d.component, d.target
+        if d.case is Case.UNREAD:
+            return f"Direct Connect gateway {dxgw} ({attachment}) could not be read ({d.reason})."
+        if d.case is Case.NOT_AVAILABLE:
+            return (
+                f"Direct Connect gateway {dxgw} ({attachment}) is {d.state}, not available: "
+                "the transit gateway cannot hand traffic to it."
+            )
+        return (
+            f"The path leaves through Direct Connect gateway {dxgw} ({attachment}), which is "
+            "available; what lies beyond it (virtual interfaces, on premises) is not visible to "
+            "vpcprobe."
+        )
+    words = _END_WORDS.get(d.resource_type or "", d.resource_type)
+    return (
+        f"The path leaves through {words} {d.target} ({d.attachment_id}); what lies "
+        "beyond it is not visible to vpcprobe."
+    )
+
+
 def _vpn_words(d: BeyondDecision) -> str:
     vpn_id = d.component
+    if d.case is Case.NOT_READ:
+        return f"VPN connection {vpn_id} was not read."
+    if d.case is Case.UNREAD:
+        return f"The VPN connections of {vpn_id} could not be read ({d.reason})."
+    if d.case is Case.NO_ASSOCIATION:
+        return (
+            f"Virtual private gateway {vpn_id} has no VPN connection and no Direct Connect "
+            "gateway association; a private virtual interface attached to it directly is not "
+            "read by vpcprobe."
+        )
+    if d.case is Case.NO_VPN_CONNECTION:
+        return (
+            f"Virtual private gateway {vpn_id} has no VPN connection; whether a Direct "
+            "Connect gateway carries its traffic is not read by vpcprobe."
+        )
     if d.outcome is HopOutcome.DENY and d.state != "available":
         return f"VPN connection {vpn_id} is {d.state}, not available."
     if d.outcome is HopOutcome.DENY:
@@ -953,7 +1217,7 @@ def _vpn_words(d: BeyondDecision) -> str:
             f"VPN connection {vpn_id}: all {d.tunnels} tunnels are DOWN ({tunnels}), so nothing "
             "reaches the network behind it."
         )
-    if d.outcome is HopOutcome.UNKNOWN:
+    if d.case is Case.NO_TELEMETRY:
         return f"VPN connection {vpn_id} is available but reports no tunnel status."
     up = (d.tunnels or 0) - (d.tunnels_down or 0)
     return (
@@ -964,7 +1228,7 @@ def _vpn_words(d: BeyondDecision) -> str:
 
 def _peering_words(d: BeyondDecision) -> str:
     pcx = d.component
-    if d.outcome is HopOutcome.UNKNOWN:
+    if d.reason is not None:
         return f"VPC peering connection {pcx} could not be read ({d.reason})."
     if d.vpc_id is None and d.state == "deleted":  # not found: the connection itself is gone
         return (
@@ -995,6 +1259,17 @@ def _peer_destination_words(d: BeyondDecision) -> str:
 
 
 _BEYOND_WORDS: dict[Step, Callable[[BeyondDecision], str]] = {
+    Step.FAR_SIDE: _far_side_words,
+    Step.ROUTE_BACK: _route_back_words,
+    Step.FAR_NACL_INBOUND: _far_nacl_words,
+    Step.FAR_NACL_OUTBOUND_RETURN: _far_nacl_words,
+    Step.FAR_SG_INGRESS: _far_sg_words,
+    Step.TGW_ATTACHMENT: _tgw_attachment_words,
+    Step.TGW_ATTACHMENT_AZ: _tgw_az_words,
+    Step.TGW_ROUTE: _tgw_route_words,
+    Step.TGW_DESTINATION: _tgw_destination_words,
+    Step.TGW_RETURN_ROUTE: _tgw_return_words,
+    Step.END: _end_words,
     Step.VPN: _vpn_words,
     Step.PEERING: _peering_words,
     Step.PEERING_OVERLAP: _overlap_words,

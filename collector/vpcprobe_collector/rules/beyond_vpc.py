@@ -1004,6 +1004,55 @@ class VpnConnectionUnusable(BeyondRule):
         )
 
 
+class VgwDirectConnectNotAssociated(BeyondRule):
+    code = "VPN004"
+    name = "vgw-direct-connect-not-associated"
+    title = (
+        "The virtual private gateway the path ends at has no VPN, and its Direct Connect "
+        "gateway association is not associated"
+    )
+    severity = Severity.HIGH
+    causes = ("C22",)
+    summary = (
+        "For each target routed to a vgw-… with no VPN connection, whether its Direct Connect "
+        "gateway association (dxgw-…) is associated."
+    )
+    why = (
+        "A virtual private gateway whose only way out is a Direct Connect gateway association "
+        "that is associating, disassociating or disassociated carries nothing on premises: a "
+        "timeout."
+    )
+    how_to_fix = (
+        "Wait for the association to become associated, or associate the virtual private "
+        "gateway with the Direct Connect gateway again."
+    )
+    inputs = (
+        "ec2:DescribeVpnConnections",
+        "ec2:DescribeVpnGateways",
+        "directconnect:DescribeDirectConnectGatewayAssociations",
+    )
+    via = ("vgw",)
+    steps = frozenset({Step.END})
+
+    def remedy(
+        self,
+        ctx: RuleContext,
+        fact: TargetFacts,
+        path: BeyondPath,
+        d: Decision,
+        subnets: list[str],
+    ) -> Remediation:
+        gone = d.state in ("disassociated", "disassociating")
+        what = "associate it again" if gone else "wait until it is associated"
+        return Remediation(
+            text=(
+                f"The association of {path.via} with Direct Connect gateway {d.component} is "
+                f"{d.state}: {what}."
+            ),
+            commands=remedies.vgw_direct_connect_association(d.component, path.via, create=gone),
+        )
+
+
 class VpnStatusUnknown(Rule):
     code = "VPN003"
     name = "vpn-status-unknown"

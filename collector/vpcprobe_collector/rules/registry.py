@@ -20,6 +20,7 @@ from vpcprobe_collector.rules.beyond_vpc import (
     TgwDestinationNoRouteBack,
     TgwReturnRouteMissing,
     TgwRouteMissing,
+    VgwDirectConnectNotAssociated,
     VpnConnectionUnusable,
     VpnStatusUnknown,
     VpnTunnelsDown,
@@ -123,6 +124,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     DirectConnectGatewayUnusable,
     VpnConnectionUnusable,
     VpnTunnelsDown,
+    VgwDirectConnectNotAssociated,
     VpnStatusUnknown,
     FarSideNotRead,
     # DNS

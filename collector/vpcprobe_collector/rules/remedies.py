@@ -394,6 +394,23 @@ def describe_direct_connect_gateway(gateway_id: str) -> list[str]:
     ]
 
 
+def vgw_direct_connect_association(
+    gateway_id: str, vpn_gateway_id: str, *, create: bool
+) -> list[str]:
+    """A vgw-…'s Direct Connect gateway association that is not `associated`: look at it, and
+    (when it is gone: disassociated) associate the gateway again."""
+    commands = [
+        "aws directconnect describe-direct-connect-gateway-associations "
+        f"--virtual-gateway-id {vpn_gateway_id}"
+    ]
+    if create:
+        commands.append(
+            "aws directconnect create-direct-connect-gateway-association "
+            f"--direct-connect-gateway-id {gateway_id} --virtual-gateway-id {vpn_gateway_id}"
+        )
+    return commands
+
+
 # ---------------------------------------------------------------------- beyond: VPN
 
 

@@ -665,6 +665,18 @@ def _read_beyond(
         beyond.vpn_connections = tgw_reader.read_vpn_connections(
             recorder, ec2, vgw_ids=vgw_ids, vpn_ids=vpn_ids
         )
+        # A vgw-… with no VPN connection may carry the traffic to Direct Connect: read its
+        # Direct Connect gateway associations (one call per such gateway), when the VPN
+        # connections were read (else whether it has one is unknown, and the path says so).
+        with_vpn = {c.vpn_gateway_id for c in beyond.vpn_connections}
+        bare = vgw_ids - with_vpn
+        vpn_unread = any(s.api == "ec2:DescribeVpnConnections" for s in recorder.skipped)
+        if bare and not vpn_unread:
+            say("reading the Direct Connect gateway associations of VPN gateways")
+            associations, read = dx_reader.read_vgw_associations(
+                recorder, client("directconnect"), bare
+            )
+            beyond.dx_gateway_associations, beyond.dx_associations_read = associations, read
     if far:
         say("reading the VPCs beyond peering and transit gateways")
         clients = peering_reader.RemoteClients(

@@ -451,6 +451,17 @@ class DirectConnectGateway(_Fact):
     state_change_error: str | None = None
 
 
+class DirectConnectGatewayAssociation(_Fact):
+    """directconnect:DescribeDirectConnectGatewayAssociations: a vgw-… tied to a dxgw-…."""
+
+    association_id: str | None = None
+    direct_connect_gateway_id: str
+    virtual_gateway_id: str | None = None
+    # associating | associated | disassociating | disassociated | updating
+    association_state: str | None = None
+    state_change_error: str | None = None
+
+
 class VpnTunnel(_Fact):
     outside_ip_address: str | None = None
     status: str | None = None  # UP | DOWN
@@ -556,6 +567,11 @@ class BeyondVpc(_Fact):
     transit_gateways: list[TransitGateway] = Field(default_factory=list)
     # The Direct Connect gateways TGW attachments lead to (read only when one does).
     direct_connect_gateways: list[DirectConnectGateway] = Field(default_factory=list)
+    # The Direct Connect gateway associations of vgw-… route targets with no VPN connection,
+    # and the vgw-… whose associations were read (read, none: nothing there; not listed: the
+    # snapshot did not look, or the read failed and `skipped` says why).
+    dx_gateway_associations: list[DirectConnectGatewayAssociation] = Field(default_factory=list)
+    dx_associations_read: list[str] = Field(default_factory=list)
     transit_gateway_attachments: list[TransitGatewayAttachment] = Field(default_factory=list)
     transit_gateway_route_tables: list[TransitGatewayRouteTable] = Field(default_factory=list)
     tgw_searched_destinations: list[str] = Field(default_factory=list)

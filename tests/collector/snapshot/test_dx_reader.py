@@ -134,3 +134,151 @@ def test_a_direct_connect_gateway_not_read_is_not_judged() -> None:
     (skipped,) = [f for f in findings if f.code == "PCX007"]
     assert skipped.status is FindingStatus.SKIPPED
     assert f"AccessDeniedException on {dx_reader.API}" in skipped.message
+
+
+# ------------------------------------------------ a vgw-… with no VPN: Direct Connect behind it
+# moto has no Direct Connect API: the reads are checked against botocore's service model
+# (Stubber validates each request's parameters and each answer's shape).
+
+VGW = cb.VGW
+
+
+def _association(state: str, vgw: str = VGW) -> dict[str, Any]:
+    return {
+        "directConnectGatewayId": DXGW,
+        "directConnectGatewayOwnerAccount": "123456789012",
+        "associationState": state,
+        "associationId": cb.VGW_DX_ASSOCIATION,
+        "virtualGatewayId": vgw,
+        "virtualGatewayRegion": "eu-west-1",
+        "virtualGatewayOwnerAccount": "123456789012",
+        "associatedGateway": {
+            "id": vgw,
+            "type": "virtualPrivateGateway",
+            "ownerAccount": "123456789012",
+            "region": "eu-west-1",
+        },
+    }
+
+
+def test_a_vgws_associations_are_read_one_call_per_gateway_filtered_by_it() -> None:
+    client = _client()
+    stub = Stubber(client)
+    other = "vgw-0f0f0f0f0f0f0f002"
+    stub.add_response(
+        "describe_direct_connect_gateway_associations",
+        {"directConnectGatewayAssociations": [_association("disassociated")]},
+        {"virtualGatewayId": VGW},
+    )
+    stub.add_response(
+        "describe_direct_connect_gateway_associations",
+        {"directConnectGatewayAssociations": [_association("associated", other)]},
+        {"virtualGatewayId": other},
+    )
+    recorder = CallRecorder()
+    with stub:
+        found, read = dx_reader.read_vgw_associations(recorder, client, [VGW, other, VGW])
+        stub.assert_no_pending_responses()
+    assert sorted(read) == sorted([VGW, other])
+    assert {(a.virtual_gateway_id, a.association_state) for a in found} == {
+        (VGW, "disassociated"),
+        (other, "associated"),
+    }
+    assert [c.api for c in recorder.api_calls] == [dx_reader.ASSOCIATIONS_API] * 2
+    assert not recorder.skipped
+
+
+def test_a_denied_association_read_names_the_gateway_and_is_not_read() -> None:
+    client = _client()
+    stub = Stubber(client)
+    stub.add_client_error(
+        "describe_direct_connect_gateway_associations",
+        service_error_code="AccessDeniedException",
+        http_status_code=400,
+        expected_params={"virtualGatewayId": VGW},
+    )
+    recorder = CallRecorder()
+    with stub:
+        assert dx_reader.read_vgw_associations(recorder, client, [VGW]) == ([], [])
+    (skipped,) = recorder.skipped
+    assert (skipped.api, skipped.error_code, skipped.resource_ids) == (
+        dx_reader.ASSOCIATIONS_API,
+        "AccessDeniedException",
+        [VGW],
+    )
+
+
+def _vgw_report(snapshot: VpcSnapshot, scenario: Any) -> tuple[list[Any], list[Any]]:
+    from vpcprobe_collector.findings.outcome import unjudged_of
+    from vpcprobe_collector.rules.engine import fallback_inputs
+
+    joins, findings = judge(snapshot, scenario.reports, [cb.ONPREM_TARGET])
+    return findings, unjudged_of(snapshot, joins, findings, optional_reads=fallback_inputs())
+
+
+def test_a_vgw_associated_with_a_dx_gateway_ends_the_path_there_allowed() -> None:
+    scenario = cb.SCENARIOS["vpn-gateway-direct-connect-associated"]()
+    results = evaluate_function_paths(scenario.snapshot, cb.ONPREM, 443, "tcp")
+    assert results and all(r.verdict is Verdict.LEAVES_VPC for r in results)
+    details = [h.detail for h in results[0].hops]
+    assert any(
+        f"Direct Connect gateway {DXGW}, associated with virtual private gateway {VGW} "
+        f"(association {cb.VGW_DX_ASSOCIATION}, associated)" in d
+        for d in details
+    ), details
+    findings, unjudged = _vgw_report(scenario.snapshot, scenario)
+    bad = [f for f in findings if f.status is not FindingStatus.PASS]
+    assert bad == [] and unjudged == []
+
+
+@pytest.mark.parametrize("state", ["disassociated", "associating", "disassociating"])
+def test_a_vgw_dx_association_not_associated_is_a_finding_with_a_command(state: str) -> None:
+    scenario = cb.SCENARIOS["vpn-gateway-direct-connect-disassociated"]()
+    scenario.snapshot.beyond.dx_gateway_associations[0].association_state = state
+    findings, _ = _vgw_report(scenario.snapshot, scenario)
+    (finding,) = [f for f in findings if f.status is FindingStatus.FAIL]
+    assert finding.code == "VPN004"
+    assert finding.resources[0].id == DXGW
+    assert f"with Direct Connect gateway {DXGW} is {state}, not associated" in finding.message
+    assert finding.remediation is not None
+    commands = finding.remediation.commands
+    assert commands[0] == (
+        f"aws directconnect describe-direct-connect-gateway-associations --virtual-gateway-id {VGW}"
+    )
+    create = (
+        f"aws directconnect create-direct-connect-gateway-association "
+        f"--direct-connect-gateway-id {DXGW} --virtual-gateway-id {VGW}"
+    )
+    assert (create in commands) is state.startswith("disassociat")
+
+
+def test_a_vgw_dx_association_read_denied_is_unjudged_never_a_tick() -> None:
+    scenario = cb.SCENARIOS["vpn-gateway-direct-connect-associated"]()
+    snapshot = scenario.snapshot
+    snapshot.beyond.dx_associations_read, snapshot.beyond.dx_gateway_associations = [], []
+    snapshot.skipped.append(
+        SkippedRead(
+            api=dx_reader.ASSOCIATIONS_API,
+            error_code="AccessDeniedException",
+            message="denied",
+            resource_ids=[VGW],
+        )
+    )
+    findings, unjudged = _vgw_report(snapshot, scenario)
+    assert not [f for f in findings if f.status is FindingStatus.FAIL]
+    (skipped,) = [f for f in findings if f.code == "PCX007"]
+    assert skipped.status is FindingStatus.SKIPPED
+    assert f"AccessDeniedException on {dx_reader.ASSOCIATIONS_API}" in skipped.message
+    assert VGW in skipped.message
+    assert unjudged, "a denied read the verdict depends on is never a ✓"
+
+
+def test_a_vgw_with_neither_vpn_nor_dx_association_is_not_judged() -> None:
+    """No association read back: a private virtual interface straight on the vgw is not read,
+    so the path is not cleared (VPN003 says so)."""
+    scenario = cb.SCENARIOS["vpn-gateway-direct-connect-associated"]()
+    scenario.snapshot.beyond.dx_gateway_associations = []
+    findings, unjudged = _vgw_report(scenario.snapshot, scenario)
+    (skipped,) = [f for f in findings if f.code == "VPN003"]
+    assert "no VPN connection and no Direct Connect gateway association" in skipped.message
+    assert unjudged

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Literal
 
 from vpcprobe_collector.paths import nacls, routes, security_groups
-from vpcprobe_collector.paths.beyond.model import Decision, Step
-from vpcprobe_collector.paths.cidr import IPNetwork, format_ports, parse_address, parse_network
+from vpcprobe_collector.paths.beyond.model import Case, Decision, Step
+from vpcprobe_collector.paths.cidr import IPNetwork, parse_address, parse_network
 from vpcprobe_collector.paths.index import SnapshotIndex
 from vpcprobe_collector.paths.model import HopOutcome
 from vpcprobe_collector.snapshot.model import RemoteVpc, RouteTargetType, VpcSnapshot
@@ -52,9 +52,9 @@ def unread(
         Step.FAR_SIDE,
         HopOutcome.UNKNOWN,
         vpc_id,
-        f"Verified up to {up_to}; VPC {vpc_id} beyond it could not be read ({reason}), so its "
-        "route back, security groups and network ACLs are not judged.",
-        "ec2:DescribeVpcs",
+        source_api="ec2:DescribeVpcs",
+        case=Case.UNREAD,
+        up_to=up_to,
         vpc_id=vpc_id,
         account_id=account_id,
         reason=reason,
@@ -118,10 +118,10 @@ def judge_far_side(
                 Step.ROUTE_BACK,
                 HopOutcome.UNKNOWN,
                 vpc_id,
-                f"No subnet of {vpc_id} as read holds {destination}, so the route back and the "
-                "destination's network ACL cannot be checked.",
-                "ec2:DescribeSubnets",
+                source_api="ec2:DescribeSubnets",
+                case=Case.NO_SUBNET,
                 vpc_id=vpc_id,
+                destination=destination,
                 reason=f"no subnet of {vpc_id} holds {destination}",
             )
         ]
@@ -146,8 +146,8 @@ def _route_back(
             Step.ROUTE_BACK,
             HopOutcome.UNKNOWN,
             subnet_id,
-            f"No route table of {subnet_id} was read, so its route back to {cidr} is not known.",
-            routes.API,
+            source_api=routes.API,
+            case=Case.NO_TABLE,
             vpc_id=remote.vpc_id,
             subnet_id=subnet_id,
             destination=cidr,
@@ -166,21 +166,12 @@ def _route_back(
             and route.state == "active"
         )
         if not good:
-            how = (
-                "has no route"
-                if route is None
-                else f"routes it to {routes.route_text(route)}"
-                if route.state == "active"
-                else f"has only the blackhole route {routes.route_text(route)}"
-            )
             return Decision(
                 Step.ROUTE_BACK,
                 HopOutcome.DENY,
                 rtb,
-                f"Route table {rtb} of destination subnet {subnet_id} (in {remote.vpc_id}) "
-                f"{how} back to the function subnet {cidr}, not through {back_via}: replies "
-                "never return.",
-                routes.API,
+                source_api=routes.API,
+                route_state=route.state if route else None,
                 route_table_id=rtb,
                 destination=cidr,
                 target=back_via,
@@ -192,9 +183,7 @@ def _route_back(
         Step.ROUTE_BACK,
         HopOutcome.ALLOW,
         rtb,
-        f"Route table {rtb} of destination subnet {subnet_id} routes {cidr} back through "
-        f"{back_via}.",
-        routes.API,
+        source_api=routes.API,
         route_table_id=rtb,
         destination=cidr,
         target=back_via,
@@ -219,42 +208,33 @@ def _nacls(
                 Step.FAR_NACL_INBOUND,
                 HopOutcome.UNKNOWN,
                 subnet_id,
-                f"No network ACL of {subnet_id} was read.",
-                nacls.API,
+                source_api=nacls.API,
+                case=Case.NO_TABLE,
                 vpc_id=vpc_id,
                 subnet_id=subnet_id,
                 reason="network ACL not read",
             )
         ]
     out: list[Decision] = []
-    proto = protocol.upper()
-    for step, egress, ports, traffic in (
-        (Step.FAR_NACL_INBOUND, False, (port, port), f"inbound {proto} {port} from {source}"),
-        (
-            Step.FAR_NACL_OUTBOUND_RETURN,
-            True,
-            RETURN_PORTS,
-            f"return {proto} to {source} on ports {format_ports([RETURN_PORTS])}",
-        ),
+    for step, egress, ports in (
+        (Step.FAR_NACL_INBOUND, False, (port, port)),
+        (Step.FAR_NACL_OUTBOUND_RETURN, True, RETURN_PORTS),
     ):
         decision = nacls.evaluate_nacl(
             acl, egress=egress, protocol=protocol, peers=[source], ports=ports
         )
         outcome = decision.outcome
         label = nacls.rule_label(decision.rule_number) if decision.rule_number else None
-        verb = {
-            HopOutcome.ALLOW: "allows",
-            HopOutcome.DENY: "denies",
-            HopOutcome.PARTIAL: "allows only part of",
-        }.get(outcome, "may or may not allow")
         out.append(
             Decision(
                 step,
                 HopOutcome.DENY if outcome is HopOutcome.PARTIAL else outcome,
                 acl.network_acl_id,
-                f"Network ACL {acl.network_acl_id} of destination subnet {subnet_id} "
-                f"({label}) {verb} {traffic}.",
-                nacls.API,
+                source_api=nacls.API,
+                nacl_outcome=outcome,
+                port=port,
+                protocol=protocol,
+                source_cidr=str(source),
                 vpc_id=vpc_id,
                 subnet_id=subnet_id,
                 rule=label,
@@ -280,9 +260,8 @@ def _groups(
             Step.FAR_SG_INGRESS,
             HopOutcome.UNKNOWN,
             vpc_id,
-            f"No network interface of {vpc_id} as read holds {destination}, so the "
-            "destination's security groups are not known.",
-            "ec2:DescribeNetworkInterfaces",
+            source_api="ec2:DescribeNetworkInterfaces",
+            case=Case.NO_INTERFACE,
             vpc_id=vpc_id,
             destination=destination,
             reason=f"no network interface holds {destination}",
@@ -290,34 +269,29 @@ def _groups(
     decision = security_groups.ingress(
         index, eni.security_group_ids, protocol, port, [source], source_groups
     )
-    groups = ", ".join(eni.security_group_ids) or "no security group"
-    proto = protocol.upper()
+    case: Case | None = None
     if decision.outcome is HopOutcome.ALLOW and decision.rule and decision.group_id:
-        rule = security_groups.rule_text(decision.rule, "from")
-        detail = f"Security group {decision.group_id} of {destination} allows {rule}."
+        rule: str | None = security_groups.rule_text(decision.rule, "from")
         component = decision.group_id
-    elif decision.outcome is HopOutcome.DENY:
-        rule = None
-        component = (
-            eni.security_group_ids[0] if eni.security_group_ids else eni.network_interface_id
-        )
-        detail = (
-            f"Security group {groups} of {destination} (in {vpc_id}) allows no inbound {proto} "
-            f"{port} from the function subnet {source} or the function's security groups."
-        )
     else:
         rule = None
         component = (
             eni.security_group_ids[0] if eni.security_group_ids else eni.network_interface_id
         )
-        why = "; ".join(decision.uncertain or [f"not read: {', '.join(decision.missing)}"])
-        detail = f"Whether {groups} of {destination} allows {proto} {port} is unknown ({why})."
+        if decision.outcome is not HopOutcome.DENY:
+            case = Case.UNCERTAIN
     return Decision(
         Step.FAR_SG_INGRESS,
         decision.outcome,
         component,
-        detail,
-        security_groups.API,
+        source_api=security_groups.API,
+        case=case,
+        group_ids=tuple(eni.security_group_ids),
+        uncertain=tuple(decision.uncertain),
+        missing=tuple(decision.missing),
+        port=port,
+        protocol=protocol,
+        source_cidr=str(source),
         vpc_id=vpc_id,
         destination=destination,
         rule=rule,

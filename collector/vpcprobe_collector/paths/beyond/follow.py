@@ -10,7 +10,7 @@ from typing import Literal
 
 from vpcprobe_collector.paths import routes
 from vpcprobe_collector.paths.beyond import peering, transit, vpn
-from vpcprobe_collector.paths.beyond.model import BeyondPath, Decision, Step
+from vpcprobe_collector.paths.beyond.model import BeyondPath, Case, Decision, Step
 from vpcprobe_collector.paths.cidr import parse_address, parse_network
 from vpcprobe_collector.paths.index import SnapshotIndex
 from vpcprobe_collector.paths.model import HopOutcome
@@ -131,9 +131,8 @@ def not_followed(route: Route) -> Decision:
         step,
         HopOutcome.UNKNOWN,
         target,
-        f"Nothing about {target} was read into this snapshot (it was taken by a vpcprobe "
-        "that does not read beyond the VPC), so the path beyond it is not judged.",
-        "vpcprobe",
+        source_api="vpcprobe",
+        case=Case.NOT_FOLLOWED,
         reason="not read",
     )
 

@@ -35,6 +35,29 @@ class Step(StrEnum):
     )
 
 
+class Case(StrEnum):
+    """Which form of a step's decision, where the outcome alone does not say (an unknown
+    hop is shown as information once the path leaves the VPC, so words never key on it)."""
+
+    NOT_FOLLOWED = "not_followed"  # the snapshot holds nothing about the route's target
+    UNREAD = "unread"  # the read behind this step failed (error_code/api say which)
+    NOT_READ = "not_read"  # looked for in the snapshot, not there (no failed read says why)
+    NO_SUBNET = "no_subnet"  # no far subnet as read holds the destination
+    NO_TABLE = "no_table"  # no route table / network ACL of the far subnet was read
+    NO_INTERFACE = "no_interface"  # no far network interface holds the destination
+    UNCERTAIN = "uncertain"  # the far security groups were read but cannot be decided
+    NO_ASSOCIATION = "no_association"  # a TGW attachment associated with no route table
+    NO_ATTACHMENT = "no_attachment"  # the VPC has no TGW attachment / a route names none
+    NO_ROUTE = "no_route"  # a TGW route table has no route for the destination
+    PROPAGATED_MISSING = "propagated_missing"  # ... though the right attachment propagates
+    BLACKHOLE = "blackhole"  # a blackhole TGW route
+    ROUTED_ELSEWHERE = "routed_elsewhere"  # the return route leads to another attachment
+    NOT_AVAILABLE = "not_available"  # an attachment / gateway not in its usable state
+    DIRECT_CONNECT = "direct_connect"  # the path ends at a Direct Connect gateway
+    NO_VPN_CONNECTION = "no_vpn_connection"  # a vgw with no VPN connection
+    NO_TELEMETRY = "no_telemetry"  # a VPN connection with no tunnel status
+
+
 # The engine's hop kinds for these steps (same values).
 BEYOND_KINDS = frozenset(HopKind(step.value) for step in Step)
 
@@ -43,15 +66,14 @@ BEYOND_KINDS = frozenset(HopKind(step.value) for step in Step)
 class Decision:
     """One hop beyond the VPC: what decided (component), how, and the facts that say so.
 
-    The sentence is rendered from the typed fields by `paths.describe.beyond_sentence`, in
-    one place; `detail` is kept only by the modules not yet moved there (empty: rendered).
+    The sentence (`detail`) is rendered from the typed fields by
+    `paths.describe.beyond_sentence`, in one place; the modules that decide set only fields.
     Rules read the fields, never the sentence.
     """
 
     step: Step
     outcome: HopOutcome
     component: str  # pcx-…, rtb-…, sg-…, acl-…, tgw-attach-…, tgw-rtb-…, vpn-…, vpc-…
-    detail: str = ""
     source_api: str = ""
     state: str | None = None  # pcx / attachment / VPN state
     route_table_id: str | None = None  # the deciding rtb-… or tgw-rtb-…
@@ -79,6 +101,37 @@ class Decision:
     cidrs: tuple[str, ...] = ()
     # VPN: each tunnel's (outside IP, status message or status), as AWS reports them.
     tunnel_statuses: tuple[tuple[str | None, str | None], ...] = ()
+    case: Case | None = None  # which form of the step, where the outcome does not say
+    # The traffic judged on the far side: its port and protocol, and the function subnet.
+    port: int | None = None
+    protocol: str | None = None
+    source_cidr: str | None = None
+    up_to: str | None = None  # FAR_SIDE unread: the last component verified
+    # Far NACL: the NACL's own outcome (PARTIAL is stored as DENY in `outcome`).
+    nacl_outcome: HopOutcome | None = None
+    # Far security groups: the ENI's groups, and why they cannot be decided.
+    group_ids: tuple[str, ...] = ()
+    uncertain: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    # Route back (far VPC): the state of the route found, if any.
+    route_state: str | None = None
+    # Transit gateway: the TGW, the attachment, its resource type ("vpc", "vpn", ...), the
+    # matched route's CIDR and type, the zones an attachment serves, the route's attachments.
+    transit_gateway_id: str | None = None
+    attachment_id: str | None = None
+    resource_type: str | None = None
+    route_cidr: str | None = None
+    address: str | None = None  # a blackhole TGW route: the address it was looked up for
+    route_type: str | None = None
+    zones: tuple[str, ...] = ()
+    route_targets: tuple[str, ...] = ()
+
+    @property
+    def detail(self) -> str:
+        """The sentence, rendered from the fields (`paths.describe.beyond_sentence`)."""
+        from vpcprobe_collector.paths.describe import beyond_sentence
+
+        return beyond_sentence(self)
 
 
 @dataclass

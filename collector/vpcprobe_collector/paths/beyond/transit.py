@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Literal
 
 from vpcprobe_collector.paths.beyond import far_side, vpn
-from vpcprobe_collector.paths.beyond.model import Decision, Step
+from vpcprobe_collector.paths.beyond.model import Case, Decision, Step
 from vpcprobe_collector.paths.cidr import (
     IPAddress,
     IPNetwork,
@@ -113,9 +113,8 @@ def follow(
                     Step.TGW_ATTACHMENT,
                     HopOutcome.UNKNOWN,
                     tgw_id,
-                    f"The attachments of transit gateway {tgw_id} could not be read "
-                    f"({read.reason}).",
-                    ATTACHMENTS_API,
+                    source_api=ATTACHMENTS_API,
+                    case=Case.UNREAD,
                     reason=read.reason,
                     error_code=read.error_code,
                     api=read.api,
@@ -126,9 +125,8 @@ def follow(
                 Step.TGW_ATTACHMENT,
                 HopOutcome.DENY,
                 tgw_id,
-                f"{vpc_id} has no attachment to transit gateway {tgw_id}, yet its route table "
-                "sends traffic there.",
-                ATTACHMENTS_API,
+                source_api=ATTACHMENTS_API,
+                case=Case.NO_ATTACHMENT,
                 state="none",
                 vpc_id=vpc_id,
             )
@@ -140,9 +138,9 @@ def follow(
                 Step.TGW_ATTACHMENT,
                 HopOutcome.DENY,
                 attachment_id,
-                f"Transit gateway attachment {attachment_id} of {vpc_id} is {attachment.state}, "
-                "not available.",
-                ATTACHMENTS_API,
+                source_api=ATTACHMENTS_API,
+                case=Case.NOT_AVAILABLE,
+                near_vpc_id=vpc_id,
                 state=attachment.state,
             )
         ]
@@ -151,8 +149,9 @@ def follow(
             Step.TGW_ATTACHMENT,
             HopOutcome.ALLOW,
             attachment_id,
-            f"Transit gateway attachment {attachment_id} of {vpc_id} to {tgw_id} is available.",
-            ATTACHMENTS_API,
+            source_api=ATTACHMENTS_API,
+            near_vpc_id=vpc_id,
+            transit_gateway_id=tgw_id,
             state=attachment.state,
         )
     ]
@@ -167,9 +166,8 @@ def follow(
                 Step.TGW_ROUTE,
                 HopOutcome.DENY,
                 attachment_id,
-                f"Transit gateway attachment {attachment_id} is associated with no TGW route "
-                "table, so the transit gateway does not route its traffic.",
-                ATTACHMENTS_API,
+                source_api=ATTACHMENTS_API,
+                case=Case.NO_ASSOCIATION,
                 destination=destination,
             )
         )
@@ -213,9 +211,8 @@ def _az_decision(
             Step.TGW_ATTACHMENT_AZ,
             HopOutcome.UNKNOWN,
             attachment_id,
-            f"Whether {attachment_id} has a subnet in the Availability Zone of {subnet_id} is "
-            f"unknown ({reason}).",
-            "ec2:DescribeTransitGatewayVpcAttachments",
+            source_api="ec2:DescribeTransitGatewayVpcAttachments",
+            case=Case.UNREAD,
             subnet_id=subnet_id,
             availability_zone=zone,
             reason=reason,
@@ -225,10 +222,8 @@ def _az_decision(
             Step.TGW_ATTACHMENT_AZ,
             HopOutcome.DENY,
             attachment_id,
-            f"Transit gateway attachment {attachment_id} has no subnet in {zone}, the "
-            f"Availability Zone of function subnet {subnet_id}: traffic from {subnet_id} "
-            f"cannot enter the transit gateway (it serves {_zones(zones)}).",
-            "ec2:DescribeTransitGatewayVpcAttachments",
+            source_api="ec2:DescribeTransitGatewayVpcAttachments",
+            zones=tuple(sorted(z for z in zones if z)),
             subnet_id=subnet_id,
             availability_zone=zone,
         )
@@ -236,8 +231,7 @@ def _az_decision(
         Step.TGW_ATTACHMENT_AZ,
         HopOutcome.ALLOW,
         attachment_id,
-        f"Transit gateway attachment {attachment_id} has a subnet in {zone}.",
-        "ec2:DescribeTransitGatewayVpcAttachments",
+        source_api="ec2:DescribeTransitGatewayVpcAttachments",
         subnet_id=subnet_id,
         availability_zone=zone,
     )
@@ -261,8 +255,8 @@ def _route(
                 Step.TGW_ROUTE,
                 HopOutcome.UNKNOWN,
                 rtb_id,
-                f"The routes of TGW route table {rtb_id} for {destination} are unknown ({reason}).",
-                ROUTES_API,
+                source_api=ROUTES_API,
+                case=Case.UNREAD,
                 route_table_id=rtb_id,
                 destination=destination,
                 reason=reason,
@@ -280,9 +274,10 @@ def _route(
                 Step.TGW_ROUTE,
                 HopOutcome.DENY,
                 rtb_id,
-                f"TGW route table {rtb_id} has a blackhole route {route.destination_cidr} for "
-                f"{destination}: the transit gateway drops the traffic.",
-                ROUTES_API,
+                source_api=ROUTES_API,
+                case=Case.BLACKHOLE,
+                route_cidr=route.destination_cidr,
+                address=destination,
                 route_table_id=rtb_id,
                 destination=route.destination_cidr,
                 state="blackhole",
@@ -297,8 +292,9 @@ def _route(
                 Step.TGW_ROUTE,
                 HopOutcome.UNKNOWN,
                 rtb_id,
-                f"TGW route {route.destination_cidr} in {rtb_id} names no attachment.",
-                ROUTES_API,
+                source_api=ROUTES_API,
+                case=Case.NO_ATTACHMENT,
+                route_cidr=route.destination_cidr,
                 route_table_id=rtb_id,
                 destination=route.destination_cidr,
                 reason="the route names no attachment",
@@ -310,9 +306,10 @@ def _route(
             Step.TGW_ROUTE,
             HopOutcome.ALLOW,
             rtb_id,
-            f"TGW route table {rtb_id} routes {route.destination_cidr} "
-            f"({route.route_type or 'static'}) to {target}.",
-            ROUTES_API,
+            source_api=ROUTES_API,
+            route_cidr=route.destination_cidr,
+            route_type=route.route_type,
+            route_targets=tuple(route.attachment_ids),
             route_table_id=rtb_id,
             destination=route.destination_cidr,
             target=target,
@@ -342,10 +339,8 @@ def _no_route(table: TransitGatewayRouteTable, destination: str, expected: str |
             Step.TGW_ROUTE,
             HopOutcome.UNKNOWN,
             rtb_id,
-            f"TGW route table {rtb_id} shows no route for {destination}, yet {expected} "
-            "propagates into it, so its propagated route should be there: not judged (look "
-            "again once the propagation is enabled).",
-            ROUTES_API,
+            source_api=ROUTES_API,
+            case=Case.PROPAGATED_MISSING,
             route_table_id=rtb_id,
             destination=destination,
             target=expected,
@@ -353,18 +348,12 @@ def _no_route(table: TransitGatewayRouteTable, destination: str, expected: str |
             propagated=True,
             reason=f"{expected} propagates into {rtb_id}, yet no propagated route was read",
         )
-    why = (
-        f"; {expected}, which leads to it, does not propagate into {rtb_id}"
-        if propagated is False
-        else ""
-    )
     return Decision(
         Step.TGW_ROUTE,
         HopOutcome.DENY,
         rtb_id,
-        f"TGW route table {rtb_id} has no route for {destination} (no static route and "
-        f"no propagated one{why}), so the transit gateway drops the traffic.",
-        ROUTES_API,
+        source_api=ROUTES_API,
+        case=Case.NO_ROUTE,
         route_table_id=rtb_id,
         destination=destination,
         target=expected,
@@ -393,8 +382,8 @@ def _destination(
                 Step.TGW_DESTINATION,
                 HopOutcome.UNKNOWN,
                 target_id,
-                f"Transit gateway attachment {target_id} was not read.",
-                ATTACHMENTS_API,
+                source_api=ATTACHMENTS_API,
+                case=Case.UNREAD,
                 reason="attachment not read",
             )
         ]
@@ -405,9 +394,9 @@ def _destination(
                 Step.TGW_DESTINATION,
                 HopOutcome.DENY,
                 target_id,
-                f"Destination attachment {target_id} ({kind} {target.resource_id}) is "
-                f"{target.state}, not available.",
-                ATTACHMENTS_API,
+                source_api=ATTACHMENTS_API,
+                case=Case.NOT_AVAILABLE,
+                resource_type=kind,
                 state=target.state,
                 target=target.resource_id,
             )
@@ -416,8 +405,8 @@ def _destination(
         Step.TGW_DESTINATION,
         HopOutcome.ALLOW,
         target_id,
-        f"Destination attachment {target_id} ({kind} {target.resource_id}) is available.",
-        ATTACHMENTS_API,
+        source_api=ATTACHMENTS_API,
+        resource_type=kind,
         state=target.state,
         target=target.resource_id,
     )
@@ -437,8 +426,8 @@ def _destination(
                     Step.VPN,
                     HopOutcome.UNKNOWN,
                     target.resource_id or target_id,
-                    f"VPN connection {target.resource_id} was not read.",
-                    vpn.API,
+                    source_api=vpn.API,
+                    case=Case.NOT_READ,
                     reason="VPN connection not read",
                 ),
             ]
@@ -448,20 +437,15 @@ def _destination(
         if dx is not None:
             return [here, dx]
     if kind != "vpc":
-        words = {
-            "direct-connect-gateway": "Direct Connect gateway",
-            "peering": "transit gateway peering",
-            "connect": "Connect attachment (SD-WAN)",
-        }.get(kind, kind)
         return [
             here,
             Decision(
                 Step.END,
                 HopOutcome.INFO,
                 target.resource_id or target_id,
-                f"The path leaves through {words} {target.resource_id} ({target_id}); what lies "
-                "beyond it is not visible to vpcprobe.",
-                ATTACHMENTS_API,
+                source_api=ATTACHMENTS_API,
+                resource_type=kind,
+                attachment_id=target_id,
                 state=target.state,
                 target=target.resource_id,
             ),
@@ -501,9 +485,9 @@ def _direct_connect(snapshot: VpcSnapshot, attachment_id: str, dxgw_id: str) -> 
             Step.END,
             HopOutcome.UNKNOWN,
             dxgw_id,
-            f"Direct Connect gateway {dxgw_id} ({attachment_id}) could not be read "
-            f"({read.reason}).",
-            DX_API,
+            source_api=DX_API,
+            case=Case.UNREAD,
+            resource_type="direct-connect-gateway",
             target=attachment_id,
             reason=read.reason,
             error_code=read.error_code,
@@ -515,9 +499,9 @@ def _direct_connect(snapshot: VpcSnapshot, attachment_id: str, dxgw_id: str) -> 
             Step.END,
             HopOutcome.DENY,
             dxgw_id,
-            f"Direct Connect gateway {dxgw_id} ({attachment_id}) is {state}, not available: "
-            "the transit gateway cannot hand traffic to it.",
-            DX_API,
+            source_api=DX_API,
+            case=Case.NOT_AVAILABLE,
+            resource_type="direct-connect-gateway",
             state=state,
             target=attachment_id,
         )
@@ -525,10 +509,9 @@ def _direct_connect(snapshot: VpcSnapshot, attachment_id: str, dxgw_id: str) -> 
         Step.END,
         HopOutcome.INFO,
         dxgw_id,
-        f"The path leaves through Direct Connect gateway {dxgw_id} ({attachment_id}), which is "
-        "available; what lies beyond it (virtual interfaces, on premises) is not visible to "
-        "vpcprobe.",
-        DX_API,
+        source_api=DX_API,
+        case=Case.DIRECT_CONNECT,
+        resource_type="direct-connect-gateway",
         state=state,
         target=attachment_id,
     )
@@ -549,9 +532,8 @@ def _return_route(
             Step.TGW_RETURN_ROUTE,
             HopOutcome.DENY,
             target_id,
-            f"Destination attachment {target_id} is associated with no TGW route table, so "
-            f"replies to {cidr} are not routed back.",
-            ATTACHMENTS_API,
+            source_api=ATTACHMENTS_API,
+            case=Case.NO_ASSOCIATION,
             destination=cidr,
             target=own.transit_gateway_attachment_id,
         )
@@ -562,8 +544,9 @@ def _return_route(
             Step.TGW_RETURN_ROUTE,
             HopOutcome.UNKNOWN,
             rtb_id,
-            decision.detail,  # _route's sentences are still written there
-            ROUTES_API,
+            source_api=ROUTES_API,
+            case=decision.case,
+            route_cidr=decision.route_cidr,
             route_table_id=rtb_id,
             destination=cidr,
             reason=decision.reason,
@@ -573,20 +556,14 @@ def _return_route(
             propagated=decision.propagated,
         )
     if route is None or own_id not in route.attachment_ids:
-        how = (
-            f"routes it to {', '.join(route.attachment_ids)}"
-            if route is not None
-            else (
-                "has a blackhole route for it" if decision.state == "blackhole" else "has no route"
-            )
-        )
         return Decision(
             Step.TGW_RETURN_ROUTE,
             HopOutcome.DENY,
             rtb_id,
-            f"TGW route table {rtb_id} (associated with destination attachment {target_id}) "
-            f"{how} back to the function subnet {cidr} through {own_id}: replies never return.",
-            ROUTES_API,
+            source_api=ROUTES_API,
+            case=Case.ROUTED_ELSEWHERE if route is not None else decision.case,
+            attachment_id=target_id,
+            route_targets=tuple(route.attachment_ids) if route is not None else (),
             route_table_id=rtb_id,
             destination=cidr,
             target=own_id,
@@ -597,13 +574,8 @@ def _return_route(
         Step.TGW_RETURN_ROUTE,
         HopOutcome.ALLOW,
         rtb_id,
-        f"TGW route table {rtb_id} routes the function subnet {cidr} back to {own_id}.",
-        ROUTES_API,
+        source_api=ROUTES_API,
         route_table_id=rtb_id,
         destination=cidr,
         target=own_id,
     )
-
-
-def _zones(zones: set[str | None]) -> str:
-    return ", ".join(sorted(z for z in zones if z))

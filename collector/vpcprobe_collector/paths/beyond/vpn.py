@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from vpcprobe_collector.paths.beyond.model import Decision, Step
+from vpcprobe_collector.paths.beyond.model import Case, Decision, Step
 from vpcprobe_collector.paths.model import HopOutcome
 from vpcprobe_collector.snapshot.model import VpcSnapshot, VpnConnection
+from vpcprobe_collector.snapshot.readers import dx_reader
 
 API = "ec2:DescribeVpnConnections"
+DX_ASSOCIATIONS_API = dx_reader.ASSOCIATIONS_API
 
 
 def connection_decision(connection: VpnConnection) -> Decision:
@@ -32,6 +34,7 @@ def connection_decision(connection: VpnConnection) -> Decision:
             HopOutcome.UNKNOWN,
             vpn_id,
             reason="no tunnel telemetry",
+            case=Case.NO_TELEMETRY,
             **facts,  # type: ignore[arg-type]
         )
     return Decision(Step.VPN, HopOutcome.INFO, vpn_id, **facts)  # type: ignore[arg-type]
@@ -47,27 +50,76 @@ def through_gateway(snapshot: VpcSnapshot, vgw_id: str) -> list[Decision]:
                 Step.VPN,
                 HopOutcome.UNKNOWN,
                 vgw_id,
-                f"The VPN connections of {vgw_id} could not be read ({read.reason}).",
-                API,
+                source_api=API,
+                case=Case.UNREAD,
                 reason=read.reason,
                 error_code=read.error_code,
                 api=read.api,
             )
         ]
     if not connections:
-        # Direct Connect (a DX gateway associated with this vgw) is not read: unknown, not a gap.
-        return [
-            Decision(
-                Step.VPN,
-                HopOutcome.UNKNOWN,
-                vgw_id,
-                f"Virtual private gateway {vgw_id} has no VPN connection; whether a Direct "
-                "Connect gateway carries its traffic is not read by vpcprobe.",
-                API,
-                state="no-vpn-connection",
-                reason="Direct Connect is not read",
-            )
-        ]
+        return [_direct_connect(snapshot, vgw_id)]
     decisions = [connection_decision(c) for c in connections]
     usable = [d for d in decisions if d.outcome is not HopOutcome.DENY]
     return usable[:1] if usable else decisions
+
+
+def _direct_connect(snapshot: VpcSnapshot, vgw_id: str) -> Decision:
+    """A vgw-… with no VPN connection: its Direct Connect gateway associations decide. An
+    `associated` one ends the path (allowed as far as read); one in any other state is a
+    finding; a failed read, or a snapshot that did not look, is unknown."""
+    beyond = snapshot.beyond
+    if vgw_id in beyond.dx_associations_read:
+        mine = [a for a in beyond.dx_gateway_associations if a.virtual_gateway_id == vgw_id]
+        if not mine:
+            # A private virtual interface attached straight to the vgw is not read.
+            return Decision(
+                Step.VPN,
+                HopOutcome.UNKNOWN,
+                vgw_id,
+                source_api=DX_ASSOCIATIONS_API,
+                case=Case.NO_ASSOCIATION,
+                state="no-vpn-connection",
+                reason="no VPN connection and no Direct Connect gateway association",
+            )
+        usable = [a for a in mine if a.association_state == "associated"]
+        association = (usable or sorted(mine, key=lambda a: a.association_id or ""))[0]
+        return Decision(
+            Step.END,
+            HopOutcome.INFO if usable else HopOutcome.DENY,
+            association.direct_connect_gateway_id,
+            source_api=DX_ASSOCIATIONS_API,
+            case=Case.DIRECT_CONNECT if usable else Case.NOT_AVAILABLE,
+            resource_type="direct-connect-gateway",
+            state=association.association_state or "unknown",
+            target=association.association_id,
+            attachment_id=vgw_id,
+            status_message=association.state_change_error,
+        )
+    read = next(
+        (s for s in snapshot.skipped if s.api == DX_ASSOCIATIONS_API and vgw_id in s.resource_ids),
+        None,
+    )
+    if read is not None:
+        return Decision(
+            Step.END,
+            HopOutcome.UNKNOWN,
+            vgw_id,
+            source_api=DX_ASSOCIATIONS_API,
+            case=Case.UNREAD,
+            resource_type="direct-connect-gateway",
+            attachment_id=vgw_id,
+            reason=read.reason,
+            error_code=read.error_code,
+            api=read.api,
+        )
+    # A snapshot from before vpcprobe read Direct Connect: unknown, not a gap.
+    return Decision(
+        Step.VPN,
+        HopOutcome.UNKNOWN,
+        vgw_id,
+        source_api=API,
+        case=Case.NO_VPN_CONNECTION,
+        state="no-vpn-connection",
+        reason="Direct Connect is not read",
+    )

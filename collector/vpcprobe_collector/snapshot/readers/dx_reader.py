@@ -1,8 +1,13 @@
-"""Direct Connect: the gateways a transit gateway's attachments lead to.
+"""Direct Connect: the gateways a transit gateway's attachments lead to, and the Direct
+Connect gateway associations of a virtual private gateway.
 
 One DescribeDirectConnectGateways (all pages) per snapshot, and only when a TGW attachment of
 type `direct-connect-gateway` was read: the API takes at most one gateway ID, so listing the
 account's gateways and keeping the wanted ones is the batched read.
+
+One DescribeDirectConnectGatewayAssociations (virtualGatewayId=vgw-…, all pages) per
+virtual private gateway a route leads to that has no VPN connection: the API filters by one
+gateway, and such gateways are few.
 """
 
 from __future__ import annotations
@@ -10,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from vpcprobe_collector.snapshot.model import DirectConnectGateway
-from vpcprobe_collector.snapshot.readers.calls import CallRecorder
+from vpcprobe_collector.snapshot.model import DirectConnectGateway, DirectConnectGatewayAssociation
+from vpcprobe_collector.snapshot.readers.calls import CallRecorder, ReadFailedError
 
 API = "directconnect:DescribeDirectConnectGateways"
+ASSOCIATIONS_API = "directconnect:DescribeDirectConnectGatewayAssociations"
 
 
 def gateway_from_aws(item: dict[str, Any]) -> DirectConnectGateway:
@@ -36,3 +42,40 @@ def read_direct_connect_gateways(
     items = recorder.items(client, "describe_direct_connect_gateways", API, "directConnectGateways")
     gateways = recorder.parse(API, items, gateway_from_aws)
     return [g for g in gateways if g.direct_connect_gateway_id in wanted]
+
+
+def association_from_aws(item: dict[str, Any]) -> DirectConnectGatewayAssociation:
+    return DirectConnectGatewayAssociation(
+        association_id=item.get("associationId"),
+        direct_connect_gateway_id=str(item["directConnectGatewayId"]),
+        virtual_gateway_id=item.get("virtualGatewayId"),
+        association_state=item.get("associationState"),
+        state_change_error=item.get("stateChangeError"),
+    )
+
+
+def read_vgw_associations(
+    recorder: CallRecorder, client: Any, vgw_ids: Iterable[str]
+) -> tuple[list[DirectConnectGatewayAssociation], list[str]]:
+    """The Direct Connect gateway associations of each vgw-…, and the vgw-… whose read
+    succeeded (a failed one leaves a SkippedRead and is not listed)."""
+    found: list[DirectConnectGatewayAssociation] = []
+    read: list[str] = []
+    for vgw_id in sorted(set(vgw_ids)):
+        try:
+            pages = recorder.pages_or_raise(
+                client,
+                "describe_direct_connect_gateway_associations",
+                ASSOCIATIONS_API,
+                virtualGatewayId=vgw_id,
+            )
+        except ReadFailedError as failure:
+            recorder.skip(failure, [vgw_id])
+            continue
+        items = [i for page in pages for i in page.get("directConnectGatewayAssociations") or []]
+        skipped = len(recorder.skipped)
+        parsed = recorder.parse(ASSOCIATIONS_API, items, association_from_aws)
+        if len(recorder.skipped) == skipped:
+            read.append(vgw_id)
+            found += [a for a in parsed if a.virtual_gateway_id in (None, vgw_id)]
+    return found, read
