@@ -75,6 +75,39 @@ def test_a_denied_read_is_a_skipped_read() -> None:
     assert (skipped.api, skipped.error_code) == (dx_reader.API, "AccessDeniedException")
 
 
+def test_a_gateway_the_read_does_not_list_is_not_found_and_its_path_not_judged() -> None:
+    # Another account's gateway (common for Direct Connect) or a deleted one: the read
+    # succeeds without it. Its state is unknown, so the path ending there is never allowed.
+    client = _client()
+    stub = Stubber(client)
+    other = "00000000-0000-4000-8000-000000000000"
+    stub.add_response(
+        "describe_direct_connect_gateways",
+        {"directConnectGateways": [_gateway(other, "available")]},
+        {},
+    )
+    recorder = CallRecorder()
+    with stub:
+        assert dx_reader.read_direct_connect_gateways(recorder, client, [DXGW]) == []
+    (skipped,) = recorder.skipped
+    assert (skipped.api, skipped.error_code, skipped.resource_ids) == (
+        dx_reader.API,
+        "DirectConnectGatewayNotFound",
+        [DXGW],
+    )
+    snapshot, scenario = _dx_snapshot(None)
+    snapshot.skipped = [s for s in snapshot.skipped if s.api != dx_reader.API] + [skipped]
+    _, findings = judge(snapshot, scenario.reports, [cb.FAR_TARGET])
+    (pcx007,) = [f for f in findings if f.code == "PCX007"]
+    assert pcx007.status is FindingStatus.SKIPPED
+    assert f"DirectConnectGatewayNotFound on {dx_reader.API}" in pcx007.message
+    results = evaluate_function_paths(snapshot, cb.FAR_DB, 5432, "tcp")
+    assert results
+    for result in results:
+        (end,) = [h for h in result.hops if h.component_id == DXGW]
+        assert "could not be read (DirectConnectGatewayNotFound" in end.detail, end
+
+
 def test_no_gateway_wanted_makes_no_call() -> None:
     recorder = CallRecorder()
     assert dx_reader.read_direct_connect_gateways(recorder, object(), []) == []

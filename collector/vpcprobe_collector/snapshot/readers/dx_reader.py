@@ -40,8 +40,20 @@ def read_direct_connect_gateways(
     if not wanted:
         return []
     items = recorder.items(client, "describe_direct_connect_gateways", API, "directConnectGateways")
-    gateways = recorder.parse(API, items, gateway_from_aws)
-    return [g for g in gateways if g.direct_connect_gateway_id in wanted]
+    gateways = [
+        g
+        for g in recorder.parse(API, items, gateway_from_aws)
+        if g.direct_connect_gateway_id in wanted
+    ]
+    if items is not None:
+        # Read, but not listed: another account's gateway, or one deleted. Its state is not
+        # known, so a path ending there is not judged (never "allowed").
+        recorder.not_found(
+            API,
+            "DirectConnectGatewayNotFound",
+            wanted - {g.direct_connect_gateway_id for g in gateways},
+        )
+    return gateways
 
 
 def association_from_aws(item: dict[str, Any]) -> DirectConnectGatewayAssociation:
