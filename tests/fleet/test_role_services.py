@@ -216,7 +216,7 @@ def test_a_service_with_no_known_endpoint_is_not_judged_and_the_run_is_incomplet
 def test_diagnose_no_probe_names_the_same_service(
     isolated: Isolated, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _function(isolated, "diagnosed-sqs", ["sqs:ReceiveMessage"])
+    _function(isolated, "diagnosed-sqs", ["sqs:SendMessage"])
     code = main(["diagnose", "diagnosed-sqs", "--no-probe", "--format", "json"])
     report = json.loads(capsys.readouterr().out)
     found = [f for f in report["findings"] if f["code"] == "RTE004" and f["status"] == "fail"]
@@ -335,3 +335,215 @@ def test_s3_needs_a_gateway_endpoint_on_the_subnets_route_table(
     assert _rte004(entry) == [], [f["message"] for f in _rte004(entry)]
     assert f"s3 via gateway endpoint {endpoint}" in _rte004(entry, "pass")[0]["message"]
     assert code == 0
+
+
+# ------------------------------------------------------------- review defects (issue 12)
+
+
+def test_a_dynamodb_gateway_endpoint_does_not_make_other_services_reachable(
+    isolated: Isolated, tmp_path: Path
+) -> None:
+    """The stand-in address for a service with no endpoint was inside DynamoDB's prefix list:
+    every service then counted as reached "via gateway endpoint" of DynamoDB (exit 0)."""
+    _function(
+        isolated,
+        "ddb-and-sqs",
+        ["dynamodb:GetItem", "sqs:SendMessage", "secretsmanager:GetSecretValue"],
+    )
+    ec2 = isolated.moto.session().client("ec2")
+    gateway = ec2.create_vpc_endpoint(
+        VpcId=isolated.vpc,
+        ServiceName=f"com.amazonaws.{REGION}.dynamodb",
+        VpcEndpointType="Gateway",
+        RouteTableIds=[isolated.route_table],
+    )["VpcEndpoint"]["VpcEndpointId"]
+    try:
+        code, entry = _audit(tmp_path, "ddb-and-sqs")
+    finally:
+        _delete_endpoint(isolated, gateway)
+    failed = {f["message"].split(" may call ")[1].split(",")[0] for f in _rte004(entry)}
+    assert failed == {"sqs", "secretsmanager"}
+    assert all(gateway not in f["message"] for f in _rte004(entry))
+    (passed,) = _rte004(entry, "pass")
+    assert f"dynamodb via gateway endpoint {gateway}" in passed["message"]
+    assert "sqs via" not in passed["message"]
+    assert code == 1
+
+
+# AWS managed policies, as AWS documents them (AWS Managed Policy reference), written here.
+_LOGS = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+AWS_LAMBDA_SQS_QUEUE_EXECUTION_ROLE = [
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    *_LOGS,
+]
+AWS_LAMBDA_DYNAMODB_EXECUTION_ROLE = [
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+    *_LOGS,
+]
+AWS_LAMBDA_KINESIS_EXECUTION_ROLE = [
+    "kinesis:DescribeStream",
+    "kinesis:DescribeStreamSummary",
+    "kinesis:GetRecords",
+    "kinesis:GetShardIterator",
+    "kinesis:ListShards",
+    "kinesis:ListStreams",
+    "kinesis:SubscribeToShard",
+    *_LOGS,
+]
+AWS_LAMBDA_MSK_EXECUTION_ROLE = [
+    "kafka:DescribeCluster",
+    "kafka:DescribeClusterV2",
+    "kafka:GetBootstrapBrokers",
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeVpcs",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
+    *_LOGS,
+]
+
+
+def test_event_source_mapping_policies_are_what_lambda_polls_not_the_code() -> None:
+    from vpcprobe_collector.snapshot.readers.iam_reader import (
+        allowed_services,
+        event_source_services,
+    )
+
+    for actions, service in (
+        (AWS_LAMBDA_SQS_QUEUE_EXECUTION_ROLE, "sqs"),
+        (AWS_LAMBDA_DYNAMODB_EXECUTION_ROLE, "dynamodb"),
+        (AWS_LAMBDA_KINESIS_EXECUTION_ROLE, "kinesis"),
+    ):
+        documents = [{"Statement": [_allow(*actions)]}]
+        assert allowed_services(documents) == [service]
+        assert event_source_services(documents) == [service]
+    msk = [{"Statement": [_allow(*AWS_LAMBDA_MSK_EXECUTION_ROLE)]}]
+    assert event_source_services(msk) == sorted(allowed_services(msk)) == ["ec2", "kafka"]
+    # The code's own call of the same service, or a wildcard, is judged as before.
+    mixed = [{"Statement": [_allow(*AWS_LAMBDA_SQS_QUEUE_EXECUTION_ROLE, "sqs:SendMessage")]}]
+    assert event_source_services(mixed) == []
+    assert event_source_services([{"Statement": [_allow("sqs:*")]}]) == []
+    # EFS mounts and active tracing are Lambda's own, like rds-db:connect.
+    own = [
+        "elasticfilesystem:ClientMount",
+        "elasticfilesystem:ClientWrite",
+        "elasticfilesystem:ClientRootAccess",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+    ]
+    assert allowed_services([{"Statement": [_allow(*own, *_LOGS)]}]) == []
+
+
+def _managed(stand: Isolated, role: str, name: str, actions: list[str]) -> None:
+    iam = stand.moto.session().client("iam")
+    document = {"Version": "2012-10-17", "Statement": [_allow(*actions)]}
+    arn = iam.create_policy(PolicyName=name, PolicyDocument=json.dumps(document))["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName=role, PolicyArn=arn)
+
+
+def test_an_sqs_triggered_function_is_low_not_high_with_the_reason(
+    isolated: Isolated, tmp_path: Path
+) -> None:
+    _function(isolated, "sqs-triggered", [])
+    _managed(
+        isolated, "sqs-triggered-role", "SqsQueueExecution", AWS_LAMBDA_SQS_QUEUE_EXECUTION_ROLE
+    )
+    code, entry = _audit(tmp_path, "sqs-triggered")
+    (finding,) = _rte004(entry)
+    assert finding["severity"] == "low"
+    assert "event source mapping" in finding["message"]
+    assert "outside the VPC" in finding["message"]
+    assert code == 0  # low is below the default --fail-on high
+
+
+def test_efs_and_xray_permissions_ask_for_no_endpoint(isolated: Isolated, tmp_path: Path) -> None:
+    _function(
+        isolated,
+        "mounts-efs",
+        [
+            "elasticfilesystem:ClientMount",
+            "elasticfilesystem:ClientWrite",
+            "xray:PutTraceSegments",
+            "xray:PutTelemetryRecords",
+        ],
+    )
+    code, entry = _audit(tmp_path, "mounts-efs")
+    assert _rte004(entry) == []
+    assert "no AWS service" in _rte004(entry, "pass")[0]["message"]
+    assert code == 0
+
+
+def test_denied_endpoint_reads_are_not_judged_never_no_endpoint(
+    isolated: Isolated, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.support.counting_proxy import run_counting_proxy
+
+    _function(isolated, "endpoints-denied", ["sqs:SendMessage"])
+    with run_counting_proxy(isolated.moto.url) as proxy:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+        proxy.refuse = lambda seen: (
+            (403, "AccessDenied", "denied") if b"Action=DescribeVpcEndpoints" in seen.body else None
+        )
+        code, entry = _audit(tmp_path, "endpoints-denied")
+    assert _rte004(entry) == []
+    (skipped,) = _rte004(entry, "skipped")
+    assert "VPC endpoints could not be read" in skipped["message"]
+    assert all(
+        "no endpoint" not in f["message"] for f in entry["findings"] if f["code"] == "RTE004"
+    )
+    assert any(u["subject"].startswith("RTE004") for u in entry["unjudged"])
+    assert code in (1, 4)  # never 0; 1 only if another rule fails at high
+
+
+def test_bedrock_is_not_judged_as_it_answers_on_several_endpoints(
+    isolated: Isolated, tmp_path: Path
+) -> None:
+    _function(isolated, "lists-models", ["bedrock:ListFoundationModels"])
+    _endpoint_id = _endpoint(isolated, "bedrock-runtime")
+    try:
+        code, entry = _audit(tmp_path, "lists-models")
+    finally:
+        _delete_endpoint(isolated, _endpoint_id)
+    assert _rte004(entry, "pass") == []  # bedrock-runtime is not bedrock's control plane
+    (skipped,) = _rte004(entry, "skipped")
+    assert "bedrock" in skipped["message"] and "several endpoints" in skipped["message"]
+    assert code == 4
+
+
+def test_a_pending_endpoint_is_named_with_its_state_not_no_endpoint() -> None:
+    """moto makes every endpoint available at once, so this is the rule on a built snapshot."""
+    from tests.scenarios import builder as b
+    from vpcprobe_collector.findings.model import FindingStatus
+    from vpcprobe_collector.rules.context import RuleContext
+    from vpcprobe_collector.rules.engine import run_rules
+    from vpcprobe_collector.rules.role_services import RoleServiceUnreachable
+    from vpcprobe_collector.snapshot.model import VpcEndpoint
+
+    snap = b.healthy()
+    for table in snap.route_tables:
+        table.routes = [r for r in table.routes if r.destination_cidr != "0.0.0.0/0"]
+    assert snap.role_permissions is not None
+    snap.role_permissions.services = ["sqs"]
+    name = f"com.amazonaws.{b.REGION}.sqs"
+    snap.vpc_endpoints.append(
+        VpcEndpoint(
+            vpc_endpoint_id="vpce-0pending000000001",
+            vpc_id=b.VPC,
+            service_name=name,
+            endpoint_type="Interface",
+            state="pending",
+            private_dns_enabled=True,
+        )
+    )
+    found = run_rules(RuleContext(snapshot=snap, reports=[], targets=[]), [RoleServiceUnreachable])
+    failed = [f for f in found if f.status is FindingStatus.FAIL]
+    assert failed, [f.message for f in found]
+    for finding in failed:
+        assert "vpce-0pending000000001 is pending, not available" in finding.message
+        assert "has no endpoint" not in finding.message

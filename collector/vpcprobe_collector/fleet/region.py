@@ -31,7 +31,11 @@ from vpcprobe_collector.snapshot.model import (
 )
 from vpcprobe_collector.snapshot.readers import ec2_network as ec2r
 from vpcprobe_collector.snapshot.readers.calls import CallRecorder, ReadFailedError
-from vpcprobe_collector.snapshot.readers.iam_reader import PolicyCache, read_role_permissions
+from vpcprobe_collector.snapshot.readers.iam_reader import (
+    CallBudget,
+    PolicyCache,
+    read_role_permissions,
+)
 from vpcprobe_collector.snapshot.readers.lambda_reader import function_from_aws
 from vpcprobe_collector.snapshot.readers.quotas_reader import read_eni_quota
 
@@ -217,11 +221,19 @@ def audit_region(
 
     # A managed policy attached to many roles (AWSLambdaVPCAccessExecutionRole) is read once.
     policies = PolicyCache()
+    # The call budget: what is left of it after the reads so far, the quota read and each
+    # role's simulation and two policy lists goes to the policy documents; past it, a role's
+    # services are not judged (RTE004 skipped), never passed.
+    spent = calls + len(subnets_recorder.api_calls)
+    spent += sum(len(r.api_calls) for _, r in networks.values())
+    budget = CallBudget(
+        call_budget(len(groups), len(functions), len(roles)) - spent - 1 - 3 * len(roles)
+    )
 
     def read_role(role_arn: str) -> tuple[RolePermissions, CallRecorder]:
         recorder = CallRecorder()
         permissions = read_role_permissions(
-            recorder, iam, role_arn, region=region, policies=policies
+            recorder, iam, role_arn, region=region, policies=policies, budget=budget
         )
         return permissions, recorder
 
@@ -365,6 +377,11 @@ def _session_lock(session: Any) -> threading.Lock:
         if lock is None:
             lock = _LOCKS[session] = threading.Lock()
         return lock
+
+
+def call_budget(vpcs: int, functions: int, roles: int) -> int:
+    """The AWS calls an audit of one account and region may make (issue 12)."""
+    return 15 * vpcs + 3 * functions + 5 * roles + 10
 
 
 def _vpc_config(info: FunctionInfo) -> tuple[list[str], list[str]]:

@@ -30,8 +30,10 @@ from vpcprobe_collector.snapshot.model import NetworkInterface, VpcEndpoint, Vpc
 API = "ec2:DescribeVpcEndpoints"
 HTTPS = 443
 # AWS services answer on many public addresses that change; the public path is evaluated to
-# this one, which stands for them (it is in an AWS range and matched only by broad routes).
-REPRESENTATIVE_PUBLIC_ADDRESS = "52.94.0.10"
+# this one, which stands for them. It is a documentation address (RFC 5737), outside every
+# AWS-managed prefix list, so only broad routes (0.0.0.0/0) match it: a gateway endpoint's
+# prefix-list route for another service (DynamoDB's 52.94.0.0/22) never does.
+REPRESENTATIVE_PUBLIC_ADDRESS = "203.0.113.10"
 
 
 def regional_service_name(region: str, service: str) -> str:
@@ -233,10 +235,21 @@ def _via_public(
         index=index,
     )
     endpoint_hop = next((h for h in result.hops if h.kind is HopKind.VPC_ENDPOINT), None)
+    own = gateway.vpc_endpoint_id if gateway is not None else None
     via: Literal["gateway_endpoint", "public"]
-    if endpoint_hop is not None:
+    if endpoint_hop is not None and endpoint_hop.component_id == own:
         via, endpoint_id = "gateway_endpoint", endpoint_hop.component_id
         how = f"through gateway endpoint {endpoint_id}"
+    elif endpoint_hop is not None:
+        # The address is routed to another service's gateway endpoint: that endpoint does not
+        # carry this service's traffic, so the path says nothing about the service.
+        via, endpoint_id = "public", None
+        how = f"over its public addresses (evaluated to {address})"
+        result = result.model_copy(update={"verdict": Verdict.UNKNOWN, "decided_by": endpoint_hop})
+        result.notes.append(
+            f"{address} is routed to gateway endpoint {endpoint_hop.component_id}, which "
+            f"serves another service, not {service_name}."
+        )
     else:
         via, endpoint_id = "public", None
         how = f"over its public addresses (evaluated to {address})"

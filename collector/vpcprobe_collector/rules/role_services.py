@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator, Iterable
 
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
+from vpcprobe_collector.paths.hops import gateway_endpoint
 from vpcprobe_collector.paths.model import HopKind, ServiceSubnetAccess, Verdict
 from vpcprobe_collector.rules import remedies
 from vpcprobe_collector.rules.context import (
@@ -15,8 +16,8 @@ from vpcprobe_collector.rules.context import (
     RuleContext,
 )
 from vpcprobe_collector.rules.routing import SubnetRule, default_route, usable_nat
-from vpcprobe_collector.snapshot.model import RouteTable
-from vpcprobe_collector.snapshot.readers.iam_reader import EVERY_SERVICE
+from vpcprobe_collector.snapshot.model import RouteTable, VpcEndpoint
+from vpcprobe_collector.snapshot.readers.iam_reader import BUDGET_SPENT, EVERY_SERVICE
 
 POLICY_READS = (
     "iam:ListAttachedRolePolicies",
@@ -29,7 +30,6 @@ POLICY_READS = (
 # on. A prefix not listed is not judged (said so): vpcprobe does not guess endpoint names.
 ENDPOINT_SERVICES: dict[str, tuple[str, ...]] = {
     "athena": ("athena",),
-    "bedrock": ("bedrock-runtime",),
     "cloudformation": ("cloudformation",),
     "cloudwatch": ("monitoring",),
     "codebuild": ("codebuild",),
@@ -55,6 +55,11 @@ ENDPOINT_SERVICES: dict[str, tuple[str, ...]] = {
     "states": ("states",),
     "sts": ("sts",),
     "xray": ("xray",),
+}
+# Services whose API answers on several endpoints, chosen by the action: the policy's prefix
+# alone does not say which one the code needs, so they are not judged (said so).
+SEVERAL_ENDPOINTS: dict[str, tuple[str, ...]] = {
+    "bedrock": ("bedrock", "bedrock-runtime", "bedrock-agent", "bedrock-agent-runtime"),
 }
 # S3 and DynamoDB have gateway endpoints (free, on the route table); the rest interface ones.
 GATEWAY_SERVICES = frozenset({"s3", "dynamodb"})
@@ -99,10 +104,14 @@ class RoleServiceUnreachable(SubnetRule):
     limits = (
         "The role's identity policies are read, not the code: a service the role allows but "
         "the code never calls is still named. What Lambda itself does with the role (creating "
-        "network interfaces, writing the function's own logs) does not count. A Deny takes a "
+        "network interfaces, writing the function's own logs, mounting EFS, sending active-tracing "
+        "segments) does not count; a service allowed only the actions an event source mapping "
+        "uses (Lambda polls it from outside the VPC) is named at low. A Deny takes a "
         "service away only when it covers all of it unconditionally. Services whose endpoint "
-        "name vpcprobe does not know are listed as not judged. Subnets with a default route "
-        "are judged by RTE001, RTE002 and NAT001."
+        "name vpcprobe does not know, or that answer on several endpoints by action (bedrock), "
+        "are listed as not judged, and so are roles whose policies did not fit an audit's "
+        "call budget. With the VPC's endpoints unread, nothing is judged. Subnets with a "
+        "default route are judged by RTE001, RTE002 and NAT001."
     )
 
     def per_table(
@@ -119,12 +128,24 @@ class RoleServiceUnreachable(SubnetRule):
         perms = ctx.snapshot.role_permissions
         function = ctx.snapshot.function.name if ctx.snapshot.function else "the function"
         if perms is None or perms.services is None:
+            spent = next((r for r in ctx.snapshot.skipped if r.error_code == BUDGET_SPENT), None)
             reason = (
-                ctx.skipped_reason(*POLICY_READS) or "the execution role's policies were not read"
+                (spent.message if spent else None)
+                or ctx.skipped_reason(*POLICY_READS)
+                or "the execution role's policies were not read"
             )
             yield self.skipped(reason, resources=refs, subnet_id=sub)
             return
         role = perms.role_arn
+        if (unread := ctx.skipped_reason(EC2_ENDPOINTS)) is not None:
+            # Whether an endpoint exists is what every verdict here turns on.
+            yield self.skipped(
+                f"VPC endpoints could not be read ({unread}), so whether {function}'s role's "
+                "services have an endpoint is unknown",
+                resources=[role, *refs],
+                subnet_id=sub,
+            )
+            return
         if not perms.services:
             yield self.passed(
                 f"Role {role} lets {function}'s code call no AWS service (beyond what Lambda "
@@ -138,17 +159,41 @@ class RoleServiceUnreachable(SubnetRule):
             return
         reached: list[str] = []
         unknown: list[str] = []
+        several: list[str] = []
+        polled = set(perms.event_source_services)
         for prefix in perms.services:
+            if prefix in SEVERAL_ENDPOINTS:
+                several.append(prefix)
+                continue
             names = ENDPOINT_SERVICES.get(prefix)
             if names is None:
                 unknown.append(prefix)
                 continue
             for endpoint_service in names:
                 outcome = yield from self._judge(
-                    ctx, function, role, where, refs, subnets, table, sub, prefix, endpoint_service
+                    ctx,
+                    function,
+                    role,
+                    where,
+                    refs,
+                    subnets,
+                    table,
+                    sub,
+                    prefix,
+                    endpoint_service,
+                    polled=prefix in polled,
                 )
                 if outcome:
                     reached.append(outcome)
+        for prefix in several:
+            yield self.skipped(
+                f"role {role} may call {prefix}, whose API answers on several endpoints "
+                f"({', '.join(SEVERAL_ENDPOINTS[prefix])}) by action, and {where} has no route "
+                "to the internet",
+                resources=[role, *refs],
+                subnet_id=sub,
+                key=(prefix,),
+            )
         if unknown:
             yield self.skipped(
                 f"role {role} may call {', '.join(unknown)}, for which vpcprobe knows no VPC "
@@ -177,6 +222,8 @@ class RoleServiceUnreachable(SubnetRule):
         sub: str | None,
         prefix: str,
         endpoint_service: str,
+        *,
+        polled: bool = False,
     ) -> Generator[Finding, None, str | None]:
         """One service from the subnets of one route table; returns "svc via …" when reached."""
         access = ctx.service(endpoint_service)
@@ -226,12 +273,28 @@ class RoleServiceUnreachable(SubnetRule):
                     remedies.add_gateway_endpoint_route_table(elsewhere, table.route_table_id)
                 ],
             )
+        elif blocked.via == "public" and (waiting := self._not_available(ctx, name)):
+            why = f"its endpoint {waiting.vpc_endpoint_id} is {waiting.state}, not available"
+            fix = Remediation(
+                text=(
+                    f"Wait for {waiting.vpc_endpoint_id} to become available (or accept it if "
+                    f"it is pendingAcceptance), or route 0.0.0.0/0 from {table.route_table_id} "
+                    "to a NAT gateway."
+                ),
+                commands=[self._nat_route(ctx, table)],
+            )
         elif blocked.via == "public":
             why = f"the VPC has no endpoint for {name}"
             fix = self._create(ctx, vpc_id, name, gateway, table, subnets)
         else:
             why = hop.detail.rstrip(".") if hop else blocked.detail.rstrip(".")
             fix = self._create(ctx, vpc_id, name, gateway, table, subnets)
+        if polled:
+            why += (
+                f"; the role allows only the {prefix} actions an event source mapping uses, "
+                "which Lambda polls from outside the VPC, so this matters only if the code "
+                f"calls {prefix} itself"
+            )
         yield self.fail(
             f"Function {function}'s role {role} may call {prefix}, but {where} has no route "
             f"to the internet and {why}.",
@@ -251,10 +314,28 @@ class RoleServiceUnreachable(SubnetRule):
                 ),
             ],
             remediation=fix,
+            severity=Severity.LOW if polled else None,
             subnet_id=sub,
             key=(prefix, endpoint_service),
         )
         return None
+
+    @staticmethod
+    def _not_available(ctx: RuleContext, service_name: str) -> VpcEndpoint | None:
+        """An endpoint of the service in the VPC that exists but is not available (pending,
+        pendingAcceptance, deleting, rejected, failed...); a deleted one does not count."""
+        vpc_id = ctx.vpc_id
+        return next(
+            (
+                e
+                for e in sorted(ctx.snapshot.vpc_endpoints, key=lambda e: e.vpc_endpoint_id)
+                if e.service_name == service_name
+                and (vpc_id is None or e.vpc_id == vpc_id)
+                and not gateway_endpoint.usable(e)
+                and (e.state or "").lower() != "deleted"  # gone: as if it never existed
+            ),
+            None,
+        )
 
     def _create(
         self,

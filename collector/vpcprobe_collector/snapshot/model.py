@@ -307,6 +307,9 @@ class RolePermissions(_Fact):
     # of, beyond what Lambda itself does with the role; "*" for every service. None: the
     # policies were not read (a snapshot from before this field, or the reads failed).
     services: list[str] | None = None
+    # Those of `services` for which the policies allow only what an event source mapping
+    # uses (sqs:ReceiveMessage, dynamodb:GetRecords...): Lambda polls them, maybe not the code.
+    event_source_services: list[str] = Field(default_factory=list)
 
 
 class EniQuota(_Fact):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.collector.paths.builder import FN_A, FN_B, FN_SG, NAT, T, healthy, route, sg_rule, table
-from vpcprobe_collector.paths.endpoints import service_access
+from vpcprobe_collector.paths.endpoints import REPRESENTATIVE_PUBLIC_ADDRESS, service_access
 from vpcprobe_collector.paths.model import HopKind, Verdict
 from vpcprobe_collector.snapshot.model import (
     NetworkInterface,
@@ -93,7 +93,7 @@ def test_interface_endpoint_with_private_dns_off_falls_back_to_the_public_path()
     assert access.decided_by is not None
     assert (access.decided_by.component_id, access.decided_by.rule) == (
         "rtb-0priv",
-        "no route to 52.94.0.10",
+        f"no route to {REPRESENTATIVE_PUBLIC_ADDRESS}",
     )
     assert access.subnets[0].via == "public"
 

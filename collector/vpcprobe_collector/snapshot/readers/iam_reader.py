@@ -50,6 +50,43 @@ LAMBDA_OWN_ACTIONS = frozenset(
         # Permissions that authorise something else and are no API call of their own.
         "iam:PassRole",
         "rds-db:connect",
+        # EFS access points: the mount is authorised by IAM, made by Lambda's file system
+        # client over NFS (2049), no HTTPS API call.
+        "elasticfilesystem:ClientMount",
+        "elasticfilesystem:ClientWrite",
+        "elasticfilesystem:ClientRootAccess",
+        # Active tracing: Lambda sends the function's trace segments, not the code.
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+    )
+)
+# The permissions an event source mapping needs (AWSLambdaSQSQueueExecutionRole,
+# AWSLambdaDynamoDBExecutionRole, AWSLambdaKinesisExecutionRole, AWSLambdaMSKExecutionRole):
+# Lambda's pollers use them from outside the VPC. A service allowed only these is not one
+# the code is known to call.
+EVENT_SOURCE_ACTIONS = frozenset(
+    a.lower()
+    for a in (
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:ChangeMessageVisibility",
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+        "dynamodb:ListStreams",
+        "kinesis:DescribeStream",
+        "kinesis:DescribeStreamSummary",
+        "kinesis:GetRecords",
+        "kinesis:GetShardIterator",
+        "kinesis:ListShards",
+        "kinesis:ListStreams",
+        "kinesis:SubscribeToShard",
+        "kafka:DescribeCluster",
+        "kafka:DescribeClusterV2",
+        "kafka:GetBootstrapBrokers",
+        "ec2:DescribeVpcs",
+        "ec2:DescribeSecurityGroups",
     )
 )
 EVERY_SERVICE = "*"
@@ -72,6 +109,26 @@ class PolicyCache:
             self._documents[arn] = document
 
 
+BUDGET_SPENT = "CallBudgetSpent"
+
+
+class CallBudget:
+    """The policy-document reads an audit may still make (shared by its roles): past it, a
+    role's policies are not read, and what depends on them is not judged."""
+
+    def __init__(self, calls: int) -> None:
+        self.limit = max(calls, 0)
+        self._left = self.limit
+        self._lock = threading.Lock()
+
+    def take(self, calls: int) -> bool:
+        with self._lock:
+            if self._left < calls:
+                return False
+            self._left -= calls
+            return True
+
+
 def read_role_permissions(
     recorder: CallRecorder,
     iam: Any,
@@ -80,6 +137,7 @@ def read_role_permissions(
     *,
     region: str | None = None,
     policies: PolicyCache | None = None,
+    budget: CallBudget | None = None,
 ) -> RolePermissions:
     """iam:SimulatePrincipalPolicy when allowed, else the role's own policies evaluated here;
     the role's policies are read either way for the services the code may call."""
@@ -104,15 +162,16 @@ def read_role_permissions(
             ),
         )
         decisions = dict(results)
-        documents = _read_role_policies(recorder, iam, role_name(role_arn), policies)
+        documents = _read_role_policies(recorder, iam, role_name(role_arn), policies, budget)
         return RolePermissions(
             role_arn=role_arn,
             method="simulate",
             decisions={a: decisions.get(a, PermissionDecision.UNKNOWN) for a in actions},
             detail="iam:SimulatePrincipalPolicy (identity policies and permissions boundary)",
             services=None if documents is None else allowed_services(documents),
+            event_source_services=[] if documents is None else event_source_services(documents),
         )
-    documents = _read_role_policies(recorder, iam, role_name(role_arn), policies)
+    documents = _read_role_policies(recorder, iam, role_name(role_arn), policies, budget)
     if documents is None:
         return RolePermissions(
             role_arn=role_arn,
@@ -130,6 +189,7 @@ def read_role_permissions(
             a: evaluate_action(documents, a, resource=eni_arn(role_arn, region)) for a in actions
         },
         services=allowed_services(documents),
+        event_source_services=event_source_services(documents),
         detail=(
             f"simulation failed ({simulate_failure.code}); evaluated the role's "
             f"{len(documents)} attached and inline policies locally (a statement with a "
@@ -139,10 +199,32 @@ def read_role_permissions(
     )
 
 
+def _within(
+    recorder: CallRecorder, budget: CallBudget | None, api: str, calls: int, name: str
+) -> bool:
+    """Whether `calls` more reads fit the audit's budget; when not, a SkippedRead says so."""
+    if budget is None or budget.take(calls):
+        return True
+    recorder.skip(
+        ReadFailedError(
+            api,
+            BUDGET_SPENT,
+            f"the audit's budget of {budget.limit} policy reads was spent before role {name}'s "
+            "policies were all read",
+        )
+    )
+    return False
+
+
 def _read_role_policies(
-    recorder: CallRecorder, iam: Any, name: str, cache: PolicyCache | None = None
+    recorder: CallRecorder,
+    iam: Any,
+    name: str,
+    cache: PolicyCache | None = None,
+    budget: CallBudget | None = None,
 ) -> list[dict[str, Any]] | None:
-    """The role's policy documents: attached managed (default version) and inline."""
+    """The role's policy documents: attached managed (default version) and inline; None when
+    one could not be read (or the audit's call budget would be passed reading it)."""
     attached = recorder.items(
         iam,
         "list_attached_role_policies",
@@ -157,6 +239,11 @@ def _read_role_policies(
         return None
     arns = recorder.parse("iam:ListAttachedRolePolicies", attached, lambda p: str(p["PolicyArn"]))
     if len(arns) != len(attached):
+        return None
+    # The whole role's reads are taken from the budget at once, so that roles read in parallel
+    # are each read whole or not at all (never all of them half-read).
+    unread = [a for a in arns if not (cache and cache.get(a) is not None)]
+    if not _within(recorder, budget, "iam:GetPolicy", 2 * len(unread) + len(inline), name):
         return None
     documents: list[dict[str, Any]] = []
     for arn in arns:
@@ -363,3 +450,20 @@ def allowed_services(documents: Iterable[dict[str, Any]]) -> list[str]:
             return []
         allowed -= {_prefix(a) for a in denied}
     return sorted(allowed)
+
+
+def event_source_services(documents: Iterable[dict[str, Any]]) -> list[str]:
+    """The services (action prefixes) whose every allowed action is one an event source
+    mapping uses (EVENT_SOURCE_ACTIONS, beyond LAMBDA_OWN_ACTIONS): the managed policies
+    AWSLambdaSQSQueueExecutionRole and the like. A wildcard (`sqs:*`, `sqs:Get*`) or any
+    other action of the service counts as the code's own call."""
+    actions: dict[str, set[str]] = {}
+    for statement in _statements(documents):
+        if str(statement.get("Effect")).lower() != "allow" or "NotAction" in statement:
+            continue
+        for action in _as_list(statement.get("Action")):
+            lowered = action.strip().lower()
+            if lowered == "*" or lowered in LAMBDA_OWN_ACTIONS:
+                continue
+            actions.setdefault(_prefix(lowered), set()).add(lowered)
+    return sorted(prefix for prefix, allowed in actions.items() if allowed <= EVENT_SOURCE_ACTIONS)
