@@ -183,16 +183,16 @@ class Session(boto3.Session):  # type: ignore[misc]
         api = api_name(model)
         token = progress.waiting(api, endpoint)
         if context is not None:
-            context[_PROGRESS_TOKEN] = token  # the call's own: after-call gets it back
+            context[_PROGRESS_KEY] = token  # the call's own: after-call gets it back
         if self.on_call is not None:
             self.on_call(api, endpoint)
 
 
-_PROGRESS_TOKEN = "vpcprobe_progress_token"
+_PROGRESS_KEY = "vpcprobe_progress"
 
 
 def _call_ended(context: dict[str, Any] | None = None, **_kwargs: Any) -> None:
-    progress.finished(None if context is None else context.get(_PROGRESS_TOKEN))
+    progress.finished(None if context is None else context.get(_PROGRESS_KEY))
 
 
 def api_name(model: Any) -> str:
