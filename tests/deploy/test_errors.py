@@ -474,12 +474,25 @@ def test_a_layer_built_without_bytecode_is_cached_as_such(
 
     monkeypatch.setenv("VPCPROBE_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("COMPILE", raising=False)
-    monkeypatch.setattr(layer_build, "build_zip", lambda archive, *_a, **_k: (1, 1, 1))
+    compiles: list[bool] = []
+
+    def build_zip(archive: Path, *_a: Any, compile_pyc: bool, **_k: Any) -> tuple[int, int, int]:
+        compiles.append(compile_pyc)
+        return 1, 1, 1
+
+    monkeypatch.setattr(layer_build, "build_zip", build_zip)
     said: list[str] = []
     monkeypatch.setattr(layer_build, "find_interpreter", lambda _python: None)
     without = layer_build.cached_layer("arm64", "3.13", said.append)
     assert without.parent.name.endswith("-nopyc")
-    assert any("ships sources only" in line for line in said), said
+    # One line, naming what to install to get bytecode (the build itself says nothing more).
+    notes = [line for line in said if "ships sources only" in line]
+    assert notes == [
+        "no python3.13 here, so the probe layer ships sources only (each cold start compiles "
+        "them): install Python 3.13 with python3.13 on PATH (e.g. `uv python install 3.13` or "
+        "your OS's python3.13 package) to ship bytecode, or COMPILE=0 to ship sources on purpose"
+    ]
+    assert compiles == [False]
     monkeypatch.setattr(layer_build, "find_interpreter", lambda _python: "/usr/bin/python3")
     compiled = layer_build.cached_layer("arm64", "3.13", said.append)
     assert not compiled.parent.name.endswith("-nopyc")
