@@ -166,6 +166,8 @@ def test_no_layer_zip_builds_one_from_the_installation_once(
         return 1, 1, 1
 
     monkeypatch.setattr(layer_build, "build_zip", build_zip)
+    # A python3.13 to compile with (this machine may have none: then sources only, with a note)
+    monkeypatch.setattr(layer_build, "find_interpreter", lambda _python: "/usr/bin/python3")
 
     first = vpcprobe("deploy", "--like", SUSPECT)
     again = vpcprobe("deploy", "--like", SUSPECT)
