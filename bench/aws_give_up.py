@@ -1,6 +1,7 @@
 """How long `vpcprobe` waits for an AWS endpoint that accepts connections and never answers.
 
-Runs the installed `vpcprobe snapshot` (fresh processes, wall-clock seconds) against a
+Runs the installed `vpcprobe snapshot`, `diagnose` (with its probe lookup, no `--no-probe`)
+and `audit` (fresh processes, wall-clock seconds) against a
 loopback listener that reads each request and never answers: with default settings (goal:
 gives up within 60 s, exit 3, naming the endpoint) and with `AWS_MAX_ATTEMPTS=1
 --cli-read-timeout 5` (goal: within 15 s).
@@ -29,10 +30,19 @@ CASES = (
 )  # fmt: skip
 
 
+COMMANDS = (
+    ("snapshot", ["snapshot", "orders-api"]),
+    ("diagnose", ["diagnose", "orders-api", "--target", "10.0.0.1:80"]),
+    ("audit", ["audit"]),
+)
+
+
 def main() -> int:
     vpcprobe = str(Path(sys.executable).parent / "vpcprobe")
     figures = []
-    for name, extra_env, options, goal in CASES:
+    for (name, extra_env, options, goal), (command, words) in (
+        (case, command) for command in COMMANDS for case in CASES
+    ):
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(
             AWS_ACCESS_KEY_ID="bench",
@@ -47,7 +57,7 @@ def main() -> int:
             env["AWS_ENDPOINT_URL"] = endpoint.url
             started = time.monotonic()
             done = subprocess.run(
-                [vpcprobe, "snapshot", "orders-api", *options],
+                [vpcprobe, *words, *options],
                 env=env, capture_output=True, text=True, check=False, timeout=600,
             )  # fmt: skip
             took = time.monotonic() - started
@@ -55,7 +65,7 @@ def main() -> int:
         named = endpoint.url in done.stderr and done.returncode == 3
         figures.append(
             Figure(
-                f"give-up time, {name}",
+                f"give-up time, {command}, {name}",
                 round(took, 1),
                 "s",
                 goal=f"<= {goal:g} s, exit 3 naming the endpoint",

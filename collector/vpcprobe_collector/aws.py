@@ -177,15 +177,22 @@ class Session(boto3.Session):  # type: ignore[misc]
             )
         return mode, attempts
 
-    def _before_call(self, endpoint: str, model: Any, **_kwargs: Any) -> None:
+    def _before_call(
+        self, endpoint: str, model: Any, context: dict[str, Any] | None = None, **_kwargs: Any
+    ) -> None:
         api = api_name(model)
-        progress.waiting(api, endpoint)
+        token = progress.waiting(api, endpoint)
+        if context is not None:
+            context[_PROGRESS_KEY] = token  # the call's own: after-call gets it back
         if self.on_call is not None:
             self.on_call(api, endpoint)
 
 
-def _call_ended(**_kwargs: Any) -> None:
-    progress.finished()
+_PROGRESS_KEY = "vpcprobe_progress"
+
+
+def _call_ended(context: dict[str, Any] | None = None, **_kwargs: Any) -> None:
+    progress.finished(None if context is None else context.get(_PROGRESS_KEY))
 
 
 def api_name(model: Any) -> str:

@@ -184,16 +184,36 @@ def check_output_paths(args: argparse.Namespace) -> None:
 
 
 def check_writable(path: Path, option: str) -> None:
-    """Bad input unless `path` can be created or overwritten (nothing is written here)."""
+    """Bad input unless `path` can be created or overwritten (nothing is written to it).
+
+    Tried, not guessed: `os.access` says yes to root for a read-only file system or /proc.
+    An existing file is opened for append (its content untouched); for a new one, a
+    temporary file is created in the folder and removed again."""
     if path.is_dir():
         raise BadInputError(f"{option} {path}: is a directory; name a file")
     folder = path.parent
     if not folder.is_dir():
         raise BadInputError(f"{option} {path}: directory {folder} does not exist")
-    if path.exists() and not os.access(path, os.W_OK):
-        raise BadInputError(f"{option} {path}: the file is not writable")
-    if not path.exists() and not os.access(folder, os.W_OK | os.X_OK):
-        raise BadInputError(f"{option} {path}: directory {folder} is not writable")
+    if path.exists():
+        try:
+            with path.open("ab"):
+                pass
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            raise BadInputError(f"{option} {path}: the file cannot be written ({reason})") from None
+        return
+    import tempfile  # not on `vpcprobe --help`'s path
+
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".vpcprobe-", suffix=".tmp", dir=folder)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise BadInputError(
+            f"{option} {path}: cannot create a file in directory {folder} ({reason})"
+        ) from None
+    os.close(handle)
+    with contextlib.suppress(OSError):
+        Path(probe).unlink()
 
 
 def _debug_logging(on: bool) -> contextlib.AbstractContextManager[object]:

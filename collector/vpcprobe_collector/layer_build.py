@@ -140,6 +140,16 @@ def find_interpreter(python: str) -> str | None:
     return candidate if probe.stdout.strip() == python else None
 
 
+def no_bytecode_note(python: str, opt_out: str = "COMPILE=0") -> str:
+    """The one line said when no interpreter of the target Python is here to compile with."""
+    return (
+        f"no python{python} here, so the probe layer ships sources only (each cold start "
+        f"compiles them): install Python {python} with python{python} on PATH (e.g. "
+        f"`uv python install {python}` or your OS's python{python} package) to ship bytecode, "
+        f"or {opt_out} to ship sources on purpose"
+    )
+
+
 def compile_bytecode(site: Path, python: str) -> None:
     """Precompile for the target Python (Lambda's /opt is read-only: no .pyc written there).
 
@@ -180,11 +190,7 @@ def build_tree(
     if compile_pyc and (strict or find_interpreter(python) is not None):
         compile_bytecode(site, python)
     elif compile_pyc:
-        print(
-            f"vpcprobe: note: no python{python} here to compile bytecode with: the layer ships "
-            "sources only (each cold start compiles them); install it or pass --no-compile",
-            file=sys.stderr,
-        )
+        print(f"vpcprobe: note: {no_bytecode_note(python, 'pass --no-compile')}", file=sys.stderr)
     if WRAPPER.is_file():
         shutil.copyfile(WRAPPER, root / WRAPPER.name)
         (root / WRAPPER.name).chmod(0o755)
@@ -286,8 +292,8 @@ def cached_layer(arch: str, python: str, say: Say = lambda _message: None) -> Pa
         return archive
     say(f"building the probe layer for python{python} {arch} into {archive} (downloads wheels)")
     if compile_pyc and not compiled:
-        say(f"no python{python} here: the layer ships sources only (no bytecode)")
-    build_zip(archive, arch, python, compile_pyc=compile_pyc)
+        say(no_bytecode_note(python))
+    build_zip(archive, arch, python, compile_pyc=compiled)  # the note is said once, here
     return archive
 
 

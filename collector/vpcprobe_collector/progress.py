@@ -44,23 +44,28 @@ class Line:
         self._stream = stream
         self._color = color
         self._lock = threading.RLock()
-        self._calls: list[str] = []  # the calls in flight, oldest first
+        self._calls: dict[int, str] = {}  # the calls in flight by token, oldest first
+        self._next_token = 0
         self._status = ""
         self._shown = ""
         self._held = 0
         self._frame = 0
 
-    def waiting(self, api: str, endpoint: str) -> None:
-        """A call starts: the line names it and its endpoint."""
+    def waiting(self, api: str, endpoint: str) -> int:
+        """A call starts: the line names it and its endpoint. Returns the call's token."""
         with self._lock:
-            self._calls.append(f"waiting for {api} ({endpoint})…")
+            self._next_token += 1
+            self._calls[self._next_token] = f"waiting for {api} ({endpoint})…"
             self._draw()
+            return self._next_token
 
-    def finished(self) -> None:
-        """A call ended (answered or failed): the line names the next one still waited for."""
+    def finished(self, token: int | None) -> None:
+        """The call `waiting` gave `token` ended (answered or failed): the line names the
+        newest call still waited for. An unknown token (a call started before the line was
+        up) removes nothing."""
         with self._lock:
-            if self._calls:
-                self._calls.pop(0)
+            if token is not None:
+                self._calls.pop(token, None)
             self._draw()
 
     def status(self, message: str) -> None:
@@ -89,7 +94,7 @@ class Line:
     def _draw(self) -> None:
         if self._held:
             return
-        self._write(self._calls[-1] if self._calls else self._status)
+        self._write(next(reversed(self._calls.values())) if self._calls else self._status)
 
     def _write(self, text: str) -> None:
         text = text[: max(10, self._columns() - 3)]
@@ -141,16 +146,18 @@ class _Wiping:
 _current: Line | None = None
 
 
-def waiting(api: str, endpoint: str) -> None:
-    """A call starts (aws.Session's hook); nothing unless a line is up."""
+def waiting(api: str, endpoint: str) -> int | None:
+    """A call starts (aws.Session's hook); nothing unless a line is up. Returns the token
+    `finished` takes."""
     if _current is not None:
-        _current.waiting(api, endpoint)
+        return _current.waiting(api, endpoint)
+    return None
 
 
-def finished() -> None:
-    """A call ended (aws.Session's hook)."""
+def finished(token: int | None) -> None:
+    """The call `waiting` gave `token` ended (aws.Session's hook)."""
     if _current is not None:
-        _current.finished()
+        _current.finished(token)
 
 
 def status(message: str) -> None:

@@ -52,6 +52,13 @@ class _CurrentStdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def stream(self, value: Any) -> None:
         self._pinned = value
 
+    def format(self, record: logging.LogRecord) -> str:
+        # A lone surrogate (from an event or a DNS answer) is no UTF-8: written escaped.
+        return super().format(record).encode("utf-8", "backslashreplace").decode("utf-8")
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        """A line that cannot be written is dropped: never a traceback from the probe."""
+
 
 @lru_cache(maxsize=1)
 def logger() -> Any:

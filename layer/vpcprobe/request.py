@@ -77,6 +77,10 @@ def _bool(value: Any) -> bool:
 def _text(value: Any, most: int | None = None) -> str:
     if type(value) is not str or (most is not None and len(value) > most):
         raise _NotPlain
+    try:
+        value.encode()  # a lone surrogate is no UTF-8 text: the contract says so
+    except UnicodeEncodeError:
+        raise _NotPlain from None
     return value
 
 
@@ -117,7 +121,11 @@ def _aws(value: Any) -> AwsRequest:
 
 
 def _timeout(value: Any) -> float:
-    if type(value) not in (int, float) or not math.isfinite(value):
+    try:
+        finite = type(value) in (int, float) and math.isfinite(value)
+    except OverflowError:  # an int too large for a float (10**400)
+        raise _NotPlain from None
+    if not finite:
         raise _NotPlain
     if not 0 < value <= MAX_TIMEOUT_S:
         raise _NotPlain
@@ -160,9 +168,11 @@ def read_plain(event: Any) -> ProbeRequest | None:
             fields["aws"] = _aws(event["aws"])
         if "timeout_s" in event:
             fields["timeout_s"] = _timeout(event["timeout_s"])
-    except _NotPlain:
+        return ProbeRequest(**fields)
+    except (_NotPlain, ValueError, TypeError, OverflowError):
+        # _NotPlain: a check above. The rest: a check that raised on a value nobody thought
+        # of; never an error of the plain reader's own, the contract decides.
         return None
-    return ProbeRequest(**fields)
 
 
 def _by_contract(event: Any) -> tuple[ProbeRequest | None, list[ProbeError]]:

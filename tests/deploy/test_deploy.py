@@ -17,6 +17,7 @@ from tests.deploy.conftest import SUSPECT, Suspect, code_zip, write_layer_zip
 from vpcprobe_collector.commands import deploy as deploy_command
 from vpcprobe_collector.deploy import find_probe_function
 from vpcprobe_collector.deploy.names import function_name_from, probe_function_name
+from vpcprobe_collector.errors import AwsAccessError
 
 pytestmark = pytest.mark.moto
 
@@ -370,6 +371,19 @@ def test_find_probe_function_without_a_probe_or_permission_is_none(
     session.events.register("before-call.lambda.GetFunction", denied)
     session.events.register("before-call.lambda.ListFunctions", denied)
     assert find_probe_function(session, SUSPECT) is None
+
+
+def test_find_probe_function_throttled_is_an_error_not_no_probe(suspect: Suspect) -> None:
+    """Only "not found" and "denied" mean no probe; throttling is no answer about it."""
+    session = suspect.server.session()
+
+    def throttled(**_: Any) -> Any:
+        body = {"Error": {"Code": "TooManyRequestsException", "Message": "slow down"}}
+        return AWSResponse("http://127.0.0.1/", 429, {}, None), body
+
+    session.events.register("before-call.lambda.GetFunction", throttled)
+    with pytest.raises(AwsAccessError, match="lambda:GetFunction failed: TooManyRequests"):
+        find_probe_function(session, SUSPECT)
 
 
 def test_a_same_named_function_the_user_owns_is_never_touched(

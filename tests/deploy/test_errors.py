@@ -166,6 +166,8 @@ def test_no_layer_zip_builds_one_from_the_installation_once(
         return 1, 1, 1
 
     monkeypatch.setattr(layer_build, "build_zip", build_zip)
+    # A python3.13 to compile with (this machine may have none: then sources only, with a note)
+    monkeypatch.setattr(layer_build, "find_interpreter", lambda _python: "/usr/bin/python3")
 
     first = vpcprobe("deploy", "--like", SUSPECT)
     again = vpcprobe("deploy", "--like", SUSPECT)
@@ -175,6 +177,49 @@ def test_no_layer_zip_builds_one_from_the_installation_once(
     (cached,) = (tmp_path / "cache" / "layers").glob("*/vpcprobe-layer-python3.13-arm64.zip")
     assert f"building the probe layer for python3.13 arm64 into {cached}" in first.err
     assert f"using the cached probe layer {cached}" in again.err
+
+
+def test_a_stale_dist_zip_is_skipped_with_a_note_and_a_current_one_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """./dist from an older checkout would otherwise ship an old probe without a word."""
+    import zipfile
+
+    import vpcprobe
+    from vpcprobe_collector import layer_build
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(layer_publish, "_source_root", lambda: tmp_path / "elsewhere")
+    monkeypatch.setenv("VPCPROBE_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "dist").mkdir()
+    stale = tmp_path / "dist" / "vpcprobe-layer-python3.13-arm64.zip"
+    fresh_zip = write_layer_zip(tmp_path / "fresh.zip")
+    with zipfile.ZipFile(fresh_zip) as fresh, zipfile.ZipFile(stale, "w") as archive:
+        for entry in fresh.infolist():  # the same layer, an older version
+            old = entry.filename == "python/vpcprobe/__init__.py"
+            archive.writestr(entry, '__version__ = "0.0.1"\n' if old else fresh.read(entry))
+    built: list[Path] = []
+
+    def build_zip(archive: Path, arch: str, python: str, **_: Any) -> tuple[int, int, int]:
+        built.append(archive)
+        archive.parent.mkdir(parents=True, exist_ok=True)
+        write_layer_zip(archive)
+        return 1, 1, 1
+
+    monkeypatch.setattr(layer_build, "build_zip", build_zip)
+    heard: list[str] = []
+    layer = layer_publish.locate_layer_zip("3.13", "arm64", progress=heard.append)
+    assert layer.path != stale and built == [layer.path]
+    assert heard[0] == (
+        f"skipping the stale probe layer {stale}: it holds vpcprobe 0.0.1, "
+        f"this is vpcprobe {vpcprobe.__version__}"
+    )
+
+    current = tmp_path / "dist" / "vpcprobe-layer-python3.12-x86_64.zip"
+    write_layer_zip(current)  # holds the installed version (0.1.0)
+    heard.clear()
+    assert layer_publish.locate_layer_zip("3.12", "x86_64", progress=heard.append).path == current
+    assert heard == [f"using the probe layer {current}"]
 
 
 def test_missing_layer_zip_file(suspect: Suspect, vpcprobe: Any, tmp_path: Path) -> None:
@@ -431,12 +476,25 @@ def test_a_layer_built_without_bytecode_is_cached_as_such(
 
     monkeypatch.setenv("VPCPROBE_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("COMPILE", raising=False)
-    monkeypatch.setattr(layer_build, "build_zip", lambda archive, *_a, **_k: (1, 1, 1))
+    compiles: list[bool] = []
+
+    def build_zip(archive: Path, *_a: Any, compile_pyc: bool, **_k: Any) -> tuple[int, int, int]:
+        compiles.append(compile_pyc)
+        return 1, 1, 1
+
+    monkeypatch.setattr(layer_build, "build_zip", build_zip)
     said: list[str] = []
     monkeypatch.setattr(layer_build, "find_interpreter", lambda _python: None)
     without = layer_build.cached_layer("arm64", "3.13", said.append)
     assert without.parent.name.endswith("-nopyc")
-    assert any("ships sources only" in line for line in said), said
+    # One line, naming what to install to get bytecode (the build itself says nothing more).
+    notes = [line for line in said if "ships sources only" in line]
+    assert notes == [
+        "no python3.13 here, so the probe layer ships sources only (each cold start compiles "
+        "them): install Python 3.13 with python3.13 on PATH (e.g. `uv python install 3.13` or "
+        "your OS's python3.13 package) to ship bytecode, or COMPILE=0 to ship sources on purpose"
+    ]
+    assert compiles == [False]
     monkeypatch.setattr(layer_build, "find_interpreter", lambda _python: "/usr/bin/python3")
     compiled = layer_build.cached_layer("arm64", "3.13", said.append)
     assert not compiled.parent.name.endswith("-nopyc")

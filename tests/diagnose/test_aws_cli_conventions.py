@@ -283,3 +283,22 @@ def test_progress_hears_which_call_is_waited_for(
     session.on_call = lambda api, endpoint: heard.append((api, endpoint))
     client(session, "lambda").get_function(FunctionName=scenario.function_name)
     assert heard == [("lambda:GetFunction", moto_server.url)]
+
+
+def test_diagnose_gives_up_on_a_silent_endpoint_once_naming_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The probe lookup does not read an endpoint that never answers as "no probe deployed"
+    and wait out a second retry budget: three attempts in all (the default), exit 3."""
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
+    with odd_endpoint("silent") as endpoint:
+        code, out, err = run(
+            capsys, "diagnose", "orders-api", "--endpoint-url", endpoint.url,
+            "--target", "10.0.0.1:80", "--cli-read-timeout", "0.3",
+        )  # fmt: skip
+        seen = endpoint.requests
+    assert code == 3, err
+    assert out == ""
+    assert seen == 3
+    assert f"vpcprobe: error: {endpoint.url} sent no answer in time (lambda:" in err
+    assert err.count("\n") == 1, err

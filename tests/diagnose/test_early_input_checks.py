@@ -41,16 +41,21 @@ def judge(monkeypatch: pytest.MonkeyPatch) -> FakeJudge:
 
 
 @pytest.mark.parametrize("option", ["--output", "--bundle"])
-@pytest.mark.parametrize("where", ["missing-dir", "a-directory", "read-only-dir"])
+@pytest.mark.parametrize(
+    "where", ["missing-dir", "a-directory", "read-only-dir", "proc-dir", "proc-file"]
+)
 def test_an_unwritable_output_is_refused_before_any_aws_call(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, option: str, where: str
 ) -> None:
+    """proc-dir and proc-file hold for root too, whom os.access would have said yes to."""
     if where == "read-only-dir" and os.geteuid() == 0:
         pytest.skip("root writes into read-only directories")
     target = {
         "missing-dir": tmp_path / "no-such-dir" / "report.zip",
         "a-directory": tmp_path,
         "read-only-dir": tmp_path / "ro" / "report.zip",
+        "proc-dir": Path("/proc/x.zip"),
+        "proc-file": Path("/proc/version"),
     }[where]
     (tmp_path / "ro").mkdir()
     (tmp_path / "ro").chmod(0o555)

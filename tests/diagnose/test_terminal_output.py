@@ -4,6 +4,7 @@ with its stdout and stderr on pseudo-terminals (os.openpty) or pipes, against mo
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import pytest
 
 from tests.support import aws_scenarios
 from tests.support.moto_server import MotoServer
+from vpcprobe_collector import progress
 
 pytestmark = pytest.mark.moto
 
@@ -162,3 +164,40 @@ def test_the_line_stays_away_while_audit_draws_its_bars(
     assert seen.code in (0, 1, 4), seen.err
     assert b"functions judged" in seen.err  # the bars were drawn
     assert b"waiting for" not in seen.err
+
+
+def _shown(stream: io.StringIO) -> str:
+    """What the plain (no colour) progress line shows now: the text after the last \\r."""
+    return stream.getvalue().rsplit("\r", 1)[-1]
+
+
+def test_the_progress_line_drops_the_call_that_finished_not_the_oldest() -> None:
+    line = progress.Line(io.StringIO(), color=False)
+    stream = line._stream
+    assert isinstance(stream, io.StringIO)
+    slow = line.waiting("ec2:DescribeSubnets", "https://ec2.example")
+    quick = line.waiting("lambda:GetFunction", "https://lambda.example")
+    assert _shown(stream) == "- waiting for lambda:GetFunction (https://lambda.example)…"
+    line.finished(quick)  # the newer call answered; the older one is still waited for
+    assert _shown(stream) == "- waiting for ec2:DescribeSubnets (https://ec2.example)…"
+    line.finished(None)  # a call the line never heard start removes nothing
+    assert _shown(stream) == "- waiting for ec2:DescribeSubnets (https://ec2.example)…"
+    line.status("judging…")
+    line.finished(slow)
+    assert _shown(stream) == "- judging…"
+
+
+def test_a_call_hands_its_own_token_to_the_progress_line(
+    monkeypatch: pytest.MonkeyPatch, moto_server: MotoServer
+) -> None:
+    """Through the session's hooks: the call that ended is the one removed from the line."""
+    from vpcprobe_collector.aws import AwsOptions, client, make_session
+
+    stream = io.StringIO()
+    monkeypatch.setattr(progress, "_current", progress.Line(stream, color=False))
+    session = make_session(region="us-east-1", options=AwsOptions(endpoint_url=moto_server.url))
+    outer = progress.waiting("ec2:DescribeVpcs", "https://still.waiting")
+    client(session, "sts").get_caller_identity()
+    assert _shown(stream) == "- waiting for ec2:DescribeVpcs (https://still.waiting)…"
+    progress.finished(outer)
+    assert _shown(stream) == ""

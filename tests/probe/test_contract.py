@@ -99,13 +99,34 @@ hosts: st.SearchStrategy[Any] = st.sampled_from(
         "x\n",
         "1.2.3.4\n",
         "\u0661.\u0662.\u0663.\u0664",  # Arabic-Indic digits: no IPv4 address
+        "\ud800",  # a lone surrogate: a Python str, but no UTF-8 text
+        "db\udcff.example",
     ]
 )
 ports: st.SearchStrategy[Any] = st.sampled_from(
-    [0, 1, 80, 65535, 65536, -1, True, False, "6379", "x", 80.0, 80.5, None]
+    [0, 1, 80, 65535, 65536, -1, True, False, "6379", "x", 80.0, 80.5, None, 10**400]
 )
 numbers: st.SearchStrategy[Any] = st.sampled_from(
-    [0, 0.0, 0.001, 1, 2.5, 10, 10.0, 10.0001, -1, True, "1.5", "x", None, math.inf, math.nan]
+    [
+        0,
+        0.0,
+        0.001,
+        1,
+        2.5,
+        10,
+        10.0,
+        10.0001,
+        -1,
+        True,
+        "1.5",
+        "x",
+        None,
+        math.inf,
+        math.nan,
+        10**400,
+        -(10**400),
+        "1" + "0" * 400,
+    ]  # fmt: skip (the last three: no float holds them)
 )
 junk: st.SearchStrategy[Any] = st.sampled_from([None, 1, "x", [], {}, True, 1.5])
 target_strings: st.SearchStrategy[Any] = st.builds(
@@ -118,7 +139,7 @@ target_dicts: st.SearchStrategy[Any] = st.fixed_dictionaries(
     optional={
         "host": hosts | junk,
         "port": ports,
-        "label": st.sampled_from([None, "", "api", "x" * 64, "x" * 65, 5]),
+        "label": st.sampled_from([None, "", "api", "x" * 64, "x" * 65, 5, "\ud800", "a\udfff"]),
         "extra": junk,
     },
 )
@@ -145,7 +166,9 @@ events: st.SearchStrategy[Any] = st.fixed_dictionaries(
             optional={
                 "logs": st.sampled_from([True, False, "maybe", 0]),
                 "sts": st.sampled_from([True, False, None]),
-                "log_group": st.sampled_from([None, "/aws/lambda/x", "g" * 513, 3]),
+                "log_group": st.sampled_from(
+                    [None, "/aws/lambda/x", "g" * 513, 3, "/aws/lambda/\udcff"]
+                ),
                 "region": junk,
             },
         )
@@ -184,7 +207,7 @@ one_odd_value: dict[str, st.SearchStrategy[Any]] = {
             [
                 {"host": "db", "port": p, "label": label}
                 for p in (0, 1, 65535, 65536, True, "80", 80.0, None)
-                for label in (None, "x" * 64, "x" * 65)
+                for label in (None, "x" * 64, "x" * 65, "\ud800")
             ]
         )
         | target_strings
@@ -196,7 +219,14 @@ one_odd_value: dict[str, st.SearchStrategy[Any]] = {
     "dns_transports": st.sampled_from([[], ["udp"] * 2, ["udp"] * 3, ["system"], "udp"]),
     "default_names": st.sampled_from([0, 1, "true", None]),
     "aws": st.sampled_from(
-        [{"log_group": "g" * 512}, {"log_group": "g" * 513}, {"logs": 1}, {"region": "x"}, []]
+        [
+            {"log_group": "g" * 512},
+            {"log_group": "g" * 513},
+            {"log_group": "/aws/lambda/\udcff"},
+            {"logs": 1},
+            {"region": "x"},
+            [],
+        ]
     ),
     "timeout_s": numbers,
 }
@@ -324,14 +354,33 @@ def test_a_probe_report_is_the_contracts_json(monkeypatch: pytest.MonkeyPatch) -
         {"targets": ["db:0"], "timeout_s": True},
         {"vpcprobe": 7},
         {"targets": [{"host": "db", "port": 80, "extra": 1}]},
+        {"targets": [{"host": "127.0.0.1", "port": 9, "label": "\ud800"}]},
+        {"aws": {"log_group": "/aws/lambda/\udcff"}},
+        json.loads('{"timeout_s": 1' + "0" * 400 + "}"),
     ],
-)
-def test_an_invalid_request_report_is_the_contracts_json(event: Any) -> None:
+    ids=["bool-timeout", "not-a-dict", "extra-field", "surrogate-label", "surrogate-group",
+         "huge-timeout"],
+)  # fmt: skip
+def test_an_invalid_request_report_is_the_contracts_json(
+    event: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     report = handler(event, Context(10_000))
     parsed = assert_contract_round_trip(report)
     assert parsed.status == "invalid_request"
     _, expected = contract_parse(event)
     assert [(e.location, e.message) for e in parsed.errors] == expected
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_the_probes_log_never_prints_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    """A value no UTF-8 stream can write (a lone surrogate) is logged escaped, not dropped
+    with a "--- Logging error ---" traceback on stderr."""
+    from vpcprobe.handler import log_step
+
+    log_step("tcp", facts.TcpResult(label="\ud800", host="h\udcff", port=1))
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and "Logging error" not in captured.err
+    assert "\\ud800" in captured.out or "\\\\ud800" in captured.out, captured.out
 
 
 def test_a_deadline_cut_report_is_the_contracts_json(monkeypatch: pytest.MonkeyPatch) -> None:

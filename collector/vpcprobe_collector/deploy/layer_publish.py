@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -67,6 +68,20 @@ def _source_root() -> Path:
     return Path(vpcprobe.__file__).resolve().parents[2]
 
 
+_VERSION = re.compile(r"""^__version__\s*=\s*["']([^"'\n]{1,64})["']""", re.M)
+
+
+def zip_version(path: Path) -> str | None:
+    """The vpcprobe version a layer zip holds (python/vpcprobe/__init__.py), or None."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            text = archive.read("python/vpcprobe/__init__.py")[:65536].decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError, RuntimeError):
+        return None
+    found = _VERSION.search(text)
+    return found.group(1) if found else None
+
+
 def check_layer_zip(given: Path) -> set[tuple[str, str]]:
     """A --layer-zip, checked before any AWS call: a probe layer (python/vpcprobe/handler.py
     and pydantic's compiled core); the (Python, architecture) pairs it serves."""
@@ -104,8 +119,18 @@ def locate_layer_zip(
         return LayerZip(given, python, architecture)
     name = zip_name(python, architecture)
     for folder in (Path.cwd() / "dist", _source_root() / "dist"):
-        if (folder / name).is_file():
-            return LayerZip(folder / name, python, architecture)
+        if not (folder / name).is_file():
+            continue
+        held = zip_version(folder / name)
+        if held != vpcprobe.__version__:
+            what = f"vpcprobe {held}" if held else "no readable vpcprobe version"
+            progress(
+                f"skipping the stale probe layer {folder / name}: it holds {what}, "
+                f"this is vpcprobe {vpcprobe.__version__}"
+            )
+            continue
+        progress(f"using the probe layer {folder / name}")
+        return LayerZip(folder / name, python, architecture)
     from vpcprobe_collector import layer_build
 
     try:

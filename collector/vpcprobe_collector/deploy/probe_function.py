@@ -12,7 +12,8 @@ from typing import Any
 
 import botocore.exceptions
 
-from vpcprobe_collector.aws import client
+from vpcprobe_collector.aws import UNREACHABLE, client
+from vpcprobe_collector.aws_errors import is_denied
 from vpcprobe_collector.deploy.aws_errors import (
     AwsErrors,
     DeployFailedError,
@@ -165,11 +166,19 @@ def find_probe_function(session: Any, suspect_name: str) -> str | None:
 
     A lookup the caller may not make (GetFunction/ListFunctions denied) counts as not found:
     `diagnose` then runs without a probe and says how to get one, rather than stopping.
+    Anything else (an endpoint that never answers, throttling, a 5xx) is no answer about the
+    probe at all: the AWS error goes on, so the command gives up once, naming the endpoint,
+    instead of judging without a probe after a second retry budget.
     """
     try:
         probe = find_probe(client(session, "lambda"), suspect_name, scan=False)
-    except AwsAccessError:
-        return None
+    except AwsAccessError as error:
+        cause = error.__cause__
+        if isinstance(cause, botocore.exceptions.ClientError) and is_denied(error_code(cause)):
+            return None
+        if isinstance(cause, UNREACHABLE):
+            raise cause from None  # the CLI names the endpoint and the call (exit 3)
+        raise
     return None if probe is None else str(probe["FunctionName"])
 
 
