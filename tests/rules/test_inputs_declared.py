@@ -124,11 +124,14 @@ RECORDER = Recorder()
 
 # Reads that only shape a `fail` (its wording, severity or the IDs in its fix), never a
 # `pass`: declaring them would void a good pass when, say, a remediation ID is unread.
+# Each was re-checked: an exempt read must never change a verdict or a severity, or make a
+# fix harmful. Reads that did (DNS001's DHCP options: the claim and the severity; RTE002's
+# NAT gateways: an in-place edit of a NAT subnet's table) are declared as `fallbacks` with
+# the honest unread behaviour instead (tests/rules/test_fallback_reads.py).
 PRESENTATION_ONLY: dict[str, set[str]] = {
-    "DNS001": {"VpcSnapshot.dhcp_options", "ProbeReport.dns"},  # which servers: wording
+    "DNS001": {"ProbeReport.dns"},  # failed lookups quoted as evidence only
     "DNS004": {"VpcSnapshot.dhcp_options"},  # the dopt-… among the resources
-    "NAT001": {"VpcSnapshot.internet_gateways"},  # the igw-… in the create-route command
-    "RTE002": {"VpcSnapshot.nat_gateways"},  # whether the fix edits the table in place
+    "NAT001": {"VpcSnapshot.internet_gateways"},  # the igw-… (placeholder when unread)
     "V6001": {"VpcSnapshot.egress_only_internet_gateways"},  # the eigw-… in the fix
     "PRB003": {"ProbeReport.environment"},  # the request ID that names a failed report
 }

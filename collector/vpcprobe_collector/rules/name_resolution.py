@@ -120,6 +120,13 @@ class VpcDnsSupportOff(Rule):
     )
     how_to_fix = "Turn the VPC's DNS resolution attribute back on."
     inputs = (EC2_VPCS, EC2_VPC_ATTR)
+    fallbacks = (
+        (
+            EC2_DHCP,
+            "the DHCP options only pick the wording and severity: unread, the finding claims "
+            "only what holds for any DNS server, at medium",
+        ),
+    )
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         vpc = ctx.snapshot.vpc
@@ -134,14 +141,23 @@ class VpcDnsSupportOff(Rule):
         if vpc.enable_dns_support:
             yield self.passed(f"VPC {vpc.vpc_id} has enableDnsSupport on.", resources=[vpc.vpc_id])
             return
-        amazon = not custom_servers(ctx)
+        # Unread DHCP options: which servers the function uses is unknown, so claim only what
+        # holds for any of them, at the lower severity, and say what could not be read.
+        dhcp_unread = ctx.skipped_reason(EC2_DHCP)
+        amazon = not dhcp_unread and not custom_servers(ctx)
+        if dhcp_unread:
+            consequence = (
+                "; private hosted zones and endpoint private DNS do not work, and if the VPC "
+                "uses the Amazon resolver every DNS lookup from the function fails (the DHCP "
+                f"options could not be read: {dhcp_unread})."
+            )
+        elif amazon:
+            consequence = " and every DNS lookup from the function fails."
+        else:
+            consequence = "; private hosted zones and endpoint private DNS do not work."
         yield self.fail(
             f"VPC {vpc.vpc_id} has enableDnsSupport=false, so the Amazon resolver does not answer"
-            + (
-                " and every DNS lookup from the function fails."
-                if amazon
-                else "; private hosted zones and endpoint private DNS do not work."
-            ),
+            + consequence,
             resources=[ResourceRef(id=vpc.vpc_id, rule="enableDnsSupport=false")],
             evidence=[
                 Evidence(
