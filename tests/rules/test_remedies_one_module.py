@@ -61,7 +61,7 @@ def test_the_checker_catches_what_it_forbids() -> None:
     assert not inline_commands('c = "the aws console"\nd = f"{x} aws ec2"\n')
     # Inside prose, in an implicit concatenation or an f-string (CFG002's how_to_fix was one).
     assert inline_commands(
-        'h = ("with a security group (aws lambda update-function-configuration " "--vpc-config).")\n'
+        'h = ("a security group (aws lambda update-function-configuration " "--vpc-config).")\n'
     )
     assert inline_commands('h = f"then run aws ec2 describe-route-tables --filters {f}"\n')
     assert inline_commands('h = f"then run aws {service} get-caller-identity"\n')
