@@ -9,7 +9,7 @@ from vpcprobe.models import LAMBDA_DNS_FORWARDER, DnsResult, DnsStatus, RecordTy
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
 from vpcprobe_collector.paths.beyond.names import route53_explains
 from vpcprobe_collector.paths.dns_servers import evaluate_dns_servers
-from vpcprobe_collector.paths.model import HopKind, PathResult, Verdict
+from vpcprobe_collector.paths.model import Hop, HopKind, PathResult, Verdict
 from vpcprobe_collector.paths.nacls import DEFAULT_RULE_NUMBER
 from vpcprobe_collector.rules import remedies
 from vpcprobe_collector.rules.base import Rule
@@ -104,6 +104,22 @@ def resolv_conf_lines(ctx: RuleContext) -> list[str]:
             if line not in names:
                 names.append(line)
     return names
+
+
+def _decision(hop: Hop | None) -> tuple[str, ...]:
+    """What decided a blocked path, from the hop's typed fields (never its rendered words):
+    paths blocked by the same entry of the same component are one finding."""
+    if hop is None:
+        return ("?",)
+    return (
+        hop.component_id,
+        hop.kind.value,
+        str(hop.rule_number or ""),
+        hop.reason or "",
+        hop.route_destination or "",
+        hop.target_id or "",
+        hop.peer or "",
+    )
 
 
 class VpcDnsSupportOff(Rule):
@@ -392,16 +408,13 @@ class CustomDnsBlocked(Rule):
                         key=(server,),
                     )
                 continue
-            grouped: dict[tuple[str, str | None], list[tuple[str, PathResult]]] = defaultdict(list)
+            grouped: dict[tuple[str, ...], list[tuple[str, PathResult]]] = defaultdict(list)
             for proto, path in blocked:
-                hop = path.decided_by
-                grouped[(hop.component_id if hop else "?", hop.rule if hop else None)].append(
-                    (proto, path)
-                )
-            for (component, rule), items in sorted(
-                grouped.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
-            ):
+                grouped[_decision(path.decided_by)].append((proto, path))
+            for _, items in sorted(grouped.items()):
                 hop = items[0][1].decided_by
+                component = hop.component_id if hop else "?"
+                rule = hop.rule if hop else None
                 protos = sorted({p for p, _ in items})
                 subnets = sorted({path.query.subnet_id for _, path in items})
                 commands = _dns_fix_commands(ctx, server, protos, items[0][1])

@@ -409,9 +409,11 @@ class Ipv6PathUnavailable(Rule):
                         in (HopKind.ROUTE, HopKind.EGRESS_ONLY_INTERNET_GATEWAY, HopKind.SOURCE)
                     ):
                         text = hop.detail.rstrip(".")
-                        if text not in problems and not any(
-                            hop.component_id in p for p in problems
-                        ):
+                        # The IDs a problem already names (a SOURCE hop names the function).
+                        named = {r.id if isinstance(r, ResourceRef) else r for r in refs}
+                        if not allowed:
+                            named.add(fn.name)
+                        if text not in problems and hop.component_id not in named:
                             problems.append(text)
                             refs.append(ResourceRef(id=hop.component_id, rule=hop.rule))
             if not problems:
