@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import ClassVar
 
 from vpcprobe.models import AwsStatus
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
@@ -100,6 +101,13 @@ class SubnetRule(Rule):
     """A static rule judged once per route table, for the function subnets that use it."""
 
     subnet_scoped = True
+    fallbacks: ClassVar[tuple[tuple[str, str], ...]] = (
+        (
+            EC2_SUBNETS,
+            "a subnet without an explicit route table uses the main table of the VPC read by "
+            "ec2:DescribeVpcs; unread subnets change nothing else here",
+        ),
+    )
 
     def per_table(
         self, ctx: RuleContext, subnets: list[str], table: RouteTable
@@ -223,6 +231,7 @@ class FunctionInPublicSubnet(SubnetRule):
     )
     inputs = ("lambda:GetFunction", EC2_VPCS, EC2_ROUTES)
     fallbacks = (
+        *SubnetRule.fallbacks,
         (
             EC2_NATS,
             "the NAT gateways only pick the fix: unread, the fix is the one that is always "

@@ -10,7 +10,7 @@ from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, Re
 from vpcprobe_collector.paths.model import HopKind, HopOutcome, Verdict
 from vpcprobe_collector.rules import remedies
 from vpcprobe_collector.rules.base import Rule
-from vpcprobe_collector.rules.context import RuleContext, is_ipv6, is_public
+from vpcprobe_collector.rules.context import EC2_ENIS, RuleContext, is_ipv6, is_public
 from vpcprobe_collector.rules.join import (
     FAILED,
     REACHED,
@@ -46,6 +46,13 @@ class NothingListening(Rule):
     )
     how_to_fix = "Start the service, or fix the port; check what listens on the target host."
     inputs = ("probe.tcp",)
+    fallbacks = (
+        (
+            EC2_ENIS,
+            "the network interfaces only add the eni-… holding the address to the resources; "
+            "unread, the address alone is named",
+        ),
+    )
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         for fact in ctx.facts:
