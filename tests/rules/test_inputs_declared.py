@@ -3,11 +3,13 @@ golden scenario while the snapshot and the probe reports record which of their f
 rule touches, and every AWS read or probe field behind those fields must be in the rule's
 `inputs` (the engine voids a rule's `pass` only for a declared input that was not read).
 
-Who reads a field is the nearest rules/ or paths/ frame on the stack. A rule's own read
-must be declared by name. Reads the path engine makes (paths/, including the evaluations a
-rule asks for) are not traced here: the path engine turns an unread input into an unknown
-hop itself. `RuleContext.vpc_id` falls back to the function's VpcConfig, so what it reads
-is no input.
+Who reads a field is the nearest rules/ frame on the stack. A rule's own read must be
+declared by name, including what it reads through a RuleContext lookup (`ctx.route_table`,
+`ctx.index...`: paths/ code called from rules/context.py reads for the rule). Reads the path
+engine makes for an evaluation (`ctx.paths_to`, `ctx.beyond_paths`, `ctx.service`, or a
+paths/ function a rule calls) are not traced here: the path engine turns an unread input
+into an unknown hop itself. `RuleContext.vpc_id` falls back to the function's VpcConfig, so
+what it reads is no input.
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ from types import FrameType
 from typing import Any, ClassVar
 
 import pytest
-from pydantic import BaseModel
 
 from tests.scenarios.golden import load
 from vpcprobe.models import ProbeReport
 from vpcprobe_collector import paths as paths_package
+from vpcprobe_collector.paths.index import SnapshotIndex
 from vpcprobe_collector.rules import registry
 from vpcprobe_collector.rules.base import Rule
 from vpcprobe_collector.rules.context import RuleContext
@@ -83,12 +85,48 @@ BEYOND_FIELDS: dict[str, tuple[str, ...]] = {
     "resolver_endpoints": ("route53resolver:GetResolverEndpoint",),
     "hosted_zones": ("route53:ListHostedZonesByVPC", "route53:ListHostedZones"),
     "firewall_associations": ("route53resolver:ListFirewallRuleGroupAssociations",),
+    # The far side is read only behind a peering or a TGW attachment found; what of it could
+    # not be read is typed inside each RemoteVpc (its own error_code and api).
+    "remote_vpcs": ("ec2:DescribeVpcPeeringConnections", *TGW),
+    "attached_vpc_cidrs": ("ec2:DescribeVpcs", *TGW),
+    "direct_connect_gateways": ("directconnect:DescribeDirectConnectGateways",),
+    "dns_read": (
+        "route53resolver:ListResolverRuleAssociations",
+        "route53resolver:ListResolverRules",
+        "route53:ListHostedZonesByVPC",
+        "route53:ListHostedZones",
+        "route53resolver:ListFirewallRuleGroupAssociations",
+    ),
+}
+# The path engine's index, when a rule reads it itself (`ctx.index.subnets`,
+# `ctx.route_table(...)` -> `index.route_table_for`): its lookups and the reads behind them.
+INDEX_FIELDS: dict[str, tuple[str, ...]] = {
+    "vpc": ("ec2:DescribeVpcs",),
+    "subnets": ("ec2:DescribeSubnets",),
+    "subnet_containing": ("ec2:DescribeSubnets",),
+    "subnet_networks": ("ec2:DescribeSubnets",),
+    "security_groups": ("ec2:DescribeSecurityGroups",),
+    "prefix_lists": ("ec2:DescribeManagedPrefixLists", "ec2:GetManagedPrefixListEntries"),
+    "prefix_index": ("ec2:DescribeRouteTables",),
+    "nat_gateways": ("ec2:DescribeNatGateways",),
+    "internet_gateways": ("ec2:DescribeInternetGateways",),
+    "egress_only_gateways": ("ec2:DescribeEgressOnlyInternetGateways",),
+    "endpoints": ("ec2:DescribeVpcEndpoints",),
+    "route_table_for": ("ec2:DescribeRouteTables",),
+    "routes": ("ec2:DescribeRouteTables",),
+    "network_acl_for": ("ec2:DescribeNetworkAcls",),
+    "nacl_direction": ("ec2:DescribeNetworkAcls",),
+    "nacl_entries": ("ec2:DescribeNetworkAcls",),
+    "interface_with_address": ("ec2:DescribeNetworkInterfaces",),
+    "eni_by_address": ("ec2:DescribeNetworkInterfaces",),
+    "enis": ("ec2:DescribeNetworkInterfaces",),
 }
 PROBE_FIELDS = ("dns", "tcp", "aws", "resolv_conf", "environment", "errors", "deadline")
-TRACED: dict[type[BaseModel], dict[str, tuple[str, ...]]] = {
+TRACED: dict[type, dict[str, tuple[str, ...]]] = {
     VpcSnapshot: SNAPSHOT_FIELDS,
     Vpc: VPC_FIELDS,
     BeyondVpc: BEYOND_FIELDS,
+    SnapshotIndex: INDEX_FIELDS,
     ProbeReport: {f: (f"probe.{f}",) for f in PROBE_FIELDS},
 }
 
@@ -100,7 +138,7 @@ class Recorder:
         self.active = False
         self.reads: set[tuple[tuple[str, ...], str]] = set()
 
-    def note(self, model: type[BaseModel], name: str) -> None:
+    def note(self, model: type, name: str) -> None:
         apis = TRACED[model].get(name)
         if not self.active or apis is None:
             return
@@ -108,14 +146,35 @@ class Recorder:
             self.reads.add((apis, f"{model.__name__}.{name}"))
 
 
+CONTEXT_FILE = str(Path(RULES_DIR) / "context.py")
+THIS_FILE = __file__  # the rules the tests below define are rules too
+# RuleContext methods that hand a question to the path engine (which turns an unread input
+# into an unknown hop itself) or build its index: what runs under them is the engine's read.
+PATH_METHODS = {"paths_to", "beyond_paths", "service", "index", "all_paths"}
+
+
 def _reader(frame: FrameType | None) -> str | None:
-    """ "rule" or "path" for the nearest frame in rules/ or paths/; None for no input."""
+    """ "rule" or "path" for who made a read; None for no input.
+
+    The nearest frame in rules/ decides, with paths/ frames on the way noted: paths/ code a
+    RuleContext lookup calls (`ctx.route_table` -> `index.route_table_for`) reads for the
+    rule; under a path evaluation (`ctx.paths_to`), or called from a rule module directly,
+    it is the path engine's read.
+    """
+    in_paths = False
     while frame is not None:
         filename = frame.f_code.co_filename
         if filename.startswith(PATHS_DIR):
-            return "path"
-        if filename.startswith(RULES_DIR):
-            return None if frame.f_code.co_name == "vpc_id" else "rule"
+            in_paths = True
+        elif filename.startswith(RULES_DIR) or filename == THIS_FILE:
+            name = frame.f_code.co_name
+            if filename == CONTEXT_FILE:
+                if name in PATH_METHODS:
+                    return "path"
+                return None if name == "vpc_id" else "rule"
+            if in_paths:
+                return "path"
+            return None if name == "vpc_id" else "rule"
         frame = frame.f_back
     return None
 
@@ -124,11 +183,14 @@ RECORDER = Recorder()
 
 # Reads that only shape a `fail` (its wording, severity or the IDs in its fix), never a
 # `pass`: declaring them would void a good pass when, say, a remediation ID is unread.
+# Each was re-checked: an exempt read must never change a verdict or a severity, or make a
+# fix harmful. Reads that did (DNS001's DHCP options: the claim and the severity; RTE002's
+# NAT gateways: an in-place edit of a NAT subnet's table) are declared as `fallbacks` with
+# the honest unread behaviour instead (tests/rules/test_fallback_reads.py).
 PRESENTATION_ONLY: dict[str, set[str]] = {
-    "DNS001": {"VpcSnapshot.dhcp_options", "ProbeReport.dns"},  # which servers: wording
+    "DNS001": {"ProbeReport.dns"},  # failed lookups quoted as evidence only
     "DNS004": {"VpcSnapshot.dhcp_options"},  # the dopt-… among the resources
-    "NAT001": {"VpcSnapshot.internet_gateways"},  # the igw-… in the create-route command
-    "RTE002": {"VpcSnapshot.nat_gateways"},  # whether the fix edits the table in place
+    "NAT001": {"VpcSnapshot.internet_gateways"},  # the igw-… (placeholder when unread)
     "V6001": {"VpcSnapshot.egress_only_internet_gateways"},  # the eigw-… in the fix
     "PRB003": {"ProbeReport.environment"},  # the request ID that names a failed report
 }
@@ -138,10 +200,10 @@ PRESENTATION_ONLY: dict[str, set[str]] = {
 def traced() -> Iterator[Recorder]:
     originals = {model: model.__getattribute__ for model in TRACED}
 
-    def tracer(model: type[BaseModel]) -> Any:
+    def tracer(model: type) -> Any:
         original = originals[model]
 
-        def __getattribute__(self: BaseModel, name: str) -> object:
+        def __getattribute__(self: object, name: str) -> object:
             RECORDER.note(model, name)
             return original(self, name)
 
@@ -219,6 +281,33 @@ def test_the_tracer_sees_a_rule_read(traced: Recorder) -> None:
         inputs = ("probe.tcp", "ec2:DescribeSubnets")
 
     assert undeclared(DeclaresSubnets, traced.reads) == set()
+
+
+def test_the_tracer_sees_reads_through_rule_context_helpers(traced: Recorder) -> None:
+    """A read a rule makes through a RuleContext lookup (`ctx.route_table`, `ctx.index`) or
+    a beyond-the-VPC field is the rule's; a path evaluation's reads stay the engine's."""
+
+    class ReadsThroughHelpers(Rule):
+        code = "ZZZ998"
+        inputs: ClassVar[tuple[str, ...]] = ("probe.tcp",)
+
+        def check(self, ctx: RuleContext) -> Iterator[Any]:
+            _ = [ctx.route_table(s) for s in ctx.function_subnet_ids]
+            _ = [ctx.index.security_groups.get(g) for g in ctx.function_sg_ids]
+            _ = ctx.snapshot.beyond.direct_connect_gateways
+            _ = ctx.paths_to("10.1.1.20", 5432)
+            yield from ()
+
+    folder = next(p for p in GOLDENS if p.name == "healthy")
+    loaded = load(folder)
+    ctx = RuleContext(snapshot=loaded.snapshot, reports=list(loaded.reports))
+    with recording(traced):
+        list(ReadsThroughHelpers().check(ctx))
+    assert undeclared(ReadsThroughHelpers, traced.reads) == {
+        "SnapshotIndex.route_table_for (ec2:DescribeRouteTables)",
+        "SnapshotIndex.security_groups (ec2:DescribeSecurityGroups)",
+        "BeyondVpc.direct_connect_gateways (directconnect:DescribeDirectConnectGateways)",
+    }
 
 
 @pytest.mark.parametrize("folder", GOLDENS, ids=[p.name for p in GOLDENS])

@@ -18,7 +18,7 @@ import boto3
 import pytest
 
 from tests.scenarios.golden import load
-from tests.support import aws_scenarios
+from tests.support import aws_scenarios, beyond_scenarios
 from tests.support.moto_server import REGION, MotoServer
 from vpcprobe_collector.errors import ExitCode
 from vpcprobe_collector.findings.model import (
@@ -94,6 +94,26 @@ def _clear(field: str) -> Callable[[VpcSnapshot], None]:
     return clear
 
 
+def _beyond(*fields: str) -> Callable[[VpcSnapshot], None]:
+    def clear(s: VpcSnapshot) -> None:
+        for field in fields:
+            setattr(s.beyond, field, [])
+
+    return clear
+
+
+def _tgw_route_tables(**unread: str) -> Callable[[VpcSnapshot], None]:
+    """A TGW route table read whose associations, propagations or routes were denied."""
+
+    def clear(s: VpcSnapshot) -> None:
+        for table in s.beyond.transit_gateway_route_tables:
+            for flag, field in unread.items():
+                setattr(table, flag, False)
+                setattr(table, field, [])
+
+    return clear
+
+
 # What a denial of each read leaves in the snapshot (build.py's readers on a failed call).
 DENIALS: dict[str, Callable[[VpcSnapshot], None]] = {
     "ec2:DescribeSubnets": _clear("subnets"),
@@ -113,7 +133,28 @@ DENIALS: dict[str, Callable[[VpcSnapshot], None]] = {
     "iam:SimulatePrincipalPolicy": _simulation_denied,
     **dict.fromkeys(LOCAL_POLICY_READS, _policies_unreadable),
     "service-quotas:GetServiceQuota": _default_quota,
+    # Beyond the VPC (build.py follows a peering or a TGW only once it is read).
+    "ec2:DescribeVpcPeeringConnections": _beyond("peering_connections", "remote_vpcs"),
+    "ec2:DescribeTransitGateways": _beyond("transit_gateways"),
+    "ec2:DescribeTransitGatewayAttachments": _beyond("transit_gateway_attachments"),
+    "ec2:DescribeTransitGatewayVpcAttachments": _beyond("transit_gateway_attachments"),
+    "ec2:DescribeTransitGatewayRouteTables": _beyond("transit_gateway_route_tables"),
+    "ec2:GetTransitGatewayRouteTableAssociations": _tgw_route_tables(
+        associations_read="associated_attachment_ids"
+    ),
+    "ec2:GetTransitGatewayRouteTablePropagations": _tgw_route_tables(
+        propagations_read="propagated_attachment_ids"
+    ),
+    "ec2:SearchTransitGatewayRoutes": _tgw_route_tables(routes_read="routes"),
 }
+BEYOND_READS = {api for api in DENIALS if "Peering" in api or "TransitGateway" in api}
+
+
+def _goes_beyond(snapshot: VpcSnapshot) -> bool:
+    beyond = snapshot.beyond
+    return bool(beyond.peering_connections or beyond.transit_gateways or beyond.remote_vpcs)
+
+
 # Without the function nothing is judged: take_snapshot stops with exit 3 (tested elsewhere).
 STOPS_THE_RUN = {"lambda:GetFunction"}
 
@@ -130,12 +171,25 @@ def snapshot_reads(moto_server: MotoServer) -> Iterator[list[str]]:
         snapshot = take_snapshot(
             boto3.Session(region_name=REGION), s.function_name, target_addresses=s.target_addresses
         )
-    yield list(dict.fromkeys(call.api for call in snapshot.api_calls))
+        calls = [call.api for call in snapshot.api_calls]
+        # And the reads beyond the VPC: a peering and a transit gateway scenario.
+        for build in (beyond_scenarios.build_peering_healthy, beyond_scenarios.build_tgw_healthy):
+            moto_server.reset()
+            session = moto_server.session()
+            scenario = build(session)
+            beyond_scenarios.moto_fixes(session, scenario)
+            beyond = take_snapshot(
+                session, scenario.function_name, target_addresses=scenario.target_addresses
+            )
+            calls += [call.api for call in beyond.api_calls]
+    yield list(dict.fromkeys(calls))
 
 
 def test_every_read_the_snapshot_makes_has_a_denial(snapshot_reads: list[str]) -> None:
     assert len(snapshot_reads) >= 15
     assert [a for a in snapshot_reads if a not in DENIALS and a not in STOPS_THE_RUN] == []
+    assert "ec2:DescribeVpcPeeringConnections" in snapshot_reads
+    assert "ec2:SearchTransitGatewayRoutes" in snapshot_reads
 
 
 def deny(snapshot: VpcSnapshot, api: str) -> VpcSnapshot | None:
@@ -191,6 +245,8 @@ def test_no_rule_passes_on_a_denied_read(folder: Path, snapshot_reads: list[str]
     for api in snapshot_reads:
         if api in STOPS_THE_RUN:
             continue
+        if api in BEYOND_READS and not _goes_beyond(loaded.snapshot):
+            continue  # nothing there to deny: the same judgement as the baseline
         denied = deny(loaded.snapshot, api)
         if denied is None:
             continue

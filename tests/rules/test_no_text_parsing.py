@@ -69,10 +69,9 @@ STRING_METHODS = {
 # Methods that only change case or trim: harmless when a sentence is embedded in another
 # (`d.detail.rstrip(".")`), parsing when what they return is searched or compared.
 TRANSFORMS = {"lower", "upper", "casefold", "strip", "lstrip", "rstrip", "replace"}
-# Known and being replaced this round: FarSideNotRead (beyond_vpc.py) looks for denial codes
-# in an unread step's reason text; p11-beyond gives the step a typed error_code. Remove this
-# entry when that lands (the test passes with or without the line present).
-EXPECTED_TO_BE_FIXED: set[tuple[str, str]] = set()
+# An AWS ID a rule looks for inside each of several strings (`hop.component_id in p for p in
+# problems`) is searching sentences for IDs: keep the IDs in a set instead.
+ID_FIELDS = {"component_id", "subnet_id", "route_table_id", "target_id", "vpc_id"}
 
 
 def _field(node: ast.expr) -> str | None:
@@ -94,7 +93,34 @@ def sentence_reads(source: str) -> list[str]:
     """Where `source` compares a path object's words, searches in them or calls a string
     method on them (`hop.detail.startswith(...)`, `"denied" in d.reason`)."""
     found: list[str] = []
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    # Names bound by a comprehension (`for p in problems`): each one element, often a string.
+    element_names = {
+        n.id
+        for c in ast.walk(tree)
+        if isinstance(c, ast.comprehension)
+        for n in ast.walk(c.target)
+        if isinstance(n, ast.Name)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript):
+            # Grouping or indexing by a rendered label: `grouped[(hop.component_id, hop.rule)]`.
+            keyed = {
+                n.attr
+                for n in ast.walk(node.slice)
+                if isinstance(n, ast.Attribute) and n.attr in SENTENCE_FIELDS
+            }
+            found += [f"line {node.lineno}: keys on .{f}" for f in sorted(keyed)]
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            for op, left, right in zip(node.ops, operands[:-1], operands[1:], strict=True):
+                if (
+                    isinstance(op, ast.In | ast.NotIn)
+                    and _field(left) in ID_FIELDS
+                    and isinstance(right, ast.Name)
+                    and right.id in element_names
+                ):
+                    found.append(f"line {node.lineno}: .{_field(left)} in each {right.id}")
         if isinstance(node, ast.Compare):
             operands = [node.left, *node.comparators]
             for op, left, right in zip(node.ops, operands[:-1], operands[1:], strict=True):
@@ -131,6 +157,12 @@ def test_the_sentence_checker_catches_what_it_forbids() -> None:
     assert sentence_reads("x = 'denied' in d.skipped_reason.lower()\n")
     assert not sentence_reads("x = hop.rule_number == 90\nmsg = f'{hop.detail}'\n")
     assert not sentence_reads("text = d.detail.rstrip('.') + ' (target x)'\n")
+    # V6001 and DNS003 did these before they read typed fields:
+    assert sentence_reads("x = any(hop.component_id in p for p in problems)\n")
+    assert sentence_reads("grouped[(hop.component_id, hop.rule if hop else None)].append(p)\n")
+    assert not sentence_reads("x = hop.component_id in named\n")
+    assert not sentence_reads("x = [r for r in rules if r.subnet_id in wanted]\n")
+    assert not sentence_reads("grouped[_decision(path.decided_by)].append(p)\n")
 
 
 def test_no_rule_module_reads_the_path_engines_words() -> None:
@@ -139,7 +171,7 @@ def test_no_rule_module_reads_the_path_engines_words() -> None:
         for path in sorted(RULES.glob("*.py"))
         for use in sentence_reads(path.read_text(encoding="utf-8"))
     }
-    assert offenders - EXPECTED_TO_BE_FIXED == set()
+    assert offenders == set()
 
 
 def test_the_checker_catches_what_it_forbids() -> None:

@@ -4,6 +4,7 @@ command itself; each is a typed builder in rules/remedies.py (issue 10, section 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from vpcprobe_collector.rules import remedies
@@ -12,20 +13,27 @@ RULES = Path(remedies.__file__).parent
 PREFIX = "aws "
 
 
-def _leading_text(node: ast.expr) -> str | None:
-    """The literal text a string expression starts with, if it is a literal or an f-string."""
+# `aws <service> <verb>` anywhere in a string: every AWS CLI verb but a few (s3's ls, cp, mb...)
+# is hyphenated (describe-vpcs), which prose naming a service ("aws lambda function") is not.
+COMMAND = re.compile(r"\baws [a-z0-9{}-]+ [a-z0-9]+-[a-z0-9-]+")
+
+
+def _text(node: ast.expr) -> str | None:
+    """The text of a literal or an f-string (each `{...}` as `{}`), else None."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
-    if isinstance(node, ast.JoinedStr) and node.values:
-        first = node.values[0]
-        if isinstance(first, ast.Constant) and isinstance(first.value, str):
-            return first.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(
+            v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else "{}"
+            for v in node.values
+        )
     return None
 
 
 def inline_commands(source: str) -> list[str]:
     """Where `source` writes a string (literal, f-string, or implicit concatenation of
-    both) that starts with `aws `: the line and the first words of the command."""
+    both) that starts with `aws `, or holds `aws <service> <verb>` anywhere: the line and
+    the first words of the command."""
     tree = ast.parse(source)
     # The literal pieces of an f-string are judged with it, not on their own.
     inside = {id(v) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) for v in n.values}
@@ -33,9 +41,13 @@ def inline_commands(source: str) -> list[str]:
     for node in ast.walk(tree):
         if not isinstance(node, ast.Constant | ast.JoinedStr) or id(node) in inside:
             continue
-        text = _leading_text(node)
-        if text is not None and text.startswith(PREFIX):
+        text = _text(node)
+        if text is None:
+            continue
+        if text.startswith(PREFIX):
             found.append(f"line {node.lineno}: {' '.join(text.split()[:3])}")
+        elif match := COMMAND.search(text):
+            found.append(f"line {node.lineno}: {match.group(0)}")
     return sorted(set(found))
 
 
@@ -47,6 +59,13 @@ def test_the_checker_catches_what_it_forbids() -> None:
     )
     assert inline_commands('c = f"aws {service} get-x"\n')
     assert not inline_commands('c = "the aws console"\nd = f"{x} aws ec2"\n')
+    # Inside prose, in an implicit concatenation or an f-string (CFG002's how_to_fix was one).
+    assert inline_commands(
+        'h = ("a security group (aws lambda update-function-configuration " "--vpc-config).")\n'
+    )
+    assert inline_commands('h = f"then run aws ec2 describe-route-tables --filters {f}"\n')
+    assert inline_commands('h = f"then run aws {service} get-caller-identity"\n')
+    assert not inline_commands('h = "an aws lambda function in a VPC, or aws ec2 networking"\n')
 
 
 def test_no_rule_module_formats_an_aws_command() -> None:

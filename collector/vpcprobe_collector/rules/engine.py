@@ -116,8 +116,20 @@ def enforce_inputs(rule: type[Rule], ctx: RuleContext, results: list[Finding]) -
 
 
 def fallback_inputs(rules: Sequence[type[Rule]] = ALL_RULES) -> frozenset[str]:
-    """Reads with a documented fallback: their failure alone leaves a run complete."""
-    return frozenset(api for rule in rules for api, _ in rule.fallbacks)
+    """Reads with a documented fallback: their failure alone leaves a run complete.
+
+    A read that is a fallback for one rule but required by another (or by the path engine)
+    is not one: its failure still leaves something unjudged.
+    """
+    fallbacks = {api for rule in rules for api, _ in rule.fallbacks}
+    required: set[str] = set()
+    for rule in rules:
+        optional = {api for api, _ in rule.fallbacks}
+        for declared in rule.inputs:
+            if declared in optional:
+                continue
+            required |= set(PATH_READS) if declared == "path" else {declared}
+    return frozenset(fallbacks - required)
 
 
 def run_rules(ctx: RuleContext, rules: Sequence[type[Rule]] = ALL_RULES) -> list[Finding]:

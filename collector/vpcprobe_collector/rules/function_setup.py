@@ -475,8 +475,8 @@ class FunctionNotInVpc(Rule):
     )
     how_to_fix = (
         "Attach the function to private subnets of the VPC that holds its targets, with a "
-        "security group that allows its traffic (aws lambda update-function-configuration "
-        "--vpc-config)."
+        "security group that allows its traffic: "
+        + remedies.update_vpc_config("FUNCTION_NAME", ["SUBNET_ID"], ["SECURITY_GROUP_ID"])
     )
     inputs = ("lambda:GetFunction",)
 

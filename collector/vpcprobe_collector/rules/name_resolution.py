@@ -9,7 +9,7 @@ from vpcprobe.models import LAMBDA_DNS_FORWARDER, DnsResult, DnsStatus, RecordTy
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
 from vpcprobe_collector.paths.beyond.names import route53_explains
 from vpcprobe_collector.paths.dns_servers import evaluate_dns_servers
-from vpcprobe_collector.paths.model import HopKind, PathResult, Verdict
+from vpcprobe_collector.paths.model import Hop, HopKind, PathResult, Verdict
 from vpcprobe_collector.paths.nacls import DEFAULT_RULE_NUMBER
 from vpcprobe_collector.rules import remedies
 from vpcprobe_collector.rules.base import Rule
@@ -106,6 +106,22 @@ def resolv_conf_lines(ctx: RuleContext) -> list[str]:
     return names
 
 
+def _decision(hop: Hop | None) -> tuple[str, ...]:
+    """What decided a blocked path, from the hop's typed fields (never its rendered words):
+    paths blocked by the same entry of the same component are one finding."""
+    if hop is None:
+        return ("?",)
+    return (
+        hop.component_id,
+        hop.kind.value,
+        str(hop.rule_number or ""),
+        hop.reason or "",
+        hop.route_destination or "",
+        hop.target_id or "",
+        hop.peer or "",
+    )
+
+
 class VpcDnsSupportOff(Rule):
     code = "DNS001"
     name = "vpc-dns-support-off"
@@ -120,6 +136,13 @@ class VpcDnsSupportOff(Rule):
     )
     how_to_fix = "Turn the VPC's DNS resolution attribute back on."
     inputs = (EC2_VPCS, EC2_VPC_ATTR)
+    fallbacks = (
+        (
+            EC2_DHCP,
+            "the DHCP options only pick the wording and severity: unread, the finding claims "
+            "only what holds for any DNS server, at medium",
+        ),
+    )
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         vpc = ctx.snapshot.vpc
@@ -134,14 +157,23 @@ class VpcDnsSupportOff(Rule):
         if vpc.enable_dns_support:
             yield self.passed(f"VPC {vpc.vpc_id} has enableDnsSupport on.", resources=[vpc.vpc_id])
             return
-        amazon = not custom_servers(ctx)
+        # Unread DHCP options: which servers the function uses is unknown, so claim only what
+        # holds for any of them, at the lower severity, and say what could not be read.
+        dhcp_unread = ctx.skipped_reason(EC2_DHCP)
+        amazon = not dhcp_unread and not custom_servers(ctx)
+        if dhcp_unread:
+            consequence = (
+                "; private hosted zones and endpoint private DNS do not work, and if the VPC "
+                "uses the Amazon resolver every DNS lookup from the function fails (the DHCP "
+                f"options could not be read: {dhcp_unread})."
+            )
+        elif amazon:
+            consequence = " and every DNS lookup from the function fails."
+        else:
+            consequence = "; private hosted zones and endpoint private DNS do not work."
         yield self.fail(
             f"VPC {vpc.vpc_id} has enableDnsSupport=false, so the Amazon resolver does not answer"
-            + (
-                " and every DNS lookup from the function fails."
-                if amazon
-                else "; private hosted zones and endpoint private DNS do not work."
-            ),
+            + consequence,
             resources=[ResourceRef(id=vpc.vpc_id, rule="enableDnsSupport=false")],
             evidence=[
                 Evidence(
@@ -376,16 +408,13 @@ class CustomDnsBlocked(Rule):
                         key=(server,),
                     )
                 continue
-            grouped: dict[tuple[str, str | None], list[tuple[str, PathResult]]] = defaultdict(list)
+            grouped: dict[tuple[str, ...], list[tuple[str, PathResult]]] = defaultdict(list)
             for proto, path in blocked:
-                hop = path.decided_by
-                grouped[(hop.component_id if hop else "?", hop.rule if hop else None)].append(
-                    (proto, path)
-                )
-            for (component, rule), items in sorted(
-                grouped.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
-            ):
+                grouped[_decision(path.decided_by)].append((proto, path))
+            for _, items in sorted(grouped.items()):
                 hop = items[0][1].decided_by
+                component = hop.component_id if hop else "?"
+                rule = hop.rule if hop else None
                 protos = sorted({p for p, _ in items})
                 subnets = sorted({path.query.subnet_id for _, path in items})
                 commands = _dns_fix_commands(ctx, server, protos, items[0][1])

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
 from vpcprobe_collector.rules import remedies
 from vpcprobe_collector.rules.base import Rule
-from vpcprobe_collector.rules.context import EC2_SUBNETS, RuleContext
+from vpcprobe_collector.rules.context import EC2_ROUTES, EC2_SUBNETS, RuleContext
 from vpcprobe_collector.snapshot.model import Subnet
 
 
@@ -25,6 +25,13 @@ class SingleAzPlacement(Rule):
     )
     how_to_fix = "Add a private subnet in another Availability Zone to the function's VpcConfig."
     inputs = ("lambda:GetFunction", EC2_SUBNETS)
+    fallbacks = (
+        (
+            EC2_ROUTES,
+            "the route tables only pick which subnet of another zone the fix suggests (one "
+            "sharing the function's table); unread, none is named",
+        ),
+    )
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         if not ctx.in_vpc:

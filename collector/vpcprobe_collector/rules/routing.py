@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import ClassVar
 
 from vpcprobe.models import AwsStatus
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
@@ -100,6 +101,13 @@ class SubnetRule(Rule):
     """A static rule judged once per route table, for the function subnets that use it."""
 
     subnet_scoped = True
+    fallbacks: ClassVar[tuple[tuple[str, str], ...]] = (
+        (
+            EC2_SUBNETS,
+            "a subnet without an explicit route table uses the main table of the VPC read by "
+            "ec2:DescribeVpcs; unread subnets change nothing else here",
+        ),
+    )
 
     def per_table(
         self, ctx: RuleContext, subnets: list[str], table: RouteTable
@@ -222,6 +230,14 @@ class FunctionInPublicSubnet(SubnetRule):
         "this subnet its own route table with that route)."
     )
     inputs = ("lambda:GetFunction", EC2_VPCS, EC2_ROUTES)
+    fallbacks = (
+        *SubnetRule.fallbacks,
+        (
+            EC2_NATS,
+            "the NAT gateways only pick the fix: unread, the fix is the one that is always "
+            "safe (a new route table for the function subnets), never an in-place edit",
+        ),
+    )
 
     def per_table(
         self, ctx: RuleContext, subnets: list[str], table: RouteTable
@@ -244,7 +260,11 @@ class FunctionInPublicSubnet(SubnetRule):
         nat_subnets = {n.subnet_id for n in ctx.snapshot.nat_gateways if n.subnet_id}
         # Changing the table in place is safe only when nothing else (a NAT gateway's own
         # public subnet, subnets using the main table implicitly) depends on its IGW route.
-        in_place = not shared and not table.is_main and not nat_subnets & set(subnets)
+        # Unread NAT gateways: any of these subnets may hold one, so never edit in place.
+        nats_unread = ctx.skipped_reason(EC2_NATS)
+        in_place = (
+            not nats_unread and not shared and not table.is_main and not nat_subnets & set(subnets)
+        )
         if in_place:
             commands = [
                 remedies.create_default_route(
@@ -258,12 +278,21 @@ class FunctionInPublicSubnet(SubnetRule):
                 remedies.create_default_route("NEW_ROUTE_TABLE_ID", nat_gateway_id=nat_id),
                 *(remedies.associate_route_table("NEW_ROUTE_TABLE_ID", s) for s in subnets),
             ]
-            others = shared or ["the subnets using the main table"]
+            if shared or table.is_main:
+                others = shared or ["the subnets using the main table"]
+                leave = f"{table.route_table_id} also serves {', '.join(others)}: leave it"
+            elif nats_unread:
+                leave = (
+                    f"the NAT gateways could not be read: {nats_unread}; whether "
+                    f"{table.route_table_id} serves one is unknown: leave it"
+                )
+            else:
+                leave = f"a NAT gateway's subnet uses {table.route_table_id}: leave it"
             how = (
                 f"Give {where} a route table that sends 0.0.0.0/0 to a NAT gateway in a public "
-                f"subnet ({table.route_table_id} also serves {', '.join(others)}: leave it)"
+                f"subnet ({leave})"
             )
-        if nat is None:
+        if nat is None and not nats_unread:
             commands.insert(0, remedies.create_nat_gateway())
         yield self.fail(
             f"Route table {table.route_table_id} of {where} sends 0.0.0.0/0 to the internet "

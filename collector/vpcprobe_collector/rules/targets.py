@@ -10,7 +10,7 @@ from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, Re
 from vpcprobe_collector.paths.model import HopKind, HopOutcome, Verdict
 from vpcprobe_collector.rules import remedies
 from vpcprobe_collector.rules.base import Rule
-from vpcprobe_collector.rules.context import RuleContext, is_ipv6, is_public
+from vpcprobe_collector.rules.context import EC2_ENIS, RuleContext, is_ipv6, is_public
 from vpcprobe_collector.rules.join import (
     FAILED,
     REACHED,
@@ -46,6 +46,13 @@ class NothingListening(Rule):
     )
     how_to_fix = "Start the service, or fix the port; check what listens on the target host."
     inputs = ("probe.tcp",)
+    fallbacks = (
+        (
+            EC2_ENIS,
+            "the network interfaces only add the eni-… holding the address to the resources; "
+            "unread, the address alone is named",
+        ),
+    )
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         for fact in ctx.facts:
@@ -409,9 +416,11 @@ class Ipv6PathUnavailable(Rule):
                         in (HopKind.ROUTE, HopKind.EGRESS_ONLY_INTERNET_GATEWAY, HopKind.SOURCE)
                     ):
                         text = hop.detail.rstrip(".")
-                        if text not in problems and not any(
-                            hop.component_id in p for p in problems
-                        ):
+                        # The IDs a problem already names (a SOURCE hop names the function).
+                        named = {r.id if isinstance(r, ResourceRef) else r for r in refs}
+                        if not allowed:
+                            named.add(fn.name)
+                        if text not in problems and hop.component_id not in named:
                             problems.append(text)
                             refs.append(ResourceRef(id=hop.component_id, rule=hop.rule))
             if not problems:
