@@ -144,9 +144,13 @@ def _stubbed_calls(calls: set[str]) -> set[str]:
         "directconnect", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
     )
     dx_stub = Stubber(dx)
-    dx_stub.add_response("describe_direct_connect_gateways", {"directConnectGateways": []})
+    gateway = "5f7a2b0c-1234-4cde-9f00-0123"
+    dx_stub.add_response(
+        "describe_direct_connect_gateways",
+        {"directConnectGateways": [{"directConnectGatewayId": gateway}]},
+    )
     with dx_stub:
-        dx_reader.read_direct_connect_gateways(recorder, dx, ["5f7a2b0c-1234-4cde-9f00-0123"])
+        dx_reader.read_direct_connect_gateways(recorder, dx, [gateway])
     # ... and a vgw-… with no VPN connection: its Direct Connect gateway associations.
     dx_stub.add_response(
         "describe_direct_connect_gateway_associations",
