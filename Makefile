@@ -75,7 +75,7 @@ check: $(STAMP) ## lint + unit, golden and invariant tests; no lab/browser/sam b
 	$(BIN)/mypy
 	$(BIN)/pytest -q -m "not lab and not slow" $(CHECK_IGNORE) $(CHECK_TESTS) $(PYTEST_ARGS)
 
-test: $(STAMP) system-deps browser-deps sam-venv lint ## run every test (lab tests need root)
+test: $(STAMP) system-deps browser-deps sam-venv pythons lint ## run every test (lab tests need root)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 layer: $(STAMP) ## build dist/vpcprobe-layer-python$(PYTHON)-$(ARCH).zip (ARCH=x86_64|arm64 PYTHON=3.12|3.13|3.14; bytecode unless COMPILE=0)
@@ -89,6 +89,10 @@ dist: $(STAMP) ## build the wheel and the sdist into dist/ (python -m build)
 # its layer carries pydantic's compiled core for both (SAM_LAYER_ARCH=x86_64|arm64 narrows it).
 REPO := $(patsubst %/,%,$(dir $(abspath $(firstword $(MAKEFILE_LIST)))))
 SAM_VENV := .venv-sam
+# Interpreters of the Lambda runtimes' Pythons, for their layers' bytecode (`make pythons`).
+# On PATH for every target here, so `make layer PYTHON=3.13` and `sam build` compile with them.
+PYTHONS_BIN := $(REPO)/.cache/pythons/bin
+export PATH := $(PYTHONS_BIN):$(PATH)
 SAM_LAYER_ARCH ?= both
 SAM := $(SAM_VENV)/bin/sam
 
@@ -103,6 +107,10 @@ build-ProbeFunction: ## (run by sam build) the probe function's code into $(ARTI
 build-AuditWorker build-PlanFunction: ## (run by sam build for audit_stack/) the collector package into $(ARTIFACTS_DIR)
 	$(PY) -m pip install --quiet --target $(ARTIFACTS_DIR) $(REPO)
 
+pythons: ## python3.12/3.13/3.14 into .cache/pythons/bin: bytecode for their layers (apt-get as root; node for 3.12)
+	@$(PY) layer/target_pythons.py || \
+	  echo "pythons: not every target Python is here; layer tests for the missing ones are skipped"
+
 $(SAM):
 	$(PY) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
@@ -110,7 +118,7 @@ $(SAM):
 
 sam-venv: $(SAM) ## create .venv-sam: aws-sam-cli in its own environment (for the sam build test)
 
-.PHONY: help venv system-deps browser-deps lint format check test layer dist sam-venv build-ProbeLayer build-ProbeFunction build-AuditWorker build-PlanFunction
+.PHONY: help venv system-deps browser-deps lint format check test layer dist sam-venv pythons build-ProbeLayer build-ProbeFunction build-AuditWorker build-PlanFunction
 
 bench: $(STAMP) system-deps ## print every tracked figure with its goal (bench/run_all.py; BENCH_ARGS=--json)
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)

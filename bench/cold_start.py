@@ -9,9 +9,14 @@ interleaved with two floors measured in the same run: a handler that imports onl
 `import boto3` alone. The same layer without its __pycache__ is measured beside it. The probe
 logs at INFO, as template.yaml deploys it (one JSON line per step, to /dev/null here).
 
+With `--python 3.13` (3.12, 3.14) the layer is built for that Python and every process, the
+floors included, runs that interpreter (`python3.13` on PATH: `make pythons` puts Debian's
+there); boto3 and its dependencies are copied and compiled for it, as the Lambda runtime ships
+them with bytecode.
+
 Goals: first invocation (two loopback targets, no Logs call) <= 6x the bare-handler floor;
 `import vpcprobe.handler` <= 0.6x `import boto3`.
-Run: .venv/bin/python bench/cold_start.py [--rounds N] [--json]
+Run: .venv/bin/python bench/cold_start.py [--rounds N] [--python X.Y] [--json]
 """
 
 from __future__ import annotations
@@ -74,8 +79,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--python", help="the layer's Python (default: this interpreter's)")
     args = parser.parse_args()
-    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    python = args.python or f"{sys.version_info.major}.{sys.version_info.minor}"
+    interpreter = layer_build.find_interpreter(python)
+    if interpreter is None:
+        print(f"cold_start: no python{python} on PATH (make pythons)", file=sys.stderr)
+        return 2
     arch = {"x86_64": "x86_64", "aarch64": "arm64"}.get(platform.machine(), "x86_64")
     import boto3
 
@@ -93,7 +103,17 @@ def main() -> int:
         runtime = base / "runtime"
         runtime.mkdir()
         for name in RUNTIME_PACKAGES:
-            (runtime / name).symlink_to(site / name)
+            if interpreter == sys.executable:  # this venv's copies, with their bytecode
+                (runtime / name).symlink_to(site / name)
+            elif (site / name).is_dir():
+                shutil.copytree(
+                    site / name, runtime / name, ignore=shutil.ignore_patterns("__pycache__")
+                )
+            else:
+                shutil.copyfile(site / name, runtime / name)
+        if interpreter != sys.executable:
+            compile_runtime = [interpreter, "-m", "compileall", "-q", "-j", "0", str(runtime)]
+            subprocess.run(compile_runtime, stdout=subprocess.DEVNULL, check=True)
         (base / "bare").mkdir()
         (base / "bare" / "bare_handler.py").write_text(BARE, encoding="utf-8")
         for folder in (*layers.values(), base / "bare"):
@@ -109,7 +129,7 @@ def main() -> int:
 
         def command(path: Path, code: str) -> list[str]:
             prefix = f"import sys; sys.path[:0] = [{str(path)!r}, {str(runtime)!r}]\n"
-            return [sys.executable, "-S", "-c", prefix + code]
+            return [interpreter, "-S", "-c", prefix + code]
 
         listener = socket.socket()
         listener.bind(("127.0.0.1", 0))
@@ -140,7 +160,7 @@ def main() -> int:
     median = {name: statistics.median(values) for name, values in times.items()}
     bare, boto = median["bare handler (floor)"], median["import boto3 (floor)"]
     figures = [
-        Figure("bare handler (floor)", round(bare * 1000, 1), "ms CPU"),
+        Figure("bare handler (floor)", round(bare * 1000, 1), "ms CPU", note=f"python{python}"),
         Figure("import boto3 (floor)", round(boto * 1000, 1), "ms CPU"),
     ]
     for label in layers:
