@@ -145,7 +145,9 @@ SAM = ROOT / ".venv-sam" / "bin" / "sam"
 
 @pytest.mark.slow
 @pytest.mark.skipif(not SAM.exists(), reason="aws-sam-cli is not installed: run `make sam-venv`")
-def test_sam_build_builds_the_layer_and_the_function(tmp_path: Path) -> None:
+def test_sam_build_builds_the_layer_and_the_function(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # No telemetry, and a fresh "last version check" so sam does not ask PyPI for updates.
     config = tmp_path / "sam-config"
     config.mkdir()
@@ -168,6 +170,16 @@ def test_sam_build_builds_the_layer_and_the_function(tmp_path: Path) -> None:
         "_pydantic_core.cpython-313-aarch64-linux-gnu.so",
         "_pydantic_core.cpython-313-x86_64-linux-gnu.so",
     ]
+    # Bytecode for the template's Python where this machine has one (`make pythons`; the
+    # Makefile that sam runs puts .cache/pythons/bin on PATH).
+    from vpcprobe_collector import layer_build
+
+    monkeypatch.setenv("PATH", f"{ROOT / '.cache' / 'pythons' / 'bin'}:{os.environ['PATH']}")
+    pyc = layer / "python" / "vpcprobe" / "__pycache__" / "handler.cpython-313.pyc"
+    if layer_build.find_interpreter("3.13") is not None:
+        assert pyc.is_file()
+    else:  # sources only; the build's note is in `sam build --debug` (sam hides make's output)
+        assert not pyc.exists()
     assert (tmp_path / "build" / "ProbeFunction" / "app.py").is_file()
     assert "Build Succeeded" in completed.stdout
 
