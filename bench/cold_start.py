@@ -1,18 +1,15 @@
 """Cold start of what ships: the built layer, extracted read-only, in fresh processes.
 
-Builds the layer for this interpreter's Python and machine with the installed build
-(vpcprobe_collector.layer_build, bytecode as shipped by default), extracts it into a
-read-only directory, and measures CPU seconds (user + system, children's rusage) of fresh
-`python -S` processes whose sys.path is only the standard library, the layer's python/ and a
-folder holding boto3 and its dependencies (as the Lambda runtime provides them). Paired and
-interleaved with two floors measured in the same run: a handler that imports only json, and
-`import boto3` alone. The same layer without its __pycache__ is measured beside it. The probe
-logs at INFO, as template.yaml deploys it (one JSON line per step, to /dev/null here).
-
-With `--python 3.13` (3.12, 3.14) the layer is built for that Python and every process, the
-floors included, runs that interpreter (`python3.13` on PATH: `make pythons` puts Debian's
-there); boto3 and its dependencies are copied and compiled for it, as the Lambda runtime ships
-them with bytecode.
+Builds the layer with the installed build (vpcprobe_collector.layer_build, bytecode as shipped
+by default) for Python 3.13, the Python the probe is deployed with, where `python3.13` is on
+PATH (`make pythons` puts Debian's there), else for this interpreter's; `--python X.Y` picks
+another. Extracts it into a read-only directory and measures CPU seconds (user + system,
+children's rusage) of fresh `python -S` processes of that Python whose sys.path is only the
+standard library, the layer's python/ and a folder holding boto3 and its dependencies, compiled
+for that Python (as the Lambda runtime provides them). Paired and interleaved with two floors
+measured in the same run and interpreter: a handler that imports only json, and `import boto3`
+alone. The same layer without its __pycache__ is measured beside it. The probe logs at INFO,
+as template.yaml deploys it (one JSON line per step, to /dev/null here).
 
 Goals: first invocation (two loopback targets, no Logs call) <= 6x the bare-handler floor;
 `import vpcprobe.handler` <= 0.6x `import boto3`.
@@ -79,9 +76,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--python", help="the layer's Python (default: this interpreter's)")
+    parser.add_argument(
+        "--python", help="the layer's Python (default: 3.13, as deployed, if here; else this one's)"
+    )
     args = parser.parse_args()
-    python = args.python or f"{sys.version_info.major}.{sys.version_info.minor}"
+    python = args.python or (
+        "3.13"
+        if layer_build.find_interpreter("3.13")
+        else f"{sys.version_info.major}.{sys.version_info.minor}"
+    )
     interpreter = layer_build.find_interpreter(python)
     if interpreter is None:
         print(f"cold_start: no python{python} on PATH (make pythons)", file=sys.stderr)
