@@ -415,12 +415,34 @@ def _known_secrets() -> list[str]:
     return values
 
 
+class RedactingFilter(logging.Filter):
+    """--debug with --redact/--redact-addresses: the log is masked as the report is (account
+    IDs; addresses as pseudonyms of the log's own, stable within it)."""
+
+    def __init__(self, addresses: bool) -> None:
+        super().__init__()
+        from vpcprobe_collector.report.redact import Pseudonyms
+
+        self.addresses = addresses
+        self.names = Pseudonyms()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from vpcprobe_collector.report.redact import redact_text
+
+        text = redact_text(record.getMessage(), addresses=self.addresses, pseudonyms=self.names)
+        record.msg, record.args = text, ()
+        return True
+
+
 @contextlib.contextmanager
-def debug_logging() -> Iterator[None]:
-    """--debug: botocore's wire log (requests, answers, retries) on stderr, secrets masked."""
+def debug_logging(*, redact: bool = False, addresses: bool = False) -> Iterator[None]:
+    """--debug: botocore's wire log (requests, answers, retries) on stderr, secrets masked, and
+    account IDs (with `redact`) and addresses (with `addresses`) masked as in the report."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s [%(levelname)s] %(message)s"))
     handler.addFilter(MaskingFilter(_known_secrets()))
+    if redact or addresses:
+        handler.addFilter(RedactingFilter(addresses))
     loggers = [logging.getLogger(name) for name in ("botocore", "boto3", "urllib3")]
     saved = [(logger, logger.level) for logger in loggers]
     for logger in loggers:

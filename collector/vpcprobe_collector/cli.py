@@ -216,12 +216,13 @@ def check_writable(path: Path, option: str) -> None:
         Path(probe).unlink()
 
 
-def _debug_logging(on: bool) -> contextlib.AbstractContextManager[object]:
-    if not on:
+def _debug_logging(args: argparse.Namespace) -> contextlib.AbstractContextManager[object]:
+    if not args.debug:
         return contextlib.nullcontext()
     from vpcprobe_collector.aws import debug_logging
 
-    return debug_logging()
+    addresses = bool(getattr(args, "redact_addresses", False))
+    return debug_logging(redact=bool(getattr(args, "redact", False)), addresses=addresses)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -253,7 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         # On a terminal's stderr, one line names the AWS call the command is waiting for.
         line = progress.on_terminal(quiet=bool(getattr(args, "quiet", False)), color=args.color)
-        with line, _debug_logging(bool(args.debug)):
+        with line, _debug_logging(args):
             code: int = _run(args)
     except VpcprobeError as error:
         print(f"vpcprobe: error: {error.message}", file=sys.stderr)

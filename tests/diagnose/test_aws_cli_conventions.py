@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -132,6 +133,29 @@ def test_debug_logs_the_wire_with_credentials_masked(
     assert "Credential=****" in err
     for value in secrets.values():
         assert value not in err and value not in out
+
+
+def test_debug_log_is_masked_like_the_report_under_redact_addresses(
+    scenario: aws_scenarios.Scenario,
+    moto_server: MotoServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A debug log attached to a ticket beside a redacted report leaks neither addresses nor
+    the account: the wire log goes through the same masking as the report."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.url)
+    command = ["diagnose", scenario.function_name, "--no-probe", "--debug"]
+    _, _, plain = run(capsys, *command)
+    private = re.compile(r"\b10\.\d{1,3}\.\d{1,3}\.\d{1,3}\b")
+    account = re.compile(r"\b\d{12}\b")
+    assert private.search(plain) and account.search(plain)  # the wire log carries both
+    code, _out, err = run(capsys, *command, "--redact-addresses")
+    assert code == 0, err
+    assert "DescribeSubnets" in err and "10.x." in err
+    assert private.search(err) is None, private.search(err)
+    assert account.search(err) is None, account.search(err)
+    _, _, redacted = run(capsys, *command, "--redact")  # accounts only
+    assert account.search(redacted) is None and private.search(redacted)
 
 
 # ---------------------------------------------------------------------------- odd endpoints
