@@ -32,6 +32,19 @@ for _name in ("AWS_PROFILE", "AWS_LAMBDA_FUNCTION_NAME", "AWS_EXECUTION_ENV"):
 os.environ.update(_SAFE_ENV)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Captured output is written escaped where UTF-8 cannot hold it (a lone surrogate that a
+    test logs on purpose): pytest-xdist sends each report to the controller as UTF-8 and would
+    otherwise stop the whole run with an INTERNALERROR."""
+    outcome = yield
+    report = outcome.get_result()
+    report.sections = [
+        (title, text.encode("utf-8", "backslashreplace").decode("utf-8"))
+        for title, text in report.sections
+    ]
+
+
 @pytest.fixture(autouse=True)
 def network_guard(request: pytest.FixtureRequest) -> Iterator[NetworkGuard]:
     """Fail any test whose in-process code aims a socket (or a DNS lookup) off loopback."""
