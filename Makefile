@@ -89,7 +89,7 @@ check: $(STAMP) ## lint + unit, golden and invariant tests on every core; no lab
 test: $(STAMP) system-deps browser-deps sam-venv lint ## run every test: the lab ones (root) alone after the rest (under 15 min)
 	@rest=0; $(BIN)/pytest -n $(JOBS) -m "not lab" $(PYTEST_ARGS) || rest=$$?; \
 	lab=0; $(LAB_LOCK) $(BIN)/pytest -m lab $(PYTEST_ARGS) || lab=$$?; \
-	if [ $$rest = 5 ] && [ $$lab = 5 ]; then exit 5; fi; \
+	if [ $$rest = 5 ] && [ $$lab = 5 ]; then echo "make test: no test selected"; exit 5; fi; \
 	[ $$rest = 5 ] && rest=0; [ $$lab = 5 ] && lab=0; \
 	if [ $$rest != 0 ] || [ $$lab != 0 ]; then \
 	  echo "make test: pytest exited $$rest (all but the lab) and $$lab (the lab)"; exit 1; fi
