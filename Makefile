@@ -58,6 +58,15 @@ format: $(STAMP) ## rewrite the code in the project's format
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Tests run on JOBS pytest-xdist workers (`-n auto`: one per core; JOBS=0 runs them in this
+# process, for a debugger). The lab tests (root, network namespaces) never run on a worker:
+# `make test` runs them afterwards, one at a time, under LAB_LOCK so that two checkouts on one
+# machine never build labs at the same time. PYTEST_ARGS goes to every pytest run
+# (`make check PYTEST_ARGS='-k route'`); a run that PYTEST_ARGS leaves without a test
+# (pytest's exit 5) is no failure when the other run of `make test` had tests.
+JOBS ?= auto
+LAB_LOCK := $(if $(shell command -v flock),flock /tmp/vpcprobe-lab.lock)
+
 # The fast gate for every commit: lint, then the unit, rule, golden, report, path and snapshot
 # tests and the invariant tests (denied reads over the goldens, incomplete runs). Not here:
 # the lab (root, namespaces), the browser, `sam build` and layer builds, deploy/wrap against
@@ -69,14 +78,21 @@ CHECK_IGNORE := --ignore=tests/report/test_html_browser.py \
   --ignore=tests/probe/test_layer_build.py --ignore=tests/probe/test_layer_both_architectures.py \
   --ignore=tests/rules/test_moto_causes.py --ignore=tests/collector/test_static_causes.py
 
-check: $(STAMP) ## lint + unit, golden and invariant tests; no lab/browser/sam build (about 2 min)
+check: $(STAMP) ## lint + unit, golden and invariant tests on every core; no lab/browser/sam build (under 3 min)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest -q -m "not lab and not slow" $(CHECK_IGNORE) $(CHECK_TESTS) $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(JOBS) -m "not lab and not slow" $(CHECK_IGNORE) $(CHECK_TESTS) $(PYTEST_ARGS)
 
-test: $(STAMP) system-deps browser-deps sam-venv pythons lint ## run every test (lab tests need root)
-	$(BIN)/pytest $(PYTEST_ARGS)
+# Every test: all but the lab on JOBS workers, then the lab alone. Each run's exit code is
+# kept; 5 (no test selected) counts as a pass only when the other run selected tests.
+test: $(STAMP) system-deps browser-deps sam-venv pythons lint ## run every test: the lab ones (root) alone after the rest (under 15 min)
+	@rest=0; $(BIN)/pytest -n $(JOBS) -m "not lab" $(PYTEST_ARGS) || rest=$$?; \
+	lab=0; $(LAB_LOCK) $(BIN)/pytest -m lab $(PYTEST_ARGS) || lab=$$?; \
+	if [ $$rest = 5 ] && [ $$lab = 5 ]; then echo "make test: no test selected"; exit 5; fi; \
+	[ $$rest = 5 ] && rest=0; [ $$lab = 5 ] && lab=0; \
+	if [ $$rest != 0 ] || [ $$lab != 0 ]; then \
+	  echo "make test: pytest exited $$rest (all but the lab) and $$lab (the lab)"; exit 1; fi
 
 layer: $(STAMP) ## build dist/vpcprobe-layer-python$(PYTHON)-$(ARCH).zip (ARCH=x86_64|arm64 PYTHON=3.12|3.13|3.14; bytecode unless COMPILE=0)
 	$(BIN)/python layer/build_layer.py --arch $(ARCH) --python $(PYTHON) --output dist
@@ -125,8 +141,8 @@ bench: $(STAMP) system-deps ## print every tracked figure with its goal (bench/r
 
 .PHONY: bench
 
-lab: $(STAMP) system-deps ## run only the lab tests (the probe in a namespaced VPC; needs root)
-	$(BIN)/pytest tests/lab $(PYTEST_ARGS)
+lab: $(STAMP) system-deps ## run only the lab tests (the probe in a namespaced VPC; needs root), under LAB_LOCK
+	$(LAB_LOCK) $(BIN)/pytest tests/lab $(PYTEST_ARGS)
 
 .PHONY: lab
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,10 +29,27 @@ _SAFE_ENV = {
     "AWS_EC2_METADATA_DISABLED": "true",
     "VPCPROBE_RESOLV_CONF": str(TESTS / "data" / "resolv-loopback.conf"),
     "VPCPROBE_FORWARDER": "127.0.0.1",
+    # A layer cache of this test process's own, never the user's (~/.cache/vpcprobe), which
+    # parallel workers or another checkout could be writing at the same moment.
+    "VPCPROBE_CACHE_DIR": tempfile.mkdtemp(prefix="vpcprobe-test-cache-"),
 }
+atexit.register(shutil.rmtree, _SAFE_ENV["VPCPROBE_CACHE_DIR"], ignore_errors=True)
 for _name in ("AWS_PROFILE", "AWS_LAMBDA_FUNCTION_NAME", "AWS_EXECUTION_ENV"):
     os.environ.pop(_name, None)
 os.environ.update(_SAFE_ENV)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Captured output is written escaped where UTF-8 cannot hold it (a lone surrogate that a
+    test logs on purpose): pytest-xdist sends each report to the controller as UTF-8 and would
+    otherwise stop the whole run with an INTERNALERROR."""
+    outcome = yield
+    report = outcome.get_result()
+    report.sections = [
+        (title, text.encode("utf-8", "backslashreplace").decode("utf-8"))
+        for title, text in report.sections
+    ]
 
 
 @pytest.fixture(autouse=True)

@@ -19,12 +19,16 @@ class Stand:
     fleet: Fleet
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stand() -> Iterator[Stand]:
-    """Seeded directly (uncounted); the audit under test talks to the proxy."""
-    with run_moto_server() as moto, pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AWS_ENDPOINT_URL", moto.url)
-        fleet = build_fleet(moto.session())
+    """Seeded directly (uncounted), once per test process (each pytest-xdist worker): the
+    audits under test only read it, through the proxy (`through_proxy`), and the one test that
+    tags a function takes the tag off again. AWS_ENDPOINT_URL points at it only while seeding;
+    `through_proxy` points each test at the proxy."""
+    with run_moto_server() as moto:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("AWS_ENDPOINT_URL", moto.url)
+            fleet = build_fleet(moto.session())
         with run_counting_proxy(moto.url) as proxy:
             yield Stand(moto=moto, proxy=proxy, fleet=fleet)
 
