@@ -26,6 +26,7 @@ from figures import Figure, emit
 from tests.support import aws_scenarios
 from tests.support.hung_invoke import create_probe, hung_invoke_proxy
 from tests.support.moto_server import run_moto_server
+from tests.support.network_guard import NetworkGuard
 from tests.support.odd_endpoint import odd_endpoint
 
 DEPLOYED_PROBE_TIMEOUT_S = 30  # deploy/probe_function.py's PROBE_TIMEOUT_S
@@ -61,7 +62,9 @@ def _env(extra_env: dict[str, str]) -> dict[str, str]:
 def hung_invoke(vpcprobe: str) -> list[Figure]:
     """`diagnose` whose probe's Invoke never answers (the probe lookup and GetFunction do)."""
     figures = []
-    with run_moto_server() as moto:
+    with run_moto_server() as moto, NetworkGuard().installed():
+        # The scenario's clients (this process) talk to moto only, never to a real endpoint.
+        os.environ["AWS_ENDPOINT_URL"] = moto.url
         for name, extra_env, options, goal in CASES:
             moto.reset()
             session = moto.session()
