@@ -93,6 +93,38 @@ def test_region_contradicting_the_arn_is_bad_input(
     assert f"--region eu-west-1 contradicts {scenario.function_arn}, which is in {REGION}" in err
 
 
+@pytest.mark.parametrize(
+    "region", [[], ["--region", REGION]], ids=["no-region", "the-arn's-region"]
+)
+def test_audit_function_arn_supplies_the_region_and_the_name(
+    scenario: aws_scenarios.Scenario,
+    no_region: MotoServer,
+    capsys: pytest.CaptureFixture[str],
+    region: list[str],
+) -> None:
+    """It used to say "no AWS region set" (exit 3), or with --region "no VPC-attached function
+    of that name" (exit 4): the ARN was matched as a name."""
+    code, out, err = run(
+        capsys, "audit", "--function", scenario.function_arn, *region, "--format", "json"
+    )
+    assert code in (0, 1), err  # judged: healthy or findings, neither refused nor incomplete
+    report = json.loads(out)
+    assert [f["function"] for f in report["functions"]] == [scenario.function_name]
+    assert [s["region"] for s in report["scopes_read"]] == [REGION]
+    assert report["scopes_unread"] == []
+
+
+def test_audit_region_contradicting_a_function_arn_is_bad_input(
+    scenario: aws_scenarios.Scenario, no_region: MotoServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        capsys, "audit", "--function", scenario.function_arn, "--region", "eu-west-1"
+    )
+    assert code == 2
+    assert out == ""
+    assert f"--region eu-west-1 contradicts {scenario.function_arn}, which is in {REGION}" in err
+
+
 @pytest.mark.parametrize("word", ["json", "markdown", "html", "sarif", "junit", "text"])
 def test_output_naming_a_format_asks_for_format(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], word: str
