@@ -313,6 +313,79 @@ def test_completion_scripts_name_the_commands_and_their_options(
     assert "json" in lines[2].split() and "markdown" in lines[2].split()
 
 
+def _complete(script: str, cwd: Path, *lines: tuple[str, ...]) -> list[list[str]]:
+    """What the generated bash function offers for each command line (the last word is the
+    one being completed), run by a real bash with COMP_WORDS / COMP_CWORD set as bash does."""
+    import shlex
+    import shutil
+    import subprocess
+
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("no bash to run the script in")
+    check = script
+    for words in lines:
+        quoted = " ".join(shlex.quote(w) for w in words)
+        check += f"COMP_WORDS=({quoted}); COMP_CWORD={len(words) - 1}; COMPREPLY=(); _vpcprobe; "
+        check += 'echo "${COMPREPLY[*]}"\n'
+    done = subprocess.run([bash, "-c", check], capture_output=True, text=True, check=True, cwd=cwd)
+    return [line.split() for line in done.stdout.splitlines()]
+
+
+def test_bash_completion_walks_nested_commands_and_each_commands_choices(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`layer <TAB>` → build, `layer build --py<TAB>` → --python, `completion <TAB>` → bash
+    zsh, and `path --format <TAB>` only path's formats (the script had one `--format)` case for
+    every command, so the first command's won). zsh has no shell here: its script's text is
+    checked in the test above (it is this bash function through bashcompinit)."""
+    code, script, _ = run(capsys, "completion", "bash")
+    assert code == 0
+    offered = _complete(
+        script,
+        tmp_path,  # an empty directory: no file names among the words offered
+        ("vpcprobe", "layer", ""),
+        ("vpcprobe", "layer", "build", "--py"),
+        ("vpcprobe", "layer", "build", "--python", ""),
+        ("vpcprobe", "completion", ""),
+        ("vpcprobe", "path", "--format", ""),
+        ("vpcprobe", "diagnose", "--format", ""),
+        ("vpcprobe", "--region", "eu-west-1", "layer", "build", "--a"),
+    )
+    assert [w for w in offered[0] if not w.startswith("-")] == ["build"]
+    assert offered[1] == ["--python"]
+    assert offered[2] == ["3.11", "3.12", "3.13", "3.14"]
+    assert [w for w in offered[3] if not w.startswith("-")] == ["bash", "zsh"]
+    assert offered[4] == ["text", "json"]
+    assert offered[5] == ["text", "json", "markdown", "html", "sarif", "junit"]
+    assert offered[6] == ["--arch"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["layer", "build", "--color", "never", "--output", "probe.txt"],
+        ["layer", "build", "--output", "probe.txt", "--cli-read-timeout", "5", "--debug"],
+        ["--color", "never", "layer", "build", "--output", "probe.txt"],
+    ],
+    ids=["color-after", "timeouts-after", "color-before"],
+)
+def test_layer_build_takes_the_global_options_after_it(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+) -> None:
+    """The nested `build` parser has the global options (it said "unrecognized arguments");
+    the run then stops at its own check of --output, before building anything."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert "unrecognized arguments" not in err
+    assert out == ""
+    assert err == "vpcprobe: error: --output probe.txt: name a .zip file\n"
+
+
 @pytest.mark.parametrize(("choice", "coloured"), [("always", True), ("never", False)])
 def test_color_always_or_never(
     scenario: aws_scenarios.Scenario,
