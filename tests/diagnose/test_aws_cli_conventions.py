@@ -138,6 +138,35 @@ def test_output_naming_a_format_asks_for_format(
     assert list(tmp_path.iterdir()) == []  # nothing written
 
 
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["snapshot", "fn"], "snapshot has no --format (it writes JSON); name the file, "
+         "e.g. --output snapshot.json"),
+        (["probe", "--target", "127.0.0.1:9"], "probe has no --format (it writes JSON)"),
+        (["layer", "build"], "layer build has no --format (it writes a .zip file); name the "
+         "file, e.g. --output probe-layer.zip"),
+    ],
+    ids=["snapshot", "probe", "layer-build"],
+)  # fmt: skip
+def test_output_naming_a_format_on_a_command_without_format(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    says: str,
+) -> None:
+    """No "did you mean --format json" where the command has no --format (it advised one)."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, *argv, "--output", "json")
+    assert code == 2
+    assert out == ""
+    assert "--format json" not in err
+    assert says in err
+    assert err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []  # nothing written, nothing probed
+
+
 def test_version_names_the_probe_schema(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         cli.main(["--version"])
