@@ -43,6 +43,7 @@ def _diagnose(
     return code, captured.out, captured.err
 
 
+@pytest.mark.slow  # waits the 1 s Timeout + the 10 s margin
 def test_a_hung_invoke_gives_up_after_the_probe_timeout_once_naming_it(
     with_probe: aws_scenarios.Scenario,
     moto_server: MotoServer,
