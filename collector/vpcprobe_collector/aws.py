@@ -322,7 +322,7 @@ def one_line(text: str) -> str:
     return line if len(line) <= MAX_LINE else line[: MAX_LINE - 1] + "…"
 
 
-def _endpoint_of(url: str | None) -> str:
+def endpoint_of(url: str | None) -> str:
     """scheme://host:port of a request URL (the endpoint, without the operation's path)."""
     if not url:
         return "the AWS endpoint"
@@ -336,7 +336,7 @@ def translate_error(error: Exception) -> VpcprobeError | None:
     api = getattr(error, "vpcprobe_api", None)
     during = f" ({api})" if api else ""
     if isinstance(error, UNREACHABLE):
-        endpoint = _endpoint_of(getattr(error, "kwargs", {}).get("endpoint_url"))
+        endpoint = endpoint_of(getattr(error, "kwargs", {}).get("endpoint_url"))
         what = {
             botocore.exceptions.ReadTimeoutError: "sent no answer in time",
             botocore.exceptions.ConnectTimeoutError: "did not accept a connection in time",

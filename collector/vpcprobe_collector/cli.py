@@ -165,17 +165,52 @@ def build_parser(
     return parser
 
 
-def check_output_paths(args: argparse.Namespace) -> None:
+# What a command without --format writes to --output.
+_WRITES = {
+    "snapshot": ("JSON", "snapshot.json"),
+    "probe": ("JSON", "probe-report.json"),
+    "layer": ("a .zip file", "probe-layer.zip"),
+}
+
+
+def command_formats(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[str]:
+    """The values the chosen command's --format takes (none: it has no --format)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            command = action.choices.get(getattr(args, "command", None) or "")
+            if command is None:
+                return []
+            for option in command._actions:
+                if "--format" in option.option_strings:
+                    return [str(c) for c in option.choices or ()]
+    return []
+
+
+def check_output_paths(args: argparse.Namespace, formats: Sequence[str] = ()) -> None:
     """Before any AWS call or probe: every file the command will write can be written, and
-    `--output json` (a format word, no such file, no extension) meant `--format json`."""
+    `--output json` (a format word, no such file, no extension) meant `--format json` where
+    the command's --format (`formats`) takes it; elsewhere it says what --output is for."""
     output = getattr(args, "output", None)
     if output is not None:
         word = str(output)
         if word.lower() in FORMAT_WORDS and not Path(word).exists() and "/" not in word:
             fmt = "markdown" if word.lower() == "md" else word.lower()
+            command = str(getattr(args, "command", None) or "this command")
+            if getattr(args, "layer_action", None):
+                command += f" {args.layer_action}"
+            if fmt in formats:
+                advice = f"did you mean --format {fmt}?"
+            elif formats:
+                advice = f"{command} --format takes {', '.join(formats)}, not {fmt}."
+            else:
+                writes, example = _WRITES.get(command.split()[0], ("its own format", "FILE"))
+                advice = (
+                    f"{command} has no --format (it writes {writes}); name the file, "
+                    f"e.g. --output {example}"
+                )
             raise BadInputError(
                 f"--output {word} names a file to write, and no file {word} exists: "
-                f"did you mean --format {fmt}? (to write a file of that name: --output ./{word})"
+                f"{advice} (to write a file of that name: --output ./{word})"
             )
     for option in ("output", "bundle"):
         value = getattr(args, option, None)
@@ -249,7 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(only=chosen_command(words) or "")
     args = parser.parse_args(words)
     try:
-        check_output_paths(args)
+        check_output_paths(args, command_formats(parser, args))
         from vpcprobe_collector import progress
 
         # On a terminal's stderr, one line names the AWS call the command is waiting for.

@@ -3,45 +3,22 @@
 from __future__ import annotations
 
 import tomllib
-import urllib.parse
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from vpcprobe.facts import url_target
 from vpcprobe.models import NotBoolean, parse_host_port, validate_hostname
 from vpcprobe_collector.errors import BadInputError
 from vpcprobe_collector.findings.model import Severity, TargetSpec
 from vpcprobe_collector.validation_text import describe
 
-_URL_PORTS = {"https": 443, "http": 80}
-
-
-def url_target(text: str) -> tuple[str, str] | None:
-    """`https://host[:port]/path` as (`host:port`, a note saying how it was read); None for
-    anything that is not an http(s) URL. The path cannot be checked: the probe connects."""
-    scheme, sep, _ = text.partition("://")
-    if not sep or scheme.lower() not in _URL_PORTS:
-        return None
-    try:
-        parts = urllib.parse.urlsplit(text)
-        port = parts.port or _URL_PORTS[scheme.lower()]
-    except ValueError as error:
-        raise ValueError(f"{text!r}: not a usable URL ({error})") from None
-    host = parts.hostname or ""
-    if not host:
-        raise ValueError(f"{text!r}: the URL names no host")
-    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    note = (
-        f"--target {text} was read as {address} ({scheme.lower()}): the probe checks the TCP "
-        "connection, not the URL's path or the HTTP answer."
-    )
-    return address, note
-
 
 def parse_target(text: str) -> TargetSpec:
-    """`HOST:PORT[=LABEL]` (IPv6 as `[ADDR]:PORT`) as a TargetSpec; ValueError saying why not.
+    """`HOST:PORT[=LABEL]` (IPv6 as `[ADDR]:PORT`) as a TargetSpec; ValueError saying why not
+    (never repeating a URL's password).
     An http(s) URL is read as its host and port (443 or 80 unless it names one)."""
     from_url = url_target(text)
     if from_url is not None:

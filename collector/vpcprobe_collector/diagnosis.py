@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import cast
 
 from vpcprobe import __version__
+from vpcprobe.facts import url_target
 from vpcprobe.models import ProbeReport, RecordType, is_ip, target_display
-from vpcprobe_collector.contract import Contract, load_contract, parse_target, url_target
+from vpcprobe_collector.contract import Contract, load_contract, parse_target
 from vpcprobe_collector.errors import BadInputError, ExitCode
 from vpcprobe_collector.findings.model import (
     DiagnosisReport,
@@ -274,7 +275,8 @@ def uncovered_targets(
         Unjudged(
             subject=target.display,
             reason=(
-                f"the probe report{'s' if len(reports) > 1 else ''} given hold no connection to "
+                f"the probe {'reports given hold' if len(reports) > 1 else 'report given holds'} "
+                f"no connection to "
                 f"{target_display(target.host, target.port)}: probe it (diagnose, or "
                 "--probe-result with a report that has this target) to judge it"
             ),

@@ -50,8 +50,9 @@ class BuildError(Exception):
 
 
 def compile_wanted() -> bool:
-    """Bytecode ships by default; COMPILE=0 in the environment opts out."""
-    return os.environ.get("COMPILE", "1").strip() not in ("0", "no", "false", "")
+    """Bytecode ships by default; COMPILE=0 (or false, no, off) opts out. An empty COMPILE
+    (`make layer COMPILE=`) is not an opt-out."""
+    return os.environ.get("COMPILE", "").strip().lower() not in ("0", "false", "no", "off")
 
 
 def install_dependencies(

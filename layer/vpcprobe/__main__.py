@@ -62,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add = parser.add_argument
     add("--target", action="append", default=[], metavar="HOST:PORT",
-        help="connect to HOST:PORT (IPv6 as [ADDR]:PORT); repeatable")  # fmt: skip
+        help="connect to HOST:PORT (IPv6 as [ADDR]:PORT, a URL as its host and port 443 or "
+        "80); repeatable")  # fmt: skip
     add("--dns-name", action="append", default=[], metavar="NAME",
         help="also resolve NAME; repeatable")  # fmt: skip
     add("--nameserver", action="append", default=[], metavar="IP",
@@ -123,6 +124,16 @@ def main(argv: list[str] | None = None) -> int:
     from vpcprobe.handler import parse_event
     from vpcprobe.runner import run_probe
 
+    for index, text in enumerate(args.target):
+        from vpcprobe.facts import url_target
+
+        try:
+            from_url = url_target(text)
+        except ValueError as error:
+            parser.error(f"--target {error}")
+        if from_url is not None:  # read as diagnose reads it: host 443 (http 80), one note
+            args.target[index] = from_url[0]
+            print(f"{PROG}: note: {from_url[1]}", file=sys.stderr)
     request, errors = parse_event(request_from(args))
     if request is None:
         first = errors[0]

@@ -154,6 +154,52 @@ def parse_host_port(text: str) -> tuple[str, int]:
     return validate_hostname(host), port
 
 
+_URL_PORTS = {"https": 443, "http": 80}
+
+
+def _without_userinfo(text: str) -> tuple[str, bool]:
+    """`text` (scheme://...) with any `user:password@` before the host cut out, and whether
+    there was one: credentials in a URL are never echoed into a note, an error or a report."""
+    scheme, _, rest = text.partition("://")
+    end = len(rest)
+    for mark in "/?#":
+        found = rest.find(mark)
+        if found != -1:
+            end = min(end, found)
+    netloc = rest[:end]
+    if "@" not in netloc:
+        return text, False
+    return f"{scheme}://{netloc.rpartition('@')[2]}{rest[end:]}", True
+
+
+def url_target(text: str) -> tuple[str, str] | None:
+    """`https://host[:port]/path` as (`host:port`, a note saying how it was read); None for
+    anything that is not an http(s) URL; ValueError for one that names no usable host or
+    port. The path cannot be checked: the probe connects. A `user:password@` is dropped and
+    the note says so, without repeating it."""
+    from urllib.parse import urlsplit  # only for a URL target: not on a cold start's path
+
+    scheme, sep, _ = text.partition("://")
+    if not sep or scheme.lower() not in _URL_PORTS:
+        return None
+    shown, had_userinfo = _without_userinfo(text.strip())
+    try:
+        parts = urlsplit(shown)
+        port = parts.port or _URL_PORTS[scheme.lower()]
+    except ValueError as error:
+        raise ValueError(f"{shown!r}: not a usable URL ({error})") from None
+    host = parts.hostname or ""
+    if not host:
+        raise ValueError(f"{shown!r}: the URL names no host")
+    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    dropped = " The user name and password in it were dropped." if had_userinfo else ""
+    note = (
+        f"--target {shown} was read as {address} ({scheme.lower()}): the probe checks the TCP "
+        f"connection, not the URL's path or the HTTP answer.{dropped}"
+    )
+    return address, note
+
+
 # ---------------------------------------------------------------------------- request
 
 

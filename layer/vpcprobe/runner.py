@@ -6,6 +6,7 @@ import contextlib
 import heapq
 import itertools
 import os
+import socket
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -221,15 +222,50 @@ def _dns_step(
     )
 
 
+def _unresolved_endpoint(
+    service: str, operation: str, region: str | None, timeout: float
+) -> AwsResult | None:
+    """Resolve the endpoint's host first, bounded by the step's timeout (botocore's
+    connect_timeout does not cover getaddrinfo, which blocks up to 10 s in Lambda when the DNS
+    server is dead): the result when the name did not resolve in time, else None."""
+    host = aws_call.endpoint_host(service, region)
+    if not host or is_ip(host):
+        return None
+    started = time.monotonic()
+    try:
+        dns_lookup.getaddrinfo(host, 443, socket.AF_UNSPEC, socket.SOCK_STREAM, timeout=timeout)
+    except dns_lookup.StillBlockedError as exc:
+        status, error = AwsStatus.TIMEOUT, f"resolving {host}: {exc}"
+    except (socket.gaierror, UnicodeError) as exc:
+        status, error = AwsStatus.DNS_FAILED, f"the endpoint's name {host} did not resolve: {exc}"
+    except OSError:
+        return None  # not the name's fault: the call itself says what it is
+    else:
+        return None
+    elapsed_ms = round((time.monotonic() - started) * 1000, 1)
+    return AwsResult(
+        service=service,
+        operation=operation,
+        status=status,
+        elapsed_ms=elapsed_ms,
+        error=environment.clip(error, 400),
+    )
+
+
 def _aws_step(
     service: str, operation: str, region: str | None, log_group: str | None, index: int
 ) -> _Step:
     def run(timeout: float) -> AwsResult:
+        started = time.monotonic()
+        unresolved = _unresolved_endpoint(service, operation, region, timeout)
+        if unresolved is not None:
+            return unresolved
+        left = max(MIN_STEP_S, timeout - (time.monotonic() - started))
         return aws_call.call(
             service,
             region=region,
             log_group=log_group,
-            connect_timeout=timeout,
+            connect_timeout=left,
             read_timeout=timeout,
         )
 

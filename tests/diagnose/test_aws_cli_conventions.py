@@ -93,6 +93,38 @@ def test_region_contradicting_the_arn_is_bad_input(
     assert f"--region eu-west-1 contradicts {scenario.function_arn}, which is in {REGION}" in err
 
 
+@pytest.mark.parametrize(
+    "region", [[], ["--region", REGION]], ids=["no-region", "the-arn's-region"]
+)
+def test_audit_function_arn_supplies_the_region_and_the_name(
+    scenario: aws_scenarios.Scenario,
+    no_region: MotoServer,
+    capsys: pytest.CaptureFixture[str],
+    region: list[str],
+) -> None:
+    """It used to say "no AWS region set" (exit 3), or with --region "no VPC-attached function
+    of that name" (exit 4): the ARN was matched as a name."""
+    code, out, err = run(
+        capsys, "audit", "--function", scenario.function_arn, *region, "--format", "json"
+    )
+    assert code in (0, 1), err  # judged: healthy or findings, neither refused nor incomplete
+    report = json.loads(out)
+    assert [f["function"] for f in report["functions"]] == [scenario.function_name]
+    assert [s["region"] for s in report["scopes_read"]] == [REGION]
+    assert report["scopes_unread"] == []
+
+
+def test_audit_region_contradicting_a_function_arn_is_bad_input(
+    scenario: aws_scenarios.Scenario, no_region: MotoServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        capsys, "audit", "--function", scenario.function_arn, "--region", "eu-west-1"
+    )
+    assert code == 2
+    assert out == ""
+    assert f"--region eu-west-1 contradicts {scenario.function_arn}, which is in {REGION}" in err
+
+
 @pytest.mark.parametrize("word", ["json", "markdown", "html", "sarif", "junit", "text"])
 def test_output_naming_a_format_asks_for_format(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], word: str
@@ -104,6 +136,35 @@ def test_output_naming_a_format_asks_for_format(
     assert f"did you mean --format {word}?" in err
     assert err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["snapshot", "fn"], "snapshot has no --format (it writes JSON); name the file, "
+         "e.g. --output snapshot.json"),
+        (["probe", "--target", "127.0.0.1:9"], "probe has no --format (it writes JSON)"),
+        (["layer", "build"], "layer build has no --format (it writes a .zip file); name the "
+         "file, e.g. --output probe-layer.zip"),
+    ],
+    ids=["snapshot", "probe", "layer-build"],
+)  # fmt: skip
+def test_output_naming_a_format_on_a_command_without_format(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    says: str,
+) -> None:
+    """No "did you mean --format json" where the command has no --format (it advised one)."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, *argv, "--output", "json")
+    assert code == 2
+    assert out == ""
+    assert "--format json" not in err
+    assert says in err
+    assert err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []  # nothing written, nothing probed
 
 
 def test_version_names_the_probe_schema(capsys: pytest.CaptureFixture[str]) -> None:
@@ -279,6 +340,79 @@ def test_completion_scripts_name_the_commands_and_their_options(
     assert lines[0] == "diagnose"
     assert lines[1] == "--format"
     assert "json" in lines[2].split() and "markdown" in lines[2].split()
+
+
+def _complete(script: str, cwd: Path, *lines: tuple[str, ...]) -> list[list[str]]:
+    """What the generated bash function offers for each command line (the last word is the
+    one being completed), run by a real bash with COMP_WORDS / COMP_CWORD set as bash does."""
+    import shlex
+    import shutil
+    import subprocess
+
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("no bash to run the script in")
+    check = script
+    for words in lines:
+        quoted = " ".join(shlex.quote(w) for w in words)
+        check += f"COMP_WORDS=({quoted}); COMP_CWORD={len(words) - 1}; COMPREPLY=(); _vpcprobe; "
+        check += 'echo "${COMPREPLY[*]}"\n'
+    done = subprocess.run([bash, "-c", check], capture_output=True, text=True, check=True, cwd=cwd)
+    return [line.split() for line in done.stdout.splitlines()]
+
+
+def test_bash_completion_walks_nested_commands_and_each_commands_choices(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`layer <TAB>` → build, `layer build --py<TAB>` → --python, `completion <TAB>` → bash
+    zsh, and `path --format <TAB>` only path's formats (the script had one `--format)` case for
+    every command, so the first command's won). zsh has no shell here: its script's text is
+    checked in the test above (it is this bash function through bashcompinit)."""
+    code, script, _ = run(capsys, "completion", "bash")
+    assert code == 0
+    offered = _complete(
+        script,
+        tmp_path,  # an empty directory: no file names among the words offered
+        ("vpcprobe", "layer", ""),
+        ("vpcprobe", "layer", "build", "--py"),
+        ("vpcprobe", "layer", "build", "--python", ""),
+        ("vpcprobe", "completion", ""),
+        ("vpcprobe", "path", "--format", ""),
+        ("vpcprobe", "diagnose", "--format", ""),
+        ("vpcprobe", "--region", "eu-west-1", "layer", "build", "--a"),
+    )
+    assert [w for w in offered[0] if not w.startswith("-")] == ["build"]
+    assert offered[1] == ["--python"]
+    assert offered[2] == ["3.11", "3.12", "3.13", "3.14"]
+    assert [w for w in offered[3] if not w.startswith("-")] == ["bash", "zsh"]
+    assert offered[4] == ["text", "json"]
+    assert offered[5] == ["text", "json", "markdown", "html", "sarif", "junit"]
+    assert offered[6] == ["--arch"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["layer", "build", "--color", "never", "--output", "probe.txt"],
+        ["layer", "build", "--output", "probe.txt", "--cli-read-timeout", "5", "--debug"],
+        ["--color", "never", "layer", "build", "--output", "probe.txt"],
+    ],
+    ids=["color-after", "timeouts-after", "color-before"],
+)
+def test_layer_build_takes_the_global_options_after_it(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+) -> None:
+    """The nested `build` parser has the global options (it said "unrecognized arguments");
+    the run then stops at its own check of --output, before building anything."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert "unrecognized arguments" not in err
+    assert out == ""
+    assert err == "vpcprobe: error: --output probe.txt: name a .zip file\n"
 
 
 @pytest.mark.parametrize(("choice", "coloured"), [("always", True), ("never", False)])

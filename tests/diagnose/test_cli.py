@@ -368,7 +368,7 @@ def _stubbed_lambda(monkeypatch: pytest.MonkeyPatch, *responses: Any) -> Stubber
                 {"StatusCode": 200, "Payload": StreamingBody(io.BytesIO(payload), len(payload))},
             )
     stub.activate()
-    monkeypatch.setattr(invoke, "lambda_client", lambda session: client)
+    monkeypatch.setattr(invoke, "lambda_client", lambda session, timeout=None: client)
     return stub
 
 

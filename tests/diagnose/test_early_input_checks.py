@@ -132,6 +132,48 @@ def test_a_url_target_is_read_as_host_and_port_with_a_note(
     assert any(f"--target {url} was read as {address}" in note for note in report["notes"])
 
 
+def test_a_url_password_is_dropped_and_never_shown(
+    capsys: pytest.CaptureFixture[str],
+    scenario: aws_scenarios.Scenario,
+    judge: FakeJudge,
+    moto_server: MotoServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`https://user:password@host/` is host 443; the note names the URL without them and
+    says they were dropped (the note used to repeat the whole URL, password and all)."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.url)
+    url = "https://deploy:Tr0ub4dor@10.0.10.25/v1/orders"
+    code, out, err = run(
+        capsys, "diagnose", scenario.function_name, "--no-probe", "--target", url, "--format",
+        "json",
+    )  # fmt: skip
+    assert code in (0, 1, 4), err
+    report = json.loads(out)
+    assert [(t["host"], t["port"]) for t in report["targets"]] == [("10.0.10.25", 443)]
+    (note,) = [n for n in report["notes"] if "was read as" in n]
+    assert note.startswith("--target https://10.0.10.25/v1/orders was read as 10.0.10.25:443")
+    assert note.endswith("The user name and password in it were dropped.")
+    assert "Tr0ub4dor" not in out + err and "deploy:" not in out + err
+
+
+@pytest.mark.parametrize(
+    ("url", "port"), [("http://127.0.0.1/health", 80), ("https://u:pw-9z@127.0.0.1/", 443)]
+)
+def test_probe_command_reads_a_url_target_with_one_note(
+    capsys: pytest.CaptureFixture[str], url: str, port: int
+) -> None:
+    """`vpcprobe probe` converted a URL saying nothing; now one note on stderr, as diagnose."""
+    code, out, err = run(capsys, "probe", "--target", url, "--timeout", "0.5", "--deadline", "5")
+    assert code == 0, err
+    report = json.loads(out)
+    assert [(t["host"], t["port"]) for t in report["tcp"]] == [("127.0.0.1", port)]
+    notes = [line for line in err.splitlines() if line.startswith("vpcprobe: note: ")]
+    assert len(notes) == 1
+    assert f"was read as 127.0.0.1:{port}" in notes[0]
+    assert ("password in it were dropped" in notes[0]) is ("@" in url)
+    assert "pw-9z" not in out + err
+
+
 def test_a_target_no_probe_report_tried_is_said_to_be_uncovered(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
@@ -156,5 +198,7 @@ def test_a_target_no_probe_report_tried_is_said_to_be_uncovered(
     report = json.loads(out)
     uncovered = [u for u in report["unjudged"] if u["api"] == "probe.tcp"]
     assert [u["subject"] for u in uncovered] == ["10.0.10.99:443"], err
-    assert "hold no connection to 10.0.10.99:443" in uncovered[0]["reason"]
+    assert uncovered[0]["reason"].startswith(
+        "the probe report given holds no connection to 10.0.10.99:443: "
+    )
     assert code != 0  # never a clean exit while a target is unjudged

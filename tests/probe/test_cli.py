@@ -107,3 +107,38 @@ def test_help_explains_the_command(tmp_path: Path) -> None:
     ):
         assert option in completed.stdout
     assert "169.254.78.1" in completed.stdout
+
+
+@pytest.mark.parametrize(
+    ("scheme", "userinfo"), [("http", ""), ("https", "alice:s3cret-pw@")], ids=["http", "userinfo"]
+)
+def test_a_url_target_is_its_host_and_port_with_one_note(
+    tmp_path: Path, scheme: str, userinfo: str
+) -> None:
+    """Read as diagnose reads it (it used to be refused: "expected host:port"); a URL's
+    user:password is dropped, said to be, and never repeated anywhere."""
+    with listener() as port:
+        url = f"{scheme}://{userinfo}127.0.0.1:{port}/health?x=1"
+        completed = _run(
+            "--target", url, "--no-aws", "--no-default-names", "--no-system-resolver",
+            "--timeout", "1", tmp_path=tmp_path,
+        )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout)
+    assert [(t["host"], t["port"], t["status"]) for t in report["tcp"]] == [
+        ("127.0.0.1", port, "open")
+    ]
+    shown = f"{scheme}://127.0.0.1:{port}/health?x=1"
+    (note,) = completed.stderr.splitlines()
+    assert note.startswith(f"python -m vpcprobe: note: --target {shown} was read as 127.0.0.1:")
+    assert ("user name and password in it were dropped" in note) is bool(userinfo)
+    assert "s3cret" not in completed.stdout + completed.stderr
+    assert "alice" not in completed.stdout + completed.stderr
+
+
+def test_a_url_without_a_host_is_one_line_without_its_password(tmp_path: Path) -> None:
+    completed = _run("--target", "https://bob:hunter2@:99999/x", tmp_path=tmp_path)
+    assert completed.returncode == 2
+    assert completed.stderr.count("\n") == 1, completed.stderr
+    assert completed.stderr.startswith("python -m vpcprobe: error: --target ")
+    assert "hunter2" not in completed.stderr and "bob" not in completed.stderr

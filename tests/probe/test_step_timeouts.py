@@ -61,10 +61,36 @@ def test_a_blocked_system_lookup_is_a_timeout_at_its_step_timeout(
     assert "still blocked after 1 s" in tcp["error"]
 
 
+def test_a_blocked_endpoint_lookup_is_a_timeout_of_the_aws_step(
+    blocked_resolver: threading.Event, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Logs and STS steps resolve their endpoint through the bounded lookup first: a
+    blocked getaddrinfo is `timeout` at the step timeout, saying so, and no call is made."""
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    event = {"targets": [], "aws": {"logs": True, "sts": True}, "timeout_s": 1}
+    report = handler(event, Context(20_000))
+    still_blocked = not blocked_resolver.is_set()
+
+    assert still_blocked
+    assert report["deadline"]["hit"] is False
+    calls = {entry["service"]: entry for entry in report["aws"]}
+    assert set(calls) == {"logs", "sts"}
+    for service, entry in calls.items():
+        assert entry["status"] == "timeout", entry
+        assert entry["error"].startswith(f"resolving {service}.eu-west-1.amazonaws.com: ")
+        assert "getaddrinfo was still blocked after 1 s" in entry["error"]
+
+
 def test_python_m_vpcprobe_against_a_dead_dns_server_moves_on(tmp_path: Path) -> None:
     """The real glibc resolver, pointed (in a private mount namespace) at a loopback UDP socket
     that never answers, with Lambda's `options timeout:2 attempts:5`: getaddrinfo would block
-    10 s; with --timeout 1 and --deadline 5 the probe reports it and finishes in time."""
+    10 s; with --timeout 1 and --deadline 5 the probe reports it and finishes in time. The Logs
+    and STS steps resolve their endpoint (logs/sts.us-east-1.amazonaws.com, no endpoint
+    override) through the same dead server: `timeout` at their step timeout, saying the lookup
+    was still blocked (botocore's connect_timeout does not cover getaddrinfo: they used to wait
+    the 10 s out and say `dns_failed`). Nothing leaves loopback: the lookups go to the dead
+    server on 127.x, and no call is made once the name did not resolve."""
     import json
     import os
     import random
@@ -85,11 +111,12 @@ def test_python_m_vpcprobe_against_a_dead_dns_server_moves_on(tmp_path: Path) ->
     conf.write_text(f"nameserver {dead}\noptions timeout:2 attempts:5\n", encoding="utf-8")
     layer = Path(__file__).resolve().parents[2] / "layer"
     probe = [sys.executable, "-m", "vpcprobe", "--target", "db.example:5432", "--timeout", "1",
-             "--deadline", "5", "--no-aws", "--no-default-names", "--record-type", "A",
+             "--deadline", "5", "--sts", "--no-default-names", "--record-type", "A",
              "--transport", "udp"]  # fmt: skip
     script = f'mount --bind "{conf}" /etc/resolv.conf && exec "$@"'
-    env = {**os.environ, "PYTHONPATH": str(layer), "VPCPROBE_RESOLV_CONF": str(conf),
-           "VPCPROBE_FORWARDER": ""}  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    env.update(PYTHONPATH=str(layer), VPCPROBE_RESOLV_CONF=str(conf), VPCPROBE_FORWARDER="",
+               AWS_REGION="us-east-1")  # fmt: skip
     try:
         done = subprocess.run(
             ["unshare", "-m", "sh", "-c", script, "sh", *probe],
@@ -108,3 +135,9 @@ def test_python_m_vpcprobe_against_a_dead_dns_server_moves_on(tmp_path: Path) ->
     assert direct and {d["status"] for d in direct} == {"timeout"}
     (tcp,) = report["tcp"]
     assert tcp["status"] == "dns_failed" and "still blocked" in tcp["error"]
+    calls = {entry["service"]: entry for entry in report["aws"]}
+    assert set(calls) == {"logs", "sts"}
+    for service, entry in calls.items():
+        assert entry["status"] == "timeout", entry
+        assert f"resolving {service}.us-east-1.amazonaws.com" in entry["error"]
+        assert "still blocked after 1 s" in entry["error"]

@@ -133,6 +133,33 @@ def _progress(quiet: bool, color: str = "auto") -> Iterator[Progress]:
         yield tick
 
 
+def _functions_and_regions(
+    functions: list[str], regions: list[str], all_regions: bool
+) -> tuple[list[str], list[str]]:
+    """--function ARNs as names, their regions the audit's when no --region says otherwise (as
+    in every command); an ARN in a region --region does not name is bad input."""
+    from vpcprobe_collector.aws import arn_region
+    from vpcprobe_collector.deploy.names import function_name_from
+
+    names: list[str] = []
+    from_arns: list[str] = []
+    for function in functions:
+        region = arn_region(function)
+        if region is None:
+            names.append(function)
+            continue
+        names.append(function_name_from(function))
+        if regions and region not in regions:
+            raise BadInputError(
+                f"--region {', '.join(regions)} contradicts {function}, which is in {region}"
+            )
+        if region not in from_arns:
+            from_arns.append(region)
+    if not regions and not all_regions:
+        regions = from_arns
+    return names, regions
+
+
 def run(args: argparse.Namespace) -> int:
     """Check the input, audit, render, write; return the exit code."""
     from vpcprobe_collector.aws import make_session, options_from_args
@@ -161,6 +188,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if any(not r.strip() for r in regions):
         raise BadInputError("--region: a region name cannot be empty")
+    args.function, regions = _functions_and_regions(args.function, regions, args.all_regions)
     args.region = regions
     if args.all_regions and args.region:
         raise BadInputError("give --region or --all-regions, not both")

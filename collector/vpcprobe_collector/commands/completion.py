@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass, field
 
 NAME = "completion"
 HELP = "print a shell completion script (bash or zsh)"
@@ -20,61 +21,78 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("shell", choices=("bash", "zsh"), help="the shell to complete in")
 
 
-def _words(parser: argparse.ArgumentParser) -> tuple[list[str], dict[str, list[str]]]:
-    """Every option of `parser` and, per option that takes a fixed set, its choices."""
-    options: list[str] = []
-    choices: dict[str, list[str]] = {}
-    for action in parser._actions:
-        for flag in action.option_strings:
-            options.append(flag)
-            if action.choices:
-                choices[flag] = [str(c) for c in action.choices]
-    return options, choices
+@dataclass
+class _Node:
+    """What completes after a command path ("" the top, "layer build" a nested one)."""
+
+    options: list[str] = field(default_factory=list)
+    choices: dict[str, list[str]] = field(default_factory=dict)  # per option with fixed values
+    subcommands: list[str] = field(default_factory=list)
+    positional: list[str] = field(default_factory=list)  # a positional's fixed values
 
 
-def _table() -> dict[str, tuple[list[str], dict[str, list[str]]]]:
-    from vpcprobe_collector.cli import build_parser
-
-    parser = build_parser()
-    table = {"": _words(parser)}
+def _walk(parser: argparse.ArgumentParser, path: str, table: dict[str, _Node]) -> dict[str, _Node]:
+    """`table` with `parser` (at `path`) and every subcommand under it, nested ones too."""
+    node = table.setdefault(path, _Node())
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for name, command in action.choices.items():
-                table[name] = _words(command)
+                node.subcommands.append(name)
+                _walk(command, f"{path} {name}".strip(), table)
+            continue
+        for flag in action.option_strings:
+            node.options.append(flag)
+            if action.choices:
+                node.choices[flag] = [str(c) for c in action.choices]
+        if not action.option_strings and action.choices:
+            node.positional += [str(c) for c in action.choices]
     return table
 
 
+def _table() -> dict[str, _Node]:
+    from vpcprobe_collector.cli import build_parser
+
+    return _walk(build_parser(), "", {})
+
+
 def bash_script() -> str:
-    """A bash `complete -F` function built from the argument parser."""
+    """A bash `complete -F` function built from the argument parser: the command path is
+    walked through nested subcommands (`layer build`), and an option's values are the ones
+    of the command it belongs to (`path --format` offers path's formats only)."""
     table = _table()
-    commands = " ".join(name for name in table if name)
-    top = f"{commands} {' '.join(table[''][0])}"
-    cases = []
-    for name, (options, _choices) in table.items():
-        if not name:
-            continue
-        cases.append(f'        {name}) opts="{" ".join(options)}" ;;')
-    choice_cases = sorted(
-        {
-            f'        {flag}) COMPREPLY=($(compgen -W "{" ".join(values)}" -- "$cur")); return ;;'
-            for _, (_, choice) in table.items()
-            for flag, values in choice.items()
-        }
-    )
+    sub_cases = [
+        f'            "{path}") subs="{" ".join(node.subcommands)}" ;;'
+        for path, node in table.items()
+        if node.subcommands
+    ]
+    choice_cases = [
+        f'        "{path}|{flag}") COMPREPLY=($(compgen -W "{" ".join(values)}" -- "$cur")); '
+        "return ;;"
+        for path, node in table.items()
+        for flag, values in node.choices.items()
+    ]
+    word_cases = []
+    for path, node in table.items():
+        fixed = node.subcommands + node.positional
+        words = " ".join([*fixed, *node.options])
+        # A command that takes files (no fixed words) completes file names too.
+        files = "" if fixed else " -f"
+        word_cases.append(
+            f'        "{path}") COMPREPLY=($(compgen -W "{words}"{files} -- "$cur")) ;;'
+        )
     return (
         "# bash completion for vpcprobe (vpcprobe completion bash)\n"
         "_vpcprobe() {\n"
         '    local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"\n'
-        '    local cmd="" w opts\n'
+        '    local path="" w subs\n'
         '    for w in "${COMP_WORDS[@]:1:COMP_CWORD-1}"; do\n'
-        f'        case " {commands} " in *" $w "*) cmd="$w"; break ;; esac\n'
+        '        case "$path" in\n' + "\n".join(sub_cases) + "\n"
+        '            *) subs="" ;;\n'
+        "        esac\n"
+        '        case " $subs " in *" $w "*) path="${path:+$path }$w" ;; esac\n'
         "    done\n"
-        '    case "$prev" in\n' + "\n".join(choice_cases) + "\n    esac\n"
-        '    if [ -z "$cmd" ]; then\n'
-        f'        COMPREPLY=($(compgen -W "{top}" -- "$cur")); return\n'
-        "    fi\n"
-        '    case "$cmd" in\n' + "\n".join(cases) + "\n    esac\n"
-        '    COMPREPLY=($(compgen -W "$opts" -f -- "$cur"))\n'
+        '    case "$path|$prev" in\n' + "\n".join(choice_cases) + "\n    esac\n"
+        '    case "$path" in\n' + "\n".join(word_cases) + "\n    esac\n"
         "}\n"
         "complete -o default -F _vpcprobe vpcprobe\n"
     )

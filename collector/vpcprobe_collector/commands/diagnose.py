@@ -103,11 +103,15 @@ def function_name(function: str) -> str:
     return function
 
 
-def _default_probe_function(session: Any, function: str) -> str | None:
-    """The probe `vpcprobe deploy --like FUNCTION` made, or None."""
-    from vpcprobe_collector.deploy import find_probe_function  # only when no probe was named
+def _default_probe_function(session: Any, function: str) -> tuple[str, int | None] | None:
+    """The probe `vpcprobe deploy --like FUNCTION` made and its Timeout, or None."""
+    from vpcprobe_collector.deploy import find_probe_configuration  # only when no probe named
 
-    return find_probe_function(session, function_name(function))
+    found = find_probe_configuration(session, function_name(function))
+    if found is None:
+        return None
+    timeout = found.get("Timeout")
+    return str(found["FunctionName"]), timeout if isinstance(timeout, int) else None
 
 
 def _invocations(args: argparse.Namespace, contract: Contract) -> int:
@@ -129,7 +133,12 @@ def get_probe_reports(
 ) -> ProbeOutcome:
     """Probe reports from the chosen source (files were read before any AWS call)."""
     from vpcprobe_collector.aws import client
-    from vpcprobe_collector.probing.invoke import ensure_wrapper_mode, invoke_probe, lambda_client
+    from vpcprobe_collector.probing.invoke import (
+        ensure_wrapper_mode,
+        function_timeout,
+        invoke_probe,
+        lambda_client,
+    )
     from vpcprobe_collector.probing.local import run_local
 
     if args.no_probe:
@@ -139,15 +148,24 @@ def get_probe_reports(
         progress("running the probe on this host…")
         return run_local(request)
     if args.wrapped:
-        ensure_wrapper_mode(client(session, "lambda"), function)
+        own_timeout = ensure_wrapper_mode(client(session, "lambda"), function)
         progress(f"invoking {function} (wrapper mode), {invocations} times at once…")
         return invoke_probe(
-            lambda_client(session), function, request, invocations=invocations, wrapped=True
+            lambda_client(session, own_timeout),
+            function,
+            request,
+            invocations=invocations,
+            wrapped=True,
         )
-    probe = args.probe_function
-    if probe is None:
+    probe: str | None = args.probe_function
+    timeout: int | None = None
+    if probe is not None:
+        timeout = function_timeout(client(session, "lambda"), probe)
+    else:
         progress("looking for a probe function…")
-        probe = _default_probe_function(session, function)
+        found = _default_probe_function(session, function)
+        if found is not None:
+            probe, timeout = found
     if probe is None:
         name = function_name(function)
         return ProbeOutcome(
@@ -159,7 +177,7 @@ def get_probe_reports(
             ],
         )
     progress(f"invoking {probe}, {invocations} times at once…")
-    return invoke_probe(lambda_client(session), probe, request, invocations=invocations)
+    return invoke_probe(lambda_client(session, timeout), probe, request, invocations=invocations)
 
 
 def _function_after_probe_results(args: argparse.Namespace) -> None:

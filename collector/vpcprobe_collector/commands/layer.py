@@ -37,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     compiled.add_argument("--compile", action="store_true",
                           help="require bytecode (fail when it cannot be compiled)")  # fmt: skip
     compiled.add_argument("--no-compile", action="store_true", help="ship sources only")
+    from vpcprobe_collector.cli import add_global_options  # loaded: it is building this parser
+
+    add_global_options(build, suppress=True)  # `layer build --color never` as anywhere else
 
 
 def run(args: argparse.Namespace) -> int:

@@ -45,12 +45,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Probe, print or write the report; 0 unless the input was bad."""
+    from vpcprobe.facts import url_target
+
     targets = []
+    notes = []
     for text in args.target:
         try:
             targets.append(parse_target(text))
+            from_url = url_target(text)
         except ValueError as error:
             raise BadInputError(f"--target {error}") from error
+        if from_url is not None:
+            notes.append(from_url[1])
     if args.timeout is not None and not 0 < args.timeout <= 10:
         raise BadInputError(f"--timeout {args.timeout}: must be more than 0 and at most 10 seconds")
     request = build_request(
@@ -58,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
     )
     if not 0 < args.deadline <= 900:
         raise BadInputError(f"--deadline {args.deadline}: must be more than 0 and at most 900")
+    for note in notes:  # the report holds facts only: how a URL was read goes to stderr
+        print(f"vpcprobe: note: {note}", file=sys.stderr)
     outcome = run_local(request, deadline_s=args.deadline)
     if not outcome.reports:
         raise BadInputError(f"the probe gave no report: {outcome.failures[0].message}")

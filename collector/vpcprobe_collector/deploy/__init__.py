@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
-from vpcprobe_collector.deploy.probe_function import find_probe_function
+from vpcprobe_collector.deploy.probe_function import (
+    find_probe_configuration,
+    find_probe_function,
+)
 
-__all__ = ["find_probe_function"]
+__all__ = ["find_probe_configuration", "find_probe_function"]

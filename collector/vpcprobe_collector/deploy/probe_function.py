@@ -162,7 +162,13 @@ def find_probe(
 
 
 def find_probe_function(session: Any, suspect_name: str) -> str | None:
-    """The name of the probe `vpcprobe deploy --like suspect_name` created, or None.
+    """The name of the probe `vpcprobe deploy --like suspect_name` created, or None."""
+    probe = find_probe_configuration(session, suspect_name)
+    return None if probe is None else str(probe["FunctionName"])
+
+
+def find_probe_configuration(session: Any, suspect_name: str) -> dict[str, Any] | None:
+    """The configuration of the probe `vpcprobe deploy --like suspect_name` created, or None.
 
     A lookup the caller may not make (GetFunction/ListFunctions denied) counts as not found:
     `diagnose` then runs without a probe and says how to get one, rather than stopping.
@@ -179,7 +185,7 @@ def find_probe_function(session: Any, suspect_name: str) -> str | None:
         if isinstance(cause, UNREACHABLE):
             raise cause from None  # the CLI names the endpoint and the call (exit 3)
         raise
-    return None if probe is None else str(probe["FunctionName"])
+    return probe
 
 
 def known_cause(reason_code: str) -> str:

@@ -11,19 +11,24 @@ import botocore.config
 import botocore.exceptions
 
 from vpcprobe.models import ProbeReport, ProbeRequest
-from vpcprobe_collector.aws import CONNECT_TIMEOUT_S
-from vpcprobe_collector.errors import AwsAccessError, BadInputError
+from vpcprobe_collector.aws import CONNECT_TIMEOUT_S, UNREACHABLE, endpoint_of, translate_error
+from vpcprobe_collector.errors import AwsAccessError, BadInputError, VpcprobeError
 from vpcprobe_collector.findings.model import ProbeFailure, ProbeFailureKind
 from vpcprobe_collector.probing.outcome import ProbeOutcome
 from vpcprobe_collector.probing.payload import excerpt, parse_report
 
-# Invoke waits for the function to finish, up to Lambda's 15-minute maximum: hence the long
-# read timeout, kept only while no --cli-read-timeout is given. Retries follow
-# AWS_MAX_ATTEMPTS / AWS_RETRY_MODE / the profile like every client (aws.Session); with no
-# mode set, Invoke's is botocore's adaptive, which retries throttling
-# (TooManyRequestsException, EC2ThrottledException) and also slows the client down when
-# several invocations at once are throttled. Never a hand-written loop.
-INVOKE_READ_TIMEOUT_S = 910
+# Invoke waits for the function to finish: the read timeout is the invoked function's own
+# configured Timeout plus a margin (Lambda's 15-minute maximum when it could not be read),
+# kept only while no --cli-read-timeout is given. A read timeout is never retried: the request
+# reached Lambda and may be running, and Invoke is not idempotent, so an endpoint that does not
+# answer ends the command (exit 3) after one wait. Other retries follow AWS_MAX_ATTEMPTS /
+# AWS_RETRY_MODE / the profile like every client (aws.Session); with no mode set, Invoke's is
+# botocore's adaptive, which retries throttling (TooManyRequestsException,
+# EC2ThrottledException) and also slows the client down when several invocations at once are
+# throttled. Never a hand-written loop.
+INVOKE_MARGIN_S = 10
+LAMBDA_MAX_TIMEOUT_S = 900
+INVOKE_READ_TIMEOUT_S = LAMBDA_MAX_TIMEOUT_S + INVOKE_MARGIN_S
 INVOKE_CONFIG = botocore.config.Config(
     retries={"mode": "adaptive"},
     connect_timeout=CONNECT_TIMEOUT_S,
@@ -62,10 +67,61 @@ ACCESS_ERRORS = frozenset(
 _TIMED_OUT = re.compile(r"Task timed out after [0-9.]+ seconds")
 
 
-def lambda_client(session: Any) -> Any:
+class InvokeUnanswered(botocore.exceptions.BotoCoreError):  # type: ignore[misc]
+    """An Invoke whose answer did not come within the read timeout; not retried (botocore
+    retries only connection errors and HTTPClientError, and this is neither)."""
+
+    fmt = "{endpoint_url} sent no answer within {seconds:g} s"
+
+
+def invoke_read_timeout(function_timeout: int | None) -> float:
+    """How long to wait for an Invoke's answer: the function's Timeout plus the margin."""
+    if not function_timeout or function_timeout <= 0:
+        function_timeout = LAMBDA_MAX_TIMEOUT_S
+    return float(min(function_timeout, LAMBDA_MAX_TIMEOUT_S) + INVOKE_MARGIN_S)
+
+
+def lambda_client(session: Any, function_timeout: int | None = None) -> Any:
     """A Lambda client for invoking probes: the session's retry settings and timeouts, with
-    adaptive retries and a long read timeout where the user set none."""
-    return session.client("lambda", config=INVOKE_CONFIG)
+    adaptive retries and a read timeout of the invoked function's `Timeout` (seconds, as
+    GetFunction gives it; None: not known) plus a margin where the user set none."""
+    config = INVOKE_CONFIG.merge(
+        botocore.config.Config(read_timeout=invoke_read_timeout(function_timeout))
+    )
+    made = session.client("lambda", config=config)
+    _no_retry_after_a_read_timeout(made)
+    return made
+
+
+def _no_retry_after_a_read_timeout(made: Any) -> None:
+    """Make a read timeout an InvokeUnanswered, which no retry mode retries."""
+    endpoint: Any = getattr(made, "_endpoint", None)
+    send = getattr(endpoint, "_send", None)
+    if send is None:
+        return
+    seconds = float(made.meta.config.read_timeout)
+
+    def send_once(request: Any) -> Any:
+        try:
+            return send(request)
+        except botocore.exceptions.ReadTimeoutError as error:
+            url = error.kwargs.get("endpoint_url") or getattr(request, "url", None)
+            raise InvokeUnanswered(endpoint_url=url, seconds=seconds) from error
+
+    endpoint._send = send_once
+
+
+def _unanswered(error: Exception, function: str) -> VpcprobeError:
+    """The one line for an Invoke the endpoint did not answer (exit 3)."""
+    if isinstance(error, InvokeUnanswered):
+        endpoint = endpoint_of(error.kwargs.get("endpoint_url"))
+        return AwsAccessError(
+            f"{endpoint} sent no answer within {error.kwargs['seconds']:g} s "
+            f"(lambda:Invoke of {function}: its own timeout plus {INVOKE_MARGIN_S} s); an Invoke "
+            "is not retried (it is not idempotent); check --endpoint-url / AWS_ENDPOINT_URL and "
+            "the network, or change --cli-read-timeout"
+        )
+    return translate_error(error) or AwsAccessError(f"the Invoke call failed: {error}")
 
 
 def _function_error(source: str, function_error: str, text: str) -> ProbeFailure:
@@ -118,7 +174,9 @@ def _client_error(source: str, error: botocore.exceptions.ClientError) -> ProbeF
 def invoke_once(
     client: Any, function: str, body: bytes, *, source: str
 ) -> ProbeReport | ProbeFailure:
-    """One synchronous Invoke; every outcome becomes a report or a ProbeFailure, never raises."""
+    """One synchronous Invoke; every outcome becomes a report or a ProbeFailure, except an
+    endpoint that does not answer (no connection, no answer in time): AwsAccessError, exit 3,
+    as for every other AWS call; it says nothing about the function."""
     try:
         response = client.invoke(
             FunctionName=function, InvocationType="RequestResponse", Payload=body
@@ -126,6 +184,8 @@ def invoke_once(
         raw = response["Payload"].read()
     except botocore.exceptions.ClientError as error:
         return _client_error(source, error)
+    except (InvokeUnanswered, *UNREACHABLE) as error:
+        raise _unanswered(error, function) from error
     except botocore.exceptions.NoCredentialsError as error:
         return ProbeFailure(
             source=source,
@@ -152,12 +212,13 @@ def invoke_once(
     return result
 
 
-def ensure_wrapper_mode(client: Any, function: str) -> None:
+def ensure_wrapper_mode(client: Any, function: str) -> int | None:
     """Refuse --wrapped on a function not in wrapper mode: its own handler would get the events.
 
-    Raises BadInputError when the function is not wrapped (or does not exist); when its
-    configuration cannot be read (denied, variables under a key we cannot use), it says nothing
-    and lets the invoke answer.
+    Returns the function's configured Timeout (seconds; None when its configuration could not
+    be read). Raises BadInputError when the function is not wrapped (or does not exist); when
+    its configuration cannot be read (denied, variables under a key we cannot use), it says
+    nothing and lets the invoke answer.
     """
     from vpcprobe_collector.deploy.wrap import (
         WRAPPER_PATH,
@@ -172,9 +233,11 @@ def ensure_wrapper_mode(client: Any, function: str) -> None:
             raise BadInputError(
                 f"the function {function} was not found (check the name and region)"
             ) from error
-        return
+        return None
+    timeout = config.get("Timeout")
+    timeout = timeout if isinstance(timeout, int) else None
     if (config.get("Environment") or {}).get("Error"):
-        return  # variables under a key we cannot use: let the invoke answer
+        return timeout  # variables under a key we cannot use: let the invoke answer
     if not routes_through_wrapper(config):
         name = config.get("FunctionName", function)
         raise BadInputError(
@@ -183,6 +246,17 @@ def ensure_wrapper_mode(client: Any, function: str) -> None:
             f"`vpcprobe wrap {name}` first, or probe beside it with "
             f"`vpcprobe deploy --like {name}`."
         )
+    return timeout
+
+
+def function_timeout(client: Any, function: str) -> int | None:
+    """A function's configured Timeout from GetFunction; None when it cannot be read (denied,
+    not found: the Invoke then says so). An endpoint that does not answer ends the run."""
+    try:
+        timeout = client.get_function(FunctionName=function)["Configuration"].get("Timeout")
+    except botocore.exceptions.ClientError:
+        return None
+    return timeout if isinstance(timeout, int) else None
 
 
 def invoke_probe(
@@ -195,9 +269,9 @@ def invoke_probe(
 ) -> ProbeOutcome:
     """Invoke `function` `invocations` times concurrently to sample several execution environments.
 
-    Raises AwsAccessError when the caller may not invoke it (or has no credentials) and
-    BadInputError when the function does not exist; every other outcome is a report or a
-    ProbeFailure in the result.
+    Raises AwsAccessError when the caller may not invoke it (or has no credentials) or the
+    endpoint does not answer, and BadInputError when the function does not exist; every other
+    outcome is a report or a ProbeFailure in the result.
     """
     event: dict[str, Any] = request.model_dump(mode="json", exclude_defaults=True)
     if wrapped:
