@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from typing import Any
 
 import boto3
@@ -18,7 +19,12 @@ from botocore.stub import Stubber
 from tests.report.samples import probe_report, targets
 from vpcprobe_collector.errors import AwsAccessError, BadInputError
 from vpcprobe_collector.findings.model import ProbeFailureKind
-from vpcprobe_collector.probing.invoke import INVOKE_CONFIG, VPC_ERRORS, invoke_probe
+from vpcprobe_collector.probing.invoke import (
+    INVOKE_CONFIG,
+    VPC_ERRORS,
+    InvokeUnanswered,
+    invoke_probe,
+)
 from vpcprobe_collector.probing.request import build_request
 
 REQUEST = build_request(targets(), timeout_s=1.5)
@@ -197,3 +203,36 @@ def test_mixed_outcomes_keep_every_report_and_every_failure() -> None:
     outcome = _invoke([_ok(report), ("ENILimitReachedException", 502), _ok(report)])
     assert len(outcome.reports) == 2
     assert [f.error_code for f in outcome.failures] == ["ENILimitReachedException"]
+
+
+class _OneUnanswered:
+    """A Lambda client whose first Invoke gets no answer and whose others answer a report
+    (the Stubber cannot stand for an endpoint that stays silent)."""
+
+    def __init__(self, payload: bytes, answered: int) -> None:
+        self.payload, self.answered = payload, answered
+        self.lock = threading.Lock()
+        self.calls = 0
+
+    def invoke(self, **_kwargs: Any) -> dict[str, Any]:
+        with self.lock:
+            self.calls += 1
+            silent = self.calls > self.answered
+        if silent:
+            raise InvokeUnanswered(endpoint_url="http://127.0.0.1:9", seconds=40.0)
+        return _ok(self.payload)
+
+
+def test_some_invocations_unanswered_the_answered_reports_are_judged() -> None:
+    report = probe_report().model_dump_json().encode()
+    outcome = invoke_probe(_OneUnanswered(report, answered=2), PROBE, REQUEST, invocations=3)
+    assert len(outcome.reports) == 2
+    [failure] = outcome.failures
+    assert failure.error_code == "NoAnswer"
+    assert "sent no answer within 40 s" in failure.message
+
+
+def test_no_invocation_answered_is_exit_3_naming_the_endpoint() -> None:
+    report = probe_report().model_dump_json().encode()
+    with pytest.raises(AwsAccessError, match=r"127\.0\.0\.1:9 sent no answer within 40 s"):
+        invoke_probe(_OneUnanswered(report, answered=0), PROBE, REQUEST, invocations=3)

@@ -67,6 +67,9 @@ ACCESS_ERRORS = frozenset(
 _TIMED_OUT = re.compile(r"Task timed out after [0-9.]+ seconds")
 
 
+NO_ANSWER = "NoAnswer"  # a ProbeFailure's error_code: the endpoint did not answer the Invoke
+
+
 class InvokeUnanswered(botocore.exceptions.BotoCoreError):  # type: ignore[misc]
     """An Invoke whose answer did not come within the read timeout; not retried (botocore
     retries only connection errors and HTTPClientError, and this is neither)."""
@@ -174,9 +177,9 @@ def _client_error(source: str, error: botocore.exceptions.ClientError) -> ProbeF
 def invoke_once(
     client: Any, function: str, body: bytes, *, source: str
 ) -> ProbeReport | ProbeFailure:
-    """One synchronous Invoke; every outcome becomes a report or a ProbeFailure, except an
-    endpoint that does not answer (no connection, no answer in time): AwsAccessError, exit 3,
-    as for every other AWS call; it says nothing about the function."""
+    """One synchronous Invoke; every outcome becomes a report or a ProbeFailure. An endpoint
+    that does not answer (no connection, no answer in time) is a NO_ANSWER failure:
+    `invoke_probe` ends the run with exit 3 when no invocation was answered at all."""
     try:
         response = client.invoke(
             FunctionName=function, InvocationType="RequestResponse", Payload=body
@@ -185,7 +188,12 @@ def invoke_once(
     except botocore.exceptions.ClientError as error:
         return _client_error(source, error)
     except (InvokeUnanswered, *UNREACHABLE) as error:
-        raise _unanswered(error, function) from error
+        return ProbeFailure(
+            source=source,
+            kind=ProbeFailureKind.OTHER,
+            error_code=NO_ANSWER,
+            message=_unanswered(error, function).message,
+        )
     except botocore.exceptions.NoCredentialsError as error:
         return ProbeFailure(
             source=source,
@@ -270,8 +278,8 @@ def invoke_probe(
     """Invoke `function` `invocations` times concurrently to sample several execution environments.
 
     Raises AwsAccessError when the caller may not invoke it (or has no credentials) or the
-    endpoint does not answer, and BadInputError when the function does not exist; every other
-    outcome is a report or a ProbeFailure in the result.
+    endpoint answered none of the invocations, and BadInputError when the function does not
+    exist; every other outcome is a report or a ProbeFailure in the result.
     """
     event: dict[str, Any] = request.model_dump(mode="json", exclude_defaults=True)
     if wrapped:
@@ -285,6 +293,11 @@ def invoke_probe(
             )
         )
     failures = [r for r in results if isinstance(r, ProbeFailure)]
+    unanswered = [f for f in failures if f.error_code == NO_ANSWER]
+    if unanswered and len(unanswered) == len(results):
+        # Nothing answered: the endpoint, not the function (exit 3, as for every AWS call).
+        # Where some invocations did answer, their reports are judged and these are failures.
+        raise AwsAccessError(unanswered[0].message)
     for failure in failures:
         if failure.kind == ProbeFailureKind.ACCESS_DENIED:
             raise AwsAccessError(
