@@ -8,6 +8,7 @@ decides the verdict.
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Literal
@@ -70,7 +71,6 @@ def evaluate_function_paths(
     config = function.vpc_config if function else None
     if config is None or not config.vpc_id or not config.subnet_ids:
         return []
-    index = index or SnapshotIndex(snapshot)
     first = PathQuery(
         subnet_id=config.subnet_ids[0],
         security_group_ids=tuple(config.security_group_ids),
@@ -78,9 +78,13 @@ def evaluate_function_paths(
         protocol=protocol,
         port=port,
     )
-    # The other subnets' queries differ from the validated first only in the subnet ID, a
-    # string the snapshot's model validated already: copied, not validated again.
-    return [evaluate_path(snapshot, _with_subnet(first, s), index=index) for s in config.subnet_ids]
+    with batch():  # the callers (rules, `vpcprobe path`) evaluate target after target
+        index = index or SnapshotIndex(snapshot)
+        # The other subnets' queries differ from the validated first only in the subnet ID,
+        # a string the snapshot's model validated already: copied, not validated again.
+        return [
+            evaluate_path(snapshot, _with_subnet(first, s), index=index) for s in config.subnet_ids
+        ]
 
 
 def _with_subnet(query: PathQuery, subnet_id: str) -> PathQuery:
@@ -97,16 +101,20 @@ def _with_subnet(query: PathQuery, subnet_id: str) -> PathQuery:
 
 @contextmanager
 def batch() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while many paths are evaluated.
+    """Pause Python's cyclic garbage collector while paths are evaluated.
 
     Evaluation builds no reference cycles, so reference counting frees everything it
-    allocates; but on a large snapshot each of the collector's passes walks the whole heap
-    (every route, entry and rule read), and those passes cost more than the evaluation.
-    What the batch leaves alive (the results) is handed to the collector's oldest generation
-    as it stands, instead of being walked by a young-generation pass on the first allocation
-    after the batch only to be found alive and promoted: that pass, over every hop of every
-    path, took a fifth of a 16,000-path batch. Skipped when the caller froze objects itself
-    (`gc.freeze`), whose frozen set it must not disturb.
+    allocates; but on a large snapshot the collector's oldest-generation passes walk the whole
+    heap (every route, entry and rule read), and a diagnosis that evaluates target after
+    target through `evaluate_function_paths` (the rules, `vpcprobe path`) set off several,
+    which cost more than the evaluation. So each call runs in a batch, and what it leaves
+    alive (the results) is handed to the collector's oldest generation as it stands: not
+    walked by a young-generation pass on the next allocation only to be found alive and
+    promoted, and not counted towards the next whole-heap pass either. On CPython 3.11-3.13
+    `gc.freeze` and `gc.unfreeze` move whole generation lists (constant time whatever the
+    heap holds); 3.14's incremental collector walks the old generation there, so from 3.14
+    the batch only pauses the collector. Skipped when the caller froze objects itself
+    (`gc.freeze`), whose frozen set it must not disturb. Nested batches act once, outermost.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -114,10 +122,13 @@ def batch() -> Iterator[None]:
         yield
     finally:
         if enabled:
-            if gc.get_freeze_count() == 0:
+            if _HAND_OVER and gc.get_freeze_count() == 0:
                 gc.freeze()  # every tracked object, young or old, set aside ...
                 gc.unfreeze()  # ... and back, all in the oldest generation
             gc.enable()
+
+
+_HAND_OVER = sys.version_info < (3, 14)
 
 
 def evaluate_many(
