@@ -31,6 +31,13 @@ class Traffic:
     port: int
     ipv6: bool
 
+    def __hash__(self) -> int:  # a key of the walk's shared hops: hashed once, not per look-up
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash((self.protocol, self.destination, self.port, self.ipv6))
+
     # Worked out once per Traffic (one per destination and port), read by every hop of it.
     @cached_property
     def dest_text(self) -> str:

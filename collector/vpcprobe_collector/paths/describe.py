@@ -489,8 +489,10 @@ _NACL_FIELDS = {
 def _nacl(d: NaclHopDecision) -> Hop:
     t = d.traffic
     found = d.decision
-    rule_number = found.rule_number if found else None
-    rule = nacls.rule_label(rule_number) if rule_number is not None else None
+    if found is None:
+        rule_number, rule = None, None
+    else:
+        rule_number, rule = found.rule_number, found.rule
     reason: str | None = None
     api: str | None = nacls.API
     acl_id = d.acl_id
