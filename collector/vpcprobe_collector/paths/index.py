@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vpcprobe_collector.paths.cidr import (
     IPAddress,
@@ -30,6 +30,9 @@ from vpcprobe_collector.snapshot.model import (
     VpcEndpoint,
     VpcSnapshot,
 )
+
+if TYPE_CHECKING:
+    from vpcprobe_collector.paths.routes import RouteFacts
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,9 @@ class SnapshotIndex:
                 if assoc.main:
                     self._main_table.setdefault(table.vpc_id, table)
         self._prepared_routes: dict[str, tuple[PreparedRoute, ...]] = {}
+        # Filled by route_facts: id(route) -> (the route, its facts); the entry keeps the route
+        # alive, so no other object takes its ID while the index lives.
+        self._route_facts: dict[int, tuple[Route, RouteFacts]] = {}
         self._prefix_indexes: dict[str, PrefixIndex] = {}
 
         # Filled by security_groups.compiled_rules: (group ID, egress) -> rules ready to match.
@@ -211,6 +217,15 @@ class SnapshotIndex:
                 )
             prepared = self._prepared_routes[table.route_table_id] = tuple(built)
         return prepared
+
+    def route_facts(self, route: Route) -> RouteFacts:
+        """The route's `routes.RouteFacts` (its destination, target, state and text), once."""
+        found = self._route_facts.get(id(route))
+        if found is None or found[0] is not route:
+            from vpcprobe_collector.paths.routes import RouteFacts  # routes imports this module
+
+            found = self._route_facts[id(route)] = (route, RouteFacts.of(route))
+        return found[1]
 
     def prefix_index(self, table: RouteTable) -> PrefixIndex:
         """The table's CIDR routes indexed by prefix length (cached per table)."""

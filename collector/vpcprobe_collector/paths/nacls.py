@@ -5,7 +5,6 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -31,7 +30,15 @@ PortRange = tuple[int, int]
 
 def rule_label(rule_number: int) -> str:
     """ "rule 90", or "rule *" for the default rule every NACL ends with."""
-    return "rule *" if rule_number >= DEFAULT_RULE_NUMBER else f"rule {rule_number}"
+    found = _LABELS.get(rule_number)
+    if found is None:
+        found = "rule *" if rule_number >= DEFAULT_RULE_NUMBER else f"rule {rule_number}"
+        if len(_LABELS) < 65536:  # a label is the number's text, whatever the snapshot
+            _LABELS[rule_number] = found
+    return found
+
+
+_LABELS: dict[int, str] = {}
 
 
 @dataclass(frozen=True)
@@ -45,9 +52,7 @@ class NaclDecision:
     deny_rule_number: int | None  # the first entry that denied some (or 32767, the `*` rule)
     uncertain_rule_number: int | None = None  # an entry covering only part of the peers
 
-    # Worked out once per decision: a compiled NACL remembers its decisions, and every path
-    # whose peer the same entries hold shares one (then its hops read these).
-    @cached_property
+    @property
     def rule_number(self) -> int | None:
         """The entry that decided: the denying one unless all was allowed."""
         if self.outcome is HopOutcome.ALLOW:
@@ -55,12 +60,6 @@ class NaclDecision:
         if self.outcome is HopOutcome.UNKNOWN:
             return self.uncertain_rule_number
         return self.deny_rule_number
-
-    @cached_property
-    def rule(self) -> str | None:
-        """The deciding entry as a label: "rule 90", "rule *"; None when none decided."""
-        number = self.rule_number
-        return rule_label(number) if number is not None else None
 
 
 def _normal_protocol(protocol: str) -> str:

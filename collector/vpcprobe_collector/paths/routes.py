@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from vpcprobe_collector.paths.cidr import IPAddress
 from vpcprobe_collector.paths.index import SnapshotIndex
@@ -26,6 +27,28 @@ TARGET_WORDS = {
     RouteTargetType.CORE_NETWORK: "Cloud WAN core network",
     RouteTargetType.UNKNOWN: "an unrecognised target",
 }
+
+
+class RouteFacts(NamedTuple):
+    """A route's fields as the walk and its words read them, copied once per index (a
+    model's attributes cost more to read than a tuple's, and every path reads its route's)."""
+
+    destination: str  # Route.destination: the CIDR or the prefix list
+    target_type: RouteTargetType
+    target: str  # the target's ID, else its type's value ("local")
+    state: str
+    text: str  # route_text(route)
+
+    @classmethod
+    def of(cls, route: Route) -> RouteFacts:
+        target_type = route.target_type
+        return cls(
+            route.destination,
+            target_type,
+            route.target_id or target_type.value,
+            route.state,
+            route_text(route),
+        )
 
 
 @dataclass

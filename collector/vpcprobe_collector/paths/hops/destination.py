@@ -137,7 +137,7 @@ def _allowed_once(walk: Walk, decision: SgIngressDecision) -> SgIngressDecision 
     rule = decision.rule
     if decision.outcome is not HopOutcome.ALLOW or decision.problem is not None or rule is None:
         return decision
-    # The rule by identity: it is the snapshot's own object, which the index keeps alive.
+    # The rule by identity; the entry keeps the rule itself, so no other object takes its ID.
     key = (
         "sg_ingress_allowed",
         decision.traffic,
@@ -147,7 +147,7 @@ def _allowed_once(walk: Walk, decision: SgIngressDecision) -> SgIngressDecision 
         id(rule),
     )
     shared = walk.index.shared_hops
-    found: Hop | None = shared.get(key)
-    if found is None:
-        found = shared[key] = describe.hop(decision)
-    return found
+    found: tuple[object, Hop] | None = shared.get(key)
+    if found is None or found[0] is not rule:
+        found = shared[key] = (rule, describe.hop(decision))
+    return found[1]
