@@ -57,6 +57,11 @@ class PrefixIndex:
     # Each prefix-list route with its list's entries as (version, first, last, prefix length),
     # or None when the list's entries were not read.
     listed: tuple[tuple[Route, str, tuple[tuple[int, int, int, int], ...] | None], ...] = ()
+    # The same entries indexed as the CIDR routes are: per prefix-list route, per IP version,
+    # (prefix length, the networks of that length) longest first; None when not read.
+    listed_index: tuple[
+        tuple[Route, str, dict[int, tuple[tuple[int, frozenset[int]], ...]] | None], ...
+    ] = ()
 
 
 def _with_lists(found: PrefixIndex, prefix_lists: dict[str, tuple[Span, ...]]) -> PrefixIndex:
@@ -66,7 +71,28 @@ def _with_lists(found: PrefixIndex, prefix_lists: dict[str, tuple[Span, ...]]) -
         entries = prefix_lists.get(plid)
         resolved = None if entries is None else tuple((*e, prefix_length(e)) for e in entries)
         listed.append((item.route, plid, resolved))
-    return PrefixIndex(found.by_length, found.prefix_list_routes, tuple(listed))
+    indexed: list[tuple[Route, str, dict[int, tuple[tuple[int, frozenset[int]], ...]] | None]] = []
+    for route, plid, resolved in listed:
+        if resolved is None:
+            indexed.append((route, plid, None))
+            continue
+        lengths: dict[int, dict[int, set[int]]] = {4: {}, 6: {}}
+        for version, first, _last, length in resolved:
+            lengths[version].setdefault(length, set()).add(first)
+        indexed.append(
+            (
+                route,
+                plid,
+                {
+                    version: tuple(
+                        (length, frozenset(nets))
+                        for length, nets in sorted(by.items(), reverse=True)
+                    )
+                    for version, by in lengths.items()
+                },
+            )
+        )
+    return PrefixIndex(found.by_length, found.prefix_list_routes, tuple(listed), tuple(indexed))
 
 
 def _prefix_index(prepared: tuple[PreparedRoute, ...]) -> PrefixIndex:

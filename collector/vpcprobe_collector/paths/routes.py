@@ -81,14 +81,16 @@ def longest_match(index: SnapshotIndex, table: RouteTable, destination: IPAddres
         if hit is not None:
             best, best_key = hit[0], (length, hit[1])
             break
-    for route, plid, entries in prepared.listed:
-        if entries is None:
+    for route, plid, by_version in prepared.listed_index:
+        if by_version is None:
             unresolved.append(plid)
             continue
         longest = -1
-        for entry_version, first, last, length in entries:
-            if entry_version == version and first <= value <= last and length > longest:
+        for length, members in by_version[version]:  # longest first: the first hit is it
+            shift = bits - length
+            if value >> shift << shift in members:
                 longest = length
+                break
         if longest < 0:
             continue
         key = (longest, 1)
