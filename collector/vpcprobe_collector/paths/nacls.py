@@ -156,20 +156,24 @@ def _build_index(
     cidrs = known.get(version)
     if cidrs is None:
         cidrs = tuple(e.cidr_block if version == 4 else e.ipv6_cidr_block for e in rules)
+    # The entries' positions per CIDR first (one look-up per entry; many share a CIDR), then
+    # each distinct CIDR under its prefix length.
+    positions: dict[Span, list[int]] = {}
     for position, cidr in enumerate(cidrs):
         if not cidr:
             continue
         span = parse(cidr)
-        first = span[1]
-        length = bits - ((span[2] - first + 1).bit_length() - 1)
+        at = positions.get(span)
+        if at is None:
+            positions[span] = [position]
+        else:
+            at.append(position)
+    for (_, first, last), at in positions.items():
+        length = bits - (last - first).bit_length()  # a CIDR holds 2**(bits - length)
         networks = by_length.get(length)
         if networks is None:
             networks = by_length[length] = {}
-        at = networks.get(first)
-        if at is None:
-            networks[first] = [position]
-        else:
-            at.append(position)
+        networks[first] = at
     return [
         (length, networks, sorted(networks))
         for length, networks in sorted(by_length.items(), reverse=True)
