@@ -45,8 +45,36 @@ def network_span(network: IPNetwork) -> Span:
 
 @lru_cache(maxsize=131072)
 def parse_span(cidr: str) -> Span:
-    """`cidr` parsed straight to a Span."""
-    return network_span(parse_network(cidr))
+    """`cidr` parsed straight to a Span: an IPv4 CIDR in its usual spelling with integer
+    arithmetic (no `ipaddress` objects: a snapshot's every NACL entry, route and rule CIDR
+    comes through here), anything else through `ipaddress`, which also words the errors."""
+    found = _ipv4_span(cidr)
+    return found if found is not None else network_span(parse_network(cidr))
+
+
+def _ipv4_span(cidr: str) -> Span | None:
+    """ "10.0.1.0/24" as a Span, host bits tolerated as `parse_network` tolerates them; None
+    for any text `ipaddress` should judge (IPv6, a netmask, a leading zero, a bad octet)."""
+    address, slash, length = cidr.partition("/")
+    if not slash or not (0 < len(length) <= 2 and length.isascii() and length.isdigit()):
+        return None
+    bits = int(length)
+    octets = address.split(".")
+    if bits > 32 or len(octets) != 4:
+        return None
+    value = 0
+    for octet in octets:
+        if not (0 < len(octet) <= 3 and octet.isascii() and octet.isdigit()):
+            return None
+        if len(octet) > 1 and octet[0] == "0":  # ipaddress refuses leading zeros
+            return None
+        number = int(octet)
+        if number > 255:
+            return None
+        value = value << 8 | number
+    host = (1 << (32 - bits)) - 1
+    first = value & ~host & 0xFFFFFFFF
+    return (4, first, first | host)
 
 
 def prefix_length(span: Span) -> int:

@@ -9,6 +9,7 @@ from functools import cached_property
 from vpcprobe_collector.paths.beyond.model import Decision as BeyondDecision
 from vpcprobe_collector.paths.model import HopKind, HopOutcome
 from vpcprobe_collector.paths.nacls import NaclDecision, PortRange
+from vpcprobe_collector.paths.routes import RouteFacts
 from vpcprobe_collector.snapshot.model import (
     NatGateway,
     Route,
@@ -30,6 +31,13 @@ class Traffic:
     destination: str  # canonical address text
     port: int
     ipv6: bool
+
+    def __hash__(self) -> int:  # a key of the walk's shared hops: hashed once, not per look-up
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash((self.protocol, self.destination, self.port, self.ipv6))
 
     # Worked out once per Traffic (one per destination and port), read by every hop of it.
     @cached_property
@@ -200,6 +208,7 @@ class RouteDecision:
     nat_gateway_id: str | None = None  # NAT_ROUTE: whose subnet this is
     unresolved_prefix_lists: tuple[str, ...] = ()
     skipped_reason: str | None = None
+    facts: RouteFacts | None = None  # `route`'s fields, read once per index (with `route`)
 
     @property
     def component_id(self) -> str:
@@ -211,10 +220,14 @@ class RouteDecision:
 
     @property
     def target_type(self) -> RouteTargetType | None:
+        if self.facts is not None:
+            return self.facts.target_type
         return self.route.target_type if self.route else None
 
     @property
     def target_id(self) -> str | None:
+        if self.facts is not None:
+            return self.facts.target
         if self.route is None:
             return None
         return self.route.target_id or self.route.target_type.value

@@ -576,9 +576,10 @@ def _route(d: RouteDecision) -> Hop:
     dest = t.destination
     rtb, subnet_id, r = d.route_table_id, d.subnet_id, d.route
     nat = d.nat_gateway_id
-    text = routes.route_text(r) if r else None
-    target = d.target_id
-    words = target_words(d.target_type)
+    facts = d.facts if d.facts is not None or r is None else routes.RouteFacts.of(r)
+    text = facts.text if facts else None
+    target = facts.target if facts else None
+    words = target_words(facts.target_type if facts else None)
     api = routes.API
     rule = text
     if d.problem is RouteProblem.NO_TABLE:
@@ -603,7 +604,7 @@ def _route(d: RouteDecision) -> Hop:
     elif nat is not None and d.problem in (RouteProblem.NO_ROUTE, RouteProblem.BLACKHOLE):
         # The NAT's own subnet: say so in the sentence, since that is where the fix goes.
         rule = text or f"no route to {dest}"
-        what = f"has a blackhole route for {dest} ({text})" if r else f"has no route to {dest}"
+        what = f"has a blackhole route for {dest} ({text})" if facts else f"has no route to {dest}"
         detail = (
             f"NAT gateway {nat} is in subnet {subnet_id}, whose route table {rtb} {what}, "
             "so the NAT gateway cannot forward it: that subnet needs 0.0.0.0/0 -> an "
@@ -616,10 +617,10 @@ def _route(d: RouteDecision) -> Hop:
             f"Route table {rtb} of {subnet_id} has no route to {dest} (no {default} "
             "route either), so the traffic is dropped."
         )
-    elif d.problem is RouteProblem.BLACKHOLE and r is not None:
+    elif d.problem is RouteProblem.BLACKHOLE and r is not None and facts is not None:
         detail = (
             f"Route table {rtb} of {subnet_id} sends {dest} to {r.target_id} "
-            f"({r.destination}), but the route is a blackhole: its target no longer "
+            f"({facts.destination}), but the route is a blackhole: its target no longer "
             "exists or has failed."
         )
     elif d.problem is RouteProblem.PRIVATE_NAT_TO_IGW:
@@ -633,15 +634,15 @@ def _route(d: RouteDecision) -> Hop:
             f"NAT gateway {nat}'s subnet {subnet_id} uses route table {rtb}, which "
             f"sends {dest} to {target} instead of out of the VPC."
         )
-    elif nat is not None and r is not None:
+    elif nat is not None and facts is not None:
         detail = (
             f"NAT gateway {nat}'s subnet {subnet_id} uses route table {rtb}, which sends "
-            f"{dest} to {words} {target} ({r.destination})."
+            f"{dest} to {words} {target} ({facts.destination})."
         )
-    elif d.problem is RouteProblem.IGW_FROM_PRIVATE and r is not None:
+    elif d.problem is RouteProblem.IGW_FROM_PRIVATE and facts is not None:
         detail = (
             f"Route table {rtb} of {subnet_id} sends {dest} to internet gateway "
-            f"{target} ({r.destination}), but Lambda's network interfaces never have a "
+            f"{target} ({facts.destination}), but Lambda's network interfaces never have a "
             "public IP address, so the traffic is dropped: the function needs a subnet "
             "whose route goes to a NAT gateway in a public subnet."
         )
@@ -650,11 +651,12 @@ def _route(d: RouteDecision) -> Hop:
             f"Route table {rtb} of {subnet_id} sends {dest} to {target}, a target "
             "vpcprobe does not recognise, so the rest of the path is unknown."
         )
-    elif r is not None and r.target_type is RouteTargetType.LOCAL:
+    elif facts is not None and facts.target_type is RouteTargetType.LOCAL:
         detail = f"Route table {rtb} of {subnet_id} keeps {dest} inside the VPC ({text})."
-    elif r is not None:
+    elif facts is not None:
         detail = (
-            f"Route table {rtb} of {subnet_id} sends {dest} to {words} {target} ({r.destination})."
+            f"Route table {rtb} of {subnet_id} sends {dest} to {words} {target} "
+            f"({facts.destination})."
         )
     else:  # pragma: no cover - every problem is worded above
         detail = f"Route table {rtb} of {subnet_id}: {d.problem}."
@@ -672,10 +674,10 @@ def _route(d: RouteDecision) -> Hop:
             "allowed_ports": (),
             "denied_ports": (),
             "peer": dest,
-            "route_destination": r.destination if r else None,
-            "target_type": r.target_type if r else None,
+            "route_destination": facts.destination if facts else None,
+            "target_type": facts.target_type if facts else None,
             "target_id": target,
-            "target_state": r.state if r else None,
+            "target_state": facts.state if facts else None,
             "rule": rule,
             "detail": detail,
             "source_api": api,

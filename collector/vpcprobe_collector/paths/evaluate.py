@@ -8,12 +8,26 @@ decides the verdict.
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Literal
 
 from vpcprobe_collector.paths import describe
-from vpcprobe_collector.paths.decisions import Decision, EndDecision, EndKind
+from vpcprobe_collector.paths.decisions import (
+    Decision,
+    DnsDecision,
+    EndDecision,
+    EndKind,
+    EndpointDecision,
+    GatewayDecision,
+    NaclHopDecision,
+    NatDecision,
+    RouteDecision,
+    SgEgressDecision,
+    SgIngressDecision,
+    SourceDecision,
+)
 from vpcprobe_collector.paths.hops import (
     destination,
     dns_server,
@@ -70,7 +84,6 @@ def evaluate_function_paths(
     config = function.vpc_config if function else None
     if config is None or not config.vpc_id or not config.subnet_ids:
         return []
-    index = index or SnapshotIndex(snapshot)
     first = PathQuery(
         subnet_id=config.subnet_ids[0],
         security_group_ids=tuple(config.security_group_ids),
@@ -78,9 +91,13 @@ def evaluate_function_paths(
         protocol=protocol,
         port=port,
     )
-    # The other subnets' queries differ from the validated first only in the subnet ID, a
-    # string the snapshot's model validated already: copied, not validated again.
-    return [evaluate_path(snapshot, _with_subnet(first, s), index=index) for s in config.subnet_ids]
+    with batch():  # the callers (rules, `vpcprobe path`) evaluate target after target
+        index = index or SnapshotIndex(snapshot)
+        # The other subnets' queries differ from the validated first only in the subnet ID,
+        # a string the snapshot's model validated already: copied, not validated again.
+        return [
+            evaluate_path(snapshot, _with_subnet(first, s), index=index) for s in config.subnet_ids
+        ]
 
 
 def _with_subnet(query: PathQuery, subnet_id: str) -> PathQuery:
@@ -97,16 +114,20 @@ def _with_subnet(query: PathQuery, subnet_id: str) -> PathQuery:
 
 @contextmanager
 def batch() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while many paths are evaluated.
+    """Pause Python's cyclic garbage collector while paths are evaluated.
 
     Evaluation builds no reference cycles, so reference counting frees everything it
-    allocates; but on a large snapshot each of the collector's passes walks the whole heap
-    (every route, entry and rule read), and those passes cost more than the evaluation.
-    What the batch leaves alive (the results) is handed to the collector's oldest generation
-    as it stands, instead of being walked by a young-generation pass on the first allocation
-    after the batch only to be found alive and promoted: that pass, over every hop of every
-    path, took a fifth of a 16,000-path batch. Skipped when the caller froze objects itself
-    (`gc.freeze`), whose frozen set it must not disturb.
+    allocates; but on a large snapshot the collector's oldest-generation passes walk the whole
+    heap (every route, entry and rule read), and a diagnosis that evaluates target after
+    target through `evaluate_function_paths` (the rules, `vpcprobe path`) set off several,
+    which cost more than the evaluation. So each call runs in a batch, and what it leaves
+    alive (the results) is handed to the collector's oldest generation as it stands: not
+    walked by a young-generation pass on the next allocation only to be found alive and
+    promoted, and not counted towards the next whole-heap pass either. On CPython 3.11-3.13
+    `gc.freeze` and `gc.unfreeze` move whole generation lists (constant time whatever the
+    heap holds); 3.14's incremental collector walks the old generation there, so from 3.14
+    the batch only pauses the collector. Skipped when the caller froze objects itself
+    (`gc.freeze`), whose frozen set it must not disturb. Nested batches act once, outermost.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -114,10 +135,13 @@ def batch() -> Iterator[None]:
         yield
     finally:
         if enabled:
-            if gc.get_freeze_count() == 0:
+            if _HAND_OVER and gc.get_freeze_count() == 0:
                 gc.freeze()  # every tracked object, young or old, set aside ...
                 gc.unfreeze()  # ... and back, all in the oldest generation
             gc.enable()
+
+
+_HAND_OVER = sys.version_info < (3, 14)
 
 
 def evaluate_many(
@@ -143,40 +167,40 @@ def amazon_resolver_hop(index: SnapshotIndex) -> Hop:
 
 def _walk(walk: Walk) -> None:
     index, query, traffic = walk.index, walk.query, walk.traffic
+    subnet_id, groups = walk.subnet_id, walk.groups
     # Where nothing is wrong at the source, its one hop is the same for every destination.
-    start_key = ("source", query.subnet_id, query.security_group_ids, traffic.ipv6)
+    start_key = ("source", subnet_id, groups, traffic.ipv6)
     starts: tuple[Decision | Hop, ...] | None = index.shared_starts.get(start_key)
     if starts is None:
         starts = source.decide(index, query, traffic)
         if len(starts) == 1 and starts[0].outcome is HopOutcome.INFO:
             starts = index.shared_starts[start_key] = (describe.hop(starts[0]),)
     walk.add(*starts)
-    subnet = index.subnets.get(query.subnet_id)
+    subnet = index.subnets.get(subnet_id)
     if subnet is None or starts[0].outcome in _STOPS:
         return
-    if query.port == 53 and dns_server.is_amazon_resolver(index, walk.address):
+    if traffic.port == 53 and dns_server.is_amazon_resolver(index, walk.address):
         walk.add(dns_server.decide(index))
         walk.leave(EndDecision(end=EndKind.AMAZON_DNS, traffic=traffic))
         return
     eni, dest_subnet, dest_groups = destination.located(walk)
     walk.destination_eni, walk.destination_subnet_id = eni, dest_subnet
-    same_subnet = dest_subnet == subnet.subnet_id
+    same_subnet = dest_subnet == subnet_id
     walk.source_networks, walk.source_spans, walk.source_text = source.sources(
-        index, subnet, query.security_group_ids, walk.address.version
+        index, subnet, groups, walk.address.version
     )
-    groups = query.security_group_ids
-    key = ("sg_egress", groups or subnet.subnet_id, traffic, dest_groups)
+    key = ("sg_egress", groups or subnet_id, traffic, dest_groups)
     walk.add_shared(
         key,
         lambda: security_group_egress.decide(
-            index, traffic, walk.address, subnet.subnet_id, groups, dest_groups
+            index, traffic, walk.address, subnet_id, groups, dest_groups
         ),
     )
     if same_subnet:
-        walk.add(nacl.same_subnet(subnet.subnet_id, traffic, walk.source_text))
+        walk.add(nacl.same_subnet(subnet_id, traffic, walk.source_text))
     else:
         walk.add(_function_nacl(walk, HopKind.NACL_OUTBOUND))
-    decisions, chosen = route.decide(index, HopKind.ROUTE, subnet.subnet_id, traffic, walk.address)
+    decisions, chosen = route.decide(index, HopKind.ROUTE, subnet_id, traffic, walk.address)
     walk.add(*decisions)
     if chosen is not None:
         next_hop.follow(walk, chosen)
@@ -188,7 +212,7 @@ def _function_nacl(walk: Walk, kind: HopKind) -> Decision:
     return nacl.decide(
         walk.index,
         kind,
-        walk.query.subnet_id,
+        walk.subnet_id,
         walk.traffic,
         peers=walk.dest_networks,
         spans=walk.dest_spans,
@@ -201,10 +225,17 @@ def _result(walk: Walk) -> PathResult:
     words = describe.hop
     hops: list[Hop] = []
     deny = partial = unknown = None
+    copied = _OUTCOME_COPIED
     for decision in walk.decisions:
-        hop = decision if type(decision) is Hop else words(decision)
+        if type(decision) is Hop:  # shared by the walk: worded already
+            hop = decision
+            outcome = hop.outcome
+        else:
+            hop = words(decision)
+            # These decisions' hops take their outcome as it is: read from the decision (a
+            # slot), not from the hop (a model's field, dearer to read).
+            outcome = decision.outcome if type(decision) in copied else hop.outcome
         hops.append(hop)
-        outcome = hop.outcome
         if outcome is HopOutcome.DENY:
             if deny is None:
                 deny = hop
@@ -250,6 +281,20 @@ def _result(walk: Walk) -> PathResult:
     return result
 
 
+# The decisions whose words (`describe.py`) give the hop the decision's own outcome.
+_OUTCOME_COPIED = frozenset(
+    (
+        SourceDecision,
+        SgEgressDecision,
+        SgIngressDecision,
+        NaclHopDecision,
+        RouteDecision,
+        NatDecision,
+        GatewayDecision,
+        EndpointDecision,
+        DnsDecision,
+    )
+)
 _RESULT_FIELDS = frozenset(("query", "verdict", "hops", "decided_by", "intermittent", "notes"))
 
 

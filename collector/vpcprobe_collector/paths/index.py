@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vpcprobe_collector.paths.cidr import (
     IPAddress,
@@ -31,6 +31,9 @@ from vpcprobe_collector.snapshot.model import (
     VpcSnapshot,
 )
 
+if TYPE_CHECKING:
+    from vpcprobe_collector.paths.routes import RouteFacts
+
 
 @dataclass(frozen=True)
 class PreparedRoute:
@@ -54,6 +57,11 @@ class PrefixIndex:
     # Each prefix-list route with its list's entries as (version, first, last, prefix length),
     # or None when the list's entries were not read.
     listed: tuple[tuple[Route, str, tuple[tuple[int, int, int, int], ...] | None], ...] = ()
+    # The same entries indexed as the CIDR routes are: per prefix-list route, per IP version,
+    # (prefix length, the networks of that length) longest first; None when not read.
+    listed_index: tuple[
+        tuple[Route, str, dict[int, tuple[tuple[int, frozenset[int]], ...]] | None], ...
+    ] = ()
 
 
 def _with_lists(found: PrefixIndex, prefix_lists: dict[str, tuple[Span, ...]]) -> PrefixIndex:
@@ -63,7 +71,28 @@ def _with_lists(found: PrefixIndex, prefix_lists: dict[str, tuple[Span, ...]]) -
         entries = prefix_lists.get(plid)
         resolved = None if entries is None else tuple((*e, prefix_length(e)) for e in entries)
         listed.append((item.route, plid, resolved))
-    return PrefixIndex(found.by_length, found.prefix_list_routes, tuple(listed))
+    indexed: list[tuple[Route, str, dict[int, tuple[tuple[int, frozenset[int]], ...]] | None]] = []
+    for route, plid, resolved in listed:
+        if resolved is None:
+            indexed.append((route, plid, None))
+            continue
+        lengths: dict[int, dict[int, set[int]]] = {4: {}, 6: {}}
+        for version, first, _last, length in resolved:
+            lengths[version].setdefault(length, set()).add(first)
+        indexed.append(
+            (
+                route,
+                plid,
+                {
+                    version: tuple(
+                        (length, frozenset(nets))
+                        for length, nets in sorted(by.items(), reverse=True)
+                    )
+                    for version, by in lengths.items()
+                },
+            )
+        )
+    return PrefixIndex(found.by_length, found.prefix_list_routes, tuple(listed), tuple(indexed))
 
 
 def _prefix_index(prepared: tuple[PreparedRoute, ...]) -> PrefixIndex:
@@ -127,6 +156,9 @@ class SnapshotIndex:
                 if assoc.main:
                     self._main_table.setdefault(table.vpc_id, table)
         self._prepared_routes: dict[str, tuple[PreparedRoute, ...]] = {}
+        # Filled by route_facts: id(route) -> (the route, its facts); the entry keeps the route
+        # alive, so no other object takes its ID while the index lives.
+        self._route_facts: dict[int, tuple[Route, RouteFacts]] = {}
         self._prefix_indexes: dict[str, PrefixIndex] = {}
 
         # Filled by security_groups.compiled_rules: (group ID, egress) -> rules ready to match.
@@ -211,6 +243,15 @@ class SnapshotIndex:
                 )
             prepared = self._prepared_routes[table.route_table_id] = tuple(built)
         return prepared
+
+    def route_facts(self, route: Route) -> RouteFacts:
+        """The route's `routes.RouteFacts` (its destination, target, state and text), once."""
+        found = self._route_facts.get(id(route))
+        if found is None or found[0] is not route:
+            from vpcprobe_collector.paths.routes import RouteFacts  # routes imports this module
+
+            found = self._route_facts[id(route)] = (route, RouteFacts.of(route))
+        return found[1]
 
     def prefix_index(self, table: RouteTable) -> PrefixIndex:
         """The table's CIDR routes indexed by prefix length (cached per table)."""

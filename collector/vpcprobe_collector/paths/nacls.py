@@ -5,7 +5,6 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import NamedTuple
 
 from vpcprobe_collector.paths.cidr import (
@@ -30,7 +29,15 @@ PortRange = tuple[int, int]
 
 def rule_label(rule_number: int) -> str:
     """ "rule 90", or "rule *" for the default rule every NACL ends with."""
-    return "rule *" if rule_number >= DEFAULT_RULE_NUMBER else f"rule {rule_number}"
+    found = _LABELS.get(rule_number)
+    if found is None:
+        found = "rule *" if rule_number >= DEFAULT_RULE_NUMBER else f"rule {rule_number}"
+        if len(_LABELS) < 65536:  # a label is the number's text, whatever the snapshot
+            _LABELS[rule_number] = found
+    return found
+
+
+_LABELS: dict[int, str] = {}
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,8 @@ class CompiledNacl:
     protocol and ports normalised) when a lookup first visits it: most never are."""
 
     rules: tuple[NaclEntry, ...]  # the direction's entries in rule-number order
+    # The entries' CIDRs in the same order, per IP version (None where an entry has none).
+    cidrs: dict[int, tuple[str | None, ...]] = field(default_factory=dict)
     _compiled: dict[int, CompiledEntry] = field(default_factory=dict)
     _index: dict[int, _LengthIndex] = field(default_factory=dict)
     _ranges: dict[tuple[Span, ...], tuple[int, ...]] = field(default_factory=dict)
@@ -109,7 +118,7 @@ class CompiledNacl:
             version, address, _ = spans[0]
             index = self._index.get(version)
             if index is None:
-                index = self._index[version] = _build_index(self.rules, version)
+                index = self._index[version] = _build_index(self.rules, self.cidrs, version)
             key: tuple[object, ...] = (protocol, ports, version, _holding(index, version, address))
         else:
             key = (protocol, ports, *spans)
@@ -125,7 +134,7 @@ class CompiledNacl:
         version = spans[0][0]
         index = self._index.get(version)
         if index is None:
-            index = self._index[version] = _build_index(self.rules, version)
+            index = self._index[version] = _build_index(self.rules, self.cidrs, version)
         if len(spans) == 1 and spans[0][1] == spans[0][2]:
             return _holding(index, version, spans[0][1])
         key = tuple(spans)
@@ -138,25 +147,33 @@ class CompiledNacl:
         return cached
 
 
-def _build_index(rules: Sequence[NaclEntry], version: int) -> _LengthIndex:
+def _build_index(
+    rules: Sequence[NaclEntry], known: dict[int, tuple[str | None, ...]], version: int
+) -> _LengthIndex:
     by_length: dict[int, dict[int, list[int]]] = {}
     bits = 32 if version == 4 else 128
     parse = parse_span
-    cidrs = [e.cidr_block for e in rules] if version == 4 else [e.ipv6_cidr_block for e in rules]
+    cidrs = known.get(version)
+    if cidrs is None:
+        cidrs = tuple(e.cidr_block if version == 4 else e.ipv6_cidr_block for e in rules)
+    # The entries' positions per CIDR first (one look-up per entry; many share a CIDR), then
+    # each distinct CIDR under its prefix length.
+    positions: dict[Span, list[int]] = {}
     for position, cidr in enumerate(cidrs):
         if not cidr:
             continue
         span = parse(cidr)
-        first = span[1]
-        length = bits - ((span[2] - first + 1).bit_length() - 1)
+        at = positions.get(span)
+        if at is None:
+            positions[span] = [position]
+        else:
+            at.append(position)
+    for (_, first, last), at in positions.items():
+        length = bits - (last - first).bit_length()  # a CIDR holds 2**(bits - length)
         networks = by_length.get(length)
         if networks is None:
             networks = by_length[length] = {}
-        at = networks.get(first)
-        if at is None:
-            networks[first] = [position]
-        else:
-            at.append(position)
+        networks[first] = at
     return [
         (length, networks, sorted(networks))
         for length, networks in sorted(by_length.items(), reverse=True)
@@ -199,12 +216,31 @@ def compile_entries(acl: NetworkAcl, egress: bool) -> CompiledNacl:
 def compile_directions(acl: NetworkAcl) -> tuple[CompiledNacl, CompiledNacl]:
     """Both directions' entries (ingress, egress), each in rule-number order, split in one
     pass (a NACL may hold thousands, and a path needs both of its subnet's directions)."""
-    rows: tuple[list[NaclEntry], list[NaclEntry]] = ([], [])
-    for entry in acl.entries:
-        rows[entry.egress].append(entry)
-    # A stable sort on the rule number alone: entries listed with one number keep their order.
-    ingress, egress = (tuple(sorted(r, key=_rule_number)) for r in rows)
-    return CompiledNacl(ingress), CompiledNacl(egress)
+    Row = tuple[int, int, NaclEntry, str | None, str | None]
+    rows: tuple[list[Row], list[Row]] = ([], [])
+    for position, entry in enumerate(acl.entries):
+        fields = entry.__dict__  # the validated fields, read at once (not field by field)
+        rows[fields["egress"]].append(
+            (
+                fields["rule_number"],
+                position,
+                entry,
+                fields["cidr_block"],
+                fields["ipv6_cidr_block"],
+            )
+        )
+    compiled = []
+    for direction in rows:
+        # Sorted on the rule number, then the position: entries listed with one number keep
+        # their order (a stable sort on the number alone).
+        ordered = sorted(direction)
+        compiled.append(
+            CompiledNacl(
+                tuple(row[2] for row in ordered),
+                {4: tuple(row[3] for row in ordered), 6: tuple(row[4] for row in ordered)},
+            )
+        )
+    return compiled[0], compiled[1]
 
 
 def _compile(entry: NaclEntry) -> CompiledEntry:
@@ -225,9 +261,6 @@ def _compile(entry: NaclEntry) -> CompiledEntry:
         ports,
         entry.rule_action == "allow",
     )
-
-
-_rule_number = attrgetter("rule_number")
 
 
 def _subtract(ranges: list[PortRange], lo: int, hi: int) -> tuple[list[PortRange], list[PortRange]]:

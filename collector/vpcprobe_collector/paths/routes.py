@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from vpcprobe_collector.paths.cidr import IPAddress
 from vpcprobe_collector.paths.index import SnapshotIndex
@@ -26,6 +27,28 @@ TARGET_WORDS = {
     RouteTargetType.CORE_NETWORK: "Cloud WAN core network",
     RouteTargetType.UNKNOWN: "an unrecognised target",
 }
+
+
+class RouteFacts(NamedTuple):
+    """A route's fields as the walk and its words read them, copied once per index (a
+    model's attributes cost more to read than a tuple's, and every path reads its route's)."""
+
+    destination: str  # Route.destination: the CIDR or the prefix list
+    target_type: RouteTargetType
+    target: str  # the target's ID, else its type's value ("local")
+    state: str
+    text: str  # route_text(route)
+
+    @classmethod
+    def of(cls, route: Route) -> RouteFacts:
+        target_type = route.target_type
+        return cls(
+            route.destination,
+            target_type,
+            route.target_id or target_type.value,
+            route.state,
+            route_text(route),
+        )
 
 
 @dataclass
@@ -58,14 +81,16 @@ def longest_match(index: SnapshotIndex, table: RouteTable, destination: IPAddres
         if hit is not None:
             best, best_key = hit[0], (length, hit[1])
             break
-    for route, plid, entries in prepared.listed:
-        if entries is None:
+    for route, plid, by_version in prepared.listed_index:
+        if by_version is None:
             unresolved.append(plid)
             continue
         longest = -1
-        for entry_version, first, last, length in entries:
-            if entry_version == version and first <= value <= last and length > longest:
+        for length, members in by_version[version]:  # longest first: the first hit is it
+            shift = bits - length
+            if value >> shift << shift in members:
                 longest = length
+                break
         if longest < 0:
             continue
         key = (longest, 1)

@@ -34,17 +34,23 @@ class Walk:
         "destination_eni",
         "destination_subnet_id",
         "end",
+        "groups",
         "index",
         "query",
         "source_networks",
         "source_spans",
         "source_text",
+        "subnet_id",
         "traffic",
     )
 
     def __init__(self, index: SnapshotIndex, query: PathQuery) -> None:
         self.index = index
         self.query = query
+        # The query's fields the hops read, copied once: a model's attribute costs more to
+        # read than a slot, and the walk reads these at every hop.
+        self.subnet_id: str = query.subnet_id
+        self.groups: tuple[str, ...] = query.security_group_ids
         found = index.destinations.get((query.destination, query.port, query.protocol))
         if found is None:
             found = _destination(index, query)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from vpcprobe_collector.paths.cidr import (
     Cover,
     cover_any,
@@ -43,3 +48,32 @@ def test_prefix_lengths() -> None:
     ]
     assert prefix_length(parse_span("2600:1f18:ab::/56")) == 56
     assert prefix_length(parse_span("::/0")) == 0
+
+
+_octets = st.one_of(
+    st.integers(min_value=0, max_value=300).map(str),
+    st.sampled_from(("00", "01", "007", "", " 1", "1 ", "a", "٣", "+1", "0x1", "1111")),
+)
+_lengths = st.one_of(
+    st.integers(min_value=-1, max_value=40).map(str),
+    st.sampled_from(("", "024", "08", " 8", "8 ", "٨", "255.255.0.0", "0.0.255.255", "+8")),
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_octets, min_size=3, max_size=5), _lengths, st.booleans())
+def test_parse_span_answers_as_ipaddress_does(octets: list[str], length: str, slash: bool) -> None:
+    """IPv4 CIDRs are parsed with integer arithmetic; every text, valid or not, must give what
+    `ipaddress.ip_network(strict=False)` gives: the same span, or a ValueError."""
+    text = ".".join(octets) + (f"/{length}" if slash else "")
+    try:
+        network = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        expected: tuple[int, int, int] | None = None
+    else:
+        expected = (network.version, int(network.network_address), int(network.broadcast_address))
+    try:
+        found: tuple[int, int, int] | None = parse_span.__wrapped__(text)  # not the cache
+    except ValueError:
+        found = None
+    assert found == expected, text

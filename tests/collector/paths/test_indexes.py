@@ -151,3 +151,34 @@ def test_evaluate_many_gives_each_call_s_results_and_restores_the_collector() ->
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+def test_each_function_paths_call_hands_its_results_to_the_oldest_generation() -> None:
+    """The rules and `vpcprobe path` evaluate target after target through
+    `evaluate_function_paths`: each call pauses the collector and leaves its results in the
+    oldest generation (not in the young one, where the next passes would walk them), with the
+    collector enabled again and a caller's frozen objects left frozen."""
+    import gc
+    import sys
+
+    from tests.collector.paths.builder import DB_IP, healthy
+    from vpcprobe_collector.paths.evaluate import evaluate_function_paths
+
+    snapshot = healthy()
+    results = evaluate_function_paths(snapshot, DB_IP, 5432)
+    assert gc.isenabled()
+    if sys.version_info < (3, 14):
+        young = {id(o) for o in gc.get_objects(generation=0)}
+        assert not {id(results), *(id(r) for r in results)} & young
+        assert {id(results), *(id(r) for r in results)} <= {
+            id(o) for o in gc.get_objects(generation=2)
+        }
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        again = evaluate_function_paths(snapshot, DB_IP, 5432)
+        assert gc.get_freeze_count() == frozen
+        assert gc.isenabled()
+        assert again == results
+    finally:
+        gc.unfreeze()

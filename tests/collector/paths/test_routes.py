@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tests.collector.paths.builder import (
     DB_IP,
     EIGW,
@@ -216,3 +221,51 @@ def test_static_route_beats_a_propagated_vpn_route_of_the_same_length() -> None:
     ]
     hop = next(h for h in path(snapshot, "172.31.0.9", 443).hops if h.kind is HopKind.ROUTE)
     assert hop.rule == "172.31.0.0/24 -> pcx-0b"
+
+
+_pl_cidrs = st.lists(
+    st.tuples(st.integers(min_value=0, max_value=3), st.sampled_from((8, 16, 20, 24, 28, 32))).map(
+        lambda p: f"198.51.{96 + p[0]}.0/{p[1]}" if p[1] >= 24 else f"198.{p[0]}.0.0/{p[1]}"
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_pl_cidrs, _pl_cidrs, st.integers(min_value=0, max_value=3), st.integers(0, 255))
+def test_prefix_list_routes_match_their_longest_entry(
+    first: list[str], second: list[str], third_octet: int, last_octet: int
+) -> None:
+    """Two prefix-list routes and a /24 CIDR route: the route whose longest entry holding the
+    address is longest carries it; at equal length the CIDR route wins (as AWS documents),
+    and between the two lists the one listed first."""
+    snapshot = healthy()
+    snapshot.prefix_lists += [
+        PrefixList(prefix_list_id="pl-0one", name="one", cidrs=first),
+        PrefixList(prefix_list_id="pl-0two", name="two", cidrs=second),
+    ]
+    table(snapshot, "rtb-0priv").routes += [
+        route("pl-0one", T.TRANSIT_GATEWAY, "tgw-0one"),
+        route("pl-0two", T.PEERING, "pcx-0two"),
+        route("198.51.97.0/24", T.VIRTUAL_PRIVATE_GATEWAY, "vgw-0c"),
+    ]
+    address = f"198.51.{96 + third_octet}.{last_octet}"
+    held = ipaddress.ip_address(address)
+
+    def longest(cidrs: list[str]) -> int:
+        networks = (ipaddress.ip_network(c, strict=False) for c in cidrs)
+        lengths = [n.prefixlen for n in networks if held in n]
+        return max(lengths, default=-1)
+
+    candidates = [
+        (24 if held in ipaddress.ip_network("198.51.97.0/24") else -1, 2, "vgw-0c"),
+        (longest(first), 1, "tgw-0one"),
+        (longest(second), 0, "pcx-0two"),
+        (0, 3, NAT),  # the table's 0.0.0.0/0 -> NAT
+    ]
+    length, _, expected = max(candidates)
+    if length == 0:
+        expected = NAT
+    hop = next(h for h in path(snapshot, address, 443).hops if h.kind is HopKind.ROUTE)
+    assert hop.target_id == expected, (first, second, address)

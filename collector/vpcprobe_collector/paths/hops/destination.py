@@ -3,9 +3,16 @@ or, when no network interface holds the address, that fact with the subnet it fa
 
 from __future__ import annotations
 
-from vpcprobe_collector.paths.decisions import Decision, EndDecision, EndKind, NaclHopDecision
+from vpcprobe_collector.paths import describe
+from vpcprobe_collector.paths.decisions import (
+    Decision,
+    EndDecision,
+    EndKind,
+    NaclHopDecision,
+    SgIngressDecision,
+)
 from vpcprobe_collector.paths.hops import nacl, security_group_ingress
-from vpcprobe_collector.paths.model import HopKind, HopOutcome
+from vpcprobe_collector.paths.model import Hop, HopKind, HopOutcome
 from vpcprobe_collector.paths.walk import Walk
 from vpcprobe_collector.snapshot.model import NetworkInterface, Route
 
@@ -37,7 +44,7 @@ def follow(walk: Walk, route: Route) -> None:
     """A local route: the destination's NACL in, its security groups, its NACL out (replies)."""
     index, traffic = walk.index, walk.traffic
     eni, subnet_id = walk.destination_eni, walk.destination_subnet_id
-    same_subnet = subnet_id == walk.query.subnet_id
+    same_subnet = subnet_id == walk.subnet_id
     if not same_subnet:
         if subnet_id is None:
             walk.add(
@@ -54,21 +61,24 @@ def follow(walk: Walk, route: Route) -> None:
             )
         else:
             walk.add(_nacl(walk, HopKind.TARGET_NACL_INBOUND, subnet_id))
-    groups = tuple(walk.query.security_group_ids)
+    groups = walk.groups
     if eni is None:
         walk.add(
             security_group_ingress.no_interface(index, traffic, walk.source_text, groups, subnet_id)
         )
     else:
         walk.add(
-            security_group_ingress.decide(
-                index,
-                traffic,
-                eni,
-                walk.source_networks,
-                walk.source_text,
-                groups,
-                spans=walk.source_spans,
+            _allowed_once(
+                walk,
+                security_group_ingress.decide(
+                    index,
+                    traffic,
+                    eni,
+                    walk.source_networks,
+                    walk.source_text,
+                    groups,
+                    spans=walk.source_spans,
+                ),
             )
         )
     if not same_subnet and subnet_id is not None:
@@ -85,14 +95,59 @@ def follow(walk: Walk, route: Route) -> None:
     )
 
 
-def _nacl(walk: Walk, kind: HopKind, subnet_id: str) -> Decision:
-    return nacl.decide(
-        walk.index,
+def _nacl(walk: Walk, kind: HopKind, subnet_id: str) -> Decision | Hop:
+    """The destination subnet's NACL, one way. Its decision depends on that subnet, the
+    function's side (its addresses, in `source_spans` and `source_text`), the protocol and,
+    inbound, the port (the replies are judged on the ephemeral ports, whatever the port);
+    so do its words and fields, which never name the destination address. So every
+    destination in that subnet shares one hop, decided and worded once per index."""
+    traffic = walk.traffic
+    port = traffic.port if kind is HopKind.TARGET_NACL_INBOUND else None
+    key = (
         kind,
         subnet_id,
-        walk.traffic,
-        peers=walk.source_networks,
-        spans=walk.source_spans,
-        peer=walk.source_text,
-        source_text=walk.source_text,
+        traffic.protocol,
+        port,
+        traffic.ipv6,
+        walk.source_text,
+        walk.source_spans,
     )
+    shared = walk.index.shared_hops
+    found: Hop | None = shared.get(key)
+    if found is None:
+        found = shared[key] = describe.hop(
+            nacl.decide(
+                walk.index,
+                kind,
+                subnet_id,
+                traffic,
+                peers=walk.source_networks,
+                spans=walk.source_spans,
+                peer=walk.source_text,
+                source_text=walk.source_text,
+            )
+        )
+    return found
+
+
+def _allowed_once(walk: Walk, decision: SgIngressDecision) -> SgIngressDecision | Hop:
+    """A rule that lets the function in is worded from the destination's side alone (its
+    ENI, subnet and group, the rule, the protocol and port; not the function's subnet): one
+    hop per index for every function subnet that rule admits."""
+    rule = decision.rule
+    if decision.outcome is not HopOutcome.ALLOW or decision.problem is not None or rule is None:
+        return decision
+    # The rule by identity; the entry keeps the rule itself, so no other object takes its ID.
+    key = (
+        "sg_ingress_allowed",
+        decision.traffic,
+        decision.eni_id,
+        decision.subnet_id,
+        decision.group_id,
+        id(rule),
+    )
+    shared = walk.index.shared_hops
+    found: tuple[object, Hop] | None = shared.get(key)
+    if found is None or found[0] is not rule:
+        found = shared[key] = (rule, describe.hop(decision))
+    return found[1]

@@ -55,7 +55,7 @@ def follow(walk: Walk, route: Route) -> None:
     if nat_subnet is None:
         walk.add(route_hop.nat_subnet_unknown(nat_id, traffic))
         return
-    if nat_subnet != walk.query.subnet_id:
+    if nat_subnet != walk.subnet_id:
         for kind in NAT_NACL_KINDS:
             if kind in nacl.TOWARD_DESTINATION:  # the same for every function subnet
                 walk.add_shared(

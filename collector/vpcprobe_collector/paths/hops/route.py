@@ -54,37 +54,43 @@ def decide(
     found = routes.longest_match(index, rtb, address)
     decisions: list[Decision] = []
 
+    table_id = rtb.route_table_id
+    unresolved = tuple(found.unresolved_prefix_lists)
+    skipped = index.skipped_for(PREFIX_LIST_API) if unresolved else None
+    skipped_reason = skipped.reason if skipped else None
+
     def decision(
         outcome: HopOutcome, route: Route | None, problem: RouteProblem | None
     ) -> RouteDecision:
-        skipped = index.skipped_for(PREFIX_LIST_API) if found.unresolved_prefix_lists else None
         return RouteDecision(
-            kind=kind,
-            subnet_id=subnet_id,
-            traffic=traffic,
-            outcome=outcome,
-            route_table_id=rtb.route_table_id,
-            route=route,
-            problem=problem,
-            nat_gateway_id=nat_gateway_id,
-            unresolved_prefix_lists=tuple(found.unresolved_prefix_lists),
-            skipped_reason=skipped.reason if skipped else None,
+            kind,
+            subnet_id,
+            traffic,
+            outcome,
+            table_id,
+            route,
+            problem,
+            nat_gateway_id,
+            unresolved,
+            skipped_reason,
+            index.route_facts(route) if route is not None else None,
         )
 
     full = 128 if traffic.ipv6 else 32
-    if found.unresolved_prefix_lists and found.prefix_length < full:
+    if unresolved and found.prefix_length < full:
         decisions.append(decision(HopOutcome.UNKNOWN, None, RouteProblem.PREFIX_LIST_UNREAD))
     route = found.route
     if route is None:
         decisions.append(decision(HopOutcome.DENY, None, RouteProblem.NO_ROUTE))
         return tuple(decisions), None
-    if route.state == "blackhole" and not _peering_decides(index, route):
+    facts = index.route_facts(route)
+    if facts.state == "blackhole" and not _peering_decides(index, route):
         decisions.append(decision(HopOutcome.DENY, route, RouteProblem.BLACKHOLE))
         return tuple(decisions), None
     if nat_gateway_id is not None:
         decisions.append(_from_nat(index, decision, route, nat_gateway_id))
         return tuple(decisions), route if decisions[-1].outcome is HopOutcome.ALLOW else None
-    target = route.target_type
+    target = facts.target_type
     if target is RouteTargetType.INTERNET_GATEWAY and not traffic.ipv6:
         # Lambda's network interfaces never have a public IPv4 address.
         decisions.append(decision(HopOutcome.DENY, route, RouteProblem.IGW_FROM_PRIVATE))
