@@ -59,9 +59,10 @@ format: $(STAMP) ## rewrite the code in the project's format
 	$(BIN)/ruff check --fix .
 
 # Tests run on JOBS pytest-xdist workers (`-n auto`: one per core; JOBS=0 runs them in this
-# process, for a debugger). The lab tests (root, network namespaces) never run on a worker:
-# `make test` runs them afterwards, one at a time, under LAB_LOCK so that two checkouts on one
-# machine never build labs at the same time. PYTEST_ARGS goes to every pytest run
+# process, for a debugger). The lab tests (root, network namespaces) and those marked `alone`
+# (a deadline held against a CPU they starve on purpose) never run on a worker: `make test`
+# runs them afterwards, one at a time, under LAB_LOCK so that two checkouts on one machine
+# never build labs at the same time. PYTEST_ARGS goes to every pytest run
 # (`make check PYTEST_ARGS='-k route'`); a run that PYTEST_ARGS leaves without a test
 # (pytest's exit 5) is no failure when the other run of `make test` had tests.
 JOBS ?= auto
@@ -82,13 +83,13 @@ check: $(STAMP) ## lint + unit, golden and invariant tests on every core; no lab
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest -q -n $(JOBS) -m "not lab and not slow" $(CHECK_IGNORE) $(CHECK_TESTS) $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(JOBS) -m "not lab and not slow and not alone" $(CHECK_IGNORE) $(CHECK_TESTS) $(PYTEST_ARGS)
 
 # Every test: all but the lab on JOBS workers, then the lab alone. Each run's exit code is
 # kept; 5 (no test selected) counts as a pass only when the other run selected tests.
 test: $(STAMP) system-deps browser-deps sam-venv pythons lint ## run every test: the lab ones (root) alone after the rest (under 15 min)
-	@rest=0; $(BIN)/pytest -n $(JOBS) -m "not lab" $(PYTEST_ARGS) || rest=$$?; \
-	lab=0; $(LAB_LOCK) $(BIN)/pytest -m lab $(PYTEST_ARGS) || lab=$$?; \
+	@rest=0; $(BIN)/pytest -n $(JOBS) -m "not lab and not alone" $(PYTEST_ARGS) || rest=$$?; \
+	lab=0; $(LAB_LOCK) $(BIN)/pytest -m "lab or alone" $(PYTEST_ARGS) || lab=$$?; \
 	if [ $$rest = 5 ] && [ $$lab = 5 ]; then echo "make test: no test selected"; exit 5; fi; \
 	[ $$rest = 5 ] && rest=0; [ $$lab = 5 ] && lab=0; \
 	if [ $$rest != 0 ] || [ $$lab != 0 ]; then \
