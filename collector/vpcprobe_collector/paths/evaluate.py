@@ -126,16 +126,25 @@ def batch() -> Iterator[None]:
     promoted, and not counted towards the next whole-heap pass either. On CPython 3.11-3.13
     `gc.freeze` and `gc.unfreeze` move whole generation lists (constant time whatever the
     heap holds); 3.14's incremental collector walks the old generation there, so from 3.14
-    the batch only pauses the collector. Skipped when the caller froze objects itself
-    (`gc.freeze`), whose frozen set it must not disturb. Nested batches act once, outermost.
+    the batch only pauses the collector. Before the hand-over, the young generations are
+    collected (`gc.collect(1)`: they are small, as every batch leaves them empty), so that only
+    live objects are handed over, never the caller's garbage. Skipped when the caller froze
+    objects itself (`gc.freeze`), whose frozen set it must not disturb. Nested batches act
+    once, outermost.
     """
     enabled = gc.isenabled()
+    hand_over = enabled and _HAND_OVER and gc.get_freeze_count() == 0
+    if hand_over:
+        # The caller's own young garbage first: only what survives is handed over below, so a
+        # long-running caller (audit over many functions) never piles up uncollected cycles
+        # in the oldest generation, where they would wait for a whole-heap pass.
+        gc.collect(1)
     gc.disable()
     try:
         yield
     finally:
         if enabled:
-            if _HAND_OVER and gc.get_freeze_count() == 0:
+            if hand_over and gc.get_freeze_count() == 0:
                 gc.freeze()  # every tracked object, young or old, set aside ...
                 gc.unfreeze()  # ... and back, all in the oldest generation
             gc.enable()

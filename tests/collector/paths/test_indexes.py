@@ -182,3 +182,30 @@ def test_each_function_paths_call_hands_its_results_to_the_oldest_generation() -
         assert again == results
     finally:
         gc.unfreeze()
+
+
+def test_a_long_running_caller_piles_up_no_garbage_through_the_hand_over() -> None:
+    """`vpcprobe audit` evaluates paths function after function, making garbage of its own in
+    between (reference cycles: parsed answers, models). The hand-over must promote only what is
+    alive: cycles the caller dropped are collected as they would be without the batch, not set
+    aside in the oldest generation for a whole-heap pass that may never come."""
+    import gc
+
+    from tests.collector.paths.builder import DB_IP, healthy
+    from vpcprobe_collector.paths.evaluate import evaluate_function_paths
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+
+    snapshot = healthy()
+    gc.collect()
+    before = len(gc.get_objects(generation=2))
+    for _ in range(300):
+        for _ in range(200):
+            Cycle()  # unreachable at once, freed only by the cyclic collector
+        evaluate_function_paths(snapshot, DB_IP, 5432)
+    # What is still waiting in the oldest generation: at most a round's worth, not all 60,000.
+    alive_or_waiting = len(gc.get_objects(generation=2)) - before
+    assert alive_or_waiting < 2_000, alive_or_waiting
+    assert gc.collect() < 2_000
