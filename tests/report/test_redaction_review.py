@@ -150,3 +150,46 @@ def test_a_refused_ipv6_target_is_bracketed_in_the_finding_and_its_remedy() -> N
     assert refused.remediation.text.startswith(f"Check the service on [{V6}]: is it running")
     masked = redact_text(refused.message + " " + refused.remediation.text, addresses=True)
     assert "1f18" not in masked and "[2600:x:A::1]:5432" in masked
+
+
+def test_a_hop_shared_by_several_paths_is_masked_once() -> None:
+    """The path engine shares one Hop between the paths it holds for (the same destination
+    subnet's NACL, the same start): the redacted copy keeps it shared, and it must read as the
+    same hop masked once, never masked again ("2600:x:D::/64" -> "2600:x:x:x:J::/64")."""
+    from vpcprobe_collector.paths.model import (
+        Hop,
+        HopKind,
+        HopOutcome,
+        PathQuery,
+        PathResult,
+        Verdict,
+    )
+    from vpcprobe_collector.report.redact import Pseudonyms, redact, redact_text
+
+    shared = Hop(
+        kind=HopKind.SOURCE,
+        component_id="subnet-0aaa",
+        outcome=HopOutcome.INFO,
+        detail="From 2600:1f18:ab:3::/64 and 10.0.1.0/24 of subnet-0aaa.",
+    )
+    paths = [
+        PathResult(
+            query=PathQuery(
+                subnet_id="subnet-0aaa",
+                security_group_ids=("sg-0aaa",),
+                destination=address,
+                port=5432,
+            ),
+            verdict=Verdict.REACHABLE,
+            hops=[shared],
+        )
+        for address in ("2600:1f18:ab:3::10", "2600:1f18:ab:3::11")
+    ]
+    names = Pseudonyms()
+    once = redact_text(shared.detail, addresses=True, pseudonyms=names)
+    masked = [redact(p, addresses=True, pseudonyms=names) for p in paths]
+    holder = PathResult(query=paths[0].query, verdict=Verdict.REACHABLE, hops=[shared, shared])
+    both = redact(holder, addresses=True, pseudonyms=names)
+    assert [p.hops[0].detail for p in masked] == [once, once]
+    assert [h.detail for h in both.hops] == [once, once]
+    assert "x:x" not in once and "2600:1f18" not in once

@@ -288,7 +288,10 @@ def redact_text(text: str, *, addresses: bool = False, pseudonyms: Pseudonyms | 
     return text
 
 
-def _walk(value: Any, addresses: bool, names: Pseudonyms) -> Any:
+def _walk(value: Any, addresses: bool, names: Pseudonyms, seen: set[int]) -> Any:
+    """`value` with its strings masked. Models are masked in place, each once: one hop may be
+    shared by many paths (and stays shared in a deep copy), and masking it twice would mask
+    its pseudonyms again ("2600:x:D::" -> "2600:x:x:x:J::")."""
     if isinstance(value, Enum):
         return value  # a fixed vocabulary, never an ID
     if isinstance(value, str):
@@ -298,17 +301,23 @@ def _walk(value: Any, addresses: bool, names: Pseudonyms) -> Any:
     if isinstance(value, int) and _ACCOUNT.fullmatch(str(value)):
         return ACCOUNT_MASK  # an account ID that arrived as a number (e.g. in evidence data)
     if isinstance(value, BaseModel):
+        if id(value) in seen:
+            return value
+        seen.add(id(value))
         for name in type(value).model_fields:
             # __dict__ directly: frozen models (PathQuery) refuse setattr, and the masked
             # values need not pass the field validators (an address field holds "10.x.A.1").
-            value.__dict__[name] = _walk(value.__dict__[name], addresses, names)
+            value.__dict__[name] = _walk(value.__dict__[name], addresses, names, seen)
         return value
     if isinstance(value, list):
-        return [_walk(v, addresses, names) for v in value]
+        return [_walk(v, addresses, names, seen) for v in value]
     if isinstance(value, tuple):
-        return tuple(_walk(v, addresses, names) for v in value)
+        return tuple(_walk(v, addresses, names, seen) for v in value)
     if isinstance(value, dict):
-        return {_walk(k, addresses, names): _walk(v, addresses, names) for k, v in value.items()}
+        return {
+            _walk(k, addresses, names, seen): _walk(v, addresses, names, seen)
+            for k, v in value.items()
+        }
     return value
 
 
@@ -325,5 +334,5 @@ def redact(model: Model, *, addresses: bool = False, pseudonyms: Pseudonyms | No
     an output showing several models passes its own `pseudonyms` to each (one per output).
     """
     copy = model.model_copy(deep=True)
-    _walk(copy, addresses, pseudonyms or Pseudonyms.for_vpcs(vpc_cidrs(model)))
+    _walk(copy, addresses, pseudonyms or Pseudonyms.for_vpcs(vpc_cidrs(model)), set())
     return copy
