@@ -378,13 +378,6 @@ class RemoteVpc(_Fact):
     def subnet(self, subnet_id: str) -> Subnet | None:
         return next((s for s in self.subnets if s.subnet_id == subnet_id), None)
 
-    def route_table_for(self, subnet_id: str) -> RouteTable | None:
-        """The subnet's explicitly associated route table, else the VPC's main table."""
-        for table in self.route_tables:
-            if any(a.subnet_id == subnet_id for a in table.associations):
-                return table
-        return next((t for t in self.route_tables if t.is_main), None)
-
     def network_acl_for(self, subnet_id: str) -> NetworkAcl | None:
         return next((n for n in self.network_acls if subnet_id in n.subnet_ids), None)
 
