@@ -20,8 +20,10 @@ through `evaluate_function_paths` with one shared index, their callers' way then
 - warm (secondary): one long-lived worker per package, best of `--repeat` runs after a
   warm-up, each run with a new RuleContext (so a new index) but the module-level caches warm.
 
-The package is built and installed (pip, not the source tree) into a temporary folder and each
-figure is measured in a worker process importing that copy. With `--baseline REF` a second
+The package is built from the committed tree (git HEAD, exported outside the checkout;
+uncommitted changes are not measured, and a note says so) and installed (pip, not the source
+tree) into a temporary folder, and each figure is measured in a worker process importing that
+copy. With `--baseline REF` a second
 package is built from git REF (for example `main`), and the two are measured in turn, round
 after round, so that a busy machine slows both alike; every ratio is taken between runs of one
 round. The load average (/proc/loadavg) is printed beside the figures. Nothing touches the
@@ -507,7 +509,8 @@ class Worker:
 
 
 def install(source: Path, into: Path) -> Path:
-    """pip-install the package at `source` (a checkout) into `into`, as users get it."""
+    """pip-install the package at `source` (an exported tree, outside this checkout, so that
+    its build folder is not this checkout's) into `into`, as users get it."""
     pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-compile"]
     subprocess.run([*pip, "--target", str(into), str(source)], check=True)
     return into
@@ -574,7 +577,20 @@ def main() -> int:
     loads = [load_average()]
     with tempfile.TemporaryDirectory(prefix="vpcprobe-bench-") as tmp:
         root = Path(tmp)
-        workers = [Worker("this tree", install(repo, root / "this"))]
+        # What ships: the committed tree (HEAD), built and installed outside the checkout.
+        dirty = subprocess.run(
+            ["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        if dirty:
+            print(
+                "static_scale: note: uncommitted changes are not measured (HEAD is)",
+                file=sys.stderr,
+            )
+        (root / "head").mkdir()
+        workers = [Worker("this tree", install(checkout("HEAD", root / "head"), root / "this"))]
         if args.baseline:
             tree = checkout(args.baseline, root)
             workers.append(Worker(args.baseline, install(tree, root / "baseline")))
