@@ -61,7 +61,7 @@ def test_a_hung_invoke_gives_up_after_the_probe_timeout_once_naming_it(
     assert out == ""
     assert err.count("\n") == 1, err
     assert f"vpcprobe: error: {proxy.url} sent no answer within 11 s (lambda:Invoke of " in err
-    assert "not retried" in err
+    assert ": its own timeout plus 10 s)" in err and "not retried" in err
     assert invocations == 1
 
 
@@ -86,6 +86,7 @@ def test_a_hung_invoke_with_one_attempt_and_a_short_read_timeout_is_exit_3(
     assert out == ""
     assert err.count("\n") == 1, err
     assert f"{proxy.url} sent no answer within 0.5 s (lambda:Invoke of {probe}" in err
+    assert "the --cli-read-timeout given)" in err  # not "its own timeout plus 10 s"
     assert "PRB001" not in out + err
     assert invocations == 1
 

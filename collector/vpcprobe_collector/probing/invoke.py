@@ -92,24 +92,26 @@ def lambda_client(session: Any, function_timeout: int | None = None) -> Any:
         botocore.config.Config(read_timeout=invoke_read_timeout(function_timeout))
     )
     made = session.client("lambda", config=config)
-    _no_retry_after_a_read_timeout(made)
+    _no_retry_after_a_read_timeout(made, invoke_read_timeout(function_timeout))
     return made
 
 
-def _no_retry_after_a_read_timeout(made: Any) -> None:
+def _no_retry_after_a_read_timeout(made: Any, ours: float) -> None:
     """Make a read timeout an InvokeUnanswered, which no retry mode retries."""
     endpoint: Any = getattr(made, "_endpoint", None)
     send = getattr(endpoint, "_send", None)
     if send is None:
         return
     seconds = float(made.meta.config.read_timeout)
+    # The user's --cli-read-timeout wins over the function's Timeout plus the margin (`ours`).
+    bound = "user" if seconds != ours else "function"
 
     def send_once(request: Any) -> Any:
         try:
             return send(request)
         except botocore.exceptions.ReadTimeoutError as error:
             url = error.kwargs.get("endpoint_url") or getattr(request, "url", None)
-            raise InvokeUnanswered(endpoint_url=url, seconds=seconds) from error
+            raise InvokeUnanswered(endpoint_url=url, seconds=seconds, bound=bound) from error
 
     endpoint._send = send_once
 
@@ -118,9 +120,14 @@ def _unanswered(error: Exception, function: str) -> VpcprobeError:
     """The one line for an Invoke the endpoint did not answer (exit 3)."""
     if isinstance(error, InvokeUnanswered):
         endpoint = endpoint_of(error.kwargs.get("endpoint_url"))
+        bound = (
+            "the --cli-read-timeout given"
+            if error.kwargs.get("bound") == "user"
+            else f"its own timeout plus {INVOKE_MARGIN_S} s"
+        )
         return AwsAccessError(
             f"{endpoint} sent no answer within {error.kwargs['seconds']:g} s "
-            f"(lambda:Invoke of {function}: its own timeout plus {INVOKE_MARGIN_S} s); an Invoke "
+            f"(lambda:Invoke of {function}: {bound}); an Invoke "
             "is not retried (it is not idempotent); check --endpoint-url / AWS_ENDPOINT_URL and "
             "the network, or change --cli-read-timeout"
         )
