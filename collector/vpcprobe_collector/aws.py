@@ -369,6 +369,12 @@ _SECRETS = (
         ),
         r"\1****",
     ),
+    # A function's environment variables (GetFunction's answer, wrap's update): their values
+    # are the function's secrets, and the names hint at them. The whole map is masked.
+    (
+        re.compile(r"""("Variables"\s*:\s*)\{(?:[^{}"\\]|\\.|"(?:[^"\\]|\\.)*")*\}"""),
+        r"\1{****}",
+    ),
     # An assumed role's credentials in the sts:AssumeRole answer (XML) or a JSON body.
     (re.compile(r"(<(?:AccessKeyId|SecretAccessKey|SessionToken)>)[^<]+"), r"\1****"),
     (

@@ -194,6 +194,9 @@ def test_debug_logs_the_wire_with_credentials_masked(
     assert "Credential=****" in err
     for value in secrets.values():
         assert value not in err and value not in out
+    # The function's environment (GetFunction's answer) is its own secrets: masked too.
+    assert '"Variables": {****}' in err
+    assert "s3cret" not in err and "DB_PASSWORD" not in err
 
 
 def test_debug_log_is_masked_like_the_report_under_redact_addresses(
