@@ -131,6 +131,31 @@ def chosen_command(argv: Sequence[str]) -> str | None:
     return None
 
 
+def output_after_command(argv: Sequence[str]) -> list[str]:
+    """`argv` with an `--output X` / `-o X` given before the subcommand (the AWS CLI's place
+    for `--output json`) moved after it, where the command's own --output reads it."""
+    words = list(argv)
+    moved: set[int] = set()  # positions of the --output words before the command
+    skip = False
+    for position, word in enumerate(words):
+        if skip:
+            skip = False
+        elif word in ("--output", "-o") and position + 1 < len(words):
+            moved |= {position, position + 1}
+            skip = True
+        elif word.startswith("--output="):
+            moved.add(position)
+        elif word in _TAKES_VALUE:
+            skip = True
+        elif word == "--" or not word.startswith("-"):
+            if not moved or word not in COMMAND_HELP:
+                return words
+            before = [w for i, w in enumerate(words[:position]) if i not in moved]
+            output = [words[i] for i in sorted(moved)]
+            return [*before, word, *output, *words[position + 1 :]]
+    return words
+
+
 def build_parser(
     commands: Sequence[ModuleType] | None = None, *, only: str | None = None
 ) -> argparse.ArgumentParser:
@@ -280,7 +305,7 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `vpcprobe`; return the exit code (0 healthy, 1 findings, 2 bad input, 3 AWS access,
     4 incomplete)."""
-    words = list(sys.argv[1:] if argv is None else argv)
+    words = output_after_command(sys.argv[1:] if argv is None else argv)
     parser = build_parser(only=chosen_command(words) or "")
     args = parser.parse_args(words)
     try:

@@ -125,6 +125,29 @@ def test_audit_region_contradicting_a_function_arn_is_bad_input(
     assert f"--region eu-west-1 contradicts {scenario.function_arn}, which is in {REGION}" in err
 
 
+def test_output_before_the_command_is_read_as_after_it(
+    scenario: aws_scenarios.Scenario,
+    moto_server: MotoServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`vpcprobe --output json diagnose …`, the AWS CLI's place for it: the same advice as
+    after the command (it was argparse's "invalid choice: 'json'"), and a real file name
+    there is written."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.url)
+    code, out, err = run(capsys, "--output", "json", "diagnose", scenario.function_name)
+    assert code == 2 and out == ""
+    assert "did you mean --format json?" in err and err.count("\n") == 1
+    code, out, err = run(
+        capsys, "-o", "report.json", "--region", REGION, "diagnose", scenario.function_name,
+        "--no-probe", "--format", "json",
+    )  # fmt: skip
+    assert code == 0, err
+    assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["targets"] == []
+
+
 @pytest.mark.parametrize("word", ["json", "markdown", "html", "sarif", "junit", "text"])
 def test_output_naming_a_format_asks_for_format(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], word: str
