@@ -253,6 +253,7 @@ def read_vpc_network(
     more |= {n.subnet_id for n in network.nat_gateways if n.subnet_id}
     more |= {s for e in network.vpc_endpoints for s in e.subnet_ids}
     network.subnets += ec2r.read_subnets_by_id(recorder, ec2, more - known)
+    network.subnets += _subnets_of_unheld(network, recorder, ec2, vpc_id)
 
     say("reading security groups and prefix lists")
     _read_security_groups(network, recorder, ec2, security_group_ids)
@@ -500,6 +501,83 @@ def _read_interfaces(snapshot: VpcNetwork, recorder: CallRecorder, ec2: Any, vpc
             kept.setdefault(eni.network_interface_id, eni)
     snapshot.network_interfaces = list(kept.values())
     return in_vpc is not None
+
+
+def _unheld_addresses(network: VpcNetwork) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """Targets (and custom DNS servers) inside the VPC's CIDRs that no ENI read holds and no
+    subnet read contains: a stale DNS record or a deleted instance, whose subnet is unknown."""
+    if network.vpc is None:
+        return []
+    vpc_networks = _networks([*network.vpc.cidr_blocks, *network.vpc.ipv6_cidr_blocks])
+    subnet_networks = _networks(
+        c for s in network.subnets for c in (s.cidr_block, *s.ipv6_cidr_blocks) if c
+    )
+    held = {
+        a for eni in network.network_interfaces for a in _addresses(eni.private_ip_addresses)
+    } | {a for eni in network.network_interfaces for a in _addresses(eni.ipv6_addresses)}
+    wanted = _addresses([*network.target_addresses, *_custom_dns_servers(network)])
+    return [
+        a
+        for a in dict.fromkeys(wanted)
+        if a not in held
+        and any(_holds(n, a) for n in vpc_networks)
+        and not any(_holds(n, a) for n in subnet_networks)
+    ]
+
+
+def _subnets_of_unheld(
+    network: VpcNetwork, recorder: CallRecorder, ec2: Any, vpc_id: str
+) -> list[Subnet]:
+    """The subnets an address nobody holds would be in: ONE whole-VPC DescribeSubnets, made
+    only when such an address exists (its ENI read subnets cannot name it)."""
+    unheld = _unheld_addresses(network)
+    if not unheld:
+        return []
+    items = recorder.items(
+        ec2, "describe_subnets", "ec2:DescribeSubnets", "Subnets", Filters=ec2r.vpc_filter(vpc_id)
+    )
+    if items is None:
+        return []
+    subnets = recorder.parse("ec2:DescribeSubnets", items, ec2r.subnet_from_aws)
+    known = {s.subnet_id for s in network.subnets}
+    return [
+        s
+        for s in subnets
+        if s.subnet_id not in known
+        and s.vpc_id == vpc_id
+        and any(
+            _holds(n, a)
+            for n in _networks([c for c in (s.cidr_block, *s.ipv6_cidr_blocks) if c])
+            for a in unheld
+        )
+    ]
+
+
+def _addresses(values: Iterable[str]) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    found = []
+    for value in values:
+        try:
+            found.append(ipaddress.ip_address(value))
+        except ValueError:
+            continue
+    return found
+
+
+def _networks(values: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    found = []
+    for value in values:
+        try:
+            found.append(ipaddress.ip_network(value, strict=False))
+        except ValueError:
+            continue
+    return found
+
+
+def _holds(
+    network: ipaddress.IPv4Network | ipaddress.IPv6Network,
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address,
+) -> bool:
+    return network.version == address.version and address in network
 
 
 def _custom_dns_servers(snapshot: VpcNetwork) -> list[str]:
