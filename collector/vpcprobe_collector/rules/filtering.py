@@ -82,6 +82,14 @@ class TargetIngressDenied(PathHopRule):
     checked = "The target's security groups"
     reads = (EC2_SGS, EC2_ENIS)
 
+    def applies(self, ctx: RuleContext, fact: TargetFacts, address: str) -> bool:
+        # Only where a path judged the target's groups: an address nobody holds (TGT005's) or
+        # one beyond the VPC has none, and "the target's security groups allow" would be a
+        # pass over nothing.
+        return any(
+            hop.kind in self.hop_kinds for path in fact.paths.get(address, []) for hop in path.hops
+        )
+
     def remedy(self, ctx: RuleContext, fact: TargetFacts, address: str, hop: Hop) -> Remediation:
         source = ctx.function_sg_ids[0] if ctx.function_sg_ids else "sg-FUNCTION"
         return Remediation(
