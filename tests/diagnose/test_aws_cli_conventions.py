@@ -114,6 +114,23 @@ def test_audit_function_arn_supplies_the_region_and_the_name(
     assert report["scopes_unread"] == []
 
 
+def test_audit_all_regions_with_a_function_arn_and_no_region_set(
+    scenario: aws_scenarios.Scenario, no_region: MotoServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--all-regions lists the regions from somewhere: with no region set, the ARN's (it was
+    exit 3, "no AWS region set"); a malformed ARN is bad input, not an AWS failure."""
+    code, out, err = run(
+        capsys, "audit", "--function", scenario.function_arn, "--all-regions", "--format", "json"
+    )
+    assert code in (0, 1), err
+    report = json.loads(out)
+    assert [f["function"] for f in report["functions"]] == [scenario.function_name]
+    assert REGION in [s["region"] for s in report["scopes_read"]]
+    code, out, err = run(capsys, "audit", "--function", "arn:aws:lambda:bogus", "--all-regions")
+    assert code == 2 and out == ""
+    assert "--function arn:aws:lambda:bogus: not a Lambda function ARN" in err
+
+
 def test_audit_region_contradicting_a_function_arn_is_bad_input(
     scenario: aws_scenarios.Scenario, no_region: MotoServer, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -145,6 +145,11 @@ def _functions_and_regions(
     from_arns: list[str] = []
     for function in functions:
         region = arn_region(function)
+        if region is None and function.startswith("arn:"):
+            raise BadInputError(
+                f"--function {function}: not a Lambda function ARN "
+                "(arn:aws:lambda:REGION:ACCOUNT:function:NAME)"
+            )
         if region is None:
             names.append(function)
             continue
@@ -158,6 +163,12 @@ def _functions_and_regions(
     if not regions and not all_regions:
         regions = from_arns
     return names, regions
+
+
+def _arn_region(function: str) -> str | None:
+    from vpcprobe_collector.aws import arn_region
+
+    return arn_region(function)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -188,6 +199,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if any(not r.strip() for r in regions):
         raise BadInputError("--region: a region name cannot be empty")
+    arn_regions = [r for f in args.function if (r := _arn_region(f))]
     args.function, regions = _functions_and_regions(args.function, regions, args.all_regions)
     args.region = regions
     if args.all_regions and args.region:
@@ -200,9 +212,9 @@ def run(args: argparse.Namespace) -> int:
         targets=load_targets_file(args.config) if args.config else {},
     )
     account_ids = read_accounts_file(args.accounts) if args.accounts else None
-    session = make_session(
-        args.profile, args.region[0] if args.region else None, options=options_from_args(args)
-    )
+    # With --all-regions the regions are listed from somewhere: an ARN's region will do.
+    home = args.region[0] if args.region else (arn_regions[0] if arn_regions else None)
+    session = make_session(args.profile, home, options=options_from_args(args))
     if args.organization:
         account_ids = organization_accounts(session)
     with _progress(args.quiet, getattr(args, "color", "auto") or "auto") as tick:
