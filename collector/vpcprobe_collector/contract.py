@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from vpcprobe.facts import url_target
+from vpcprobe.facts import url_label, url_target
 from vpcprobe.models import NotBoolean, parse_host_port, validate_hostname
 from vpcprobe_collector.errors import BadInputError
 from vpcprobe_collector.findings.model import Severity, TargetSpec
@@ -20,10 +20,13 @@ def parse_target(text: str) -> TargetSpec:
     """`HOST:PORT[=LABEL]` (IPv6 as `[ADDR]:PORT`) as a TargetSpec; ValueError saying why not
     (never repeating a URL's password).
     An http(s) URL is read as its host and port (443 or 80 unless it names one)."""
-    from_url = url_target(text)
+    url, url_label_text = url_label(text)
+    from_url = url_target(url)
     if from_url is not None:
+        if url_label_text == "":
+            raise ValueError(f"{from_url[0]!r}: the label after '=' is empty")
         host, port = parse_host_port(from_url[0])
-        return TargetSpec(host=host, port=port)
+        return TargetSpec(host=host, port=port, label=url_label_text)
     address, _, label = text.partition("=")
     host, port = parse_host_port(address)
     if "=" in text and not label.strip():

@@ -125,14 +125,15 @@ def main(argv: list[str] | None = None) -> int:
     from vpcprobe.runner import run_probe
 
     for index, text in enumerate(args.target):
-        from vpcprobe.facts import url_target
+        from vpcprobe.facts import url_label, url_target
 
+        url, label = url_label(text)
         try:
-            from_url = url_target(text)
+            from_url = url_target(url)
         except ValueError as error:
             parser.error(f"--target {error}")
         if from_url is not None:  # read as diagnose reads it: host 443 (http 80), one note
-            args.target[index] = from_url[0]
+            args.target[index] = from_url[0] + (f"={label}" if label is not None else "")
             print(f"{PROG}: note: {from_url[1]}", file=sys.stderr)
     request, errors = parse_event(request_from(args))
     if request is None:

@@ -172,6 +172,19 @@ def _without_userinfo(text: str) -> tuple[str, bool]:
     return f"{scheme}://{netloc.rpartition('@')[2]}{rest[end:]}", True
 
 
+def url_label(text: str) -> tuple[str, str | None]:
+    """An http(s) URL target and the `=LABEL` after it, as for `HOST:PORT=LABEL`:
+    `https://db.example/=orders-db` -> (`https://db.example/`, `orders-db`). A URL with a query
+    (`?a=b`) keeps its `=`: no label is split from it. Anything else comes back as it is."""
+    scheme, sep, _ = text.partition("://")
+    if not sep or scheme.lower() not in _URL_PORTS or "?" in text:
+        return text, None
+    url, equals, label = text.rpartition("=")
+    if not equals:
+        return text, None
+    return url, label.strip()
+
+
 def url_target(text: str) -> tuple[str, str] | None:
     """`https://host[:port]/path` as (`host:port`, a note saying how it was read); None for
     anything that is not an http(s) URL; ValueError for one that names no usable host or

@@ -202,3 +202,22 @@ def test_a_target_no_probe_report_tried_is_said_to_be_uncovered(
         "the probe report given holds no connection to 10.0.10.99:443: "
     )
     assert code != 0  # never a clean exit while a target is unjudged
+
+
+@pytest.mark.parametrize(
+    ("text", "host", "label"),
+    [
+        ("https://10.0.0.1=api", "10.0.0.1", "api"),  # it was "not a valid host name"
+        ("https://10.0.0.1/=api", "10.0.0.1", "api"),  # the label was dropped
+        ("https://user:pw@db.example/=orders-db", "db.example", "orders-db"),
+        ("https://db.example/search?q=x", "db.example", None),  # a query keeps its '='
+        ("db.example:5432=orders-db", "db.example", "orders-db"),
+    ],
+)
+def test_a_label_after_a_url_target_is_read_as_after_host_port(
+    text: str, host: str, label: str | None
+) -> None:
+    from vpcprobe_collector.contract import parse_target
+
+    spec = parse_target(text)
+    assert (spec.host, spec.label) == (host, label)

@@ -45,14 +45,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Probe, print or write the report; 0 unless the input was bad."""
-    from vpcprobe.facts import url_target
+    from vpcprobe.facts import url_label, url_target
 
     targets = []
     notes = []
     for text in args.target:
         try:
             targets.append(parse_target(text))
-            from_url = url_target(text)
+            from_url = url_target(url_label(text)[0])
         except ValueError as error:
             raise BadInputError(f"--target {error}") from error
         if from_url is not None:
