@@ -14,7 +14,7 @@ import contextlib
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -49,6 +49,7 @@ class Line:
         self._status = ""
         self._shown = ""
         self._held = 0
+        self._sink: Callable[[str], None] | None = None  # the holding display's own row
         self._frame = 0
 
     def waiting(self, api: str, endpoint: str) -> int:
@@ -80,19 +81,26 @@ class Line:
             self._write("")
 
     @contextlib.contextmanager
-    def held(self) -> Iterator[None]:
-        """Draw nothing while another live display is on the terminal."""
+    def held(self, sink: Callable[[str], None] | None = None) -> Iterator[None]:
+        """Draw nothing while another live display is on the terminal; with `sink`, hand it
+        the text instead (a row of that display), so the call waited for is still named."""
         with self._lock:
             self._held += 1
+            saved, self._sink = self._sink, sink or self._sink
             self._write("")
         try:
             yield
         finally:
             with self._lock:
                 self._held -= 1
+                self._sink = saved
 
     def _draw(self) -> None:
         if self._held:
+            if self._sink is not None:
+                text = next(reversed(self._calls.values())) if self._calls else ""
+                with contextlib.suppress(Exception):  # a display's trouble never ends a run
+                    self._sink(text)
             return
         self._write(next(reversed(self._calls.values())) if self._calls else self._status)
 
@@ -167,13 +175,14 @@ def status(message: str) -> None:
 
 
 @contextlib.contextmanager
-def held() -> Iterator[None]:
-    """While another live display (rich progress bars) is up, the line draws nothing."""
+def held(sink: Callable[[str], None] | None = None) -> Iterator[None]:
+    """While another live display (rich progress bars) is up, the line draws nothing; with
+    `sink`, that display is told which call is waited for ("" when none)."""
     line = _current
     if line is None:
         yield
         return
-    with line.held():
+    with line.held(sink):
         yield
 
 

@@ -95,3 +95,28 @@ def test_no_color_keeps_the_bars_and_drops_their_colour(
     if flags:  # the same run without --color never does colour its bars
         _, _, coloured = _run(["audit", *FUNCTIONS], terminal=True, env=env)
         assert COLOUR.search(coloured) is not None
+
+
+def test_the_bars_name_the_call_they_wait_for() -> None:
+    """An endpoint that accepts and never answers: while the bars are up, their last row says
+    which call is waited for (the one-line progress other commands show is held off by the
+    bars, and said nothing here)."""
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # connections queue and nobody ever answers
+    url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    env = {**os.environ, "COLUMNS": "160", "TERM": "xterm-256color", "AWS_MAX_ATTEMPTS": "1"}
+    env.update({"AWS_ENDPOINT_URL": url, "AWS_REGION": "us-east-1"})
+    try:
+        code, _out, err = _run(
+            ["audit", "--function", "orders-api", "--cli-read-timeout", "2"],
+            terminal=True,
+            env=env,
+        )
+    finally:
+        silent.close()
+    assert code == 3
+    assert "functions judged" in err
+    assert re.search(r"waiting for (sts|lambda|ec2):\w+ \(" + re.escape(url), err), err[-600:]

@@ -110,11 +110,17 @@ def _progress(quiet: bool, color: str = "auto") -> Iterator[Progress]:
     from vpcprobe_collector import progress
 
     console = Console(stderr=True, no_color=color == "never" or None)
-    # One live display at a time: the line naming each AWS call waits while the bars are up.
-    with progress.held(), Bars(console=console, transient=True) as bars:
-        regions = bars.add_task("regions", total=None)
-        vpcs = bars.add_task("VPCs read", total=None)
-        functions = bars.add_task("functions judged", total=None)
+    # One live display at a time: while the bars are up, the call waited for is their last row.
+    bars = Bars(console=console, transient=True)
+    regions = bars.add_task("regions", total=None)
+    vpcs = bars.add_task("VPCs read", total=None)
+    functions = bars.add_task("functions judged", total=None)
+    waiting = bars.add_task("", total=None, visible=False)
+
+    def show(text: str) -> None:
+        bars.update(waiting, description=text, visible=bool(text))
+
+    with progress.held(show), bars:
         listed = {"functions": 0}
 
         def tick(what: str, count: int) -> None:
