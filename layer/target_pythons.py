@@ -3,8 +3,9 @@
 A layer's bytecode must come from the same Python minor version that runs it, so
 `vpcprobe layer build --python 3.13` ships `.pyc` files only where `python3.13` is on PATH.
 This machine's kind (Debian 12) has Python 3.11 alone. This script puts the others into a
-folder of the checkout's own (`.cache/pythons/bin/python3.X`), from the package registries
-this machine reaches:
+folder of the checkout's own (`.cache/pythons/bin/python3.X`): one pyenv installed without
+putting it first, where there is one (a native CPython, taken first), else from the package
+registries this machine reaches:
 
 - 3.13 and 3.14: Debian testing's own CPython packages (`apt-get download` with a sources list
   of this script's own, signed by the Debian archive key already on the machine), unpacked with
@@ -146,6 +147,20 @@ def answers(interpreter: Path, version: str) -> bool:
     return probe.returncode == 0 and probe.stdout.strip().endswith(version)
 
 
+def pyenv_pythons(version: str) -> list[Path]:
+    """`$PYENV_ROOT/versions/X.Y.Z/bin/pythonX.Y` for every X.Y.Z pyenv holds, newest first."""
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+    found = []
+    if root.is_dir():
+        for folder in root.iterdir():
+            parts = folder.name.split(".")
+            binary = folder / "bin" / f"python{version}"
+            numeric = all(p.isdigit() for p in parts)
+            if parts[:2] == version.split(".") and numeric and binary.is_file():
+                found.append((tuple(int(p) for p in parts), binary))
+    return [binary for _, binary in sorted(found, reverse=True)]
+
+
 def apt_options(work: Path) -> list[str]:
     """apt-get/apt-cache options for a private suite: its own sources, lists, cache, status."""
     sources = work / "sources.list"
@@ -266,6 +281,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("unknown version(s): " + ", ".join(unknown) + " (3.12, 3.13 or 3.14)")
     into = args.into.resolve()
     missing = [v for v in args.versions if not answers(into / "bin" / f"python{v}", v)]
+    for version in list(missing):  # a native one pyenv installed (not put first) comes first
+        for native in pyenv_pythons(version):
+            if answers(native, version):
+                link = into / "bin" / f"python{version}"
+                link.parent.mkdir(parents=True, exist_ok=True)
+                link.unlink(missing_ok=True)
+                link.symlink_to(native)
+                missing.remove(version)
+                break
     failures = []
     try:
         if [v for v in missing if v in DEBIAN]:

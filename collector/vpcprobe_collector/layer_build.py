@@ -9,6 +9,7 @@ python3. pip downloads the target platform's wheels from the package index.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -126,19 +127,44 @@ def add_arm64_core(site: Path, python: str) -> None:
 
 
 def find_interpreter(python: str) -> str | None:
-    """A working `pythonX.Y` for the target version (this one, or on PATH), or None."""
+    """A working `pythonX.Y` for the target version: this one, one on PATH, or one pyenv
+    installed but did not put first (its shim then fails), newest first; else None."""
     if f"{sys.version_info.major}.{sys.version_info.minor}" == python:
         return sys.executable
-    candidate = shutil.which(f"python{python}")
-    if candidate is None:
-        return None
-    probe = subprocess.run(
-        [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return candidate if probe.stdout.strip() == python else None
+    on_path = shutil.which(f"python{python}")
+    for candidate in ([on_path] if on_path else []) + pyenv_interpreters(python):
+        if _answers(candidate, python):
+            return candidate
+    return None
+
+
+def pyenv_interpreters(python: str) -> list[str]:
+    """`$PYENV_ROOT/versions/X.Y.Z/bin/pythonX.Y` for every X.Y.Z pyenv holds, newest first."""
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+    found: list[tuple[tuple[int, ...], str]] = []
+    with contextlib.suppress(OSError):
+        for version in root.iterdir():
+            parts = version.name.split(".")
+            if parts[:2] != python.split(".") or not all(p.isdigit() for p in parts):
+                continue
+            binary = version / "bin" / f"python{python}"
+            if binary.is_file():
+                found.append((tuple(int(p) for p in parts), str(binary)))
+    return [binary for _, binary in sorted(found, reverse=True)]
+
+
+def _answers(candidate: str, python: str) -> bool:
+    try:
+        probe = subprocess.run(
+            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return probe.stdout.strip() == python
 
 
 def no_bytecode_note(python: str, opt_out: str = "COMPILE=0") -> str:

@@ -41,3 +41,27 @@ def test_only_an_explicit_opt_out_ships_sources_alone(
     code = cli.main(["layer", "build", "--output", str(tmp_path / "layer.zip")])
     assert code == 0, capsys.readouterr().err
     assert asked == [bytecode]
+
+
+def test_a_python_pyenv_installed_but_did_not_put_first_is_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pyenv's shim for a version it holds but has not selected fails ("pyenv: python3.12:
+    command not found"); the interpreter itself is in $PYENV_ROOT/versions, newest first."""
+    for version in ("3.12.1", "3.12.10", "3.12-dev", "3.13.0"):
+        binary = tmp_path / "versions" / version / "bin" / f"python{version[:4]}"
+        binary.parent.mkdir(parents=True)
+        binary.write_text(f"#!/bin/sh\necho {version[:4]}\n", encoding="utf-8")
+        binary.chmod(0o755)
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    (shims / "python3.12").write_text(
+        "#!/bin/sh\necho 'pyenv: python3.12: command not found' >&2\nexit 127\n"
+    )
+    (shims / "python3.12").chmod(0o755)
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path))
+    monkeypatch.setenv("PATH", f"{shims}:/usr/bin:/bin")
+    assert layer_build.find_interpreter("3.12") == str(
+        tmp_path / "versions" / "3.12.10" / "bin" / "python3.12"
+    )
+    assert layer_build.find_interpreter("3.14") is None
