@@ -96,13 +96,13 @@ class Line:
                 self._sink = saved
 
     def _draw(self) -> None:
+        newest = next(reversed(self._calls.values())) if self._calls else None
         if self._held:
             if self._sink is not None:
-                text = next(reversed(self._calls.values())) if self._calls else ""
                 with contextlib.suppress(Exception):  # a display's trouble never ends a run
-                    self._sink(text)
+                    self._sink(newest or "")
             return
-        self._write(next(reversed(self._calls.values())) if self._calls else self._status)
+        self._write(newest if newest is not None else self._status)
 
     def _write(self, text: str) -> None:
         text = text[: max(10, self._columns() - 3)]

@@ -15,7 +15,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 _SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 
@@ -53,6 +53,26 @@ class CountingProxy:
 
     def by_service(self) -> Counter[str]:
         return Counter(r.service for r in self.requests)
+
+
+def relay(
+    handler: http.server.BaseHTTPRequestHandler, target: SplitResult, body: bytes, *, timeout: float
+) -> None:
+    """Send `handler`'s request (with `body`) to `target` and its answer back, as it came."""
+    connection = http.client.HTTPConnection(target.hostname, target.port, timeout=timeout)
+    headers = {k: v for k, v in handler.headers.items() if k.lower() != "host"}
+    headers["Host"] = f"{target.hostname}:{target.port}"
+    connection.request(handler.command, handler.path, body=body, headers=headers)
+    response = connection.getresponse()
+    payload = response.read()
+    handler.send_response(response.status)
+    for key, value in response.getheaders():
+        if key.lower() not in ("content-length", "transfer-encoding", "connection"):
+            handler.send_header(key, value)
+    handler.send_header("Content-Length", str(len(payload)))
+    handler.end_headers()
+    handler.wfile.write(payload)
+    connection.close()
 
 
 def _error_body(service: str, code: str, message: str) -> tuple[bytes, str]:
@@ -102,20 +122,7 @@ def run_counting_proxy(upstream: str) -> Iterator[CountingProxy]:
                 self.end_headers()
                 self.wfile.write(payload)
                 return
-            connection = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
-            headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-            headers["Host"] = f"{target.hostname}:{target.port}"
-            connection.request(self.command, self.path, body=body, headers=headers)
-            response = connection.getresponse()
-            payload = response.read()
-            self.send_response(response.status)
-            for key, value in response.getheaders():
-                if key.lower() not in ("content-length", "transfer-encoding", "connection"):
-                    self.send_header(key, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-            connection.close()
+            relay(self, target, body, timeout=60)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
 

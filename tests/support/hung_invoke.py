@@ -7,7 +7,6 @@ moto (no Docker here) cannot run a function anyway. Also the probe function `vpc
 from __future__ import annotations
 
 import contextlib
-import http.client
 import re
 import threading
 import urllib.parse
@@ -17,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.support import aws_scenarios
+from tests.support.counting_proxy import relay
 from vpcprobe_collector.deploy.names import TAG_LIKE, probe_function_name
 
 _INVOCATIONS = re.compile(r"^/2015-03-31/functions/[^/]+/invocations")
@@ -49,21 +49,7 @@ def hung_invoke_proxy(upstream: str) -> Iterator[HungInvokeProxy]:
                 proxy.released.wait(60)  # never answers while the test runs
                 self.close_connection = True
                 return
-            upstream_conn = http.client.HTTPConnection(
-                str(target.hostname), target.port, timeout=30
-            )
-            headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-            upstream_conn.request(self.command, self.path, body=body, headers=headers)
-            answer = upstream_conn.getresponse()
-            data = answer.read()
-            self.send_response(answer.status)
-            for name, value in answer.getheaders():
-                if name.lower() not in ("content-length", "transfer-encoding", "connection"):
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-            upstream_conn.close()
+            relay(self, target, body, timeout=30)
 
         do_GET = do_POST = do_PUT = do_DELETE = _handle
 

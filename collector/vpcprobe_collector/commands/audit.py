@@ -141,9 +141,10 @@ def _progress(quiet: bool, color: str = "auto") -> Iterator[Progress]:
 
 def _functions_and_regions(
     functions: list[str], regions: list[str], all_regions: bool
-) -> tuple[list[str], list[str]]:
+) -> tuple[list[str], list[str], list[str]]:
     """--function ARNs as names, their regions the audit's when no --region says otherwise (as
-    in every command); an ARN in a region --region does not name is bad input."""
+    in every command); an ARN in a region --region does not name is bad input. Also returns
+    the ARNs' regions themselves (with --all-regions, where the regions are listed from)."""
     from vpcprobe_collector.aws import arn_region
     from vpcprobe_collector.deploy.names import function_name_from
 
@@ -168,13 +169,7 @@ def _functions_and_regions(
             from_arns.append(region)
     if not regions and not all_regions:
         regions = from_arns
-    return names, regions
-
-
-def _arn_region(function: str) -> str | None:
-    from vpcprobe_collector.aws import arn_region
-
-    return arn_region(function)
+    return names, regions, from_arns
 
 
 def run(args: argparse.Namespace) -> int:
@@ -205,8 +200,9 @@ def run(args: argparse.Namespace) -> int:
     )
     if any(not r.strip() for r in regions):
         raise BadInputError("--region: a region name cannot be empty")
-    arn_regions = [r for f in args.function if (r := _arn_region(f))]
-    args.function, regions = _functions_and_regions(args.function, regions, args.all_regions)
+    args.function, regions, arn_regions = _functions_and_regions(
+        args.function, regions, args.all_regions
+    )
     args.region = regions
     if args.all_regions and args.region:
         raise BadInputError("give --region or --all-regions, not both")
