@@ -62,6 +62,15 @@ def isolated() -> Iterator[Isolated]:
                 }
             ],
         )
+        # Isolated on purpose in every test, whatever ran before it on this worker: one
+        # standing interface endpoint (a service none of the roles here calls).
+        ec2.create_vpc_endpoint(
+            VpcId=vpc,
+            ServiceName=f"com.amazonaws.{REGION}.ssm",
+            VpcEndpointType="Interface",
+            SubnetIds=[subnet],
+            SecurityGroupIds=[endpoint_sg],
+        )
         yield Isolated(moto, vpc, subnet, table, function_sg, endpoint_sg)
 
 

@@ -8,6 +8,7 @@ from typing import ClassVar
 from vpcprobe.models import AwsStatus
 from vpcprobe_collector.findings.model import Evidence, Finding, Remediation, ResourceRef, Severity
 from vpcprobe_collector.paths.beyond.model import Step
+from vpcprobe_collector.paths.hops import gateway_endpoint
 from vpcprobe_collector.paths.model import Hop, HopKind
 from vpcprobe_collector.rules import remedies
 from vpcprobe_collector.rules.base import Rule
@@ -196,9 +197,14 @@ class NoRouteToInternet(SubnetRule):
         # Meant to be isolated: it reaches AWS services through endpoints, interface endpoints
         # in the VPC or gateway endpoints (S3, DynamoDB) routed from this very table. An
         # observed failure it explains raises it back to high (rules/observed.py).
+        # Only endpoints that carry traffic (gateway_endpoint.usable): a deleted or pending one
+        # says nothing of what the function reaches.
         isolated = any(
-            e.endpoint_type == "Interface"
-            or (e.endpoint_type == "Gateway" and table.route_table_id in e.route_table_ids)
+            gateway_endpoint.usable(e)
+            and (
+                e.endpoint_type == "Interface"
+                or (e.endpoint_type == "Gateway" and table.route_table_id in e.route_table_ids)
+            )
             for e in ctx.snapshot.vpc_endpoints
         )
         isolated = isolated or everything_in_use_reached(ctx)
