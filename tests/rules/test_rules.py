@@ -161,3 +161,20 @@ def test_unprobed_custom_dns_servers_are_named_in_plain_english(
     (dns002,) = [f for f in findings if f.code == "DNS002"]
     assert dns002.status is FindingStatus.SKIPPED
     assert says in dns002.message
+
+
+@pytest.mark.parametrize("state", ["available", "deleted", "pending"])
+def test_only_an_endpoint_that_carries_traffic_makes_an_isolated_subnet_medium(
+    state: str,
+) -> None:
+    """RTE001 is medium for a subnet isolated on purpose (its endpoints); a deleted or pending
+    endpoint carries nothing, so it is no such purpose: the missing route stays high. No probe
+    here, so only the endpoints decide."""
+    from tests.scenarios.catalog import isolated_subnet_gateway_endpoint
+
+    sc = isolated_subnet_gateway_endpoint()
+    for endpoint in sc.snapshot.vpc_endpoints:
+        endpoint.state = state
+    _, findings = judge(sc.snapshot, [], sc.targets)
+    (rte001,) = [f for f in findings if f.code == "RTE001" and f.status is FindingStatus.FAIL]
+    assert rte001.severity is (Severity.MEDIUM if state == "available" else Severity.HIGH)
