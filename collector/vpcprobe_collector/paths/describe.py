@@ -190,6 +190,19 @@ def _register(kind: type[_D]) -> Callable[[Callable[[_D], Hop]], Callable[[_D], 
     return add
 
 
+def _later(kind: type[_D], names: set[str]) -> Callable[[Callable[[_D], Hop]], Callable[[_D], Hop]]:
+    """Register the words for a decision type whose hops are built on first read
+    (`Hop.later`): every path has several, and most are never read. `names` are the fields
+    the words set."""
+
+    def add(words: Callable[[_D], Hop]) -> Callable[[_D], Hop]:
+        Hop.build_later(kind, words)
+        _WORDS[kind] = Hop.later_for(names)
+        return words
+
+    return add
+
+
 @_register(Hop)
 def _already(d: Hop) -> Hop:
     """A hop the walk took from its cache: worded already."""
@@ -485,28 +498,70 @@ _NACL_FIELDS = {
 }
 
 
-@_register(NaclHopDecision)
+# Every path has two or more NACL hops, and most are never read: built on first read.
+@_later(NaclHopDecision, _NACL_FIELDS)
 def _nacl(d: NaclHopDecision) -> Hop:
     t = d.traffic
     found = d.decision
     rule_number = found.rule_number if found else None
+    rule = nacls.rule_label(rule_number) if rule_number is not None else None
+    reason: str | None = None
     api: str | None = nacls.API
-    reason: str | None
+    acl_id = d.acl_id
     if d.same_subnet:
-        api, reason = None, "same_subnet"
+        api = None
+        reason = "same_subnet"
+        detail = (
+            f"{t.destination} is in the function's own subnet {d.subnet_id}, where network "
+            "ACLs do not apply."
+        )
     elif d.subnet_unknown:
-        api, reason = SUBNETS_API, "destination_subnet_unknown"
-    elif found is None or d.acl_id is None:
+        api = SUBNETS_API
+        reason = "destination_subnet_unknown"
+        detail = (
+            f"No subnet holding {t.destination} is in the snapshot, so the destination's "
+            "network ACL cannot be checked."
+        )
+    elif found is None or acl_id is None:
         reason = "no_network_acl"
+        detail = (
+            f"No network ACL of {d.subnet_id} is in the snapshot, so whether it allows "
+            f"{_nacl_traffic(d)} is unknown."
+        )
     else:
-        reason = _NACL_REASONS[found.outcome]
-        if reason == "deny_rule" and rule_number == nacls.DEFAULT_RULE_NUMBER:
-            reason = "default_rule"
-    # The sentence waits until something reads it (`Hop.later`): most NACL hops never shown.
-    return Hop.later(
+        outcome = found.outcome
+        if outcome is HopOutcome.ALLOW:
+            detail = f"Network ACL {acl_id} {rule} allows {_nacl_traffic(d)}."
+        elif outcome is HopOutcome.DENY:
+            if rule_number == nacls.DEFAULT_RULE_NUMBER:
+                reason = "default_rule"
+                detail = (
+                    f"Network ACL {acl_id} denies {_nacl_traffic(d)} by its default rule * "
+                    "(no numbered rule allows it)."
+                )
+            else:
+                reason = "deny_rule"
+                detail = f"Network ACL {acl_id} {rule} denies {_nacl_traffic(d)}."
+        elif outcome is HopOutcome.PARTIAL:
+            reason = "partial"
+            within = _nacl_traffic(d).removesuffix(f" on ports {format_ports([d.ports])}")
+            allow = nacls.rule_label(found.allow_rule_number or 0)
+            detail = (
+                f"Network ACL {acl_id} allows {within} only on ports "
+                f"{format_ports(found.allowed)} ({allow}); ports "
+                f"{format_ports(found.denied)} are denied by {rule}, "
+                "so some connections fail and others work."
+            )
+        else:
+            reason = "uncertain"
+            detail = (
+                f"Network ACL {acl_id} {rule} covers only part of {d.peer}, so whether it "
+                "applies depends on the address Lambda's network interface has."
+            )
+    return _made(
         {
             "kind": d.kind,
-            "component_id": d.acl_id or d.subnet_id,
+            "component_id": acl_id or d.subnet_id,
             "outcome": d.outcome,
             "reason": reason,
             "subnet_id": d.subnet_id,
@@ -521,155 +576,67 @@ def _nacl(d: NaclHopDecision) -> Hop:
             "target_type": None,
             "target_id": d.nat_gateway_id,
             "target_state": None,
-            "rule": nacls.rule_label(rule_number) if rule_number is not None else None,
+            "rule": rule,
+            "detail": detail,
             "source_api": api,
         },
         _NACL_FIELDS,
-        _nacl_detail,
-        d,
     )
 
 
-_NACL_REASONS: dict[HopOutcome, str | None] = {
-    HopOutcome.ALLOW: None,
-    HopOutcome.DENY: "deny_rule",
-    HopOutcome.PARTIAL: "partial",
-    HopOutcome.UNKNOWN: "uncertain",
-    HopOutcome.INFO: "uncertain",
+_ROUTE_FIELDS = {
+    "kind",
+    "component_id",
+    "outcome",
+    "reason",
+    "subnet_id",
+    "protocol",
+    "ports",
+    "peer",
+    "route_destination",
+    "target_type",
+    "target_id",
+    "target_state",
+    "rule",
+    "detail",
+    "source_api",
 }
 
 
-def _nacl_detail(d: NaclHopDecision) -> str:
-    """The sentence of a NACL hop (`_nacl` gives its typed fields)."""
-    t = d.traffic
-    found = d.decision
-    acl_id = d.acl_id
-    if d.same_subnet:
-        return (
-            f"{t.destination} is in the function's own subnet {d.subnet_id}, where network "
-            "ACLs do not apply."
-        )
-    if d.subnet_unknown:
-        return (
-            f"No subnet holding {t.destination} is in the snapshot, so the destination's "
-            "network ACL cannot be checked."
-        )
-    if found is None or acl_id is None:
-        return (
-            f"No network ACL of {d.subnet_id} is in the snapshot, so whether it allows "
-            f"{_nacl_traffic(d)} is unknown."
-        )
-    rule_number = found.rule_number
-    rule = nacls.rule_label(rule_number) if rule_number is not None else None
-    outcome = found.outcome
-    if outcome is HopOutcome.ALLOW:
-        return f"Network ACL {acl_id} {rule} allows {_nacl_traffic(d)}."
-    if outcome is HopOutcome.DENY:
-        if rule_number == nacls.DEFAULT_RULE_NUMBER:
-            return (
-                f"Network ACL {acl_id} denies {_nacl_traffic(d)} by its default rule * "
-                "(no numbered rule allows it)."
-            )
-        return f"Network ACL {acl_id} {rule} denies {_nacl_traffic(d)}."
-    if outcome is HopOutcome.PARTIAL:
-        within = _nacl_traffic(d).removesuffix(f" on ports {format_ports([d.ports])}")
-        allow = nacls.rule_label(found.allow_rule_number or 0)
-        return (
-            f"Network ACL {acl_id} allows {within} only on ports "
-            f"{format_ports(found.allowed)} ({allow}); ports "
-            f"{format_ports(found.denied)} are denied by {rule}, "
-            "so some connections fail and others work."
-        )
-    return (
-        f"Network ACL {acl_id} {rule} covers only part of {d.peer}, so whether it "
-        "applies depends on the address Lambda's network interface has."
-    )
-
-
-@_register(RouteDecision)
+@_later(RouteDecision, _ROUTE_FIELDS)  # one or more per path: built on first read
 def _route(d: RouteDecision) -> Hop:
-    t = d.traffic
-    dest = t.destination
-    facts = _route_facts(d)
-    text = facts.text if facts else None
-    api = routes.API
-    rule = text
-    problem = d.problem
-    if problem is RouteProblem.NO_TABLE:
-        rule = "no route table"
-    elif problem is RouteProblem.NAT_SUBNET_UNKNOWN:
-        api = "ec2:DescribeNatGateways"
-    elif problem is RouteProblem.PREFIX_LIST_UNREAD:
-        lists = ", ".join(d.unresolved_prefix_lists)
-        api, rule = "ec2:GetManagedPrefixListEntries", f"prefix list {lists} unread"
-    elif d.nat_gateway_id is not None and problem in (
-        RouteProblem.NO_ROUTE,
-        RouteProblem.BLACKHOLE,
-    ):
-        rule = text or f"no route to {dest}"
-    elif problem is RouteProblem.NO_ROUTE:
-        rule = f"no route to {dest}"
-    # The sentence waits until something reads it (`Hop.later`).
-    return Hop.later(
-        {
-            "kind": d.kind,
-            "component_id": d.component_id,
-            "outcome": d.outcome,
-            "reason": problem.value if problem else None,
-            "subnet_id": d.subnet_id or None,
-            "rule_number": None,
-            "allow_rule_number": None,
-            "protocol": t.protocol,
-            "ports": t.ports,
-            "allowed_ports": (),
-            "denied_ports": (),
-            "peer": dest,
-            "route_destination": facts.destination if facts else None,
-            "target_type": facts.target_type if facts else None,
-            "target_id": facts.target if facts else None,
-            "target_state": facts.state if facts else None,
-            "rule": rule,
-            "source_api": api,
-        },
-        _ROUTE_FIELDS,
-        _route_detail,
-        d,
-    )
-
-
-def _route_facts(d: RouteDecision) -> routes.RouteFacts | None:
-    r = d.route
-    return d.facts if d.facts is not None or r is None else routes.RouteFacts.of(r)
-
-
-def _route_detail(d: RouteDecision) -> str:
-    """The sentence of a route hop (`_route` gives its typed fields)."""
     t = d.traffic
     dest = t.destination
     rtb, subnet_id, r = d.route_table_id, d.subnet_id, d.route
     nat = d.nat_gateway_id
-    facts = _route_facts(d)
+    facts = d.facts if d.facts is not None or r is None else routes.RouteFacts.of(r)
     text = facts.text if facts else None
     target = facts.target if facts else None
     words = target_words(facts.target_type if facts else None)
+    api = routes.API
+    rule = text
     if d.problem is RouteProblem.NO_TABLE:
+        rule = "no route table"
         detail = (
             f"Subnet {subnet_id} has no route table (no explicit association and no main "
             "table), so it routes nothing."
         )
     elif d.problem is RouteProblem.NAT_SUBNET_UNKNOWN:
+        api = "ec2:DescribeNatGateways"
         detail = (
             f"The subnet of NAT gateway {nat} is not known, so its route onwards cannot be checked."
         )
     elif d.problem is RouteProblem.PREFIX_LIST_UNREAD:
         lists = ", ".join(d.unresolved_prefix_lists)
         why = f" ({d.skipped_reason})" if d.skipped_reason else ""
+        api, rule = "ec2:GetManagedPrefixListEntries", f"prefix list {lists} unread"
         detail = (
             f"Route table {rtb} has routes to prefix list {lists} whose entries were not "
             f"read{why}, so which route carries {dest} is unknown."
         )
     elif nat is not None and d.problem in (RouteProblem.NO_ROUTE, RouteProblem.BLACKHOLE):
         # The NAT's own subnet: say so in the sentence, since that is where the fix goes.
+        rule = text or f"no route to {dest}"
         what = f"has a blackhole route for {dest} ({text})" if facts else f"has no route to {dest}"
         detail = (
             f"NAT gateway {nat} is in subnet {subnet_id}, whose route table {rtb} {what}, "
@@ -678,6 +645,7 @@ def _route_detail(d: RouteDecision) -> str:
         )
     elif d.problem is RouteProblem.NO_ROUTE:
         default = "::/0" if t.ipv6 else "0.0.0.0/0"
+        rule = f"no route to {dest}"
         detail = (
             f"Route table {rtb} of {subnet_id} has no route to {dest} (no {default} "
             "route either), so the traffic is dropped."
@@ -725,26 +693,30 @@ def _route_detail(d: RouteDecision) -> str:
         )
     else:  # pragma: no cover - every problem is worded above
         detail = f"Route table {rtb} of {subnet_id}: {d.problem}."
-    return detail
-
-
-_ROUTE_FIELDS = {
-    "kind",
-    "component_id",
-    "outcome",
-    "reason",
-    "subnet_id",
-    "protocol",
-    "ports",
-    "peer",
-    "route_destination",
-    "target_type",
-    "target_id",
-    "target_state",
-    "rule",
-    "detail",
-    "source_api",
-}
+    return _made(
+        {
+            "kind": d.kind,
+            "component_id": d.component_id,
+            "outcome": d.outcome,
+            "reason": d.problem.value if d.problem else None,
+            "subnet_id": subnet_id or None,
+            "rule_number": None,
+            "allow_rule_number": None,
+            "protocol": t.protocol,
+            "ports": t.ports,
+            "allowed_ports": (),
+            "denied_ports": (),
+            "peer": dest,
+            "route_destination": facts.destination if facts else None,
+            "target_type": facts.target_type if facts else None,
+            "target_id": target,
+            "target_state": facts.state if facts else None,
+            "rule": rule,
+            "detail": detail,
+            "source_api": api,
+        },
+        _ROUTE_FIELDS,
+    )
 
 
 @_register(NatDecision)

@@ -11,7 +11,7 @@ import gc
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Literal
+from typing import Any, Literal
 
 from vpcprobe_collector.paths import describe
 from vpcprobe_collector.paths.decisions import (
@@ -106,7 +106,7 @@ def _with_subnet(query: PathQuery, subnet_id: str) -> PathQuery:
     copy = PathQuery.__new__(PathQuery)
     setattr_ = object.__setattr__
     setattr_(copy, "__dict__", {**query.__dict__, "subnet_id": subnet_id})
-    setattr_(copy, "__pydantic_fields_set__", set(query.__pydantic_fields_set__))
+    setattr_(copy, "__pydantic_fields_set__", query.__pydantic_fields_set__)  # frozen: shared
     setattr_(copy, "__pydantic_extra__", None)
     setattr_(copy, "__pydantic_private__", None)
     return copy
@@ -236,9 +236,12 @@ def _result(walk: Walk) -> PathResult:
     deny = partial = unknown = None
     copied = _OUTCOME_COPIED
     for decision in walk.decisions:
-        if type(decision) is Hop:  # shared by the walk: worded already
+        if type(decision) is Hop:  # shared by the walk: worded already, or left for later
             hop = decision
-            outcome = hop.outcome
+            # A hop left for later (`Hop.later`) keeps its decision, whose outcome it takes:
+            # read from there, so that the verdict does not build it.
+            pending: Any = hop.__pydantic_private__
+            outcome = hop.outcome if pending is None else pending.outcome
         else:
             hop = words(decision)
             # These decisions' hops take their outcome as it is: read from the decision (a
@@ -284,7 +287,9 @@ def _result(walk: Walk) -> PathResult:
             "notes": [],
         },
     )
-    setattr_(result, "__pydantic_fields_set__", set(_RESULT_FIELDS))
+    # One set for every result: it names every field, so pydantic's assignment (which adds
+    # the field's name) never changes it, and `model_copy` copies it.
+    setattr_(result, "__pydantic_fields_set__", _RESULT_FIELDS)
     setattr_(result, "__pydantic_extra__", None)
     setattr_(result, "__pydantic_private__", None)
     return result
@@ -304,7 +309,7 @@ _OUTCOME_COPIED = frozenset(
         DnsDecision,
     )
 )
-_RESULT_FIELDS = frozenset(("query", "verdict", "hops", "decided_by", "intermittent", "notes"))
+_RESULT_FIELDS = {"query", "verdict", "hops", "decided_by", "intermittent", "notes"}
 
 
 def _end_hop(walk: Walk, end: EndDecision) -> Hop:

@@ -110,87 +110,95 @@ class Hop(BaseModel):
     target_id: str | None = None  # nat-…, igw-…, pcx-…, tgw-…, vgw-…, vpce-…, eni-…
     target_state: str | None = None  # the route's state, or the target's own when read
     rule: str | None = None  # rendered label: "rule 90", "0.0.0.0/0 -> nat-0abc", "tcp 443 to …"
-    detail: str  # rendered: plain words, one sentence, real values (see `later` below)
+    detail: str  # rendered: plain words, one sentence, real values
     source_api: str | None = None  # where the fact came from: "ec2:DescribeNetworkAcls"
 
-    # `detail`, rendered on first read. An evaluation makes a hop for every step of every
-    # path, and most are never shown (rules read the typed fields), so `describe.py` may leave
-    # a hop's sentence for later: the hop then keeps the decision and its words function
-    # (`Hop.later`) instead of `detail`. Every way of reading the hop renders it first: the
-    # attribute, serialization (`model_dump`, `model_dump_json`, nested in any model),
-    # equality, hashing, iteration, repr, copies and pickling; after that it is a hop like
-    # any other.
+    # A hop built on first read. An evaluation has a hop for every step of every path, and
+    # most are never read: the verdict comes from the typed decisions, and rules read the hops
+    # of the paths they report on. So `describe.py` may leave a hop for later
+    # (`Hop.later`): it keeps the decision, and its fields are built from it, in one place
+    # (`describe.py`'s words), when something first reads any of them. Every way of reading
+    # a hop builds it first: an attribute, serialization (`model_dump`, `model_dump_json`,
+    # nested in any model), equality, hashing, iteration, repr, copies and pickling; after
+    # that it is a hop like any other.
 
     @classmethod
-    def later(
-        cls, values: dict[str, Any], names: set[str], words: Callable[[Any], str], decision: Any
-    ) -> Hop:
-        """A hop with every field in `values` but `detail`, which `words(decision)` renders
-        on first read. `values` are validated parts, in field order; `names` the fields set."""
-        hop = cls.__new__(cls)
-        _set(hop, "__dict__", values)
-        _set(hop, "__pydantic_fields_set__", names)
-        _set(hop, "__pydantic_extra__", None)
-        _set(hop, "__pydantic_private__", {_WORDS: (words, decision)})
-        return hop
+    def later(cls, decision: Any, names: set[str]) -> Hop:
+        """A hop whose fields `build_later`'s function for `type(decision)` builds from
+        `decision` when first read; `names` are the fields that function sets."""
+        return cls.later_for(names)(decision)
 
-    def worded(self) -> Hop:
-        """This hop, its `detail` rendered if it was left for later."""
-        pending = self.__pydantic_private__
-        if pending is not None:
-            words, decision = pending[_WORDS]
-            values = self.__dict__
-            text = words(decision)
-            # A new dict, in field order (serialization follows it), put in place at once: a
-            # reader on another thread sees the hop before or after, never half-way.
-            _set(
-                self,
-                "__dict__",
-                {name: text if name == "detail" else values[name] for name in _HOP_FIELDS},
-            )
+    @classmethod
+    def later_for(cls, names: set[str]) -> Callable[[Any], Hop]:
+        """`later` with `names` given once: the function that leaves a decision's hop for
+        later (called for several hops of every path)."""
+        new = cls.__new__
+
+        def later(decision: Any) -> Hop:
+            hop = new(cls)
+            _set(hop, "__pydantic_fields_set__", names)
+            _set(hop, "__pydantic_extra__", None)
+            _set(hop, "__pydantic_private__", decision)
+            return hop
+
+        return later
+
+    @staticmethod
+    def build_later(kind: type, build: Callable[[Any], Hop]) -> None:
+        """Register how a hop left for later (`Hop.later`) is built from a `kind` decision."""
+        _BUILD[kind] = build
+
+    def built(self) -> Hop:
+        """This hop, its fields built if it was left for later."""
+        decision = self.__pydantic_private__
+        if decision is not None:
+            made = _BUILD[type(decision)](decision)
+            # Put in place at once: a reader on another thread sees the hop before (and
+            # builds it too, alike) or after, never half-way.
+            _set(self, "__dict__", made.__dict__)
             _set(self, "__pydantic_private__", None)
         return self
 
     if not TYPE_CHECKING:
 
         def __getattr__(self, name: str) -> Any:
-            if name == "detail" and self.__pydantic_private__ is not None:
-                return self.worded().__dict__["detail"]
+            if name in _HOP_NAMES and self.__pydantic_private__ is not None:
+                return self.built().__dict__[name]
             return super().__getattr__(name)
 
     @model_serializer(mode="wrap")
     def _serialize(self, handler: SerializerFunctionWrapHandler) -> Any:
-        return handler(self.worded())
+        return handler(self.built())
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Hop):
-            self.worded()
-            other.worded()
+            self.built()
+            other.built()
         return super().__eq__(other)
 
     def __hash__(self) -> int:
-        return hash(_HOP_VALUES(self.worded().__dict__))
+        return hash(_HOP_VALUES(self.built().__dict__))
 
     def __iter__(self) -> Any:
-        return super(Hop, self.worded()).__iter__()
+        return super(Hop, self.built()).__iter__()
 
     def __repr_args__(self) -> Any:
-        return super(Hop, self.worded()).__repr_args__()
+        return super(Hop, self.built()).__repr_args__()
 
     def __copy__(self) -> Hop:
-        return super(Hop, self.worded()).__copy__()
+        return super(Hop, self.built()).__copy__()
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Hop:
-        return super(Hop, self.worded()).__deepcopy__(memo)
+        return super(Hop, self.built()).__deepcopy__(memo)
 
     def __getstate__(self) -> dict[Any, Any]:
-        return super(Hop, self.worded()).__getstate__()
+        return super(Hop, self.built()).__getstate__()
 
 
 _set = object.__setattr__
-_WORDS = "words"  # the key of a hop's pending words in its __pydantic_private__
-_HOP_FIELDS = tuple(Hop.model_fields)
-_HOP_VALUES = itemgetter(*_HOP_FIELDS)
+_BUILD: dict[type, Callable[[Any], Hop]] = {}  # Hop.build_later
+_HOP_NAMES = frozenset(Hop.model_fields)
+_HOP_VALUES = itemgetter(*Hop.model_fields)
 
 
 class PathQuery(BaseModel):

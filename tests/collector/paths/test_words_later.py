@@ -1,7 +1,7 @@
-"""A hop's sentence may be rendered on first read (`Hop.later`): the NACL and route hops of
-every path are, since most are never shown. Whatever reads such a hop must get what a hop
-worded at once gives: the attribute, serialization (alone and nested), equality, hashing,
-iteration, repr, copies, pickling, redaction and the reports' escaping."""
+"""A hop may be built on first read (`Hop.later`): the NACL and route hops of every path
+are, since most are never read. Whatever reads such a hop must get what a hop built at once
+gives: its attributes, serialization (alone and nested), equality, hashing, iteration, repr,
+copies, pickling, redaction and the reports' escaping."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from tests.collector.paths.builder import DB_IP, healthy, path
-from vpcprobe_collector.paths import describe
+from tests.collector.paths.builder import DB_IP, FN_A, healthy, open_entries, own_acl, path
+from vpcprobe_collector.paths import model
+from vpcprobe_collector.paths.decisions import NaclHopDecision, RouteDecision
 from vpcprobe_collector.paths.model import Hop, HopKind, PathResult
 from vpcprobe_collector.report.redact import redact
 from vpcprobe_collector.report.safe_text import made_safe
@@ -33,38 +34,88 @@ def _hop(result: PathResult, kind: HopKind) -> Hop:
 
 
 def _eager(hop: Hop) -> Hop:
-    """The same hop, validated from its fields with its sentence given at once."""
+    """The same hop, validated from its fields: built at once."""
     return Hop.model_validate(json.loads(hop.model_dump_json()))
 
 
-def test_a_path_s_nacl_and_route_sentences_wait_until_something_reads_them(
+def test_a_path_s_nacl_and_route_hops_wait_until_something_reads_them(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    rendered: list[str] = []
-    for name in ("_nacl_detail", "_route_detail"):
-        words = getattr(describe, name)
+    built: list[HopKind] = []
+    for kind in (NaclHopDecision, RouteDecision):
+        build = model._BUILD[kind]
 
-        def counted(d: Any, words: Callable[[Any], str] = words) -> str:
-            text = words(d)
-            rendered.append(text)
-            return text
+        def counted(d: Any, build: Callable[[Any], Hop] = build) -> Hop:
+            hop = build(d)
+            built.append(hop.kind)
+            return hop
 
-        monkeypatch.setattr(describe, name, counted)
+        monkeypatch.setitem(model._BUILD, kind, counted)
     result = _to_db()
-    assert result.verdict.value == "reachable"
-    assert rendered == []  # evaluated, typed fields read by the verdict, no sentence yet
-    nacl = _hop(result, HopKind.NACL_OUTBOUND)
+    assert result.verdict.value == "reachable" and result.decided_by is None
+    assert built == []  # the verdict comes from the decisions: nothing built yet
+    nacl = _hop(result, HopKind.NACL_OUTBOUND)  # reads the kind: this one is built
+    assert built == [HopKind.NACL_OUTBOUND]
     assert (nacl.rule_number, nacl.rule, nacl.reason) == (100, "rule 100", None)
-    assert rendered == []
     assert nacl.detail == NACL_OUT
-    assert nacl.detail == NACL_OUT  # rendered once, then kept
-    assert rendered == [NACL_OUT]
+    assert built == [HopKind.NACL_OUTBOUND]  # built once, then kept
     assert _hop(result, HopKind.ROUTE).detail == ROUTE
-    assert rendered == [NACL_OUT, ROUTE]
+    assert built == [HopKind.NACL_OUTBOUND, HopKind.ROUTE]
+
+
+def test_a_hop_shared_by_many_paths_is_built_once_when_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The destination subnet's NACL hop for the replies is shared by every path into that
+    subnet from one function subnet, whatever the port (one hop per index): built on its
+    first read, once."""
+    from vpcprobe_collector.paths.evaluate import evaluate_path
+    from vpcprobe_collector.paths.index import SnapshotIndex
+
+    built: list[HopKind] = []
+    build = model._BUILD[NaclHopDecision]
+
+    def counted(d: Any) -> Hop:
+        hop = build(d)
+        built.append(hop.kind)
+        return hop
+
+    monkeypatch.setitem(model._BUILD, NaclHopDecision, counted)
+    snapshot = healthy()
+    index = SnapshotIndex(snapshot)
+    query = _to_db().query
+    results = [
+        evaluate_path(snapshot, query.model_copy(update={"port": port}), index=index)
+        for port in (5432, 6432)
+    ]
+    assert built == []
+    kind = HopKind.TARGET_NACL_OUTBOUND_RETURN
+    first, second = (next(h for h in r.hops if h.kind is kind) for r in results)
+    assert first is second
+    # (finding it read the kinds of the hops before it, building those too)
+    assert built.count(kind) == 1
+    assert first.detail.startswith("Network ACL acl-0default rule 100 allows outbound return")
+
+
+def test_a_blocked_path_s_deciding_hop_reads_like_any_other() -> None:
+    snapshot = healthy()
+    entries = [e for e in open_entries() if not e.egress or e.rule_number > 32766]
+    own_acl(snapshot, "acl-0fa", FN_A, entries)  # outbound: only the * rules
+    result = path(snapshot, DB_IP, 5432)
+    assert result.verdict.value == "blocked"
+    hop = result.decided_by
+    assert hop is not None and hop.kind is HopKind.NACL_OUTBOUND
+    assert (hop.component_id, hop.rule_number, hop.reason) == ("acl-0fa", 32767, "default_rule")
+    assert hop in result.hops
+    assert json.loads(result.model_dump_json())["decided_by"]["detail"] == (
+        "Network ACL acl-0fa denies outbound TCP to 10.0.3.10:5432 by its default rule * "
+        "(no numbered rule allows it)."
+    )
 
 
 READINGS: dict[str, Callable[[Hop], object]] = {
     "attribute": lambda h: h.detail,
+    "typed fields": lambda h: (h.kind, h.component_id, h.outcome, h.ports, h.target_id),
     "getattr": lambda h: getattr(h, "detail"),  # noqa: B009 - the builtin's own path
     "model_dump": lambda h: h.model_dump(),
     "model_dump json mode": lambda h: h.model_dump(mode="json"),
@@ -85,7 +136,7 @@ READINGS: dict[str, Callable[[Hop], object]] = {
 
 @pytest.mark.parametrize("reading", list(READINGS))
 @pytest.mark.parametrize("kind", [HopKind.NACL_OUTBOUND, HopKind.ROUTE])
-def test_every_way_of_reading_a_hop_renders_its_sentence_first(reading: str, kind: HopKind) -> None:
+def test_every_way_of_reading_a_hop_builds_it_first(reading: str, kind: HopKind) -> None:
     read = READINGS[reading]
     eager = _eager(_hop(_to_db(), kind))
     later = _hop(_to_db(), kind)  # a fresh one: this reading is its first
@@ -93,7 +144,7 @@ def test_every_way_of_reading_a_hop_renders_its_sentence_first(reading: str, kin
     assert later == eager and eager == later
 
 
-def test_a_hop_left_for_later_compares_with_one_worded_at_once_either_way_round() -> None:
+def test_a_hop_left_for_later_compares_with_one_built_at_once_either_way_round() -> None:
     eager = _eager(_hop(_to_db(), HopKind.NACL_OUTBOUND))
     assert eager == _hop(_to_db(), HopKind.NACL_OUTBOUND)
     assert _hop(_to_db(), HopKind.NACL_OUTBOUND) == eager
@@ -107,7 +158,7 @@ def test_the_json_keeps_the_field_order_of_a_hop_worded_at_once() -> None:
     assert dumped["detail"] == ROUTE
 
 
-def test_redaction_masks_a_sentence_not_yet_rendered_and_leaves_the_original_alone() -> None:
+def test_redaction_masks_a_hop_not_yet_built_and_leaves_the_original_alone() -> None:
     result = _to_db()
     masked = redact(result, addresses=True)
     text = _hop(masked, HopKind.NACL_OUTBOUND).detail
@@ -116,7 +167,7 @@ def test_redaction_masks_a_sentence_not_yet_rendered_and_leaves_the_original_alo
     assert _hop(result, HopKind.NACL_OUTBOUND).detail == NACL_OUT
 
 
-def test_the_reports_escaping_reaches_a_sentence_not_yet_rendered() -> None:
+def test_the_reports_escaping_reaches_a_hop_not_yet_built() -> None:
     result = _to_db()
     safe = made_safe(result)
     assert _hop(safe, HopKind.ROUTE).detail == ROUTE

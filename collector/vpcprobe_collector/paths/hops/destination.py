@@ -67,20 +67,7 @@ def follow(walk: Walk, route: Route) -> None:
             security_group_ingress.no_interface(index, traffic, walk.source_text, groups, subnet_id)
         )
     else:
-        walk.add(
-            _allowed_once(
-                walk,
-                security_group_ingress.decide(
-                    index,
-                    traffic,
-                    eni,
-                    walk.source_networks,
-                    walk.source_text,
-                    groups,
-                    spans=walk.source_spans,
-                ),
-            )
-        )
+        walk.add(_ingress(walk, eni))
     if not same_subnet and subnet_id is not None:
         walk.add(_nacl(walk, HopKind.TARGET_NACL_OUTBOUND_RETURN, subnet_id))
     walk.leave(
@@ -130,24 +117,34 @@ def _nacl(walk: Walk, kind: HopKind, subnet_id: str) -> Decision | Hop:
     return found
 
 
-def _allowed_once(walk: Walk, decision: SgIngressDecision) -> SgIngressDecision | Hop:
-    """A rule that lets the function in is worded from the destination's side alone (its
-    ENI, subnet and group, the rule, the protocol and port; not the function's subnet): one
-    hop per index for every function subnet that rule admits."""
-    rule = decision.rule
-    if decision.outcome is not HopOutcome.ALLOW or decision.problem is not None or rule is None:
-        return decision
+def _ingress(walk: Walk, eni: NetworkInterface) -> SgIngressDecision | Hop:
+    """The destination's security groups. A rule that lets the function in is worded from
+    the destination's side alone (its ENI, subnet and group, the rule, the protocol and port;
+    not the function's subnet): one hop per index for every function subnet that rule
+    admits, found before a decision is made for it."""
+    index, traffic = walk.index, walk.traffic
+    found = security_group_ingress.judge(
+        index, traffic, eni, walk.source_networks, walk.groups, spans=walk.source_spans
+    )
+    if found is None or found.outcome is not HopOutcome.ALLOW or found.rule is None:
+        return security_group_ingress.decision(
+            index, traffic, eni, walk.source_text, walk.groups, found
+        )
+    rule = found.rule
     # The rule by identity; the entry keeps the rule itself, so no other object takes its ID.
     key = (
         "sg_ingress_allowed",
-        decision.traffic,
-        decision.eni_id,
-        decision.subnet_id,
-        decision.group_id,
+        traffic,
+        eni.network_interface_id,
+        eni.subnet_id,
+        found.group_id,
         id(rule),
     )
-    shared = walk.index.shared_hops
-    found: tuple[object, Hop] | None = shared.get(key)
-    if found is None or found[0] is not rule:
-        found = shared[key] = (rule, describe.hop(decision))
-    return found[1]
+    shared = index.shared_hops
+    cached: tuple[object, Hop] | None = shared.get(key)
+    if cached is None or cached[0] is not rule:
+        decision = security_group_ingress.decision(
+            index, traffic, eni, walk.source_text, walk.groups, found
+        )
+        cached = shared[key] = (rule, describe.hop(decision))
+    return cached[1]

@@ -26,8 +26,43 @@ def decide(
 ) -> SgIngressDecision:
     """Whether `eni`'s groups allow `traffic` from every address in `sources` (`spans`: the
     same as Spans, when the caller has them) or from the function's groups."""
-    groups = tuple(eni.security_group_ids)
-    if not groups:
+    found = judge(index, traffic, eni, sources, function_group_ids, spans=spans)
+    return decision(index, traffic, eni, source_text, function_group_ids, found)
+
+
+def judge(
+    index: SnapshotIndex,
+    traffic: Traffic,
+    eni: NetworkInterface,
+    sources: Sequence[IPNetwork],
+    function_group_ids: tuple[str, ...],
+    *,
+    spans: Sequence[Span] | None = None,
+) -> security_groups.SgDecision | None:
+    """The groups' judgement that `decide` words as a decision; None when `eni` has none."""
+    if not eni.security_group_ids:
+        return None
+    return security_groups.ingress(
+        index,
+        eni.security_group_ids,
+        traffic.protocol,
+        traffic.port,
+        sources,
+        frozenset(function_group_ids),
+        spans=spans,
+    )
+
+
+def decision(
+    index: SnapshotIndex,
+    traffic: Traffic,
+    eni: NetworkInterface,
+    source_text: str,
+    function_group_ids: tuple[str, ...],
+    found: security_groups.SgDecision | None,
+) -> SgIngressDecision:
+    """The decision for `judge`'s judgement `found`."""
+    if found is None:
         return SgIngressDecision(
             outcome=HopOutcome.INFO,
             traffic=traffic,
@@ -38,15 +73,6 @@ def decide(
             subnet_id=eni.subnet_id,
             problem=IngressProblem.NO_GROUPS,
         )
-    found = security_groups.ingress(
-        index,
-        groups,
-        traffic.protocol,
-        traffic.port,
-        sources,
-        frozenset(function_group_ids),
-        spans=spans,
-    )
     skipped = index.skipped_for(security_groups.API)
     return SgIngressDecision(
         outcome=found.outcome,
@@ -55,7 +81,7 @@ def decide(
         function_group_ids=function_group_ids,
         eni_id=eni.network_interface_id,
         eni_type=eni.interface_type,
-        group_ids=groups,
+        group_ids=tuple(eni.security_group_ids),
         group_id=found.group_id,
         rule=found.rule,
         missing=tuple(found.missing),
