@@ -119,13 +119,45 @@ class CompiledNacl:
             index = self._index.get(version)
             if index is None:
                 index = self._index[version] = _build_index(self.rules, self.cidrs, version)
-            key: tuple[object, ...] = (protocol, ports, version, _holding(index, version, address))
+            # Of the entries holding the address, only those for this protocol and these
+            # ports can decide: the key names those, so that the addresses a long NACL
+            # treats alike (its entries for other ports aside) share one decision.
+            key: tuple[object, ...] = (
+                protocol,
+                ports,
+                version,
+                self._deciding(_holding(index, version, address), protocol, ports),
+            )
         else:
             key = (protocol, ports, *spans)
         found = self._decisions.get(key)
         if found is None:
             found = self._decisions[key] = _evaluate(self, protocol, (), ports, spans)
         return found
+
+    def _deciding(
+        self, positions: tuple[int, ...], protocol: str, ports: PortRange
+    ) -> tuple[int, ...]:
+        """Those of `positions` (in rule order) whose entry is for `protocol` and some of
+        `ports`, up to the first for all of them: first match wins, so no later entry
+        decides anything."""
+        if len(positions) <= 2:  # the catch-all entries alone: keyed as they are
+            return positions
+        wanted = _normal_protocol(protocol)
+        low, high = ports
+        compiled, entry = self._compiled, self.entry
+        kept = []
+        for position in positions:
+            found = compiled.get(position) or entry(position)
+            name = found.protocol
+            if name != "-1" and name != wanted:
+                continue
+            first, last = found.ports
+            if first <= high and low <= last:
+                kept.append(position)
+                if first <= low and high <= last:
+                    break
+        return tuple(kept)
 
     def candidates(self, spans: Sequence[Span]) -> tuple[int, ...]:
         """Positions (in rule order) of the entries whose CIDR overlaps any of `spans`."""
@@ -322,14 +354,21 @@ def _evaluate(
     version = spans[0][0] if spans else 4
     single = spans[0] if len(spans) == 1 else None
     entry_at = table.entry
+    compiled = table._compiled
     remaining: list[PortRange] = [ports]
+    # The ports still undecided lie within [low, high]: an entry for ports outside it (most
+    # of a long NACL's, for one port) is passed by without splitting the ranges.
+    low, high = ports
     allowed: list[PortRange] = []
     denied: list[PortRange] = []
     allow_rule: int | None = None
     deny_rule: int | None = None
     for position in table.candidates(spans):
-        entry = entry_at(position)
+        entry = compiled.get(position) or entry_at(position)
         if entry.protocol != "-1" and entry.protocol != wanted:
+            continue
+        first, last = entry.ports
+        if last < low or first > high:
             continue
         span = entry.span_v4 if version == 4 else entry.span_v6
         if span is None:
@@ -342,9 +381,11 @@ def _evaluate(
             covered = cover_spans(span, spans)
             if covered is Cover.NONE:
                 continue
-        inside, remaining = _subtract(remaining, *entry.ports)
+        inside, remaining = _subtract(remaining, first, last)
         if not inside:
             continue
+        if remaining:  # `_subtract` keeps the ranges in order: the first starts lowest
+            low, high = remaining[0][0], remaining[-1][1]
         if covered is Cover.SOME:
             # Whether this rule applies depends on an address we do not know.
             return NaclDecision(

@@ -60,13 +60,48 @@ def test_nacl_candidates_are_every_overlapping_entry_in_rule_order(seed: int) ->
         ) == _scan(acl, peers, ports)
 
 
-def _scan(acl: NetworkAcl, peers: list[ipaddress.IPv4Network], ports: tuple[int, int]) -> object:
+@pytest.mark.parametrize("seed", range(10))
+def test_a_remembered_nacl_decision_is_the_plain_scan_s_for_every_address(seed: int) -> None:
+    """`CompiledNacl.decide` remembers a decision per protocol, ports and the entries that
+    can decide for the address (those holding it for that protocol and some of those ports,
+    up to the first for all of them): one compiled NACL, asked for many addresses in turn,
+    must give each the first-match scan's own answer, never another address's."""
+    rng = random.Random(seed)
+    entries = [
+        NaclEntry(
+            rule_number=n,
+            egress=True,
+            protocol=rng.choice(("6", "17", "-1")),
+            rule_action=rng.choice(("allow", "deny")),
+            cidr_block=_cidr(rng),
+            port_from=(low := rng.choice((22, 443, 1024, rng.randrange(1, 65536)))),
+            port_to=rng.choice((low, 65535, min(65535, low + rng.randrange(3000)))),
+        )
+        for n in rng.sample(range(1, 32000), 80)
+    ]
+    acl = NetworkAcl(network_acl_id="acl-0x", vpc_id="vpc-0x", entries=entries)
+    compiled = compile_entries(acl, egress=True)
+    for _ in range(300):
+        peer = parse_network(_cidr(rng).split("/")[0] + "/32")
+        protocol = rng.choice(("tcp", "udp"))
+        ports = rng.choice(((443, 443), (22, 22), (1024, 65535), (5432, 5432)))
+        remembered = compiled.decide(protocol, ports, [network_span(peer)])
+        scanned = _scan(acl, [peer], ports, protocol=protocol)
+        assert remembered == scanned, (peer, protocol, ports)
+
+
+def _scan(
+    acl: NetworkAcl,
+    peers: list[ipaddress.IPv4Network],
+    ports: tuple[int, int],
+    protocol: str = "tcp",
+) -> object:
     """evaluate_nacl with an index that returns every entry: the plain first-match scan."""
     compiled = compile_entries(acl, egress=True)
     everything = tuple(range(len(compiled.entries)))
     object.__setattr__(compiled, "candidates", lambda spans: everything)
     return evaluate_nacl(
-        acl, egress=True, protocol="tcp", peers=peers, ports=ports, compiled=compiled
+        acl, egress=True, protocol=protocol, peers=peers, ports=ports, compiled=compiled
     )
 
 
