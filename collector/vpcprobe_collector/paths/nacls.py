@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import NamedTuple
 
 from vpcprobe_collector.paths.cidr import (
@@ -247,32 +248,24 @@ def compile_entries(acl: NetworkAcl, egress: bool) -> CompiledNacl:
 
 def compile_directions(acl: NetworkAcl) -> tuple[CompiledNacl, CompiledNacl]:
     """Both directions' entries (ingress, egress), each in rule-number order, split in one
-    pass (a NACL may hold thousands, and a path needs both of its subnet's directions)."""
-    Row = tuple[int, int, NaclEntry, str | None, str | None]
-    rows: tuple[list[Row], list[Row]] = ([], [])
-    for position, entry in enumerate(acl.entries):
-        fields = entry.__dict__  # the validated fields, read at once (not field by field)
-        rows[fields["egress"]].append(
-            (
-                fields["rule_number"],
-                position,
-                entry,
-                fields["cidr_block"],
-                fields["ipv6_cidr_block"],
-            )
-        )
+    pass (a NACL may hold thousands, and a path needs both of its subnet's directions). The
+    per-entry steps run in C: one stable sort on (direction, number), so entries listed with
+    one number keep their order, then a cut where the egress entries begin."""
+    ordered = sorted(acl.entries, key=_DIRECTION_AND_NUMBER)
+    flags = list(map(_EGRESS, ordered))
+    cut = flags.index(True) if flags and flags[-1] else len(flags)
     compiled = []
-    for direction in rows:
-        # Sorted on the rule number, then the position: entries listed with one number keep
-        # their order (a stable sort on the number alone).
-        ordered = sorted(direction)
+    for part in (tuple(ordered[:cut]), tuple(ordered[cut:])):
         compiled.append(
-            CompiledNacl(
-                tuple(row[2] for row in ordered),
-                {4: tuple(row[3] for row in ordered), 6: tuple(row[4] for row in ordered)},
-            )
+            CompiledNacl(part, {4: tuple(map(_V4_CIDR, part)), 6: tuple(map(_V6_CIDR, part))})
         )
     return compiled[0], compiled[1]
+
+
+_DIRECTION_AND_NUMBER = attrgetter("egress", "rule_number")
+_EGRESS = attrgetter("egress")
+_V4_CIDR = attrgetter("cidr_block")
+_V6_CIDR = attrgetter("ipv6_cidr_block")
 
 
 def _compile(entry: NaclEntry) -> CompiledEntry:
