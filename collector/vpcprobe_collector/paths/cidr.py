@@ -6,6 +6,7 @@ import ipaddress
 from collections.abc import Iterable, Sequence
 from enum import Enum
 from functools import lru_cache
+from socket import inet_aton, inet_ntoa
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -59,19 +60,18 @@ def _ipv4_span(cidr: str) -> Span | None:
     if not slash or not (0 < len(length) <= 2 and length.isascii() and length.isdigit()):
         return None
     bits = int(length)
-    octets = address.split(".")
-    if bits > 32 or len(octets) != 4:
+    if bits > 32:
         return None
-    value = 0
-    for octet in octets:
-        if not (0 < len(octet) <= 3 and octet.isascii() and octet.isdigit()):
-            return None
-        if len(octet) > 1 and octet[0] == "0":  # ipaddress refuses leading zeros
-            return None
-        number = int(octet)
-        if number > 255:
-            return None
-        value = value << 8 | number
+    # The C parser, trusted only for the usual spelling: inet_aton also takes "10.1",
+    # "0x0a.0.0.1" and octal "010.0.0.1", which `ipaddress` refuses or reads otherwise, so
+    # its answer counts only when it spells the address back exactly as given.
+    try:
+        packed = inet_aton(address)
+    except OSError:
+        return None
+    if inet_ntoa(packed) != address:
+        return None
+    value = int.from_bytes(packed, "big")
     host = (1 << (32 - bits)) - 1
     first = value & ~host & 0xFFFFFFFF
     return (4, first, first | host)

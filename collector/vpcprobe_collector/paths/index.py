@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from vpcprobe_collector.paths.cidr import (
     IPAddress,
@@ -35,9 +35,9 @@ if TYPE_CHECKING:
     from vpcprobe_collector.paths.routes import RouteFacts
 
 
-@dataclass(frozen=True)
-class PreparedRoute:
-    """A route with its destination parsed: a network, or a prefix list's entries."""
+class PreparedRoute(NamedTuple):
+    """A route with its destination parsed: a network, or a prefix list's entries (a named
+    tuple: a snapshot's route tables may hold thousands of routes)."""
 
     route: Route
     span: Span | None  # None for a prefix-list route
@@ -229,18 +229,17 @@ class SnapshotIndex:
         """The table's routes with their destinations parsed (cached per table)."""
         prepared = self._prepared_routes.get(table.route_table_id)
         if prepared is None:
-            built = []
+            built: list[PreparedRoute] = []
+            add, parse, length_of = built.append, parse_span, prefix_length
             for route in table.routes:
-                cidr = route.destination_cidr or route.destination_ipv6_cidr
-                span = parse_span(cidr) if cidr else None
-                built.append(
-                    PreparedRoute(
-                        route=route,
-                        span=span,
-                        prefix_length=prefix_length(span) if span else -1,
-                        prefix_list_id=route.destination_prefix_list_id,
-                    )
-                )
+                fields = route.__dict__  # the validated fields, read at once
+                cidr = fields["destination_cidr"] or fields["destination_ipv6_cidr"]
+                listed = fields["destination_prefix_list_id"]
+                if cidr:
+                    span = parse(cidr)
+                    add(PreparedRoute(route, span, length_of(span), listed))
+                else:
+                    add(PreparedRoute(route, None, -1, listed))
             prepared = self._prepared_routes[table.route_table_id] = tuple(built)
         return prepared
 
