@@ -190,19 +190,6 @@ def _register(kind: type[_D]) -> Callable[[Callable[[_D], Hop]], Callable[[_D], 
     return add
 
 
-def _later(kind: type[_D], names: set[str]) -> Callable[[Callable[[_D], Hop]], Callable[[_D], Hop]]:
-    """Register the words for a decision type whose hops are built on first read
-    (`Hop.later`): every path has several, and most are never read. `names` are the fields
-    the words set."""
-
-    def add(words: Callable[[_D], Hop]) -> Callable[[_D], Hop]:
-        Hop.build_later(kind, words)
-        _WORDS[kind] = Hop.later_for(names)
-        return words
-
-    return add
-
-
 @_register(Hop)
 def _already(d: Hop) -> Hop:
     """A hop the walk took from its cache: worded already."""
@@ -498,8 +485,7 @@ _NACL_FIELDS = {
 }
 
 
-# Every path has two or more NACL hops, and most are never read: built on first read.
-@_later(NaclHopDecision, _NACL_FIELDS)
+@_register(NaclHopDecision)
 def _nacl(d: NaclHopDecision) -> Hop:
     t = d.traffic
     found = d.decision
@@ -584,26 +570,7 @@ def _nacl(d: NaclHopDecision) -> Hop:
     )
 
 
-_ROUTE_FIELDS = {
-    "kind",
-    "component_id",
-    "outcome",
-    "reason",
-    "subnet_id",
-    "protocol",
-    "ports",
-    "peer",
-    "route_destination",
-    "target_type",
-    "target_id",
-    "target_state",
-    "rule",
-    "detail",
-    "source_api",
-}
-
-
-@_later(RouteDecision, _ROUTE_FIELDS)  # one or more per path: built on first read
+@_register(RouteDecision)
 def _route(d: RouteDecision) -> Hop:
     t = d.traffic
     dest = t.destination
@@ -717,6 +684,25 @@ def _route(d: RouteDecision) -> Hop:
         },
         _ROUTE_FIELDS,
     )
+
+
+_ROUTE_FIELDS = {
+    "kind",
+    "component_id",
+    "outcome",
+    "reason",
+    "subnet_id",
+    "protocol",
+    "ports",
+    "peer",
+    "route_destination",
+    "target_type",
+    "target_id",
+    "target_state",
+    "rule",
+    "detail",
+    "source_api",
+}
 
 
 @_register(NatDecision)

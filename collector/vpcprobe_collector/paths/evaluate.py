@@ -11,7 +11,7 @@ import gc
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Literal
 
 from vpcprobe_collector.paths import describe
 from vpcprobe_collector.paths.decisions import (
@@ -236,12 +236,9 @@ def _result(walk: Walk) -> PathResult:
     deny = partial = unknown = None
     copied = _OUTCOME_COPIED
     for decision in walk.decisions:
-        if type(decision) is Hop:  # shared by the walk: worded already, or left for later
+        if type(decision) is Hop:  # shared by the walk: worded already
             hop = decision
-            # A hop left for later (`Hop.later`) keeps its decision, whose outcome it takes:
-            # read from there, so that the verdict does not build it.
-            pending: Any = hop.__pydantic_private__
-            outcome = hop.outcome if pending is None else pending.outcome
+            outcome = hop.outcome
         else:
             hop = words(decision)
             # These decisions' hops take their outcome as it is: read from the decision (a

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from enum import StrEnum
-from operator import itemgetter
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    SerializerFunctionWrapHandler,
-    model_serializer,
-)
+from pydantic import BaseModel, ConfigDict, Field
 
 from vpcprobe_collector.snapshot.model import RouteTargetType
 
@@ -112,93 +104,6 @@ class Hop(BaseModel):
     rule: str | None = None  # rendered label: "rule 90", "0.0.0.0/0 -> nat-0abc", "tcp 443 to …"
     detail: str  # rendered: plain words, one sentence, real values
     source_api: str | None = None  # where the fact came from: "ec2:DescribeNetworkAcls"
-
-    # A hop built on first read. An evaluation has a hop for every step of every path, and
-    # most are never read: the verdict comes from the typed decisions, and rules read the hops
-    # of the paths they report on. So `describe.py` may leave a hop for later
-    # (`Hop.later`): it keeps the decision, and its fields are built from it, in one place
-    # (`describe.py`'s words), when something first reads any of them. Every way of reading
-    # a hop builds it first: an attribute, serialization (`model_dump`, `model_dump_json`,
-    # nested in any model), equality, hashing, iteration, repr, copies and pickling; after
-    # that it is a hop like any other.
-
-    @classmethod
-    def later(cls, decision: Any, names: set[str]) -> Hop:
-        """A hop whose fields `build_later`'s function for `type(decision)` builds from
-        `decision` when first read; `names` are the fields that function sets."""
-        return cls.later_for(names)(decision)
-
-    @classmethod
-    def later_for(cls, names: set[str]) -> Callable[[Any], Hop]:
-        """`later` with `names` given once: the function that leaves a decision's hop for
-        later (called for several hops of every path)."""
-        new = cls.__new__
-
-        def later(decision: Any) -> Hop:
-            hop = new(cls)
-            _set(hop, "__pydantic_fields_set__", names)
-            _set(hop, "__pydantic_extra__", None)
-            _set(hop, "__pydantic_private__", decision)
-            return hop
-
-        return later
-
-    @staticmethod
-    def build_later(kind: type, build: Callable[[Any], Hop]) -> None:
-        """Register how a hop left for later (`Hop.later`) is built from a `kind` decision."""
-        _BUILD[kind] = build
-
-    def built(self) -> Hop:
-        """This hop, its fields built if it was left for later."""
-        decision = self.__pydantic_private__
-        if decision is not None:
-            made = _BUILD[type(decision)](decision)
-            # Put in place at once: a reader on another thread sees the hop before (and
-            # builds it too, alike) or after, never half-way.
-            _set(self, "__dict__", made.__dict__)
-            _set(self, "__pydantic_private__", None)
-        return self
-
-    if not TYPE_CHECKING:
-
-        def __getattr__(self, name: str) -> Any:
-            if name in _HOP_NAMES and self.__pydantic_private__ is not None:
-                return self.built().__dict__[name]
-            return super().__getattr__(name)
-
-    @model_serializer(mode="wrap")
-    def _serialize(self, handler: SerializerFunctionWrapHandler) -> Any:
-        return handler(self.built())
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Hop):
-            self.built()
-            other.built()
-        return super().__eq__(other)
-
-    def __hash__(self) -> int:
-        return hash(_HOP_VALUES(self.built().__dict__))
-
-    def __iter__(self) -> Any:
-        return super(Hop, self.built()).__iter__()
-
-    def __repr_args__(self) -> Any:
-        return super(Hop, self.built()).__repr_args__()
-
-    def __copy__(self) -> Hop:
-        return super(Hop, self.built()).__copy__()
-
-    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Hop:
-        return super(Hop, self.built()).__deepcopy__(memo)
-
-    def __getstate__(self) -> dict[Any, Any]:
-        return super(Hop, self.built()).__getstate__()
-
-
-_set = object.__setattr__
-_BUILD: dict[type, Callable[[Any], Hop]] = {}  # Hop.build_later
-_HOP_NAMES = frozenset(Hop.model_fields)
-_HOP_VALUES = itemgetter(*Hop.model_fields)
 
 
 class PathQuery(BaseModel):
