@@ -163,6 +163,9 @@ class SnapshotIndex:
 
         # Filled by security_groups.compiled_rules: (group ID, egress) -> rules ready to match.
         self.compiled_rules: dict[tuple[str, bool], tuple[Any, ...]] = {}
+        # Filled by security_groups.rules_for_port: (group ID, egress, protocol, port) -> the
+        # compiled rules among them that cover that protocol and port.
+        self.port_rules: dict[tuple[str, bool, str, int], tuple[Any, ...]] = {}
         self._compiled_nacls: dict[tuple[str, bool], CompiledNacl] = {}
         self._nacl_by_subnet: dict[str, NetworkAcl] = {}
         self._nacl_directions: dict[tuple[str, bool], tuple[NetworkAcl, CompiledNacl]] = {}

@@ -142,8 +142,8 @@ class CompiledNacl:
         """Those of `positions` (in rule order) whose entry is for `protocol` and some of
         `ports`, up to the first for all of them: first match wins, so no later entry
         decides anything."""
-        if len(positions) <= 2:  # the catch-all entries alone: keyed as they are
-            return positions
+        if len(positions) <= 2:  # few enough to key the decision as they are (the usual
+            return positions  # 0.0.0.0/0 allow and * deny): filtering would cost more
         wanted = _normal_protocol(protocol)
         low, high = ports
         compiled, entry = self._compiled, self.entry

@@ -63,6 +63,23 @@ def compiled_rules(
     return cached
 
 
+def rules_for_port(
+    index: SnapshotIndex, group: SecurityGroup, egress: bool, protocol: str, port: int
+) -> tuple[CompiledRule, ...]:
+    """The group's rules for one direction that cover `protocol` and `port`, in their order
+    (once per index: many destinations share a group and a port, and most of a group's
+    rules are for other ports)."""
+    key = (group.group_id, egress, protocol, port)
+    found = index.port_rules.get(key)
+    if found is None:
+        found = index.port_rules[key] = tuple(
+            compiled
+            for compiled in compiled_rules(index, group, egress)
+            if _matches_port(compiled, protocol, port)
+        )
+    return found
+
+
 def _compile(rule: SecurityGroupRule) -> CompiledRule:
     name = protocol_name(rule.protocol)
     if name == "all" or rule.from_port is None or rule.from_port < 0:
@@ -167,12 +184,7 @@ def ingress(
         if group is None:
             decision.missing.append(group_id)
             continue
-        for compiled in compiled_rules(index, group, egress=False):
-            name = compiled.protocol  # _matches_port, inlined: this loop runs per rule
-            if name != "all" and name != protocol:
-                continue
-            if not compiled.ports[0] <= port <= compiled.ports[1]:
-                continue
+        for compiled in rules_for_port(index, group, False, protocol, port):
             rule = compiled.rule
             if rule.peer_kind == "security_group":
                 covered = Cover.ALL if rule.peer in source_groups else Cover.NONE

@@ -4,6 +4,7 @@ exactly what a scan of every entry or route finds."""
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import random
 
 import pytest
@@ -61,33 +62,122 @@ def test_nacl_candidates_are_every_overlapping_entry_in_rule_order(seed: int) ->
 
 
 @pytest.mark.parametrize("seed", range(10))
-def test_a_remembered_nacl_decision_is_the_plain_scan_s_for_every_address(seed: int) -> None:
+def test_a_remembered_nacl_decision_is_first_match_port_by_port_for_every_address(
+    seed: int,
+) -> None:
     """`CompiledNacl.decide` remembers a decision per protocol, ports and the entries that
     can decide for the address (those holding it for that protocol and some of those ports,
-    up to the first for all of them): one compiled NACL, asked for many addresses in turn,
-    must give each the first-match scan's own answer, never another address's."""
+    up to the first for all of them), and `_evaluate` passes by entries for other ports. One
+    compiled NACL, asked for many addresses in turn (IPv4 and IPv6, entries sharing a rule
+    number, protocols by number, name and "-1"), must give each what a plain first match
+    gives, worked out here segment by segment of the ports, without the engine's code."""
     rng = random.Random(seed)
-    entries = [
-        NaclEntry(
-            rule_number=n,
-            egress=True,
-            protocol=rng.choice(("6", "17", "-1")),
-            rule_action=rng.choice(("allow", "deny")),
-            cidr_block=_cidr(rng),
-            port_from=(low := rng.choice((22, 443, 1024, rng.randrange(1, 65536)))),
-            port_to=rng.choice((low, 65535, min(65535, low + rng.randrange(3000)))),
+    entries = []
+    for _ in range(80):
+        v6 = rng.random() < 0.25
+        low = rng.choice((0, 22, 443, 1024, rng.randrange(1, 65536)))
+        entries.append(
+            NaclEntry(
+                rule_number=rng.randrange(1, 120),  # repeats: listed order breaks the tie
+                egress=True,
+                protocol=rng.choice(("6", "17", "-1", "tcp", "1", "58")),
+                rule_action=rng.choice(("allow", "deny")),
+                cidr_block=None if v6 else _cidr(rng),
+                ipv6_cidr_block=_cidr6(rng) if v6 else None,
+                port_from=low,
+                port_to=rng.choice((low, 65535, min(65535, low + rng.randrange(3000)))),
+            )
         )
-        for n in rng.sample(range(1, 32000), 80)
-    ]
+    entries.append(  # the IPv4 default rule as AWS lists it; IPv6 peers fall to the *
+        NaclEntry(
+            rule_number=32767,
+            egress=True,
+            protocol="-1",
+            rule_action="deny",
+            cidr_block="0.0.0.0/0",
+        )
+    )
     acl = NetworkAcl(network_acl_id="acl-0x", vpc_id="vpc-0x", entries=entries)
     compiled = compile_entries(acl, egress=True)
     for _ in range(300):
-        peer = parse_network(_cidr(rng).split("/")[0] + "/32")
-        protocol = rng.choice(("tcp", "udp"))
-        ports = rng.choice(((443, 443), (22, 22), (1024, 65535), (5432, 5432)))
-        remembered = compiled.decide(protocol, ports, [network_span(peer)])
-        scanned = _scan(acl, [peer], ports, protocol=protocol)
-        assert remembered == scanned, (peer, protocol, ports)
+        cidr = _cidr6(rng) if rng.random() < 0.25 else _cidr(rng)
+        peer = parse_network(cidr.split("/")[0] + ("/128" if ":" in cidr else "/32"))
+        protocol = rng.choice(("tcp", "udp", "icmp"))
+        ports = rng.choice(((443, 443), (22, 22), (1024, 65535), (5432, 5432), (0, 65535)))
+        found = compiled.decide(protocol, ports, [network_span(peer)])
+        expected = _first_match(entries, peer, protocol, ports)
+        got = (found.outcome.value, found.allowed, found.denied)
+        got_rules = (found.allow_rule_number, found.deny_rule_number)
+        assert (got, got_rules) == expected, (peer, protocol, ports)
+
+
+def _cidr6(rng: random.Random) -> str:
+    length = rng.choice((0, 32, 48, 56, 64, 128))
+    address = ipaddress.IPv6Address((0x20010DB8 << 96) + rng.randrange(1 << 20))
+    return str(ipaddress.ip_network(f"{address}/{length}", strict=False))
+
+
+_NUMBERS = {"tcp": "6", "udp": "17", "icmp": "1", "icmpv6": "58"}
+
+
+def _first_match(
+    entries: list[NaclEntry],
+    peer: ipaddress.IPv4Network | ipaddress.IPv6Network,
+    protocol: str,
+    ports: tuple[int, int],
+) -> object:
+    """First match in rule order (then listed order), for every segment of `ports` between
+    the entries' port bounds: which segments are allowed and denied, by which first rules."""
+    wanted = _NUMBERS[protocol]
+    address = peer.network_address
+    ordered = sorted(enumerate(entries), key=lambda pair: (pair[1].rule_number, pair[0]))
+    relevant = []
+    for _, e in ordered:
+        cidr = e.cidr_block if address.version == 4 else e.ipv6_cidr_block
+        number = _NUMBERS.get(e.protocol, e.protocol)
+        if cidr is None or address not in ipaddress.ip_network(cidr, strict=False):
+            continue
+        if number != "-1" and number != wanted:
+            continue
+        first = 0 if number == "-1" or e.port_from is None else e.port_from
+        last = 65535 if number == "-1" or e.port_from is None else (e.port_to or first)
+        relevant.append((e, first, last))
+    bounds = {ports[0], ports[1] + 1}
+    for _, first, last in relevant:
+        bounds |= {b for b in (first, last + 1) if ports[0] < b <= ports[1]}
+    edges = sorted(bounds)
+    allowed: list[tuple[int, int]] = []
+    denied: list[tuple[int, int]] = []
+    allow_rule = deny_rule = None
+    allow_at = deny_at = len(relevant)  # rule order of the first entry allowing / denying
+    for start, stop in itertools.pairwise(edges):
+        segment = (start, stop - 1)
+        at, hit = next(
+            ((k, r) for k, r in enumerate(relevant) if r[1] <= start and stop - 1 <= r[2]),
+            (len(relevant), None),
+        )
+        if hit is not None and hit[0].rule_action == "allow":
+            allowed.append(segment)
+            if at < allow_at:
+                allow_at, allow_rule = at, hit[0].rule_number
+        else:
+            denied.append(segment)
+            if hit is None:
+                deny_rule = deny_rule if deny_at < len(relevant) else 32767
+            elif at < deny_at:
+                deny_at, deny_rule = at, hit[0].rule_number
+    outcome = "allow" if not denied else "deny" if not allowed else "partial"
+    return (outcome, _joined(allowed), _joined(denied)), (allow_rule, deny_rule)
+
+
+def _joined(ranges: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    joined: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if joined and start <= joined[-1][1] + 1:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], end))
+        else:
+            joined.append((start, end))
+    return tuple(joined)
 
 
 def _scan(
