@@ -59,6 +59,17 @@ def _env(extra_env: dict[str, str]) -> dict[str, str]:
     return env
 
 
+def _timed(
+    command: list[str], env: dict[str, str]
+) -> tuple[subprocess.CompletedProcess[str], float]:
+    """`command` run to its end, and the wall-clock seconds it took."""
+    started = time.monotonic()
+    done = subprocess.run(
+        command, env=env, capture_output=True, text=True, check=False, timeout=600
+    )
+    return done, time.monotonic() - started
+
+
 def hung_invoke(vpcprobe: str) -> list[Figure]:
     """`diagnose` whose probe's Invoke never answers (the probe lookup and GetFunction do)."""
     figures = []
@@ -74,12 +85,7 @@ def hung_invoke(vpcprobe: str) -> list[Figure]:
                 env = _env(extra_env)
                 env["AWS_ENDPOINT_URL"] = proxy.url
                 words = ["diagnose", scenario.function_name, "--target", "10.0.0.1:80"]
-                started = time.monotonic()
-                done = subprocess.run(
-                    [vpcprobe, *words, *options],
-                    env=env, capture_output=True, text=True, check=False, timeout=600,
-                )  # fmt: skip
-                took = time.monotonic() - started
+                done, took = _timed([vpcprobe, *words, *options], env)
                 invocations = proxy.invocations
             named = (
                 proxy.url in done.stderr and "lambda:Invoke" in done.stderr and done.returncode == 3
@@ -109,12 +115,7 @@ def main() -> int:
         env = _env(extra_env)
         with odd_endpoint("silent") as endpoint:
             env["AWS_ENDPOINT_URL"] = endpoint.url
-            started = time.monotonic()
-            done = subprocess.run(
-                [vpcprobe, *words, *options],
-                env=env, capture_output=True, text=True, check=False, timeout=600,
-            )  # fmt: skip
-            took = time.monotonic() - started
+            done, took = _timed([vpcprobe, *words, *options], env)
             attempts = endpoint.requests
         named = endpoint.url in done.stderr and done.returncode == 3
         figures.append(
