@@ -8,14 +8,15 @@ not enabled would). i10-complete's fault proxy may replace the refusing part lat
 from __future__ import annotations
 
 import contextlib
-import http.client
 import http.server
 import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import urlsplit
+
+from tests.support.loopback_http import answer, relay, serving
 
 _SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 
@@ -53,26 +54,6 @@ class CountingProxy:
 
     def by_service(self) -> Counter[str]:
         return Counter(r.service for r in self.requests)
-
-
-def relay(
-    handler: http.server.BaseHTTPRequestHandler, target: SplitResult, body: bytes, *, timeout: float
-) -> None:
-    """Send `handler`'s request (with `body`) to `target` and its answer back, as it came."""
-    connection = http.client.HTTPConnection(target.hostname, target.port, timeout=timeout)
-    headers = {k: v for k, v in handler.headers.items() if k.lower() != "host"}
-    headers["Host"] = f"{target.hostname}:{target.port}"
-    connection.request(handler.command, handler.path, body=body, headers=headers)
-    response = connection.getresponse()
-    payload = response.read()
-    handler.send_response(response.status)
-    for key, value in response.getheaders():
-        if key.lower() not in ("content-length", "transfer-encoding", "connection"):
-            handler.send_header(key, value)
-    handler.send_header("Content-Length", str(len(payload)))
-    handler.end_headers()
-    handler.wfile.write(payload)
-    connection.close()
 
 
 def _error_body(service: str, code: str, message: str) -> tuple[bytes, str]:
@@ -115,25 +96,13 @@ def run_counting_proxy(upstream: str) -> Iterator[CountingProxy]:
             if refused is not None:
                 status, code, message = refused
                 payload, content_type = _error_body(service, code, message)
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("x-amzn-ErrorType", code)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                headers = {"Content-Type": content_type, "x-amzn-ErrorType": code}
+                answer(self, status, headers.items(), payload)
                 return
             relay(self, target, body, timeout=60)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    proxy.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler, "counting-proxy") as url:
+        proxy.url = url
         yield proxy
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)

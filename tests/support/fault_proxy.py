@@ -43,6 +43,8 @@ from typing import Literal
 
 import botocore.session
 
+from tests.support.loopback_http import answer, serving
+
 FaultKind = Literal["deny", "html", "empty", "truncate"]
 FAULT_KINDS: tuple[FaultKind, ...] = ("deny", "html", "empty", "truncate")
 
@@ -191,13 +193,7 @@ def _handler(proxy: FaultProxy) -> type[http.server.BaseHTTPRequestHandler]:
             return
 
         def _answer(self, status: int, headers: dict[str, str], body: bytes) -> None:
-            self.send_response(status)
-            for name, value in headers.items():
-                if name.lower() not in ("content-length", "transfer-encoding", "connection"):
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            answer(self, status, headers.items(), body)
 
         def _forward(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
             connection = http.client.HTTPConnection(
@@ -238,14 +234,6 @@ def _handler(proxy: FaultProxy) -> type[http.server.BaseHTTPRequestHandler]:
 def run_fault_proxy(upstream: str) -> Iterator[FaultProxy]:
     """A proxy on a free 127.0.0.1 port forwarding to `upstream`; stopped afterwards."""
     proxy = FaultProxy(url="", upstream=upstream)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(proxy))
-    server.daemon_threads = True
-    proxy.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name="fault-proxy", daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(proxy), "fault-proxy") as url:
+        proxy.url = url
         yield proxy
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)

@@ -12,11 +12,11 @@ import threading
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from tests.support import aws_scenarios
-from tests.support.counting_proxy import relay
+from tests.support.loopback_http import relay, serving
 from vpcprobe_collector.deploy.names import TAG_LIKE, probe_function_name
 
 _INVOCATIONS = re.compile(r"^/2015-03-31/functions/[^/]+/invocations")
@@ -53,18 +53,12 @@ def hung_invoke_proxy(upstream: str) -> Iterator[HungInvokeProxy]:
 
         do_GET = do_POST = do_PUT = do_DELETE = _handle
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    proxy.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield proxy
-    finally:
-        proxy.released.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(Handler, "hung-invoke-proxy") as url:
+        proxy.url = url
+        try:
+            yield proxy
+        finally:
+            proxy.released.set()  # the held invocations end before the server stops
 
 
 def create_probe(session: Any, scenario: aws_scenarios.Scenario, timeout: int) -> str:
