@@ -179,39 +179,24 @@ def build(size: Size, seed: int = 7) -> tuple[VpcSnapshot, list[tuple[str, int]]
         length = rng.choice((16, 18, 20, 22, 24, 26, 28))
         start = rng.randrange(1 << 16) >> (32 - length) << (32 - length)
         cidr = f"10.0.{start >> 8}.{start & 255}/{length}"
+        protocol, action = "6", "deny"
         if n % 10 == 9:
-            length = 28
             start = rng.randrange(1 << 16) >> 4 << 4
             cidr = f"10.0.{start >> 8}.{start & 255}/28"
-            port = rng.choice((443, 5432, 6379, 3306))
-            return NaclEntry(
-                rule_number=10 * (n + 1),
-                egress=egress,
-                protocol="6",
-                rule_action="deny",
-                cidr_block=cidr,
-                port_from=port,
-                port_to=port,
-            )
-        if n % 3 == 1:
-            return NaclEntry(
-                rule_number=10 * (n + 1),
-                egress=egress,
-                protocol="6",
-                rule_action="allow",
-                cidr_block=cidr,
-                port_from=1024,
-                port_to=65535,
-            )
-        port = rng.choice((22, 23, 25, 135, 139, 445))
+            ports = (rng.choice((443, 5432, 6379, 3306)),) * 2
+        elif n % 3 == 1:
+            action, ports = "allow", (1024, 65535)
+        else:
+            ports = (rng.choice((22, 23, 25, 135, 139, 445)),) * 2
+            protocol = rng.choice(("6", "17"))
         return NaclEntry(
             rule_number=10 * (n + 1),
             egress=egress,
-            protocol=rng.choice(("6", "17")),
-            rule_action="deny",
+            protocol=protocol,
+            rule_action=action,
             cidr_block=cidr,
-            port_from=port,
-            port_to=port,
+            port_from=ports[0],
+            port_to=ports[1],
         )
 
     def entries(egress: bool, count: int) -> list[NaclEntry]:
