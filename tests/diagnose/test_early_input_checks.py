@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,20 @@ def run(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, st
     code = cli.main([str(a) for a in argv])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def _diagnose_json(
+    capsys: pytest.CaptureFixture[str], scenario: aws_scenarios.Scenario, target: str
+) -> tuple[dict[str, Any], str, str]:
+    """`diagnose --no-probe --target TARGET --format json` on the scenario's function: the
+    report, the output and the errors, after a run that ended with a verdict (0, 1 or 4)."""
+    code, out, err = run(
+        capsys, "diagnose", scenario.function_name, "--no-probe", "--target", target, "--format",
+        "json",
+    )  # fmt: skip
+    assert code in (0, 1, 4), err
+    report: dict[str, Any] = json.loads(out)
+    return report, out, err
 
 
 @pytest.fixture(scope="module")
@@ -121,12 +136,7 @@ def test_a_url_target_is_read_as_host_and_port_with_a_note(
     address: str,
 ) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.url)
-    code, out, err = run(
-        capsys, "diagnose", scenario.function_name, "--no-probe", "--target", url, "--format",
-        "json",
-    )  # fmt: skip
-    assert code in (0, 1, 4), err
-    report = json.loads(out)
+    report, _, _ = _diagnose_json(capsys, scenario, url)
     host, port = address.rsplit(":", 1)
     assert [(t["host"], t["port"]) for t in report["targets"]] == [(host, int(port))]
     assert any(f"--target {url} was read as {address}" in note for note in report["notes"])
@@ -143,12 +153,7 @@ def test_a_url_password_is_dropped_and_never_shown(
     says they were dropped (the note used to repeat the whole URL, password and all)."""
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server.url)
     url = "https://deploy:Tr0ub4dor@10.0.10.25/v1/orders"
-    code, out, err = run(
-        capsys, "diagnose", scenario.function_name, "--no-probe", "--target", url, "--format",
-        "json",
-    )  # fmt: skip
-    assert code in (0, 1, 4), err
-    report = json.loads(out)
+    report, out, err = _diagnose_json(capsys, scenario, url)
     assert [(t["host"], t["port"]) for t in report["targets"]] == [("10.0.10.25", 443)]
     (note,) = [n for n in report["notes"] if "was read as" in n]
     assert note.startswith("--target https://10.0.10.25/v1/orders was read as 10.0.10.25:443")
