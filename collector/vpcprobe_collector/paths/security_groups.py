@@ -130,9 +130,7 @@ def egress(
         if group is None:
             decision.missing.append(group_id)
             continue
-        for compiled in compiled_rules(index, group, egress=True):
-            if not _matches_port(compiled, protocol, port):
-                continue
+        for compiled in rules_for_port(index, group, True, protocol, port):
             rule = compiled.rule
             if compiled.span is not None:
                 hit = span_contains(compiled.span, destination)
