@@ -191,24 +191,22 @@ def _build_index(
         cidrs = tuple(e.cidr_block if version == 4 else e.ipv6_cidr_block for e in rules)
     # The entries' positions per CIDR first (one look-up per entry; many share a CIDR), then
     # each distinct CIDR under its prefix length.
-    # Keyed by the CIDR's text first (a string's hash is kept; a span's is worked out anew).
-    at_cidr: dict[str, list[int]] = {}
+    positions: dict[Span, list[int]] = {}
     for position, cidr in enumerate(cidrs):
-        if cidr:
-            at = at_cidr.get(cidr)
-            if at is None:
-                at_cidr[cidr] = [position]
-            else:
-                at.append(position)
-    for cidr, at in at_cidr.items():
-        _, first, last = parse(cidr)
+        if not cidr:
+            continue
+        span = parse(cidr)
+        at = positions.get(span)
+        if at is None:
+            positions[span] = [position]
+        else:
+            at.append(position)
+    for (_, first, last), at in positions.items():
         length = bits - (last - first).bit_length()  # a CIDR holds 2**(bits - length)
         networks = by_length.get(length)
         if networks is None:
             networks = by_length[length] = {}
-        found = networks.get(first)
-        # Two spellings of one network ("10.0.0.0/8", "10.1.0.0/8") share its entries.
-        networks[first] = at if found is None else sorted(found + at)
+        networks[first] = at
     return [
         (length, networks, sorted(networks))
         for length, networks in sorted(by_length.items(), reverse=True)
