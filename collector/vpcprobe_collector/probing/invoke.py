@@ -88,11 +88,11 @@ def lambda_client(session: Any, function_timeout: int | None = None) -> Any:
     """A Lambda client for invoking probes: the session's retry settings and timeouts, with
     adaptive retries and a read timeout of the invoked function's `Timeout` (seconds, as
     GetFunction gives it; None: not known) plus a margin where the user set none."""
-    config = INVOKE_CONFIG.merge(
-        botocore.config.Config(read_timeout=invoke_read_timeout(function_timeout))
+    ours = invoke_read_timeout(function_timeout)
+    made = session.client(
+        "lambda", config=INVOKE_CONFIG.merge(botocore.config.Config(read_timeout=ours))
     )
-    made = session.client("lambda", config=config)
-    _no_retry_after_a_read_timeout(made, invoke_read_timeout(function_timeout))
+    _no_retry_after_a_read_timeout(made, ours)
     return made
 
 
