@@ -513,8 +513,10 @@ def _unheld_addresses(network: VpcNetwork) -> list[ipaddress.IPv4Address | ipadd
         c for s in network.subnets for c in (s.cidr_block, *s.ipv6_cidr_blocks) if c
     )
     held = {
-        a for eni in network.network_interfaces for a in _addresses(eni.private_ip_addresses)
-    } | {a for eni in network.network_interfaces for a in _addresses(eni.ipv6_addresses)}
+        a
+        for eni in network.network_interfaces
+        for a in _addresses([*eni.private_ip_addresses, *eni.ipv6_addresses])
+    }
     wanted = _addresses([*network.target_addresses, *_custom_dns_servers(network)])
     return [
         a
