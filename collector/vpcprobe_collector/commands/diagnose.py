@@ -106,12 +106,12 @@ def function_name(function: str) -> str:
 def _default_probe_function(session: Any, function: str) -> tuple[str, int | None] | None:
     """The probe `vpcprobe deploy --like FUNCTION` made and its Timeout, or None."""
     from vpcprobe_collector.deploy import find_probe_configuration  # only when no probe named
+    from vpcprobe_collector.probing.invoke import configured_timeout
 
     found = find_probe_configuration(session, function_name(function))
     if found is None:
         return None
-    timeout = found.get("Timeout")
-    return str(found["FunctionName"]), timeout if isinstance(timeout, int) else None
+    return str(found["FunctionName"]), configured_timeout(found)
 
 
 def _invocations(args: argparse.Namespace, contract: Contract) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -249,8 +250,7 @@ def ensure_wrapper_mode(client: Any, function: str) -> int | None:
                 f"the function {function} was not found (check the name and region)"
             ) from error
         return None
-    timeout = config.get("Timeout")
-    timeout = timeout if isinstance(timeout, int) else None
+    timeout = configured_timeout(config)
     if (config.get("Environment") or {}).get("Error"):
         return timeout  # variables under a key we cannot use: let the invoke answer
     if not routes_through_wrapper(config):
@@ -268,9 +268,15 @@ def function_timeout(client: Any, function: str) -> int | None:
     """A function's configured Timeout from GetFunction; None when it cannot be read (denied,
     not found: the Invoke then says so). An endpoint that does not answer ends the run."""
     try:
-        timeout = client.get_function(FunctionName=function)["Configuration"].get("Timeout")
+        config = client.get_function(FunctionName=function)["Configuration"]
     except botocore.exceptions.ClientError:
         return None
+    return configured_timeout(config)
+
+
+def configured_timeout(config: Mapping[str, Any]) -> int | None:
+    """A function configuration's `Timeout` (seconds), None when it has no whole number there."""
+    timeout = config.get("Timeout")
     return timeout if isinstance(timeout, int) else None
 
 
