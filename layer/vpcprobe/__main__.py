@@ -121,12 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 < args.deadline <= 900:
         parser.error("--deadline must be more than 0 and at most 900 seconds")
     from vpcprobe import environment
+    from vpcprobe.facts import url_label, url_target
     from vpcprobe.handler import parse_event
     from vpcprobe.runner import run_probe
 
     for index, text in enumerate(args.target):
-        from vpcprobe.facts import url_label, url_target
-
         url, label = url_label(text)
         try:
             from_url = url_target(url)
