@@ -33,6 +33,7 @@ from vpcprobe_collector.paths.decisions import (
     SgIngressDecision,
     SourceDecision,
     SourceProblem,
+    Traffic,
     Unread,
 )
 from vpcprobe_collector.paths.model import Hop, HopKind, HopOutcome
@@ -485,8 +486,90 @@ _NACL_FIELDS = {
 }
 
 
+# Stands for the destination's address while a hop is worded as a template (`_templated`).
+_HOLE = "\x00destination\x00"
+_Template = tuple[dict[str, Any], tuple[str, ...]]
+
+
+def _templated(
+    worded: dict[tuple[object, ...], Any],
+    key: tuple[object, ...],
+    d: _D,
+    words: Callable[[_D], Hop],
+    holed: Callable[[_D, Traffic], _D],
+    names: set[str],
+) -> Hop:
+    """`words(d)` through a template. Many paths cross one hop in one context and differ only
+    in the destination's address (a function subnet's NACL or route table, to every
+    destination its entries or routes treat alike): their hop is worded once per context
+    (`key`, in `worded`, which the context's decision or route keeps for the index's life)
+    with the address as `_HOLE`, and filled per path. `holed(d, traffic)` is `d` with
+    `traffic` for its own and the address as the hole wherever `d` names it. A template's
+    first use is checked against the hop worded in full: a context the template cannot serve
+    (an ID holding the hole's text) is worded in full every time."""
+    destination = d.traffic.destination  # type: ignore[attr-defined]
+    template: _Template | None = worded.get(key)
+    if template is not None:
+        values, holes = template
+        filled = values.copy()
+        for name in holes:
+            filled[name] = values[name].replace(_HOLE, destination)
+        return _made(filled, names)
+    hop = words(d)
+    if key in worded:  # a context the template cannot serve
+        return hop
+    t = d.traffic  # type: ignore[attr-defined]
+    values = words(holed(d, Traffic(t.protocol, _HOLE, t.port, t.ipv6))).__dict__
+    template = values, tuple(k for k, v in values.items() if isinstance(v, str) and _HOLE in v)
+    filled = values.copy()
+    for name in template[1]:
+        filled[name] = values[name].replace(_HOLE, destination)
+    worded[key] = template if filled == hop.__dict__ else None
+    return hop
+
+
 @_register(NaclHopDecision)
 def _nacl(d: NaclHopDecision) -> Hop:
+    """The NACL hop; toward the destination (its address the peer), through a template kept
+    on the NACL's decision."""
+    found = d.decision
+    t = d.traffic
+    if found is None or d.peer != t.destination:  # the target's side: a shared hop already
+        return _nacl_worded(d)
+    key = (
+        d.kind,
+        d.acl_id,
+        d.subnet_id,
+        d.ports,
+        d.outcome,
+        d.source_text,
+        d.nat_gateway_id,
+        d.same_subnet,
+        d.subnet_unknown,
+        t.protocol,
+        t.ipv6,  # (the port is in `ports`, outbound; a return hop's words never name it)
+    )
+    return _templated(found.worded, key, d, _nacl_worded, _nacl_holed, _NACL_FIELDS)
+
+
+def _nacl_holed(d: NaclHopDecision, traffic: Traffic) -> NaclHopDecision:
+    return NaclHopDecision(
+        d.kind,
+        d.subnet_id,
+        traffic,
+        d.ports,
+        _HOLE,
+        d.source_text,
+        d.outcome,
+        d.acl_id,
+        d.decision,
+        d.same_subnet,
+        d.subnet_unknown,
+        d.nat_gateway_id,
+    )
+
+
+def _nacl_worded(d: NaclHopDecision) -> Hop:
     t = d.traffic
     found = d.decision
     rule_number = found.rule_number if found else None
@@ -572,6 +655,44 @@ def _nacl(d: NaclHopDecision) -> Hop:
 
 @_register(RouteDecision)
 def _route(d: RouteDecision) -> Hop:
+    """The route hop; for a route the index read, through a template kept on its facts."""
+    facts = d.facts
+    if facts is None:
+        return _route_worded(d)
+    t = d.traffic
+    key = (
+        d.kind,
+        d.subnet_id,
+        d.outcome,
+        d.route_table_id,
+        d.problem,
+        d.nat_gateway_id,
+        d.unresolved_prefix_lists,
+        d.skipped_reason,
+        t.protocol,
+        t.port,
+        t.ipv6,
+    )
+    return _templated(facts.worded, key, d, _route_worded, _route_holed, _ROUTE_FIELDS)
+
+
+def _route_holed(d: RouteDecision, traffic: Traffic) -> RouteDecision:
+    return RouteDecision(
+        d.kind,
+        d.subnet_id,
+        traffic,
+        d.outcome,
+        d.route_table_id,
+        d.route,
+        d.problem,
+        d.nat_gateway_id,
+        d.unresolved_prefix_lists,
+        d.skipped_reason,
+        d.facts,
+    )
+
+
+def _route_worded(d: RouteDecision) -> Hop:
     t = d.traffic
     dest = t.destination
     rtb, subnet_id, r = d.route_table_id, d.subnet_id, d.route

@@ -51,6 +51,11 @@ class NaclDecision:
     allow_rule_number: int | None  # the first entry that allowed some of the ports
     deny_rule_number: int | None  # the first entry that denied some (or 32767, the `*` rule)
     uncertain_rule_number: int | None = None  # an entry covering only part of the peers
+    # The hops `describe` words from this decision, per hop context, with the destination's
+    # address left as a hole (filled by `describe`; not part of the decision's value).
+    worded: dict[tuple[object, ...], object] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def rule_number(self) -> int | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from vpcprobe_collector.paths.cidr import IPAddress
 from vpcprobe_collector.paths.index import SnapshotIndex
@@ -29,15 +28,19 @@ TARGET_WORDS = {
 }
 
 
-class RouteFacts(NamedTuple):
+@dataclass(slots=True, eq=False)
+class RouteFacts:
     """A route's fields as the walk and its words read them, copied once per index (a
-    model's attributes cost more to read than a tuple's, and every path reads its route's)."""
+    model's attributes cost more to read than a slot's, and every path reads its route's)."""
 
     destination: str  # Route.destination: the CIDR or the prefix list
     target_type: RouteTargetType
     target: str  # the target's ID, else its type's value ("local")
     state: str
     text: str  # route_text(route)
+    # The hops `describe` words for paths this route carries, per hop context, with the
+    # destination's address left as a hole (filled by `describe`).
+    worded: dict[tuple[object, ...], object] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, route: Route) -> RouteFacts:
