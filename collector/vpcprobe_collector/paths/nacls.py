@@ -103,6 +103,11 @@ class CompiledNacl:
     _index: dict[int, _LengthIndex] = field(default_factory=dict)
     _ranges: dict[tuple[Span, ...], tuple[int, ...]] = field(default_factory=dict)
     _decisions: dict[tuple[object, ...], NaclDecision] = field(default_factory=dict)
+    # Per IP version, where the entries' CIDRs begin and end (each CIDR's first address and
+    # the one after its last), sorted: between two of them every address is held by the same
+    # entries, so it has the same decision (remembered per stretch in `_by_stretch`).
+    _bounds: dict[int, list[int]] = field(default_factory=dict)
+    _by_stretch: dict[tuple[object, ...], NaclDecision] = field(default_factory=dict)
 
     @property
     def entries(self) -> tuple[CompiledEntry, ...]:
@@ -118,13 +123,18 @@ class CompiledNacl:
 
     def decide(self, protocol: str, ports: PortRange, spans: Sequence[Span]) -> NaclDecision:
         """`evaluate_nacl` over these entries, remembered: for one address the decision
-        depends only on the entries that hold it (which many addresses share: the same
-        0.0.0.0/0 rules), for a range on the range itself."""
+        depends only on the entries that hold it, which are the same for every address of a
+        stretch between two CIDR bounds (found by bisection) and for many stretches (the
+        same 0.0.0.0/0 rules); for a range, on the range itself."""
         if len(spans) == 1 and spans[0][1] == spans[0][2]:
             version, address, _ = spans[0]
-            index = self._index.get(version)
-            if index is None:
-                index = self._index[version] = _build_index(self.rules, self.cidrs, version)
+            bounds = self._bounds.get(version)
+            if bounds is None:
+                bounds = self._built(version)[1]
+            stretch = (protocol, ports, version, bisect_right(bounds, address))
+            found = self._by_stretch.get(stretch)
+            if found is not None:
+                return found
             # Of the entries holding the address, only those for this protocol and these
             # ports can decide: the key names those, so that the addresses a long NACL
             # treats alike (its entries for other ports aside) share one decision.
@@ -132,10 +142,14 @@ class CompiledNacl:
                 protocol,
                 ports,
                 version,
-                self._deciding(_holding(index, version, address), protocol, ports),
+                self._deciding(_holding(self._index[version], version, address), protocol, ports),
             )
-        else:
-            key = (protocol, ports, *spans)
+            found = self._decisions.get(key)
+            if found is None:
+                found = self._decisions[key] = _evaluate(self, protocol, (), ports, spans)
+            self._by_stretch[stretch] = found
+            return found
+        key = (protocol, ports, *spans)
         found = self._decisions.get(key)
         if found is None:
             found = self._decisions[key] = _evaluate(self, protocol, (), ports, spans)
@@ -165,6 +179,12 @@ class CompiledNacl:
                     break
         return tuple(kept)
 
+    def _built(self, version: int) -> tuple[_LengthIndex, list[int]]:
+        """The prefix index and the bounds of one IP version, built on first use."""
+        index, bounds = _build_index(self.rules, self.cidrs, version)
+        self._index[version], self._bounds[version] = index, bounds
+        return index, bounds
+
     def candidates(self, spans: Sequence[Span]) -> tuple[int, ...]:
         """Positions (in rule order) of the entries whose CIDR overlaps any of `spans`."""
         if not spans:
@@ -172,7 +192,7 @@ class CompiledNacl:
         version = spans[0][0]
         index = self._index.get(version)
         if index is None:
-            index = self._index[version] = _build_index(self.rules, self.cidrs, version)
+            index = self._built(version)[0]
         if len(spans) == 1 and spans[0][1] == spans[0][2]:
             return _holding(index, version, spans[0][1])
         key = tuple(spans)
@@ -187,7 +207,7 @@ class CompiledNacl:
 
 def _build_index(
     rules: Sequence[NaclEntry], known: dict[int, tuple[str | None, ...]], version: int
-) -> _LengthIndex:
+) -> tuple[_LengthIndex, list[int]]:
     by_length: dict[int, dict[int, list[int]]] = {}
     bits = 32 if version == 4 else 128
     parse = parse_span
@@ -206,16 +226,20 @@ def _build_index(
             positions[span] = [position]
         else:
             at.append(position)
+    bounds: set[int] = set()
     for (_, first, last), at in positions.items():
         length = bits - (last - first).bit_length()  # a CIDR holds 2**(bits - length)
         networks = by_length.get(length)
         if networks is None:
             networks = by_length[length] = {}
         networks[first] = at
-    return [
+        bounds.add(first)
+        bounds.add(last + 1)
+    index = [
         (length, networks, sorted(networks))
         for length, networks in sorted(by_length.items(), reverse=True)
     ]
+    return index, sorted(bounds)
 
 
 def _holding(index: _LengthIndex, version: int, address: int) -> tuple[int, ...]:
