@@ -328,6 +328,27 @@ class EndDecision:
     # The far VPC beyond `target_id` whose route back, NACLs and groups were read and allow it.
     far_vpc_read: str | None = None
     kind: HopKind = HopKind.DESTINATION
+
+    def __hash__(self) -> int:  # the key of its worded hop: hashed once, not per path
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash(
+            (
+                self.end,
+                self.traffic,
+                self.eni_id,
+                self.target_type,
+                self.target_id,
+                self.target_state,
+                self.service_name,
+                self.unverified,
+                self.far_vpc_read,
+                self.kind,
+            )
+        )
+
     outcome: HopOutcome = HopOutcome.INFO
 
 

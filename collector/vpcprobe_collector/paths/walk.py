@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from vpcprobe_collector.paths import describe
 from vpcprobe_collector.paths.cidr import (
@@ -83,6 +83,16 @@ class Walk:
         """Where the path ends (inside the VPC, or beyond it through a named target)."""
         self.end = end
 
+    def leave_by(self, key: tuple[object, ...], make: Callable[[], EndDecision]) -> None:
+        """`leave(make())` for an end that depends only on the destination and `key` (the
+        route's target and state): made once per destination for every function subnet
+        whose path ends so, whichever route table took it there."""
+        ends = self.destination.ends
+        found = ends.get(key)
+        if found is None:
+            found = ends[key] = make()
+        self.end = found
+
 
 @dataclass(slots=True)
 class Destination:
@@ -96,6 +106,8 @@ class Destination:
     # Filled by hops.destination.locate: the ENI holding the address, the subnet it is (or
     # would be) in, and that ENI's security groups.
     located: tuple[NetworkInterface | None, str | None, frozenset[str] | None] | None = None
+    # Filled by Walk.leave_by: where the paths to this destination end, by how they got there.
+    ends: dict[tuple[object, ...], EndDecision] = field(default_factory=dict)
 
 
 def _destination(index: SnapshotIndex, query: PathQuery) -> Destination:

@@ -3,7 +3,9 @@ subnet's NACL hops and route hop, which every destination its entries and routes
 shares but for its address) read, path for path, exactly as the hops of each path evaluated
 alone, with a new index: field for field, for allowed, denied and partial NACL decisions,
 local, NAT, egress-only, blackhole and missing routes, IPv4 and IPv6; and an ID that holds
-the hole's own text is worded in full, never filled in."""
+the hole's own text is worded in full, never filled in. Where a path ends (inside the VPC,
+beyond a gateway) is made once per destination and route target, whichever table took the
+path there, and a different target ends it elsewhere."""
 
 from __future__ import annotations
 
@@ -71,7 +73,10 @@ def _snapshot(acl_id: str = "acl-0fa", route_table_id: str = "rtb-0priv") -> Vpc
         RouteTable(
             route_table_id="rtb-0b",
             vpc_id="vpc-0a",
-            routes=[route("10.0.0.0/16", T.LOCAL, "local")],
+            routes=[
+                route("10.0.0.0/16", T.LOCAL, "local"),
+                route("10.0.3.12/32", T.NETWORK_INTERFACE, "eni-0appliance"),
+            ],
             associations=[RouteTableAssociation(subnet_id=FN_B)],
         )
     )
@@ -128,6 +133,22 @@ def test_every_path_reads_as_if_evaluated_alone() -> None:
     assert direction is not None
     kept = [t for d in direction[1]._decisions.values() for t in d.worded.values()]
     assert kept and all(t is not None for t in kept)
+
+
+def test_paths_that_end_alike_share_their_end() -> None:
+    """FN_A and FN_B reach the database through two tables' local routes: one end. FN_B
+    reaches 10.0.3.12 through an appliance's network interface: its own end."""
+    ctx = RuleContext(snapshot=_snapshot())
+    from_a, from_b = ctx.paths_to(DB_IP, 5432)
+    assert from_a.hops[-1] is from_b.hops[-1]
+    assert from_a.hops[-1].kind is HopKind.DESTINATION
+    via_local, via_appliance = ctx.paths_to("10.0.3.12", 443)
+    assert via_local.hops[-1].reason == "inside_vpc"
+    assert via_local.hops[-1].detail == "The path ends at 10.0.3.12 inside the VPC."
+    assert (via_appliance.hops[-1].reason, via_appliance.hops[-1].target_id) == (
+        "beyond_vpc",
+        "eni-0appliance",
+    )
 
 
 def test_a_hop_names_its_own_destination_in_every_field() -> None:

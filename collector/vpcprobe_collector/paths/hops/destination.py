@@ -70,15 +70,16 @@ def follow(walk: Walk, route: Route) -> None:
         walk.add(_ingress(walk, eni))
     if not same_subnet and subnet_id is not None:
         walk.add(_nacl(walk, HopKind.TARGET_NACL_OUTBOUND_RETURN, subnet_id))
-    walk.leave(
-        EndDecision(
+    walk.leave_by(
+        (EndKind.INSIDE, route.target_type, route.target_id, route.state),
+        lambda: EndDecision(
             end=EndKind.INSIDE,
             traffic=traffic,
             eni_id=eni.network_interface_id if eni else None,
             target_type=route.target_type,
             target_id=route.target_id or "local",
             target_state=route.state,
-        )
+        ),
     )
 
 

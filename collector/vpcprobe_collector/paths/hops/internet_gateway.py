@@ -53,12 +53,13 @@ def follow(walk: Walk, route: Route) -> None:
         return
     walk.add_shared(("gateway", gateway_id, decision.kind), lambda: decision)
     if decision.outcome is HopOutcome.ALLOW:
-        walk.leave(
-            EndDecision(
+        walk.leave_by(
+            (EndKind.BEYOND, route.target_type, gateway_id, "attached"),
+            lambda: EndDecision(
                 end=EndKind.BEYOND,
                 traffic=walk.traffic,
                 target_type=route.target_type,
                 target_id=gateway_id,
                 target_state="attached",
-            )
+            ),
         )

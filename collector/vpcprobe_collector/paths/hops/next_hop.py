@@ -47,14 +47,15 @@ FROM_NAT: Mapping[RouteTargetType, Follow] = {
 
 def beyond(walk: Walk, route: Route) -> None:
     """The path leaves the VPC through `route`'s target; what lies beyond is not read."""
-    walk.leave(
-        EndDecision(
+    walk.leave_by(
+        (EndKind.BEYOND, route.target_type, route.target_id, route.state),
+        lambda: EndDecision(
             end=EndKind.BEYOND,
             traffic=walk.traffic,
             target_type=route.target_type,
             target_id=route.target_id or route.target_type.value,
             target_state=route.state,
-        )
+        ),
     )
 
 
