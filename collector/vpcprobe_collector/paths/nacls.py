@@ -5,7 +5,8 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
+from itertools import compress
+from operator import attrgetter, not_
 from typing import NamedTuple
 
 from vpcprobe_collector.paths.cidr import (
@@ -130,7 +131,7 @@ class CompiledNacl:
             version, address, _ = spans[0]
             bounds = self._bounds.get(version)
             if bounds is None:
-                bounds = self._built(version)[1]
+                bounds = self._bounds[version] = _bounds(self._indexed(version), version)
             stretch = (protocol, ports, version, bisect_right(bounds, address))
             found = self._by_stretch.get(stretch)
             if found is not None:
@@ -179,20 +180,19 @@ class CompiledNacl:
                     break
         return tuple(kept)
 
-    def _built(self, version: int) -> tuple[_LengthIndex, list[int]]:
-        """The prefix index and the bounds of one IP version, built on first use."""
-        index, bounds = _build_index(self.rules, self.cidrs, version)
-        self._index[version], self._bounds[version] = index, bounds
-        return index, bounds
+    def _indexed(self, version: int) -> _LengthIndex:
+        """The prefix index of one IP version, built on first use."""
+        index = self._index.get(version)
+        if index is None:
+            index = self._index[version] = _build_index(self.rules, self.cidrs, version)
+        return index
 
     def candidates(self, spans: Sequence[Span]) -> tuple[int, ...]:
         """Positions (in rule order) of the entries whose CIDR overlaps any of `spans`."""
         if not spans:
             return ()
         version = spans[0][0]
-        index = self._index.get(version)
-        if index is None:
-            index = self._built(version)[0]
+        index = self._indexed(version)
         if len(spans) == 1 and spans[0][1] == spans[0][2]:
             return _holding(index, version, spans[0][1])
         key = tuple(spans)
@@ -207,13 +207,13 @@ class CompiledNacl:
 
 def _build_index(
     rules: Sequence[NaclEntry], known: dict[int, tuple[str | None, ...]], version: int
-) -> tuple[_LengthIndex, list[int]]:
+) -> _LengthIndex:
     by_length: dict[int, dict[int, list[int]]] = {}
     bits = 32 if version == 4 else 128
     parse = parse_span
     cidrs = known.get(version)
     if cidrs is None:
-        cidrs = tuple(e.cidr_block if version == 4 else e.ipv6_cidr_block for e in rules)
+        cidrs = known[version] = tuple(map(_V4_CIDR if version == 4 else _V6_CIDR, rules))
     # The entries' positions per CIDR first (one look-up per entry; many share a CIDR), then
     # each distinct CIDR under its prefix length.
     positions: dict[Span, list[int]] = {}
@@ -226,20 +226,30 @@ def _build_index(
             positions[span] = [position]
         else:
             at.append(position)
-    bounds: set[int] = set()
     for (_, first, last), at in positions.items():
         length = bits - (last - first).bit_length()  # a CIDR holds 2**(bits - length)
         networks = by_length.get(length)
         if networks is None:
             networks = by_length[length] = {}
         networks[first] = at
-        bounds.add(first)
-        bounds.add(last + 1)
-    index = [
+    return [
         (length, networks, sorted(networks))
         for length, networks in sorted(by_length.items(), reverse=True)
     ]
-    return index, sorted(bounds)
+
+
+def _bounds(index: _LengthIndex, version: int) -> list[int]:
+    """Where the indexed CIDRs begin and where they end (the address after each one's last),
+    sorted: built for the NACL directions that judge single addresses (the function's own,
+    toward each destination), not for those that only judge the function's ranges."""
+    bits = 32 if version == 4 else 128
+    bounds: list[int] = []
+    for length, _, ordered in index:
+        size = 1 << (bits - length)
+        bounds += ordered
+        bounds += [first + size for first in ordered]
+    bounds.sort()
+    return bounds
 
 
 def _holding(index: _LengthIndex, version: int, address: int) -> tuple[int, ...]:
@@ -278,20 +288,21 @@ def compile_entries(acl: NetworkAcl, egress: bool) -> CompiledNacl:
 def compile_directions(acl: NetworkAcl) -> tuple[CompiledNacl, CompiledNacl]:
     """Both directions' entries (ingress, egress), each in rule-number order, split in one
     pass (a NACL may hold thousands, and a path needs both of its subnet's directions). The
-    per-entry steps run in C: one stable sort on (direction, number), so entries listed with
-    one number keep their order, then a cut where the egress entries begin."""
-    ordered = sorted(acl.entries, key=_DIRECTION_AND_NUMBER)
-    flags = list(map(_EGRESS, ordered))
-    cut = flags.index(True) if flags and flags[-1] else len(flags)
+    per-entry steps run in C: the split on the direction flags, then one stable sort per
+    direction on the number, so entries listed with one number keep their order. The IPv4
+    CIDRs are read here, the IPv6 ones when an IPv6 peer first needs them."""
+    entries = acl.entries
+    flags = list(map(_EGRESS, entries))
     compiled = []
-    for part in (tuple(ordered[:cut]), tuple(ordered[cut:])):
-        compiled.append(
-            CompiledNacl(part, {4: tuple(map(_V4_CIDR, part)), 6: tuple(map(_V6_CIDR, part))})
-        )
+    for part in (
+        tuple(sorted(compress(entries, map(not_, flags)), key=_NUMBER)),
+        tuple(sorted(compress(entries, flags), key=_NUMBER)),
+    ):
+        compiled.append(CompiledNacl(part, {4: tuple(map(_V4_CIDR, part))}))
     return compiled[0], compiled[1]
 
 
-_DIRECTION_AND_NUMBER = attrgetter("egress", "rule_number")
+_NUMBER = attrgetter("rule_number")
 _EGRESS = attrgetter("egress")
 _V4_CIDR = attrgetter("cidr_block")
 _V6_CIDR = attrgetter("ipv6_cidr_block")
