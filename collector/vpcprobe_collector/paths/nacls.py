@@ -139,15 +139,13 @@ class CompiledNacl:
             # Of the entries holding the address, only those for this protocol and these
             # ports can decide: the key names those, so that the addresses a long NACL
             # treats alike (its entries for other ports aside) share one decision.
-            key: tuple[object, ...] = (
-                protocol,
-                ports,
-                version,
-                self._deciding(_holding(self._index[version], version, address), protocol, ports),
+            deciding = self._deciding(
+                _holding(self._index[version], version, address), protocol, ports
             )
+            key: tuple[object, ...] = (protocol, ports, version, deciding)
             found = self._decisions.get(key)
-            if found is None:
-                found = self._decisions[key] = _evaluate(self, protocol, (), ports, spans)
+            if found is None:  # first match over those entries: the others decide nothing
+                found = self._decisions[key] = _evaluate(self, protocol, (), ports, spans, deciding)
             self._by_stretch[stretch] = found
             return found
         key = (protocol, ports, *spans)
@@ -214,24 +212,21 @@ def _build_index(
     cidrs = known.get(version)
     if cidrs is None:
         cidrs = known[version] = tuple(map(_V4_CIDR if version == 4 else _V6_CIDR, rules))
-    # The entries' positions per CIDR first (one look-up per entry; many share a CIDR), then
-    # each distinct CIDR under its prefix length.
-    positions: dict[Span, list[int]] = {}
+    # Each entry under its CIDR's prefix length and network (entries may share a CIDR).
     for position, cidr in enumerate(cidrs):
         if not cidr:
             continue
-        span = parse(cidr)
-        at = positions.get(span)
-        if at is None:
-            positions[span] = [position]
-        else:
-            at.append(position)
-    for (_, first, last), at in positions.items():
+        _, first, last = parse(cidr)
         length = bits - (last - first).bit_length()  # a CIDR holds 2**(bits - length)
         networks = by_length.get(length)
         if networks is None:
-            networks = by_length[length] = {}
-        networks[first] = at
+            by_length[length] = {first: [position]}
+            continue
+        at = networks.get(first)
+        if at is None:
+            networks[first] = [position]
+        else:
+            at.append(position)
     return [
         (length, networks, sorted(networks))
         for length, networks in sorted(by_length.items(), reverse=True)
@@ -379,8 +374,10 @@ def _evaluate(
     peers: Sequence[IPNetwork],
     ports: PortRange,
     spans: Sequence[Span] | None,
+    positions: Sequence[int] | None = None,
 ) -> NaclDecision:
-    """First match wins, in rule-number order, over the entries that overlap the peers."""
+    """First match wins, in rule-number order, over the entries that overlap the peers (or
+    over `positions`, in rule order, when the caller has them)."""
     wanted = _normal_protocol(protocol)
     if spans is None:
         spans = [network_span(p) for p in peers]
@@ -396,7 +393,7 @@ def _evaluate(
     denied: list[PortRange] = []
     allow_rule: int | None = None
     deny_rule: int | None = None
-    for position in table.candidates(spans):
+    for position in table.candidates(spans) if positions is None else positions:
         entry = compiled.get(position) or entry_at(position)
         if entry.protocol != "-1" and entry.protocol != wanted:
             continue
