@@ -234,7 +234,8 @@ def _result(walk: Walk) -> PathResult:
     words = describe.hop
     hops: list[Hop] = []
     deny = partial = unknown = None
-    copied = _OUTCOME_COPIED
+    copied, unclear = _OUTCOME_COPIED, _UNCLEAR
+    append = hops.append
     for decision in walk.decisions:
         if type(decision) is Hop:  # shared by the walk: worded already
             hop = decision
@@ -244,15 +245,16 @@ def _result(walk: Walk) -> PathResult:
             # These decisions' hops take their outcome as it is: read from the decision (a
             # slot), not from the hop (a model's field, dearer to read).
             outcome = decision.outcome if type(decision) in copied else hop.outcome
-        hops.append(hop)
-        if outcome is HopOutcome.DENY:
-            if deny is None:
-                deny = hop
-        elif outcome is HopOutcome.PARTIAL:
-            if partial is None:
-                partial = hop
-        elif outcome is HopOutcome.UNKNOWN and unknown is None:
-            unknown = hop
+        append(hop)
+        if outcome in unclear:  # most hops allow (or inform): one test for them
+            if outcome is HopOutcome.DENY:
+                if deny is None:
+                    deny = hop
+            elif outcome is HopOutcome.PARTIAL:
+                if partial is None:
+                    partial = hop
+            elif unknown is None:
+                unknown = hop
     end = walk.end
     intermittent = False
     decided_by: Hop | None
@@ -292,6 +294,8 @@ def _result(walk: Walk) -> PathResult:
     return result
 
 
+# The outcomes that may decide a verdict other than "reachable" (or "leaves_vpc").
+_UNCLEAR = frozenset((HopOutcome.DENY, HopOutcome.PARTIAL, HopOutcome.UNKNOWN))
 # The decisions whose words (`describe.py`) give the hop the decision's own outcome.
 _OUTCOME_COPIED = frozenset(
     (
