@@ -23,6 +23,9 @@ class Cover(Enum):
     NONE = "none"
 
 
+COVER_ALL, COVER_SOME, COVER_NONE = Cover.ALL, Cover.SOME, Cover.NONE  # see model.ALLOW
+
+
 @lru_cache(maxsize=131072)
 def parse_network(cidr: str) -> IPNetwork:
     """`cidr` as a network; host bits are tolerated as AWS tolerates them."""
@@ -101,10 +104,10 @@ def cover_spans(rule: Span, sources: Sequence[Span]) -> Cover:
         else:
             partial = True
     if hits and hits == len(sources):
-        return Cover.ALL
+        return COVER_ALL
     if hits or partial:
-        return Cover.SOME
-    return Cover.NONE
+        return COVER_SOME
+    return COVER_NONE
 
 
 @lru_cache(maxsize=131072)
@@ -120,13 +123,13 @@ def contains(network: IPNetwork, address: IPAddress) -> bool:
 
 def cover_any(rules: Iterable[Span], sources: Sequence[Span]) -> Cover:
     """The best cover of `sources` by any of `rules` (a prefix list's entries)."""
-    best = Cover.NONE
+    best = COVER_NONE
     for rule in rules:
         found = cover_spans(rule, sources)
-        if found is Cover.ALL:
-            return Cover.ALL
-        if found is Cover.SOME:
-            best = Cover.SOME
+        if found is COVER_ALL:
+            return COVER_ALL
+        if found is COVER_SOME:
+            best = COVER_SOME
     return best
 
 

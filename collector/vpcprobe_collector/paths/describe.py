@@ -36,11 +36,18 @@ from vpcprobe_collector.paths.decisions import (
     Traffic,
     Unread,
 )
-from vpcprobe_collector.paths.model import Hop, HopKind, HopOutcome
+from vpcprobe_collector.paths.model import ALLOW, DENY, PARTIAL, Hop, HopKind, HopOutcome
 from vpcprobe_collector.snapshot.model import NO_ROLE, RouteTargetType
 
 SUBNETS_API = "ec2:DescribeSubnets"
 _EPHEMERAL = f"on ports {format_ports([nacls.EPHEMERAL_PORTS])}"
+# The NACL hop kinds, as module constants for the words every path's NACL hops take (see
+# model.ALLOW).
+_NACL_OUTBOUND, _NACL_INBOUND_RETURN = HopKind.NACL_OUTBOUND, HopKind.NACL_INBOUND_RETURN
+_TARGET_NACL_INBOUND = HopKind.TARGET_NACL_INBOUND
+_TARGET_NACL_OUTBOUND_RETURN = HopKind.TARGET_NACL_OUTBOUND_RETURN
+_NAT_NACL_INBOUND, _NAT_NACL_OUTBOUND = HopKind.NAT_NACL_INBOUND, HopKind.NAT_NACL_OUTBOUND
+_NAT_NACL_INBOUND_RETURN = HopKind.NAT_NACL_INBOUND_RETURN
 
 
 # Every field's default is immutable, so one copy serves every hop.
@@ -444,21 +451,21 @@ def _nacl_traffic(d: NaclHopDecision) -> str:
     proto = t.proto
     nat, subnet, src = d.nat_gateway_id, d.subnet_id, d.source_text
     kind = d.kind
-    if kind is HopKind.NACL_OUTBOUND:
+    if kind is _NACL_OUTBOUND:
         return f"outbound {proto} to {t.dest_text}"
-    if kind is HopKind.NACL_INBOUND_RETURN:
+    if kind is _NACL_INBOUND_RETURN:
         return f"inbound return {proto} from {t.destination} {_EPHEMERAL}"
-    if kind is HopKind.TARGET_NACL_INBOUND:
+    if kind is _TARGET_NACL_INBOUND:
         return f"inbound {proto} to port {t.port} of {subnet} from {src}"
-    if kind is HopKind.TARGET_NACL_OUTBOUND_RETURN:
+    if kind is _TARGET_NACL_OUTBOUND_RETURN:
         return f"outbound return {proto} from {subnet} to {src} {_EPHEMERAL}"
-    if kind is HopKind.NAT_NACL_INBOUND:
+    if kind is _NAT_NACL_INBOUND:
         return (
             f"inbound {proto} to {t.dest_text} from {src} into NAT gateway {nat}'s subnet {subnet}"
         )
-    if kind is HopKind.NAT_NACL_OUTBOUND:
+    if kind is _NAT_NACL_OUTBOUND:
         return f"outbound {proto} to {t.dest_text} from NAT gateway {nat}'s subnet {subnet}"
-    if kind is HopKind.NAT_NACL_INBOUND_RETURN:
+    if kind is _NAT_NACL_INBOUND_RETURN:
         return (
             f"inbound return {proto} from {t.destination} to NAT gateway {nat}'s subnet "
             f"{subnet} {_EPHEMERAL}"
@@ -599,9 +606,9 @@ def _nacl_worded(d: NaclHopDecision) -> Hop:
         )
     else:
         outcome = found.outcome
-        if outcome is HopOutcome.ALLOW:
+        if outcome is ALLOW:
             detail = f"Network ACL {acl_id} {rule} allows {_nacl_traffic(d)}."
-        elif outcome is HopOutcome.DENY:
+        elif outcome is DENY:
             if rule_number == nacls.DEFAULT_RULE_NUMBER:
                 reason = "default_rule"
                 detail = (
@@ -611,7 +618,7 @@ def _nacl_worded(d: NaclHopDecision) -> Hop:
             else:
                 reason = "deny_rule"
                 detail = f"Network ACL {acl_id} {rule} denies {_nacl_traffic(d)}."
-        elif outcome is HopOutcome.PARTIAL:
+        elif outcome is PARTIAL:
             reason = "partial"
             within = _nacl_traffic(d).removesuffix(f" on ports {format_ports([d.ports])}")
             allow = nacls.rule_label(found.allow_rule_number or 0)

@@ -38,7 +38,17 @@ from vpcprobe_collector.paths.hops import (
     source,
 )
 from vpcprobe_collector.paths.index import SnapshotIndex
-from vpcprobe_collector.paths.model import Hop, HopKind, HopOutcome, PathQuery, PathResult, Verdict
+from vpcprobe_collector.paths.model import (
+    DENY,
+    INFO,
+    PARTIAL,
+    Hop,
+    HopKind,
+    HopOutcome,
+    PathQuery,
+    PathResult,
+    Verdict,
+)
 from vpcprobe_collector.paths.walk import Walk
 from vpcprobe_collector.snapshot.model import VpcSnapshot
 
@@ -49,6 +59,19 @@ _VERDICT_ORDER = {
     Verdict.BLOCKED: 3,
 }
 _STOPS = (HopOutcome.DENY, HopOutcome.UNKNOWN)
+# The members `_walk` and `_result` read per path, as module constants (see model.ALLOW).
+_BLOCKED, _UNJUDGED, _LEAVES_VPC, _REACHABLE = (
+    Verdict.BLOCKED,
+    Verdict.UNKNOWN,
+    Verdict.LEAVES_VPC,
+    Verdict.REACHABLE,
+)
+_BEYOND = EndKind.BEYOND
+_NACL_OUTBOUND, _NACL_INBOUND_RETURN, _ROUTE = (
+    HopKind.NACL_OUTBOUND,
+    HopKind.NACL_INBOUND_RETURN,
+    HopKind.ROUTE,
+)
 
 
 def worst_verdict(verdicts: Sequence[Verdict]) -> Verdict:
@@ -182,7 +205,7 @@ def _walk(walk: Walk) -> None:
     starts: tuple[Decision | Hop, ...] | None = index.shared_starts.get(start_key)
     if starts is None:
         starts = source.decide(index, query, traffic)
-        if len(starts) == 1 and starts[0].outcome is HopOutcome.INFO:
+        if len(starts) == 1 and starts[0].outcome is INFO:
             starts = index.shared_starts[start_key] = (describe.hop(starts[0]),)
     walk.add(*starts)
     subnet = index.subnets.get(subnet_id)
@@ -208,13 +231,13 @@ def _walk(walk: Walk) -> None:
     if same_subnet:
         walk.add(nacl.same_subnet(subnet_id, traffic, walk.source_text))
     else:
-        walk.add(_function_nacl(walk, HopKind.NACL_OUTBOUND))
-    decisions, chosen = route.decide(index, HopKind.ROUTE, subnet_id, traffic, walk.address)
+        walk.add(_function_nacl(walk, _NACL_OUTBOUND))
+    decisions, chosen = route.decide(index, _ROUTE, subnet_id, traffic, walk.address)
     walk.add(*decisions)
     if chosen is not None:
         next_hop.follow(walk, chosen)
     if not same_subnet:
-        walk.add(_function_nacl(walk, HopKind.NACL_INBOUND_RETURN))
+        walk.add(_function_nacl(walk, _NACL_INBOUND_RETURN))
 
 
 def _function_nacl(walk: Walk, kind: HopKind) -> Decision:
@@ -247,10 +270,10 @@ def _result(walk: Walk) -> PathResult:
             outcome = decision.outcome if type(decision) in copied else hop.outcome
         append(hop)
         if outcome in unclear:  # most hops allow (or inform): one test for them
-            if outcome is HopOutcome.DENY:
+            if outcome is DENY:
                 if deny is None:
                     deny = hop
-            elif outcome is HopOutcome.PARTIAL:
+            elif outcome is PARTIAL:
                 if partial is None:
                     partial = hop
             elif unknown is None:
@@ -259,16 +282,16 @@ def _result(walk: Walk) -> PathResult:
     intermittent = False
     decided_by: Hop | None
     if deny is not None:
-        verdict, decided_by = Verdict.BLOCKED, deny
+        verdict, decided_by = _BLOCKED, deny
     elif partial is not None:
-        verdict, decided_by, intermittent = Verdict.BLOCKED, partial, True
+        verdict, decided_by, intermittent = _BLOCKED, partial, True
     elif unknown is not None:
-        verdict, decided_by = Verdict.UNKNOWN, unknown
+        verdict, decided_by = _UNJUDGED, unknown
     elif end is not None:
-        verdict = Verdict.LEAVES_VPC if end.end is EndKind.BEYOND else Verdict.REACHABLE
+        verdict = _LEAVES_VPC if end.end is _BEYOND else _REACHABLE
         decided_by = None
     else:
-        verdict, decided_by = Verdict.UNKNOWN, None
+        verdict, decided_by = _UNJUDGED, None
     if end is not None:  # the same end for every function subnet: worded once
         hops.append(walk.index.shared_hops.get(("end", end)) or _end_hop(walk, end))
     # Every field is built here from validated parts: no second validation per path.

@@ -75,6 +75,19 @@ class HopOutcome(StrEnum):
     INFO = "info"
 
 
+# The outcomes as module constants, for the walk's hot paths: on CPython 3.11 reading an enum
+# member through its class (HopOutcome.DENY) goes through the metaclass's __getattr__ hook
+# (EnumType), several times a global's cost. The hot modules alias the other enums' members
+# they read per path the same way.
+ALLOW, DENY, PARTIAL, UNKNOWN, INFO = (
+    HopOutcome.ALLOW,
+    HopOutcome.DENY,
+    HopOutcome.PARTIAL,
+    HopOutcome.UNKNOWN,
+    HopOutcome.INFO,
+)
+
+
 class Hop(BaseModel):
     """One step of a path: the typed decision behind it, and that decision in words.
 

@@ -10,14 +10,16 @@ from operator import attrgetter, not_
 from typing import NamedTuple
 
 from vpcprobe_collector.paths.cidr import (
-    Cover,
+    COVER_ALL,
+    COVER_NONE,
+    COVER_SOME,
     IPNetwork,
     Span,
     cover_spans,
     network_span,
     parse_span,
 )
-from vpcprobe_collector.paths.model import HopOutcome
+from vpcprobe_collector.paths.model import ALLOW, DENY, PARTIAL, UNKNOWN, HopOutcome
 from vpcprobe_collector.snapshot.model import NaclEntry, NetworkAcl
 
 # Lambda's (and a NAT gateway's) return traffic arrives on these ports.
@@ -61,9 +63,9 @@ class NaclDecision:
     @property
     def rule_number(self) -> int | None:
         """The entry that decided: the denying one unless all was allowed."""
-        if self.outcome is HopOutcome.ALLOW:
+        if self.outcome is ALLOW:
             return self.allow_rule_number
-        if self.outcome is HopOutcome.UNKNOWN:
+        if self.outcome is UNKNOWN:
             return self.uncertain_rule_number
         return self.deny_rule_number
 
@@ -406,20 +408,20 @@ def _evaluate(
         if single is not None:  # the common case, inlined: one peer address or range
             if single[2] < span[1] or single[1] > span[2]:
                 continue
-            covered = Cover.ALL if span[1] <= single[1] and single[2] <= span[2] else Cover.SOME
+            covered = COVER_ALL if span[1] <= single[1] and single[2] <= span[2] else COVER_SOME
         else:
             covered = cover_spans(span, spans)
-            if covered is Cover.NONE:
+            if covered is COVER_NONE:
                 continue
         inside, remaining = _subtract(remaining, first, last)
         if not inside:
             continue
         if remaining:  # `_subtract` keeps the ranges in order: the first starts lowest
             low, high = remaining[0][0], remaining[-1][1]
-        if covered is Cover.SOME:
+        if covered is COVER_SOME:
             # Whether this rule applies depends on an address we do not know.
             return NaclDecision(
-                HopOutcome.UNKNOWN,
+                UNKNOWN,
                 _merge(allowed),
                 _merge(denied),
                 allow_rule,
@@ -438,9 +440,9 @@ def _evaluate(
         denied += remaining
         deny_rule = deny_rule if deny_rule is not None else DEFAULT_RULE_NUMBER
     if not denied:
-        outcome = HopOutcome.ALLOW
+        outcome = ALLOW
     elif not allowed:
-        outcome = HopOutcome.DENY
+        outcome = DENY
     else:
-        outcome = HopOutcome.PARTIAL
+        outcome = PARTIAL
     return NaclDecision(outcome, _merge(allowed), _merge(denied), allow_rule, deny_rule)

@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from vpcprobe_collector.paths.cidr import (
-    Cover,
+    COVER_ALL,
+    COVER_NONE,
+    COVER_SOME,
     IPAddress,
     IPNetwork,
     Span,
@@ -17,7 +19,7 @@ from vpcprobe_collector.paths.cidr import (
     span_contains,
 )
 from vpcprobe_collector.paths.index import SnapshotIndex
-from vpcprobe_collector.paths.model import HopOutcome
+from vpcprobe_collector.paths.model import ALLOW, DENY, UNKNOWN, HopOutcome
 from vpcprobe_collector.snapshot.model import SecurityGroup, SecurityGroupRule
 
 API = "ec2:DescribeSecurityGroups"
@@ -124,7 +126,7 @@ def egress(
     `destination_groups` are the destination ENI's groups, None when that ENI is unknown
     (then a rule that names a group cannot be decided).
     """
-    decision = SgDecision(HopOutcome.DENY)
+    decision = SgDecision(DENY)
     for group_id in group_ids:
         group = index.security_groups.get(group_id)
         if group is None:
@@ -152,12 +154,12 @@ def egress(
             else:
                 hit = rule.peer in destination_groups
             if hit:
-                decision.outcome = HopOutcome.ALLOW
+                decision.outcome = ALLOW
                 decision.group_id = group_id
                 decision.rule = rule
                 return decision
     if decision.uncertain or (decision.missing and index.skipped_for(API)):
-        decision.outcome = HopOutcome.UNKNOWN
+        decision.outcome = UNKNOWN
     return decision
 
 
@@ -174,7 +176,7 @@ def ingress(
     """Whether any of `group_ids` allows inbound traffic on `port` from every address in
     `sources` (Lambda's ENI addresses, or its whole subnet) or from `source_groups`;
     `spans` are `sources` as Spans, when the caller has them already."""
-    decision = SgDecision(HopOutcome.DENY)
+    decision = SgDecision(DENY)
     if spans is None:
         spans = [network_span(s) for s in sources]
     for group_id in group_ids:
@@ -185,7 +187,7 @@ def ingress(
         for compiled in rules_for_port(index, group, False, protocol, port):
             rule = compiled.rule
             if rule.peer_kind == "security_group":
-                covered = Cover.ALL if rule.peer in source_groups else Cover.NONE
+                covered = COVER_ALL if rule.peer in source_groups else COVER_NONE
             elif rule.peer_kind == "prefix_list":
                 entries = index.prefix_lists.get(rule.peer)
                 if entries is None:
@@ -199,12 +201,12 @@ def ingress(
                 covered = cover_spans(compiled.span, spans)
             else:
                 continue
-            if covered is Cover.ALL:
-                decision.outcome = HopOutcome.ALLOW
+            if covered is COVER_ALL:
+                decision.outcome = ALLOW
                 decision.group_id = group_id
                 decision.rule = rule
                 return decision
-            if covered is Cover.SOME:
+            if covered is COVER_SOME:
                 decision.uncertain.append(
                     f"{group_id} allows {rule_text(rule, 'from')}, which covers only part of "
                     "the addresses Lambda's network interface may have"
@@ -212,5 +214,5 @@ def ingress(
     # A destination's group that was not read (another account's, or a denied read) may
     # allow it: unknown, never blocked.
     if decision.uncertain or decision.missing:
-        decision.outcome = HopOutcome.UNKNOWN
+        decision.outcome = UNKNOWN
     return decision

@@ -12,9 +12,14 @@ from vpcprobe_collector.paths.decisions import (
     SgIngressDecision,
 )
 from vpcprobe_collector.paths.hops import nacl, security_group_ingress
-from vpcprobe_collector.paths.model import Hop, HopKind, HopOutcome
+from vpcprobe_collector.paths.model import ALLOW, UNKNOWN, Hop, HopKind
 from vpcprobe_collector.paths.walk import Walk
 from vpcprobe_collector.snapshot.model import NetworkInterface, Route
+
+# The members read per path, as module constants (see model.ALLOW).
+_TARGET_NACL_INBOUND = HopKind.TARGET_NACL_INBOUND
+_TARGET_NACL_OUTBOUND_RETURN = HopKind.TARGET_NACL_OUTBOUND_RETURN
+_INSIDE = EndKind.INSIDE
 
 
 def locate(walk: Walk) -> tuple[NetworkInterface | None, str | None]:
@@ -49,18 +54,18 @@ def follow(walk: Walk, route: Route) -> None:
         if subnet_id is None:
             walk.add(
                 NaclHopDecision(
-                    kind=HopKind.TARGET_NACL_INBOUND,
+                    kind=_TARGET_NACL_INBOUND,
                     subnet_id=index.vpc.vpc_id if index.vpc else traffic.destination,
                     traffic=traffic,
                     ports=(traffic.port, traffic.port),
                     peer=walk.source_text,
                     source_text=walk.source_text,
-                    outcome=HopOutcome.UNKNOWN,
+                    outcome=UNKNOWN,
                     subnet_unknown=True,
                 )
             )
         else:
-            walk.add(_nacl(walk, HopKind.TARGET_NACL_INBOUND, subnet_id))
+            walk.add(_nacl(walk, _TARGET_NACL_INBOUND, subnet_id))
     groups = walk.groups
     if eni is None:
         walk.add(
@@ -69,11 +74,11 @@ def follow(walk: Walk, route: Route) -> None:
     else:
         walk.add(_ingress(walk, eni))
     if not same_subnet and subnet_id is not None:
-        walk.add(_nacl(walk, HopKind.TARGET_NACL_OUTBOUND_RETURN, subnet_id))
+        walk.add(_nacl(walk, _TARGET_NACL_OUTBOUND_RETURN, subnet_id))
     walk.leave_by(
-        (EndKind.INSIDE, route.target_type, route.target_id, route.state),
+        (_INSIDE, route.target_type, route.target_id, route.state),
         lambda: EndDecision(
-            end=EndKind.INSIDE,
+            end=_INSIDE,
             traffic=traffic,
             eni_id=eni.network_interface_id if eni else None,
             target_type=route.target_type,
@@ -90,7 +95,7 @@ def _nacl(walk: Walk, kind: HopKind, subnet_id: str) -> Decision | Hop:
     so do its words and fields, which never name the destination address. So every
     destination in that subnet shares one hop, decided and worded once per index."""
     traffic = walk.traffic
-    port = traffic.port if kind is HopKind.TARGET_NACL_INBOUND else None
+    port = traffic.port if kind is _TARGET_NACL_INBOUND else None
     key = (
         kind,
         subnet_id,
@@ -127,7 +132,7 @@ def _ingress(walk: Walk, eni: NetworkInterface) -> SgIngressDecision | Hop:
     found = security_group_ingress.judge(
         index, traffic, eni, walk.source_networks, walk.groups, spans=walk.source_spans
     )
-    if found is None or found.outcome is not HopOutcome.ALLOW or found.rule is None:
+    if found is None or found.outcome is not ALLOW or found.rule is None:
         return security_group_ingress.decision(
             index, traffic, eni, walk.source_text, walk.groups, found
         )

@@ -10,11 +10,12 @@ from vpcprobe_collector.paths import routes
 from vpcprobe_collector.paths.cidr import IPAddress
 from vpcprobe_collector.paths.decisions import Decision, RouteDecision, RouteProblem, Traffic
 from vpcprobe_collector.paths.index import SnapshotIndex
-from vpcprobe_collector.paths.model import HopKind, HopOutcome
+from vpcprobe_collector.paths.model import ALLOW, DENY, UNKNOWN, HopKind, HopOutcome
 from vpcprobe_collector.paths.walk import unread
 from vpcprobe_collector.snapshot.model import Route, RouteTable, RouteTargetType
 
 PREFIX_LIST_API = "ec2:GetManagedPrefixListEntries"
+_IGW, _UNRECOGNISED = RouteTargetType.INTERNET_GATEWAY, RouteTargetType.UNKNOWN  # model.ALLOW
 _Make = Callable[[HopOutcome, Route | None, RouteProblem | None], RouteDecision]
 
 
@@ -32,7 +33,7 @@ def table(
         kind=kind,
         subnet_id=subnet_id,
         traffic=traffic,
-        outcome=HopOutcome.DENY,
+        outcome=DENY,
         problem=RouteProblem.NO_TABLE,
     )
 
@@ -78,27 +79,27 @@ def decide(
 
     full = 128 if traffic.ipv6 else 32
     if unresolved and found.prefix_length < full:
-        decisions.append(decision(HopOutcome.UNKNOWN, None, RouteProblem.PREFIX_LIST_UNREAD))
+        decisions.append(decision(UNKNOWN, None, RouteProblem.PREFIX_LIST_UNREAD))
     route = found.route
     if route is None:
-        decisions.append(decision(HopOutcome.DENY, None, RouteProblem.NO_ROUTE))
+        decisions.append(decision(DENY, None, RouteProblem.NO_ROUTE))
         return tuple(decisions), None
     facts = index.route_facts(route)
     if facts.state == "blackhole" and not _peering_decides(index, route):
-        decisions.append(decision(HopOutcome.DENY, route, RouteProblem.BLACKHOLE))
+        decisions.append(decision(DENY, route, RouteProblem.BLACKHOLE))
         return tuple(decisions), None
     if nat_gateway_id is not None:
         decisions.append(_from_nat(index, decision, route, nat_gateway_id))
-        return tuple(decisions), route if decisions[-1].outcome is HopOutcome.ALLOW else None
+        return tuple(decisions), route if decisions[-1].outcome is ALLOW else None
     target = facts.target_type
-    if target is RouteTargetType.INTERNET_GATEWAY and not traffic.ipv6:
+    if target is _IGW and not traffic.ipv6:
         # Lambda's network interfaces never have a public IPv4 address.
-        decisions.append(decision(HopOutcome.DENY, route, RouteProblem.IGW_FROM_PRIVATE))
+        decisions.append(decision(DENY, route, RouteProblem.IGW_FROM_PRIVATE))
         return tuple(decisions), None
-    if target is RouteTargetType.UNKNOWN:
-        decisions.append(decision(HopOutcome.UNKNOWN, route, RouteProblem.UNRECOGNISED))
+    if target is _UNRECOGNISED:
+        decisions.append(decision(UNKNOWN, route, RouteProblem.UNRECOGNISED))
         return tuple(decisions), None
-    decisions.append(decision(HopOutcome.ALLOW, route, None))
+    decisions.append(decision(ALLOW, route, None))
     return tuple(decisions), route
 
 
