@@ -103,6 +103,8 @@ class CompiledNacl:
     # The entries' CIDRs in the same order, per IP version (None where an entry has none).
     cidrs: dict[int, tuple[str | None, ...]] = field(default_factory=dict)
     _compiled: dict[int, CompiledEntry] = field(default_factory=dict)
+    # What the entries `_deciding` has looked at match: position -> (protocol, ports).
+    _matched: dict[int, tuple[str, PortRange]] = field(default_factory=dict)
     _index: dict[int, _LengthIndex] = field(default_factory=dict)
     _ranges: dict[tuple[Span, ...], tuple[int, ...]] = field(default_factory=dict)
     _decisions: dict[tuple[object, ...], NaclDecision] = field(default_factory=dict)
@@ -166,14 +168,15 @@ class CompiledNacl:
             return positions  # 0.0.0.0/0 allow and * deny): filtering would cost more
         wanted = _normal_protocol(protocol)
         low, high = ports
-        compiled, entry = self._compiled, self.entry
+        matched, rules = self._matched, self.rules
         kept = []
         for position in positions:
-            found = compiled.get(position) or entry(position)
-            name = found.protocol
+            found = matched.get(position)
+            if found is None:  # what the entry matches, without compiling all of it
+                found = matched[position] = _protocol_and_ports(rules[position])
+            name, (first, last) = found
             if name != "-1" and name != wanted:
                 continue
-            first, last = found.ports
             if first <= high and low <= last:
                 kept.append(position)
                 if first <= low and high <= last:
@@ -305,15 +308,19 @@ _V4_CIDR = attrgetter("cidr_block")
 _V6_CIDR = attrgetter("ipv6_cidr_block")
 
 
-def _compile(entry: NaclEntry) -> CompiledEntry:
+def _protocol_and_ports(entry: NaclEntry) -> tuple[str, PortRange]:
+    """The entry's protocol, normalised ("6"), and the ports it matches."""
     raw = entry.protocol
     protocol = _PROTOCOL_NUMBERS.get(raw) or _PROTOCOL_NUMBERS.get(raw.lower(), raw)
     first = entry.port_from
     if protocol == "-1" or first is None:
-        ports = (0, 65535)
-    else:
-        last = entry.port_to
-        ports = (first, last if last is not None else first)
+        return protocol, (0, 65535)
+    last = entry.port_to
+    return protocol, (first, last if last is not None else first)
+
+
+def _compile(entry: NaclEntry) -> CompiledEntry:
+    protocol, ports = _protocol_and_ports(entry)
     v4, v6 = entry.cidr_block, entry.ipv6_cidr_block
     return CompiledEntry(
         entry.rule_number,
