@@ -7,6 +7,7 @@ the hop keeps beside them. Nothing reads these sentences back: rules use the typ
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from vpcprobe_collector.paths import nacls, routes, security_groups
@@ -501,38 +502,42 @@ _Template = tuple[dict[str, Any], tuple[str, ...]]
 def _templated(
     worded: dict[tuple[object, ...], Any],
     key: tuple[object, ...],
-    d: _D,
-    words: Callable[[_D], Hop],
-    holed: Callable[[_D, Traffic], _D],
+    d: NaclHopDecision | RouteDecision,
+    words: Callable[[Any], Hop],
     names: set[str],
+    **holes: str,
 ) -> Hop:
     """`words(d)` through a template. Many paths cross one hop in one context and differ only
     in the destination's address (a function subnet's NACL or route table, to every
     destination its entries or routes treat alike): their hop is worded once per context
     (`key`, in `worded`, which the context's decision or route keeps for the index's life)
-    with the address as `_HOLE`, and filled per path. `holed(d, traffic)` is `d` with
-    `traffic` for its own and the address as the hole wherever `d` names it. A template's
-    first use is checked against the hop worded in full: a context the template cannot serve
-    (an ID holding the hole's text) is worded in full every time."""
-    destination = d.traffic.destination  # type: ignore[attr-defined]
+    from `d` with the address as `_HOLE` (in its traffic, and in the fields `holes` names),
+    and filled per path. A template's first use is checked against the hop worded in full: a
+    context the template cannot serve (an ID holding the hole's text) is worded in full every
+    time."""
+    destination = d.traffic.destination
     template: _Template | None = worded.get(key)
     if template is not None:
-        values, holes = template
-        filled = values.copy()
-        for name in holes:
-            filled[name] = values[name].replace(_HOLE, destination)
-        return _made(filled, names)
+        return _made(_filled(template, destination), names)
     hop = words(d)
     if key in worded:  # a context the template cannot serve
         return hop
-    t = d.traffic  # type: ignore[attr-defined]
-    values = words(holed(d, Traffic(t.protocol, _HOLE, t.port, t.ipv6))).__dict__
+    t = d.traffic
+    holed: Any = d  # `holes` name fields of `d`'s own type, which mypy cannot see through
+    holed = replace(holed, traffic=Traffic(t.protocol, _HOLE, t.port, t.ipv6), **holes)
+    values = words(holed).__dict__
     template = values, tuple(k for k, v in values.items() if isinstance(v, str) and _HOLE in v)
-    filled = values.copy()
-    for name in template[1]:
-        filled[name] = values[name].replace(_HOLE, destination)
-    worded[key] = template if filled == hop.__dict__ else None
+    worded[key] = template if _filled(template, destination) == hop.__dict__ else None
     return hop
+
+
+def _filled(template: _Template, destination: str) -> dict[str, Any]:
+    """A template's fields with `destination` in its holes."""
+    values, holes = template
+    filled = values.copy()
+    for name in holes:
+        filled[name] = values[name].replace(_HOLE, destination)
+    return filled
 
 
 @_register(NaclHopDecision)
@@ -556,24 +561,7 @@ def _nacl(d: NaclHopDecision) -> Hop:
         t.protocol,
         t.ipv6,  # (the port is in `ports`, outbound; a return hop's words never name it)
     )
-    return _templated(found.worded, key, d, _nacl_worded, _nacl_holed, _NACL_FIELDS)
-
-
-def _nacl_holed(d: NaclHopDecision, traffic: Traffic) -> NaclHopDecision:
-    return NaclHopDecision(
-        d.kind,
-        d.subnet_id,
-        traffic,
-        d.ports,
-        _HOLE,
-        d.source_text,
-        d.outcome,
-        d.acl_id,
-        d.decision,
-        d.same_subnet,
-        d.subnet_unknown,
-        d.nat_gateway_id,
-    )
+    return _templated(found.worded, key, d, _nacl_worded, _NACL_FIELDS, peer=_HOLE)
 
 
 def _nacl_worded(d: NaclHopDecision) -> Hop:
@@ -680,23 +668,7 @@ def _route(d: RouteDecision) -> Hop:
         t.port,
         t.ipv6,
     )
-    return _templated(facts.worded, key, d, _route_worded, _route_holed, _ROUTE_FIELDS)
-
-
-def _route_holed(d: RouteDecision, traffic: Traffic) -> RouteDecision:
-    return RouteDecision(
-        d.kind,
-        d.subnet_id,
-        traffic,
-        d.outcome,
-        d.route_table_id,
-        d.route,
-        d.problem,
-        d.nat_gateway_id,
-        d.unresolved_prefix_lists,
-        d.skipped_reason,
-        d.facts,
-    )
+    return _templated(facts.worded, key, d, _route_worded, _ROUTE_FIELDS)
 
 
 def _route_worded(d: RouteDecision) -> Hop:
