@@ -4,14 +4,14 @@ a loopback Lambda. The Invoke client keeps the global options like every client.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, ClassVar
 
 import pytest
 
 from tests.report.samples import probe_report, targets
+from tests.support.loopback_http import serving
 from vpcprobe_collector import cli
 from vpcprobe_collector.aws import AwsOptions, make_session, session_for
 from vpcprobe_collector.findings.model import ProbeFailureKind
@@ -46,15 +46,8 @@ class _FakeLambda(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def fake_lambda() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeLambda)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(_FakeLambda, "fake_lambda") as url:
+        yield url
 
 
 def _client(endpoint: str) -> object:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from botocore.exceptions import EndpointConnectionError
 from urllib3.exceptions import NameResolutionError
 
 from tests.probe.loopback_servers import closed_port, listener
+from tests.support.loopback_http import serving
 from tests.support.moto_server import REGION, MotoServer
 from vpcprobe import aws_call
 from vpcprobe.models import AwsStatus
@@ -89,15 +89,8 @@ class _Deny(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def denying_endpoint() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Deny)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(_Deny, "denying_endpoint") as url:
+        yield url
 
 
 def test_access_denied_proves_reachability(

@@ -1,5 +1,6 @@
-"""What the test proxies in front of moto share: a threaded HTTP server on a free 127.0.0.1
-port, an answer written back as given, and a request relayed upstream."""
+"""What the tests' loopback HTTP servers share (the proxies in front of moto, the fake
+endpoints): a threaded HTTP server on a free 127.0.0.1 port, an answer written back as given,
+and a request relayed upstream."""
 
 from __future__ import annotations
 
